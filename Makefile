@@ -87,8 +87,9 @@ ALL_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v -e '\.pb-c\
 .PHONY: all deps check check-nodeps unit fuzz-replay conf topo format-check format asan fuzz bench \
 	demo install clean bins tests
 .DEFAULT_GOAL := all
+.SECONDARY: $(PROTO_C) $(PROTO_H)
 
-all: $(DAEMON_BINS) $(UNIT_BINS) $(REPLAY_BINS)
+all: $(LIBKEEL) $(LIBPLAT) $(DAEMON_BINS) $(UNIT_BINS) $(REPLAY_BINS)
 bins: $(DAEMON_BINS)
 tests: $(UNIT_BINS) $(REPLAY_BINS)
 
