@@ -8,11 +8,11 @@
  * config_check and exits for -n; otherwise daemonizes (fork, parent exits,
  * setsid, chdir /, stdio to /dev/null) unless -f, writes the pid file
  * $KEEL_ROOT/run/keel/<name>.pid (refusing to start when a live process holds
- * it), drops every capability not in desc->caps, opens the ctl socket with
- * desc->methods plus the built-ins, routes signals through the event loop
+ * it), routes signals through the event loop
  * (SIGHUP -> reload, SIGTERM/SIGINT -> clean stop, SIGWINCH -> cluster-state
- * change, SIGPIPE ignored), calls init, runs the loop, then shutdown, and
- * removes its socket and pid file.
+ * change, SIGPIPE ignored), opens the ctl socket with desc->methods plus the
+ * built-ins, drops every capability not in desc->caps, calls init, runs the
+ * loop, then shutdown, and removes its socket and pid file.
  */
 #ifndef KEEL_DAEMON_H
 #define KEEL_DAEMON_H
@@ -27,18 +27,18 @@
 struct daemon;
 
 struct daemon_desc {
-	const char *name;              /* "bfdd": socket, pid file, syslog ident */
+	const char *name;               /* "bfdd": socket, pid file, syslog ident */
 	const char *const *debug_flags; /* NULL-terminated names, bit i = 1 << i */
-	const int *caps;               /* CAP_* this daemon keeps, terminated by -1; NULL = none */
+	const int *caps;                /* CAP_* this daemon keeps, terminated by -1; NULL = none */
 	const struct ctl_method *methods;
 	size_t n_methods;
 	/* -n: check the config and return 0 if it is good. May be NULL. */
 	int (*config_check)(struct daemon *d);
 	/* After the ctl socket is open, before the loop. Non-zero aborts start-up. */
 	int (*init)(struct daemon *d);
-	void (*reload)(struct daemon *d);         /* SIGHUP */
-	void (*cluster_change)(struct daemon *d); /* SIGWINCH */
-	void (*shutdown)(struct daemon *d);       /* before exit, loop stopped */
+	void (*reload)(struct daemon *d);                            /* SIGHUP */
+	void (*cluster_change)(struct daemon *d);                    /* SIGWINCH */
+	void (*shutdown)(struct daemon *d);                          /* before exit, loop stopped */
 	void (*info)(struct daemon *d, Keel__Ctl__DaemonInfo *info); /* optional extra fields */
 };
 

@@ -62,7 +62,8 @@ void timer_init(struct timer *t, struct event_base *base, timer_fn fn, void *arg
 
 void timer_add_us(struct timer *t, uint64_t us)
 {
-	struct timeval tv = {.tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000)};
+	struct timeval tv = {.tv_sec = (time_t)(us / 1000000),
+	                     .tv_usec = (suseconds_t)(us % 1000000)};
 
 	event_add(&t->ev, &tv);
 }
