@@ -21,7 +21,7 @@ PROTOC_C ?= protoc-c
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
-PKGS := libevent libevent_pthreads libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libcrypto libssl \
+PKGS := libevent libevent_pthreads libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libcrypto libssl json-c \
 	libprotobuf-c libmosquitto libcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -1,0 +1,19 @@
+/*
+ * The operational command tree. Each area adds its subtree here; the nodes
+ * themselves live next to their fetch/render code in op_<area>.c.
+ */
+#include "daemons/cli/cli.h"
+
+static const struct cli_node cli_show[] = {
+        {.name = "system", .help = "Show system information", .children = cli_show_system},
+        {.name = "version",
+         .help = "Show software version",
+         .fetch = cli_fetch_version,
+         .render = cli_render_version},
+        {0},
+};
+
+const struct cli_node cli_root[] = {
+        {.name = "show", .help = "Show system information", .children = cli_show},
+        {0},
+};
