@@ -87,6 +87,13 @@ void cli_render_version(struct cli *cli, const struct cli_argv *av, struct json_
 /* Calls every daemon answering in $KEEL_ROOT/run/keel and returns its info list. */
 struct json_object *cli_daemon_infos(struct cli *cli);
 
+/* op_interfaces.c */
+extern const struct cli_node cli_show_interfaces[];
+struct json_object *cli_fetch_interfaces(struct cli *cli, const struct cli_argv *av, char *err,
+                                         size_t errlen);
+void cli_render_interfaces(struct cli *cli, const struct cli_argv *av, struct json_object *data,
+                           FILE *out);
+
 /* Formats a duration in ms as Junos does ("1w2d 03:04:05" / "03:04:05"). */
 void cli_fmt_uptime(char *buf, size_t len, unsigned long long ms);
 

@@ -5,6 +5,11 @@
 #include "daemons/cli/cli.h"
 
 static const struct cli_node cli_show[] = {
+        {.name = "interfaces",
+         .help = "Show interface information",
+         .fetch = cli_fetch_interfaces,
+         .render = cli_render_interfaces,
+         .children = cli_show_interfaces},
         {.name = "system", .help = "Show system information", .children = cli_show_system},
         {.name = "version",
          .help = "Show software version",
