@@ -4,19 +4,26 @@
 #include "lib/fsm.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/log.h"
 
 /* Room for an object label in a log line; labels are short ("10.0.0.2 eth1"). */
 #define FSM_LABEL_LEN 64
+/* Room for "<name> <label>". */
+#define FSM_PREFIX_LEN 96
 
+/* "<machine name> <object label>" for log lines (just the name when there is no label). */
 static void fsm_label(const struct fsm_def *def, const void *obj, char *buf, size_t len)
 {
-	buf[0] = '\0';
-	if (def->label)
-		def->label(obj, buf, len);
-	buf[len - 1] = '\0';
+	char label[FSM_LABEL_LEN] = "";
+
+	if (def->label) {
+		def->label(obj, label, sizeof(label));
+		label[sizeof(label) - 1] = '\0';
+	}
+	snprintf(buf, len, "%s%s%s", def->name, label[0] ? " " : "", label);
 }
 
 static bool fsm_state_valid(const struct fsm_def *def, int state)
@@ -78,31 +85,30 @@ static const struct fsm_row *fsm_lookup(const struct fsm_def *def, int state, in
 static void fsm_log_unexpected(const struct fsm_def *def, const struct fsm_inst *inst, int event,
                                const void *obj)
 {
-	char label[FSM_LABEL_LEN];
+	char label[FSM_PREFIX_LEN];
 	bool warn = (inst->unexpected & (inst->unexpected - 1)) == 0;
 
 	if (!warn && !log_debug_on(def->debug_bit))
 		return;
 	fsm_label(def, obj, label, sizeof(label));
 	if (warn)
-		log_warnx("%s %s: unexpected event %s in state %s ignored (%" PRIu64 " so far)",
-		          def->name, label, fsm_event_name(def, event),
-		          fsm_state_name(def, inst->state), inst->unexpected);
+		log_warnx("%s: unexpected event %s in state %s ignored (%" PRIu64 " so far)", label,
+		          fsm_event_name(def, event), fsm_state_name(def, inst->state),
+		          inst->unexpected);
 	else
-		log_debugf(def->debug_bit, "%s %s: unexpected event %s in state %s ignored",
-		           def->name, label, fsm_event_name(def, event),
-		           fsm_state_name(def, inst->state));
+		log_debugf(def->debug_bit, "%s: unexpected event %s in state %s ignored", label,
+		           fsm_event_name(def, event), fsm_state_name(def, inst->state));
 }
 
 int fsm_dispatch(const struct fsm_def *def, struct fsm_inst *inst, int event, void *obj, void *arg)
 {
-	char label[FSM_LABEL_LEN];
+	char label[FSM_PREFIX_LEN];
 
 	if (inst->in_dispatch || event < 0 || event >= def->n_events ||
 	    !fsm_state_valid(def, inst->state)) {
 		inst->invalid++;
 		fsm_label(def, obj, label, sizeof(label));
-		log_warnx("%s %s: %s event %d (%s) in state %d (%s) dropped", def->name, label,
+		log_warnx("%s: %s event %d (%s) in state %d (%s) dropped", label,
 		          inst->in_dispatch ? "re-entrant" : "invalid", event,
 		          fsm_event_name(def, event), inst->state,
 		          fsm_state_name(def, inst->state));
@@ -132,9 +138,9 @@ int fsm_dispatch(const struct fsm_def *def, struct fsm_inst *inst, int event, vo
 				 */
 				inst->invalid++;
 				fsm_label(def, obj, label, sizeof(label));
-				log_warnx("%s %s: action for %s in %s returned invalid state %d, "
+				log_warnx("%s: action for %s in %s returned invalid state %d, "
 				          "staying",
-				          def->name, label, fsm_event_name(def, event),
+				          label, fsm_event_name(def, event),
 				          fsm_state_name(def, from), r);
 				next = from;
 			}
@@ -148,9 +154,8 @@ int fsm_dispatch(const struct fsm_def *def, struct fsm_inst *inst, int event, vo
 		inst->pair_counts[(size_t)from * (size_t)def->n_events + (size_t)event]++;
 	if (log_debug_on(def->debug_bit)) {
 		fsm_label(def, obj, label, sizeof(label));
-		log_debugf(def->debug_bit, "%s %s: %s -> %s on %s", def->name, label,
-		           fsm_state_name(def, from), fsm_state_name(def, next),
-		           fsm_event_name(def, event));
+		log_debugf(def->debug_bit, "%s: %s -> %s on %s", label, fsm_state_name(def, from),
+		           fsm_state_name(def, next), fsm_event_name(def, event));
 	}
 	if (next != from) {
 		inst->changes++;

@@ -431,6 +431,17 @@ static void test_debug_log_line(void **state)
 	assert_non_null(strstr(log, "tbfd 10.0.0.2 eth1: Down -> Init on rx-down\n"));
 	assert_null(strstr(log, "Init -> Up"));
 	assert_int_equal(inst.state, T_STATE_UP);
+
+	/* Without a label function the line carries the machine name alone. */
+	struct fsm_def nolabel = t_def;
+	nolabel.label = NULL;
+	t_setup(&o, &inst, T_STATE_DOWN, NULL);
+	log_set_flags(T_DEBUG_FSM);
+	cap_start();
+	fsm_dispatch(&nolabel, &inst, T_EVT_RX_DOWN, &o, NULL);
+	log_set_flags(0);
+	log = cap_stop();
+	assert_non_null(strstr(log, " tbfd: Down -> Init on rx-down\n"));
 }
 
 int main(void)
