@@ -36,13 +36,13 @@
 
 #include "lib/proto/ctl.pb-c.h"
 
-#define CTL_MAX_FRAME     (64 * 1024)
-#define CTL_MAX_METHOD    64
-#define CTL_MAX_ERROR     512
-#define CTL_MAX_QUEUE     (4 * 1024 * 1024)
-#define CTL_MAX_CLIENTS   256
-#define CTL_MAX_INFLIGHT  64 /* deferred requests per connection */
-#define CTL_MAX_TOPICS    64 /* subscriptions per connection */
+#define CTL_MAX_FRAME    (64 * 1024)
+#define CTL_MAX_METHOD   64
+#define CTL_MAX_ERROR    512
+#define CTL_MAX_QUEUE    (4 * 1024 * 1024)
+#define CTL_MAX_CLIENTS  256
+#define CTL_MAX_INFLIGHT 64 /* deferred requests per connection */
+#define CTL_MAX_TOPICS   64 /* subscriptions per connection */
 
 /* ---- pure frame codec (no I/O; fuzzed in tests/fuzz/fuzz_ctl_frame.c) */
 
@@ -86,6 +86,12 @@ int ctl_frame_decode(const uint8_t *buf, size_t len, struct ctl_frame *out);
 ssize_t ctl_frame_encode(const struct ctl_frame *f, uint8_t *buf, size_t len);
 const char *ctl_frame_kind_name(enum ctl_frame_kind k);
 const char *ctl_err_name(int code);
+/* A method or topic name: 1..CTL_MAX_METHOD characters of [a-z0-9._*-]. */
+bool ctl_name_valid(const char *name);
+/* A subscription pattern: a valid name whose only '*' is its last character
+ * (prefix match), or a name without '*' (exact match). */
+bool ctl_topic_pattern_valid(const char *pattern);
+bool ctl_topic_match(const char *pattern, const char *topic);
 
 /* ---- server */
 
@@ -104,6 +110,9 @@ struct ctl_req {
 	pid_t pid;
 	bool may_write;
 	bool deferred; /* set by ctl_req_defer() */
+	/* private to lib/ctl.c */
+	bool priv_done; /* END or ERROR sent (or dropped) */
+	bool priv_copy; /* heap copy made by ctl_req_defer() */
 };
 
 typedef void (*ctl_handler_fn)(struct ctl_req *req, void *arg);
@@ -120,11 +129,11 @@ struct ctl_method {
 /* Opens $KEEL_ROOT/run/keel/<name>.ctl (removing a stale socket first).
  * `methods` must outlive the server. NULL on failure (logged). */
 struct ctl_server *ctl_server_open(struct event_base *base, const char *name,
-				   const struct ctl_method *methods, size_t n_methods, void *arg);
+                                   const struct ctl_method *methods, size_t n_methods, void *arg);
 /* Same on an explicit path (tests). */
 struct ctl_server *ctl_server_open_path(struct event_base *base, const char *path,
-					const struct ctl_method *methods, size_t n_methods,
-					void *arg);
+                                        const struct ctl_method *methods, size_t n_methods,
+                                        void *arg);
 void ctl_server_close(struct ctl_server *srv);
 /* Hook for daemon.info: lets lib/daemon.c fill the generic fields. */
 typedef void (*ctl_info_fn)(Keel__Ctl__DaemonInfo *info, void *arg);
@@ -141,11 +150,14 @@ int ctl_reply(struct ctl_req *req, const ProtobufCMessage *msg);
 int ctl_reply_raw(struct ctl_req *req, const uint8_t *payload, size_t len);
 int ctl_end(struct ctl_req *req);
 int ctl_error(struct ctl_req *req, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* Keep a request open past the handler: returns a heap copy (payload not
  * kept) that must be ended with ctl_end/ctl_error, which frees it. If the
- * client goes away first, those calls are silently dropped (the copy is
- * still freed). NULL if the connection already has CTL_MAX_INFLIGHT. */
+ * client (or the whole server) goes away first, those calls are silently
+ * dropped (the copy is still freed; ctl_reply returns -1 with ENOTCONN; do not
+ * use copy->srv then). NULL if the connection already has CTL_MAX_INFLIGHT;
+ * the request has then been answered with CTL_ERR_BUSY, so the handler only
+ * returns. */
 struct ctl_req *ctl_req_defer(struct ctl_req *req);
 
 /* Sends an EVENT frame to every subscriber of topic. Returns the number of
@@ -172,15 +184,14 @@ typedef int (*ctl_part_fn)(const uint8_t *payload, size_t len, void *arg);
  * I/O error / timeout (errno set, ETIMEDOUT for a timeout). EVENT frames that
  * arrive meanwhile go to the event callback if one is set. */
 int ctl_call(struct ctl_client *c, const char *method, const ProtobufCMessage *req,
-	     ctl_part_fn part, void *arg, int timeout_ms, char *errbuf, size_t errlen);
+             ctl_part_fn part, void *arg, int timeout_ms, char *errbuf, size_t errlen);
 int ctl_call_raw(struct ctl_client *c, const char *method, const uint8_t *payload, size_t len,
-		 ctl_part_fn part, void *arg, int timeout_ms, char *errbuf, size_t errlen);
+                 ctl_part_fn part, void *arg, int timeout_ms, char *errbuf, size_t errlen);
 
 typedef void (*ctl_event_fn)(const char *topic, const uint8_t *payload, size_t len, void *arg);
 void ctl_client_on_event(struct ctl_client *c, ctl_event_fn fn, void *arg);
 /* Blocking subscribe (sends "subscribe", waits for END). */
-int ctl_client_subscribe(struct ctl_client *c, const char *const *topics, size_t n,
-			 int timeout_ms);
+int ctl_client_subscribe(struct ctl_client *c, const char *const *topics, size_t n, int timeout_ms);
 /* Waits up to timeout_ms for one EVENT frame and delivers it. 1 = delivered,
  * 0 = timeout, -1 = error. */
 int ctl_client_poll_event(struct ctl_client *c, int timeout_ms);
@@ -193,22 +204,22 @@ struct ctl_aclient;
  * (0 for END, CTL_ERR_* for ERROR with its text, -1 when the connection went
  * away before the answer). */
 typedef void (*ctl_areply_fn)(int status, bool done, const uint8_t *payload, size_t len,
-			      const char *error, void *arg);
+                              const char *error, void *arg);
 /* Called with up = true each time the connection is (re)established (after
  * subscriptions were renewed) and up = false when it is lost. */
 typedef void (*ctl_astate_fn)(bool up, void *arg);
 
 /* Connects to daemon `name` and keeps connecting, with backoff from 100 ms to
  * 5 s, whenever the connection is down. Never blocks. */
-struct ctl_aclient *ctl_aclient_open(struct event_base *base, const char *name,
-				     ctl_astate_fn state, void *arg);
+struct ctl_aclient *ctl_aclient_open(struct event_base *base, const char *name, ctl_astate_fn state,
+                                     void *arg);
 struct ctl_aclient *ctl_aclient_open_path(struct event_base *base, const char *path,
-					  ctl_astate_fn state, void *arg);
+                                          ctl_astate_fn state, void *arg);
 void ctl_aclient_close(struct ctl_aclient *ac);
 bool ctl_aclient_up(const struct ctl_aclient *ac);
 /* Queues a request; fails with -1 (errno ENOTCONN) when down. */
 int ctl_acall(struct ctl_aclient *ac, const char *method, const ProtobufCMessage *req,
-	      ctl_areply_fn fn, void *arg);
+              ctl_areply_fn fn, void *arg);
 /* Adds a subscription that is kept across reconnects. */
 int ctl_asubscribe(struct ctl_aclient *ac, const char *topic, ctl_event_fn fn, void *arg);
 
