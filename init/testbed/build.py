@@ -324,6 +324,7 @@ class Testbed:
                 "topology": topo.path,
                 "description": topo.description,
                 "created": time.time(),
+                "owner_pid": os.getpid(),
                 "status": "building",
                 "namespaces": {},
                 "nodes": {},
