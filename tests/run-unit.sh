@@ -5,7 +5,7 @@ pass=0 fail=0 failed=""
 for t in "$@"; do
 	if out=$("$t" 2>&1); then
 		pass=$((pass + 1))
-		echo "$out" | grep -E '^\[  (PASSED|FAILED) \]' | sed "s|^|$(basename "$t"): |"
+		echo "$out" | grep -E '^\[  (PASSED|FAILED)  \]' | sed "s|^|$(basename "$t"): |"
 	else
 		fail=$((fail + 1)); failed="$failed $(basename "$t")"
 		echo "$out" | tail -40
