@@ -85,18 +85,26 @@ def _log(verbose, msg):
         print(msg, file=sys.stderr, flush=True)
 
 
-def run(argv, check=True, timeout=20, env=None, input=None):
-    """Runs a command; on failure raises TestbedError quoting the command and its stderr."""
+def run(argv, check=True, timeout=20, env=None, input=None, log=None):
+    """Runs a command; on failure raises TestbedError quoting the command and its stderr.
+
+    With log=PATH, stdout and stderr are appended to that file instead of a
+    pipe (and returned as p.stdout, p.stderr = ""): a launcher that leaves
+    background children holding its stdio then cannot stall us waiting for EOF.
+    """
     try:
-        p = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            input=input,
-            stdin=None if input is not None else subprocess.DEVNULL,
-        )
+        if log is None:
+            p = subprocess.run(
+                argv, capture_output=True, text=True, timeout=timeout, env=env, input=input,
+                stdin=None if input is not None else subprocess.DEVNULL,
+            )
+        else:
+            with open(log, "a+") as f:
+                start = f.tell()
+                p = subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, timeout=timeout,
+                                   env=env, stdin=subprocess.DEVNULL)
+                f.seek(start)
+                p.stdout, p.stderr = f.read(), ""
     except FileNotFoundError:
         raise TestbedError(f"{argv[0]}: command not found") from None
     except subprocess.TimeoutExpired:
@@ -469,6 +477,9 @@ class Testbed:
         for r in m.routes:
             run(["ip", "-n", ns, "route", "add", *r.split()])
 
+    def _node_log(self, name):
+        return os.path.join(self.dir, f"{name}.keel-node.log")
+
     def _start_node(self, m, bin_dir, timeout):
         root = self.node_root(m.name)
         os.makedirs(root, exist_ok=True)
@@ -485,7 +496,7 @@ class Testbed:
                       "root": root})
         self.state["nodes"][m.name] = {"root": root, "dataplane": m.dataplane}
         self._save()
-        run(argv, timeout=timeout or 60)
+        run(argv, timeout=timeout or 60, log=self._node_log(m.name))
 
     def _build(self, topo, start_nodes, bin_dir, node_timeout):
         v = self.verbose
@@ -550,9 +561,10 @@ class Testbed:
         if kind == "node":
             if netns_exists(r["netns"]) or os.path.isdir(r["root"]):
                 p = run([keel_node_path(), "stop", r["name"], "--netns", r["netns"],
-                         "--root", r["root"]], check=False, timeout=30)
+                         "--root", r["root"]], check=False, timeout=30,
+                        log=self._node_log(r["name"]))
                 if p.returncode != 0:
-                    _log(True, f"keel-testbed: keel-node stop {r['name']}: {p.stderr.strip()}")
+                    _log(True, f"keel-testbed: keel-node stop {r['name']}: {p.stdout.strip()}")
             # Whatever keel-node left behind dies with the namespace (see netns below).
         elif kind == "ovs":
             d = r["dir"]
@@ -623,9 +635,10 @@ class Testbed:
             out["ovs"] = o
         for n, info in st.get("nodes", {}).items():
             p = run([keel_node_path(), "status", n, "--netns", st["namespaces"][n],
-                     "--root", info["root"]], check=False)
-            out["nodes"][n] = {"root": info["root"], "rc": p.returncode,
-                               "status": (p.stdout + p.stderr).strip()}
+                     "--root", info["root"]], check=False, timeout=10,
+                    log=os.path.join(self.dir, f"{n}.status.tmp"))
+            os.unlink(os.path.join(self.dir, f"{n}.status.tmp"))
+            out["nodes"][n] = {"root": info["root"], "rc": p.returncode, "status": p.stdout.strip()}
         return out
 
 

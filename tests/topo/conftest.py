@@ -22,6 +22,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from testbed.ctl import CtlError, ctl_call, daemon_info  # noqa: E402,F401
 BUILD = Path(os.environ.get("KEEL_BUILD") or REPO / "build").resolve()
 BIN = BUILD / "bin"
 TOPOLOGIES = REPO / "init" / "topologies"
-KEEL_NODE = REPO / "init" / "keel-node"
+KEEL_NODE = Path(os.environ.get("KEEL_NODE") or REPO / "init" / "keel-node")
 TEST_ID_PREFIX = "pt"
 LOG_TAIL = 40
 CMD_TIMEOUT = 10
@@ -72,15 +73,17 @@ def poll(fn, timeout=5.0, interval=0.05, what=None):
 
 
 def sh(argv, check=True, timeout=CMD_TIMEOUT, env=None):
-    """Runs a command (list), capturing text output; check=True fails on non-zero exit."""
-    p = subprocess.run(
-        [str(a) for a in argv],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
+    """Runs a command (list), capturing text output; check=True fails on non-zero exit.
+
+    Output goes through a temporary file, not a pipe, so that a command leaving
+    a background child (a daemon launcher) does not hold us until the child exits.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        p = subprocess.run([str(a) for a in argv], stdout=out, stderr=err, timeout=timeout,
+                           env=env, stdin=subprocess.DEVNULL)
+        out.seek(0)
+        err.seek(0)
+        p.stdout, p.stderr = out.read(), err.read()
     if check and p.returncode != 0:
         raise AssertionError(
             f"`{' '.join(map(str, argv))}` exited {p.returncode}\n"
@@ -135,9 +138,10 @@ class Bed:
     def ctl_sockets(self, node):
         return sorted(glob.glob(str(self.node_root(node) / "run" / "keel" / "*.ctl")))
 
-    def keel_node(self, cmd, node, check=True):
-        return sh([KEEL_NODE, cmd, node, "--netns", self.ns(node), "--root", self.node_root(node)],
-                  check=check, timeout=30)
+    def keel_node(self, cmd, node, *extra, check=True):
+        """init/keel-node CMD NODE --netns NS --root ROOT [extra...]"""
+        return sh([KEEL_NODE, cmd, node, "--netns", self.ns(node), "--root", self.node_root(node),
+                   *extra], check=check, timeout=30)
 
     def down(self):
         errs = self.tb.down()
