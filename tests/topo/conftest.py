@@ -18,6 +18,7 @@ Fixtures and helpers for test modules:
 import atexit
 import glob
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -93,11 +94,13 @@ def sh(argv, check=True, timeout=CMD_TIMEOUT, env=None):
 
 
 def expected_daemons():
-    """Daemons keel-node starts: every executable in $KEEL_BUILD/bin except the cli."""
+    """Daemons keel-node starts: the executables in $KEEL_BUILD/bin named like a daemon
+    ([a-z][a-z0-9]*d, the rule init/keel-node applies; never cli)."""
     if not BIN.is_dir():
         return []
     return sorted(
-        p.name for p in BIN.iterdir() if p.is_file() and os.access(p, os.X_OK) and p.name != "cli"
+        p.name for p in BIN.iterdir()
+        if p.is_file() and os.access(p, os.X_OK) and re.fullmatch(r"[a-z][a-z0-9]*d", p.name)
     )
 
 
