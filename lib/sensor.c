@@ -754,7 +754,7 @@ static void bus_watch(struct sensor_bus *bus)
 
 static void bus_node_name(char *buf, size_t len)
 {
-	const char *env = getenv("KEEL_NODE");
+	const char *env = getenv("KEEL_NODE_NAME");
 	char host[256] = "";
 	size_t n = 0;
 

@@ -17,7 +17,8 @@
  * at most `max_msgs` messages / `max_bytes` bytes wait in libmosquitto's
  * output queue (over that, drop and count), so a stuck broker costs bounded
  * memory. Messages go out at QoS 0 on "keel/<component>/<sensor>", stamped
- * with a per-bus sequence number (+1 for every message, dropped ones included,
+ * with the node name ($KEEL_NODE_NAME, set by keel-node; else the host name),
+ * a per-bus sequence number (+1 for every message, dropped ones included,
  * so consumers see drops as gaps) and the wall-clock time in ms.
  *
  * The decoder is pure (bytes in, message out, no I/O) and bounded; it is what
