@@ -49,6 +49,8 @@ const char *nl_obj_type_name(enum nl_obj_type t)
 		return "route6";
 	case NL_OBJ_NEIGH:
 		return "neigh";
+	case NL_OBJ_BRPORT:
+		return "brport";
 	}
 	return "?";
 }
@@ -88,7 +90,7 @@ static int classify(const struct nlmsghdr *h, enum nl_obj_type *type, enum nl_ac
 	switch (h->nlmsg_type) {
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
-		*type = NL_OBJ_LINK;
+		*type = fam == AF_BRIDGE ? NL_OBJ_BRPORT : NL_OBJ_LINK;
 		*hdrlen = sizeof(struct ifinfomsg);
 		break;
 	case RTM_NEWADDR:
@@ -394,6 +396,11 @@ static struct nl_msg *dump_request(enum nl_obj_type type)
 		mtype = RTM_GETLINK;
 		len = sizeof(u.ifi);
 		break;
+	case NL_OBJ_BRPORT:
+		mtype = RTM_GETLINK;
+		u.ifi.ifi_family = AF_BRIDGE;
+		len = sizeof(u.ifi);
+		break;
 	case NL_OBJ_ADDR4:
 	case NL_OBJ_ADDR6:
 		mtype = RTM_GETADDR;
@@ -416,7 +423,10 @@ static struct nl_msg *dump_request(enum nl_obj_type type)
 		return NULL;
 	}
 	msg = nlmsg_alloc_simple(mtype, NLM_F_DUMP);
-	if (msg && nlmsg_append(msg, &u, len, NLMSG_ALIGNTO) < 0) {
+	if (msg &&
+	    (nlmsg_append(msg, &u, len, NLMSG_ALIGNTO) < 0 ||
+	     /* Port VLANs are only dumped when asked for (uapi rtnetlink.h). */
+	     (type == NL_OBJ_BRPORT && nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN) < 0))) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}

@@ -55,9 +55,18 @@ enum nl_obj_type {
 	NL_OBJ_ROUTE4 = 1 << 3,
 	NL_OBJ_ROUTE6 = 1 << 4,
 	NL_OBJ_NEIGH = 1 << 5,
+	/*
+	 * RTM_NEWLINK / RTM_DELLINK with ifi_family AF_BRIDGE: a bridge port's
+	 * bridge state (flags, VLANs), not the link itself; a DELLINK of this
+	 * kind means "left the bridge". Same multicast group as NL_OBJ_LINK.
+	 * (libnl reports AF_BRIDGE as the family of every bridge-kind link, so
+	 * the object's family cannot tell them apart; the message can.)
+	 */
+	NL_OBJ_BRPORT = 1 << 6,
 };
 #define NL_OBJ_ALL                                                                                 \
-	(NL_OBJ_LINK | NL_OBJ_ADDR4 | NL_OBJ_ADDR6 | NL_OBJ_ROUTE4 | NL_OBJ_ROUTE6 | NL_OBJ_NEIGH)
+	(NL_OBJ_LINK | NL_OBJ_ADDR4 | NL_OBJ_ADDR6 | NL_OBJ_ROUTE4 | NL_OBJ_ROUTE6 |               \
+	 NL_OBJ_NEIGH | NL_OBJ_BRPORT)
 
 const char *nl_action_name(enum nl_action a);
 const char *nl_obj_type_name(enum nl_obj_type t);

@@ -120,7 +120,7 @@ struct plat_nexthop {
 struct plat_route {
 	struct plat_prefix dst;
 	uint32_t table;    /* 0 = main (RT_TABLE_MAIN) */
-	uint8_t protocol;  /* RTPROT_*; daemons use their own number (e.g. ribd 186) */
+	uint8_t protocol;  /* RTPROT_*; each daemon installs with its own number; 0 = static */
 	uint8_t type;      /* RTN_*; 0 = unicast */
 	uint8_t scope;     /* RT_SCOPE_*; 0 = universe, or link when no next hop has a gw */
 	uint32_t priority; /* metric */

@@ -73,9 +73,8 @@ static void link_obj(void *arg, enum nl_obj_type type, enum nl_action action, st
 	struct rtnl_link *nl = (struct rtnl_link *)obj;
 	struct plat_link l;
 
-	/* AF_BRIDGE copies describe bridge-port state, not the link. */
-	if (type != NL_OBJ_LINK || action != NL_ACTION_NEW || w->rc ||
-	    rtnl_link_get_family(nl) == AF_BRIDGE)
+	/* NL_OBJ_BRPORT copies describe bridge-port state, not the link. */
+	if (type != NL_OBJ_LINK || action != NL_ACTION_NEW || w->rc)
 		return;
 	if (plat_linux_link_from_nl(nl, w->one ? w->one : &l) < 0)
 		return;

@@ -135,12 +135,6 @@ static void mon_link(struct lp_monitor *m, enum nl_action action, struct rtnl_li
 	struct plat_link l;
 	unsigned c;
 
-	/*
-	 * RTM_NEWLINK / RTM_DELLINK with AF_BRIDGE report a port's bridge state
-	 * (a DELLINK means "left the bridge"), not the link's existence.
-	 */
-	if (rtnl_link_get_family(nl) == AF_BRIDGE)
-		return;
 	if (plat_linux_link_from_nl(nl, &l) < 0)
 		return;
 	if (action == NL_ACTION_DEL) {
@@ -160,6 +154,8 @@ static void mon_obj(void *arg, enum nl_obj_type type, enum nl_action action, str
 	enum plat_ev ev = action == NL_ACTION_NEW ? PLAT_EV_NEW : PLAT_EV_DEL;
 
 	switch (type) {
+	case NL_OBJ_BRPORT: /* not subscribed */
+		break;
 	case NL_OBJ_LINK:
 		mon_link(m, action, (struct rtnl_link *)obj);
 		break;
