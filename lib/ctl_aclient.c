@@ -141,6 +141,15 @@ static void ac_schedule(struct ctl_aclient *ac, uint64_t ms)
 	event_add(ac->ev_timer, &tv);
 }
 
+/* Arms the reconnect timer: delays 100, 200, 400 ... 5000 ms. */
+static void ac_retry(struct ctl_aclient *ac)
+{
+	ac_schedule(ac, ac->backoff_ms);
+	ac->backoff_ms *= 2;
+	if (ac->backoff_ms > ACL_BACKOFF_MAX_MS)
+		ac->backoff_ms = ACL_BACKOFF_MAX_MS;
+}
+
 /* Must run inside ac_enter/ac_leave: it calls user callbacks. */
 static void ac_lost(struct ctl_aclient *ac, const char *why)
 {
@@ -150,11 +159,10 @@ static void ac_lost(struct ctl_aclient *ac, const char *why)
 		return;
 	log_debug("ctl client %s: connection lost: %s", ac->path, why);
 	ac_socket_close(ac);
-	ac_schedule(ac, ac->backoff_ms);
-	/* dropped before it came up (e.g. the daemon is at CTL_MAX_CLIENTS):
-	 * back off as for a failed connect */
-	if (!was_up && (ac->backoff_ms *= 2) > ACL_BACKOFF_MAX_MS)
-		ac->backoff_ms = ACL_BACKOFF_MAX_MS;
+	/* after being up the delay starts again at 100 ms (ac_go_up reset it);
+	 * dropped before coming up (e.g. the daemon is at CTL_MAX_CLIENTS), it
+	 * keeps growing as for a failed connect */
+	ac_retry(ac);
 	ac_fail_calls(ac, why);
 	if (was_up && ac->state_fn && !ac->closing)
 		ac->state_fn(false, ac->arg);
@@ -430,10 +438,7 @@ static void ac_timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (ac_connect(ac) < 0) {
 		log_debug("ctl client %s: connect: %s (retry in %llu ms)", ac->path,
 		          strerror(errno), (unsigned long long)ac->backoff_ms);
-		ac_schedule(ac, ac->backoff_ms);
-		ac->backoff_ms *= 2;
-		if (ac->backoff_ms > ACL_BACKOFF_MAX_MS)
-			ac->backoff_ms = ACL_BACKOFF_MAX_MS;
+		ac_retry(ac);
 		return;
 	}
 	ac_enter(ac);
