@@ -345,7 +345,8 @@ class Testbed:
             try:
                 self._build(topo, start_nodes, bin_dir, node_timeout)
             except BaseException as e:
-                _log(True, f"keel-testbed: up {self.id} failed: {e}; rolling back")
+                why = str(e) or type(e).__name__
+                _log(True, f"keel-testbed: up {self.id} failed: {why}; rolling back")
                 self.state["status"] = "failed"
                 self._save()
                 errs = self._teardown()
@@ -540,6 +541,16 @@ class Testbed:
         return errs
 
     def _teardown(self):
+        # A second Ctrl-C must not cut a teardown short: hold the usual
+        # termination signals until it is done (they are delivered after).
+        sigs = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+        try:
+            return self._teardown_journal()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _teardown_journal(self):
         errs = []
         res = self.state["resources"]
         # Reverse order of creation; the journal shrinks only after an undo succeeded.
