@@ -183,9 +183,10 @@ def _down_live():
 
 
 def _on_signal(signum, frame):
-    _down_live()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
+    # Unwind like Ctrl-C: an `up` in progress rolls back, fixtures finalize,
+    # and atexit downs whatever is still registered. Tearing down from inside
+    # the handler could race the `up` that holds the testbed's lock.
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _sweep_stale():
