@@ -2,15 +2,17 @@
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, KEEL_NODE, CtlError, ctl_call, daemon_info, expected_daemons, poll
+from conftest import REPO, BIN, KEEL_NODE, CtlError, ctl_call, daemon_info, expected_daemons, poll
 
-from testbed.build import netns_pids
+from testbed.build import netns_list, netns_pids, state_dir_for
 from testbed.ctl import FRAME_ERROR, decode_frame
 
 NODES = ("node0", "node1")
+KEEL_TESTBED = REPO / "init" / "keel-testbed"
 BUS_PORT = 51883
 CTL_ERR_MALFORMED, CTL_ERR_NO_METHOD = 1, 3
 
@@ -102,3 +104,39 @@ def test_stop_leaves_nothing_and_start_again(cluster):
     after = {Path(s).stem: daemon_info(s)["pid"] for s in cluster.ctl_sockets(node)}
     assert sorted(after) == sorted(before)
     assert all(after[n] != before[n] for n in after), "restarted daemons kept their old pids"
+
+
+ONE_NODE = """
+[node.solo]
+[host.h]
+[[link]]
+a = "solo:eth0"
+b = "h:eth0"
+"""
+
+
+def test_node_start_failure_rolls_back(tmp_path):
+    """A daemon that dies at start-up fails `up --start-nodes`, and nothing is left behind."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in expected_daemons():
+        (bindir / name).symlink_to(BIN / name)
+    broken = bindir / "zzzd"  # sorts last: the others are up when it fails
+    broken.write_text("#!/bin/sh\necho 'zzzd: cannot start' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    topo = tmp_path / "solo.toml"
+    topo.write_text(ONE_NODE)
+    tb_id = "pt" + os.urandom(3).hex()
+    p = subprocess.run([KEEL_TESTBED, "up", topo, "--name", tb_id, "--start-nodes", "--bin", bindir],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p.stderr
+    assert "zzzd" in p.stderr
+    assert [n for n in netns_list() if n.startswith(f"kt-{tb_id}-")] == []
+    assert not os.path.exists(state_dir_for(tb_id))
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                env = Path(f"/proc/{pid}/environ").read_bytes()
+            except OSError:
+                continue
+            assert state_dir_for(tb_id).encode() not in env, f"pid {pid} of {tb_id} still runs"
