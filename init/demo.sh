@@ -26,7 +26,11 @@ fail() { printf '  %sFAIL%s  %s\n' "$R" "$N" "$*"; FAILED=1; }
 FAILED=0
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: needs root (it creates network namespaces)" >&2; exit 1; }
-if ! ls "$BIN" 2>/dev/null | grep -qE '^[a-z][a-z0-9]*d$'; then
+have_daemon=0
+for f in "$BIN"/*; do
+	[[ $(basename "$f") =~ ^[a-z][a-z0-9]*d$ ]] && [ -x "$f" ] && have_daemon=1
+done
+if [ "$have_daemon" = 0 ]; then
 	echo "demo: no daemons in $BIN: build first (make)" >&2
 	exit 1
 fi
@@ -54,6 +58,8 @@ trap 'exit 143' TERM
 
 tb() { "$TESTBED" "$@"; }
 in_ns() { local who=$1; shift; tb exec "$ID" "$who" -- "$@"; }
+# shellcheck disable=SC2016 # $KEEL_ROOT expands inside the node's environment
+node_root() { in_ns "$1" sh -c 'echo $KEEL_ROOT'; }
 
 heading "Building the testbed ($(basename "$TOPO"))"
 echo "  node0, node1: keel nodes (own namespace, own KEEL_ROOT, own MQTT bus, every daemon)"
@@ -70,7 +76,7 @@ tb status "$ID" | sed 's/^/  /'
 
 heading "Daemons answering on each node"
 for node in node0 node1; do
-	echo "  ${B}$node${N}  (KEEL_ROOT=$(in_ns "$node" sh -c 'echo $KEEL_ROOT'))"
+	echo "  ${B}$node${N}  (KEEL_ROOT=$(node_root "$node"))"
 	if [ -x "$BIN/cli" ]; then
 		echo "  $node> show system processes"
 		if in_ns "$node" "$BIN/cli" -c 'show system processes' | sed 's/^/    /'; then
@@ -80,7 +86,7 @@ for node in node0 node1; do
 		fi
 	else
 		echo "  (no $BIN/cli yet: asking each ctl socket for daemon.info directly)"
-		if ! /usr/bin/python3 - "$(in_ns "$node" sh -c 'echo $KEEL_ROOT')" "$HERE" <<'EOF'
+		if ! /usr/bin/python3 - "$(node_root "$node")" "$HERE" <<'EOF'
 import glob, os, sys
 sys.path.insert(0, sys.argv[2])
 from testbed.ctl import daemon_info

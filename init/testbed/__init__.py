@@ -17,3 +17,9 @@ from .build import (  # noqa: F401
 )
 from .ctl import CtlError, ctl_call, daemon_info  # noqa: F401
 from .topology import Topology, TopologyError, load, parse  # noqa: F401
+
+__all__ = [
+    "STATE_ROOT", "Testbed", "TestbedError", "default_bin_dir", "down_all", "list_testbeds",
+    "netns_list", "new_id", "state_dir_for", "up", "CtlError", "ctl_call", "daemon_info",
+    "Topology", "TopologyError", "load", "parse",
+]

@@ -33,7 +33,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "init"))
 
 import testbed as tbmod  # noqa: E402
-from testbed.ctl import CtlError, ctl_call, daemon_info  # noqa: E402,F401
+from testbed.ctl import CtlError, ctl_call, daemon_info  # noqa: E402
+
+__all__ = ["CtlError", "ctl_call", "daemon_info", "poll", "sh", "expected_daemons", "Bed",
+           "bring_up", "BIN", "BUILD", "REPO", "TOPOLOGIES", "KEEL_NODE"]
 
 BUILD = Path(os.environ.get("KEEL_BUILD") or REPO / "build").resolve()
 BIN = BUILD / "bin"
