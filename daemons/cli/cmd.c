@@ -311,6 +311,8 @@ int cli_split_commands(char *buf, char **cmds, int max)
 			*p = '\0';
 			while (isspace((unsigned char)*start))
 				start++;
+			for (char *e = p; e > start && isspace((unsigned char)e[-1]);)
+				*--e = '\0';
 			if (*start && n < max)
 				cmds[n++] = start;
 			if (end)
