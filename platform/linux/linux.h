@@ -78,6 +78,7 @@ int plat_linux_port_lock_msg(int ifindex, bool locked, bool mab, struct nl_msg *
 /* The monitor on caller-supplied lib/nl I/O (tests). */
 void *plat_linux_monitor_new_io(unsigned watch, const struct nl_monitor_io *io,
                                 const struct plat_monitor_cbs *cbs, void *arg);
+struct nl_monitor *plat_linux_monitor_nl(void *mon);
 
 /* Back-end entry points used by the ops table (one file each). */
 int lp_link_list(void *priv, plat_link_fn fn, void *arg);

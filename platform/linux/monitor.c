@@ -245,6 +245,11 @@ void *plat_linux_monitor_new_io(unsigned watch, const struct nl_monitor_io *io,
 	return m;
 }
 
+struct nl_monitor *plat_linux_monitor_nl(void *mon)
+{
+	return ((struct lp_monitor *)mon)->nm;
+}
+
 int lp_monitor_start(void *mon)
 {
 	struct lp_monitor *m = mon;
