@@ -394,10 +394,12 @@ static void test_routes(void **state)
 	struct find_route f = {.dst = "10.9.0.0/16"};
 	struct want_route w = {PLAT_EV_NEW, "10.9.0.0/16", 2};
 	struct want_route wd = {PLAT_EV_DEL, "10.9.0.0/16", 0};
-	int v0 = get_index("v0"), v1 = get_index("v1");
+	int v0, v1;
 	uint8_t seen = 0;
 
 	NEED_ROOT();
+	v0 = get_index("v0");
+	v1 = get_index("v1");
 	rec_clear();
 	assert_int_equal(plat_prefix_parse("10.9.0.0/16", &r.dst), 0);
 	r.protocol = PROTO_TEST;
@@ -470,10 +472,10 @@ static void test_bridge(void **state)
 	struct plat_link v2;
 	struct plat_brport_flags fl;
 	struct plat_bridge_vlan vl = {.vid = 10, .pvid = true, .untagged = true};
-	int br = get_index("br0");
-	int err;
+	int br, err;
 
 	NEED_ROOT();
+	br = get_index("br0");
 	rec_clear();
 	assert_int_equal(plat_bridge_enslave(plat, get_index("v2"), br), 0);
 	assert_true(wait_link("v2", PLAT_EV_NEW, PLAT_LINK_CHG_MASTER));
@@ -592,12 +594,12 @@ static void test_batch_and_overflow(void **state)
 	enum { N = 60000 };
 	struct batch_errs be = {0};
 	struct plat_route r = {.protocol = PROTO_TEST, .n_nh = 1};
-	struct nl_monitor_stats st;
 	size_t listed = 0;
-	int v0 = get_index("v0"), begins;
+	int v0, begins;
 	uint64_t t0, t1;
 
 	NEED_ROOT();
+	v0 = get_index("v0");
 	rec_clear();
 	begins = rec.begins;
 	r.nh[0].ifindex = v0;
@@ -639,7 +641,6 @@ static void test_batch_and_overflow(void **state)
 	assert_true(rec.begins > begins);
 	assert_int_equal(rec.begins, rec.ends);
 	assert_int_equal(rec.routes_in_resync, N);
-	(void)st;
 }
 
 static void test_link_del(void **state)
