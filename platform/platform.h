@@ -297,7 +297,10 @@ int plat_link_get_by_name(struct plat *p, const char *name, struct plat_link *ou
 /* Admin state (IFF_UP). */
 int plat_link_set_admin(struct plat *p, int ifindex, bool up);
 int plat_link_set_mtu(struct plat *p, int ifindex, uint32_t mtu);
-/* ifAlias (Junos "description"); "" clears it. -ENAMETOOLONG past 255 bytes. */
+/*
+ * ifAlias (Junos "description"); "" clears it. -ENAMETOOLONG past 255 bytes.
+ * The kernel notifies the change only while the link is admin up.
+ */
 int plat_link_set_alias(struct plat *p, int ifindex, const char *alias);
 /* Creates a veth pair name <-> peer (both admin down). -EEXIST if a name is taken. */
 int plat_link_add_veth(struct plat *p, const char *name, const char *peer);
@@ -315,14 +318,19 @@ int plat_addr_del(struct plat *p, const struct plat_addr *a);
 /* Routes of `family` (AF_INET, AF_INET6, 0 for both), all tables. */
 int plat_route_list(struct plat *p, int family, plat_route_fn fn, void *arg);
 /*
- * Installs r (n_nh next hops, ECMP when > 1). replace = false fails with
- * -EEXIST on an existing route; true replaces it atomically (NLM_F_REPLACE).
+ * Installs r (n_nh next hops, ECMP when > 1; protocol 0 installs as
+ * RTPROT_STATIC). replace = false fails with -EEXIST on an existing route;
+ * true replaces it atomically (NLM_F_REPLACE). A gw of the other family
+ * than dst (IPv4 via IPv6) is sent as RTA_VIA.
  */
 int plat_route_add(struct plat *p, const struct plat_route *r, bool replace);
 /* Deletes the route matching dst, table, protocol, priority (next hops ignored). */
 int plat_route_del(struct plat *p, const struct plat_route *r);
 
-/* Neighbours (ARP / ND, and FDB entries with family AF_BRIDGE) of `family` (0 = all). */
+/*
+ * ARP / ND entries of `family` (AF_INET, AF_INET6, 0 = both). Bridge FDB
+ * entries are not listed (they come through the monitor as AF_BRIDGE).
+ */
 int plat_neigh_list(struct plat *p, int family, plat_neigh_fn fn, void *arg);
 /* Adds or replaces (NLM_F_REPLACE) a neighbour entry; state 0 = permanent. */
 int plat_neigh_set(struct plat *p, const struct plat_neigh *n);
