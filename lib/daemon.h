@@ -25,6 +25,8 @@
 #include "lib/ctl.h"
 
 struct daemon;
+struct cfg;
+struct cfg_ops;
 
 struct daemon_desc {
 	const char *name;               /* "bfdd": socket, pid file, syslog ident */
@@ -40,6 +42,10 @@ struct daemon_desc {
 	void (*cluster_change)(struct daemon *d);                    /* SIGWINCH */
 	void (*shutdown)(struct daemon *d);                          /* before exit, loop stopped */
 	void (*info)(struct daemon *d, Keel__Ctl__DaemonInfo *info); /* optional extra fields */
+	/* Config from mgd (lib/cfg.h): when set, the skeleton adds the
+	 * config.validate/config.apply methods, opens the cfg client after
+	 * init, and SIGHUP re-fetches the config (then calls reload too). */
+	const struct cfg_ops *cfg;
 };
 
 struct daemon {
@@ -52,6 +58,7 @@ struct daemon {
 	uint64_t start_mono_ms;
 	uint64_t start_wall;
 	void *priv; /* the daemon's own state */
+	struct cfg *cfg; /* when desc->cfg is set */
 	int argc;   /* arguments left after the shared options */
 	char **argv;
 };
