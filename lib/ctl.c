@@ -20,21 +20,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/ctl_priv.h"
 #include "lib/ev.h"
 #include "lib/log.h"
 #include "lib/paths.h"
@@ -42,73 +40,6 @@
 #define CTL_READ_BURST   32 /* frames read per wake-up and conn */
 #define CTL_ACCEPT_BURST 64
 #define CTL_BACKLOG      128
-
-struct ctl_msg {
-	STAILQ_ENTRY(ctl_msg) entry;
-	size_t len;
-	uint8_t data[];
-};
-
-struct ctl_conn {
-	TAILQ_ENTRY(ctl_conn) entry;
-	struct ctl_server *srv; /* NULL once dead */
-	int fd;
-	struct event *ev_read;
-	struct event *ev_write;
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
-	bool may_write;
-	bool dead;
-	unsigned refs;
-	unsigned inflight; /* deferred copies not yet ended */
-	STAILQ_HEAD(, ctl_msg) outq;
-	size_t outq_bytes;
-	char *topics[CTL_MAX_TOPICS];
-	unsigned n_topics;
-};
-
-struct ctl_server {
-	struct event_base *base;
-	int fd;
-	ino_t ino; /* of our socket file, so close never unlinks a successor's */
-	struct event *ev_accept;
-	struct event *ev_resume;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char name[CTL_MAX_METHOD + 1];
-	const struct ctl_method *methods;
-	size_t n_methods;
-	void *arg;
-	ctl_info_fn info_fn;
-	void *info_arg;
-	TAILQ_HEAD(, ctl_conn) conns;
-	unsigned n_conns;
-	uint64_t requests;
-	uint64_t errors;
-	uint64_t start_mono_ms;
-	uint64_t start_wall_ms;
-	uid_t euid;
-	gid_t keel_gid;
-	bool have_keel_gid;
-	uint8_t rbuf[CTL_MAX_FRAME + 1]; /* +1: an oversized datagram shows as > CTL_MAX_FRAME */
-	uint8_t pbuf[CTL_MAX_FRAME];     /* packed payload of an outgoing frame */
-	uint8_t wbuf[CTL_MAX_FRAME];     /* encoded outgoing frame */
-};
-
-static void builtin_info(struct ctl_req *req, void *arg);
-static void builtin_debug_set(struct ctl_req *req, void *arg);
-static void builtin_methods(struct ctl_req *req, void *arg);
-static void builtin_subscribe(struct ctl_req *req, void *arg);
-static void builtin_unsubscribe(struct ctl_req *req, void *arg);
-
-static const struct ctl_method ctl_builtins[] = {
-        {"daemon.info", builtin_info, 0, "daemon identity, uptime, ctl counters, debug flags"},
-        {"debug.set", builtin_debug_set, CTL_F_WRITE, "switch debug flags on or off"},
-        {"methods", builtin_methods, 0, "list the methods this daemon answers"},
-        {"subscribe", builtin_subscribe, 0, "receive EVENT frames for topics (prefix*)"},
-        {"unsubscribe", builtin_unsubscribe, 0, "stop events for topics (none: all)"},
-};
-#define CTL_N_BUILTINS (sizeof(ctl_builtins) / sizeof(ctl_builtins[0]))
 
 /* ---------------------------------------------------------------- conns */
 
@@ -410,7 +341,7 @@ struct ctl_req *ctl_req_defer(struct ctl_req *req)
 
 static const struct ctl_method *method_find(const struct ctl_server *srv, const char *name)
 {
-	for (size_t i = 0; i < CTL_N_BUILTINS; i++)
+	for (size_t i = 0; i < ctl_n_builtins; i++)
 		if (strcmp(ctl_builtins[i].name, name) == 0)
 			return &ctl_builtins[i];
 	for (size_t i = 0; i < srv->n_methods; i++)
@@ -505,90 +436,6 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	conn_unref(c);
 }
 
-/* ---------------------------------------------------------------- peers */
-
-static bool gid_in_list(const char *list, gid_t want)
-{
-	const char *p = list;
-
-	while (*p) {
-		char *end;
-		unsigned long g;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p < '0' || *p > '9')
-			break;
-		errno = 0;
-		g = strtoul(p, &end, 10);
-		if (errno == 0 && g == (unsigned long)want)
-			return true;
-		p = end;
-	}
-	return false;
-}
-
-/* Supplementary groups of the peer from /proc/<pid>/status, trusted only while
- * its effective uid still matches SO_PEERCRED (the pid may have been reused).
- * Returns 1 member, 0 not, -1 unknown. */
-static int peer_proc_groups(pid_t pid, uid_t uid, gid_t want)
-{
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	int member = -1;
-	bool uid_ok = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long r, e;
-
-		if (sscanf(line, "Uid: %lu %lu", &r, &e) == 2)
-			uid_ok = e == (unsigned long)uid;
-		else if (strncmp(line, "Groups:", 7) == 0)
-			member = gid_in_list(line + 7, want);
-	}
-	free(line);
-	fclose(f);
-	return uid_ok ? member : -1;
-}
-
-static bool peer_db_groups(uid_t uid, gid_t gid, gid_t want)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	gid_t groups[256];
-	int n = (int)(sizeof(groups) / sizeof(groups[0]));
-
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
-		return false;
-	if (getgrouplist(pw.pw_name, gid, groups, &n) < 0)
-		n = (int)(sizeof(groups) / sizeof(groups[0]));
-	for (int i = 0; i < n; i++)
-		if (groups[i] == want)
-			return true;
-	return false;
-}
-
-static bool peer_may_write(const struct ctl_server *srv, uid_t uid, gid_t gid, pid_t pid)
-{
-	int r;
-
-	if (uid == 0 || uid == srv->euid)
-		return true;
-	if (!srv->have_keel_gid)
-		return false;
-	if (gid == srv->keel_gid)
-		return true;
-	r = pid > 0 ? peer_proc_groups(pid, uid, srv->keel_gid) : -1;
-	if (r >= 0)
-		return r == 1;
-	return peer_db_groups(uid, gid, srv->keel_gid);
-}
-
 static void conn_new(struct ctl_server *srv, int fd)
 {
 	struct ucred cr;
@@ -611,7 +458,7 @@ static void conn_new(struct ctl_server *srv, int fd)
 	c->uid = cr.uid;
 	c->gid = cr.gid;
 	c->pid = cr.pid;
-	c->may_write = peer_may_write(srv, cr.uid, cr.gid, cr.pid);
+	c->may_write = ctl_peer_may_write(srv, cr.uid, cr.gid, cr.pid);
 	c->refs = 1;
 	STAILQ_INIT(&c->outq);
 	c->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
@@ -700,17 +547,6 @@ static int socket_remove_stale(const char *path)
 	return 0;
 }
 
-static void server_group(struct ctl_server *srv)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-
-	if (getgrnam_r("keel", &gr, buf, sizeof(buf), &res) == 0 && res) {
-		srv->keel_gid = gr.gr_gid;
-		srv->have_keel_gid = true;
-	}
-}
-
 static bool methods_valid(const struct ctl_method *methods, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -720,7 +556,7 @@ static bool methods_valid(const struct ctl_method *methods, size_t n)
 			          methods[i].name ? methods[i].name : "");
 			return false;
 		}
-		for (size_t j = 0; j < CTL_N_BUILTINS; j++)
+		for (size_t j = 0; j < ctl_n_builtins; j++)
 			if (strcmp(methods[i].name, ctl_builtins[j].name) == 0) {
 				log_warnx("ctl: method '%s' is built in", methods[i].name);
 				return false;
@@ -781,7 +617,7 @@ struct ctl_server *ctl_server_open_path(struct event_base *base, const char *pat
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	server_name_from_path(srv, path);
-	server_group(srv);
+	ctl_peer_group_init(srv);
 
 	if (socket_remove_stale(path) < 0) {
 		log_warn("ctl %s: cannot take over %s", srv->name, path);
@@ -946,221 +782,4 @@ int ctl_server_publish(struct ctl_server *srv, const char *topic, const Protobuf
 			count++;
 	}
 	return count;
-}
-
-/* ---------------------------------------------------------------- built-ins */
-
-static uint64_t self_rss_kb(void)
-{
-	unsigned long size, resident;
-	FILE *f = fopen("/proc/self/statm", "re");
-	int ok;
-
-	if (!f)
-		return 0;
-	ok = fscanf(f, "%lu %lu", &size, &resident) == 2;
-	fclose(f);
-	return ok ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024 : 0;
-}
-
-static uint64_t self_cpu_ms(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return 0;
-	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
-}
-
-static void builtin_info(struct ctl_req *req, void *arg)
-{
-	struct ctl_server *srv = req->srv;
-	Keel__Ctl__DaemonInfo info = KEEL__CTL__DAEMON_INFO__INIT;
-	const char *const *names = log_flag_names();
-	char *flags[LOG_MAX_FLAGS], *on[LOG_MAX_FLAGS];
-	uint32_t mask = log_flags();
-	size_t nf = 0, non = 0;
-
-	for (int i = 0; names && names[i] && i < LOG_MAX_FLAGS; i++) {
-		flags[nf++] = (char *)names[i];
-		if (mask & (1u << i))
-			on[non++] = (char *)names[i];
-	}
-	info.name = srv->name;
-	info.pid = (uint32_t)getpid();
-	info.start_time = srv->start_wall_ms / 1000;
-	info.uptime_ms = mono_ms() - srv->start_mono_ms;
-	info.n_debug_flags = nf;
-	info.debug_flags = flags;
-	info.n_debug_on = non;
-	info.debug_on = on;
-	info.clients = srv->n_conns;
-	info.requests = srv->requests;
-	info.errors = srv->errors;
-	info.root = (char *)keel_root();
-	info.rss_kb = self_rss_kb();
-	info.cpu_ms = self_cpu_ms();
-	if (srv->info_fn)
-		srv->info_fn(&info, srv->info_arg);
-	if (ctl_reply(req, &info.base) < 0)
-		ctl_error(req, CTL_ERR_FAILED, "daemon.info: reply failed");
-}
-
-static int debug_bits(struct ctl_req *req, char **names, size_t n, uint32_t *bits)
-{
-	*bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t b = log_flag_bit(names[i]);
-
-		if (!b) {
-			ctl_error(req, CTL_ERR_INVALID, "debug.set: unknown debug flag '%.64s'",
-			          names[i]);
-			return -1;
-		}
-		*bits |= b;
-	}
-	return 0;
-}
-
-static void builtin_debug_set(struct ctl_req *req, void *arg)
-{
-	Keel__Ctl__DebugSet *ds;
-	uint32_t flags = log_flags(), on, off;
-
-	ds = keel__ctl__debug_set__unpack(NULL, req->payload_len, req->payload);
-	if (!ds) {
-		ctl_error(req, CTL_ERR_INVALID, "debug.set: payload is not a DebugSet");
-		return;
-	}
-	if (debug_bits(req, ds->on, ds->n_on, &on) < 0 ||
-	    debug_bits(req, ds->off, ds->n_off, &off) < 0) {
-		keel__ctl__debug_set__free_unpacked(ds, NULL);
-		return;
-	}
-	if (ds->none)
-		flags = 0;
-	if (ds->all)
-		flags = log_flag_bit("all");
-	flags = (flags | on) & ~off;
-	keel__ctl__debug_set__free_unpacked(ds, NULL);
-	log_set_flags(flags);
-	log_info("ctl %s: debug flags 0x%x (set by pid %d uid %u)", req->srv->name, flags,
-	         (int)req->pid, (unsigned)req->uid);
-}
-
-static int reply_method(struct ctl_req *req, const struct ctl_method *m)
-{
-	Keel__Ctl__MethodInfo mi = KEEL__CTL__METHOD_INFO__INIT;
-
-	mi.name = (char *)m->name;
-	mi.write = (m->flags & CTL_F_WRITE) != 0;
-	mi.help = (char *)(m->help ? m->help : "");
-	return ctl_reply(req, &mi.base);
-}
-
-static void builtin_methods(struct ctl_req *req, void *arg)
-{
-	struct ctl_server *srv = req->srv;
-
-	for (size_t i = 0; i < CTL_N_BUILTINS; i++)
-		if (reply_method(req, &ctl_builtins[i]) < 0)
-			return;
-	for (size_t i = 0; i < srv->n_methods; i++)
-		if (reply_method(req, &srv->methods[i]) < 0)
-			return;
-}
-
-static Keel__Ctl__Subscribe *subscribe_decode(struct ctl_req *req)
-{
-	Keel__Ctl__Subscribe *s;
-
-	s = keel__ctl__subscribe__unpack(NULL, req->payload_len, req->payload);
-	if (!s) {
-		ctl_error(req, CTL_ERR_INVALID, "%s: payload is not a Subscribe", req->method);
-		return NULL;
-	}
-	/* bounds the O(n * CTL_MAX_TOPICS) duplicate checks below */
-	if (s->n_topics > CTL_MAX_TOPICS) {
-		ctl_error(req, CTL_ERR_INVALID, "%s: %zu topics, at most %d", req->method,
-		          s->n_topics, CTL_MAX_TOPICS);
-		keel__ctl__subscribe__free_unpacked(s, NULL);
-		return NULL;
-	}
-	return s;
-}
-
-static bool conn_has_topic(const struct ctl_conn *c, const char *t)
-{
-	for (unsigned i = 0; i < c->n_topics; i++)
-		if (strcmp(c->topics[i], t) == 0)
-			return true;
-	return false;
-}
-
-static void builtin_subscribe(struct ctl_req *req, void *arg)
-{
-	struct ctl_conn *c = req->conn;
-	Keel__Ctl__Subscribe *s = subscribe_decode(req);
-	unsigned fresh = 0;
-
-	if (!s)
-		return;
-	if (s->n_topics == 0) {
-		ctl_error(req, CTL_ERR_INVALID, "subscribe: no topics");
-		goto out;
-	}
-	/* validate everything first: a subscribe is applied whole or not at all */
-	for (size_t i = 0; i < s->n_topics; i++) {
-		bool dup = conn_has_topic(c, s->topics[i]);
-
-		if (!ctl_topic_pattern_valid(s->topics[i])) {
-			ctl_error(req, CTL_ERR_INVALID, "subscribe: invalid topic '%.64s'",
-			          s->topics[i]);
-			goto out;
-		}
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = strcmp(s->topics[i], s->topics[j]) == 0;
-		fresh += !dup;
-	}
-	if (c->n_topics + fresh > CTL_MAX_TOPICS) {
-		ctl_error(req, CTL_ERR_INVALID, "subscribe: more than %d topics", CTL_MAX_TOPICS);
-		goto out;
-	}
-	for (size_t i = 0; i < s->n_topics; i++) {
-		char *t;
-
-		if (conn_has_topic(c, s->topics[i]))
-			continue;
-		t = strdup(s->topics[i]);
-		if (!t) {
-			ctl_error(req, CTL_ERR_FAILED, "subscribe: out of memory");
-			goto out;
-		}
-		c->topics[c->n_topics++] = t;
-	}
-out:
-	keel__ctl__subscribe__free_unpacked(s, NULL);
-}
-
-static void builtin_unsubscribe(struct ctl_req *req, void *arg)
-{
-	struct ctl_conn *c = req->conn;
-	Keel__Ctl__Subscribe *s = subscribe_decode(req);
-
-	if (!s)
-		return;
-	for (unsigned i = 0; i < c->n_topics;) {
-		bool drop = s->n_topics == 0;
-
-		for (size_t j = 0; j < s->n_topics && !drop; j++)
-			drop = strcmp(c->topics[i], s->topics[j]) == 0;
-		if (drop) {
-			free(c->topics[i]);
-			c->topics[i] = c->topics[--c->n_topics];
-		} else {
-			i++;
-		}
-	}
-	keel__ctl__subscribe__free_unpacked(s, NULL);
 }
