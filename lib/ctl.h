@@ -134,6 +134,8 @@ struct ctl_server *ctl_server_open(struct event_base *base, const char *name,
 struct ctl_server *ctl_server_open_path(struct event_base *base, const char *path,
                                         const struct ctl_method *methods, size_t n_methods,
                                         void *arg);
+/* Closes every connection and removes the socket file (only if it is still
+ * ours). Not from inside a handler. Deferred copies stay valid to end. */
 void ctl_server_close(struct ctl_server *srv);
 /* Hook for daemon.info: lets lib/daemon.c fill the generic fields. */
 typedef void (*ctl_info_fn)(Keel__Ctl__DaemonInfo *info, void *arg);
@@ -145,7 +147,11 @@ uint64_t ctl_server_errors(const struct ctl_server *srv);
 /* Answering. Inside a handler, the request is finished when the handler
  * returns unless it called ctl_end/ctl_error (then it is finished already)
  * or ctl_req_defer (then the caller must finish the returned copy later).
- * A handler that returns without answering gets an END sent for it. */
+ * A handler that returns without answering gets an END sent for it.
+ * Replies are queued per connection up to CTL_MAX_QUEUE bytes beyond what the
+ * socket holds; a handler that produces more in one go gets its peer dropped.
+ * ctl_reply* return -1 with EMSGSIZE when one part exceeds CTL_MAX_FRAME,
+ * ENOTCONN when the peer is gone (stop producing then). */
 int ctl_reply(struct ctl_req *req, const ProtobufCMessage *msg);
 int ctl_reply_raw(struct ctl_req *req, const uint8_t *payload, size_t len);
 int ctl_end(struct ctl_req *req);
