@@ -57,9 +57,9 @@ struct daemon {
 	bool check_only;
 	uint64_t start_mono_ms;
 	uint64_t start_wall;
-	void *priv; /* the daemon's own state */
+	void *priv;      /* the daemon's own state */
 	struct cfg *cfg; /* when desc->cfg is set */
-	int argc;   /* arguments left after the shared options */
+	int argc;        /* arguments left after the shared options */
 	char **argv;
 };
 
