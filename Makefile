@@ -206,15 +206,17 @@ demo: deps all
 
 # ---------------------------------------------------------------- install
 install: $(DAEMON_BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/keel/yang \
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/keel/yang \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/keel/init
-	install -m 0755 $(DAEMON_BINS) $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 init/keel-node init/keel-testbed $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(filter-out %/cli,$(DAEMON_BINS)) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(BUILD)/bin/cli $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 init/keel-node $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 init/mosquitto-bus.conf $(DESTDIR)$(PREFIX)/share/keel/init/
 	$(if $(wildcard yang/*.yang),install -m 0644 $(wildcard yang/*.yang) $(DESTDIR)$(PREFIX)/share/keel/yang/,)
 	install -m 0644 $(wildcard init/systemd/*) $(DESTDIR)$(PREFIX)/lib/systemd/system/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(if $(DESTDIR),,getent group keel >/dev/null || groupadd --system keel)
 
 clean:
 	rm -rf build
