@@ -75,6 +75,8 @@ static void conn_close(struct ctl_conn *c, const char *why)
 		free(c->topics[i]);
 	c->n_topics = 0;
 	c->srv = NULL;
+	if (srv->close_fn)
+		srv->close_fn(c->id, srv->close_arg);
 	conn_unref(c);
 }
 
@@ -347,6 +349,9 @@ static const struct ctl_method *method_find(const struct ctl_server *srv, const 
 	for (size_t i = 0; i < srv->n_methods; i++)
 		if (strcmp(srv->methods[i].name, name) == 0)
 			return &srv->methods[i];
+	for (size_t i = 0; i < srv->n_extra; i++)
+		if (strcmp(srv->extra[i].name, name) == 0)
+			return &srv->extra[i];
 	return NULL;
 }
 
@@ -378,6 +383,7 @@ static void conn_dispatch(struct ctl_conn *c, const struct ctl_frame *f)
 	req.uid = c->uid;
 	req.gid = c->gid;
 	req.pid = c->pid;
+	req.conn_id = c->id;
 	req.may_write = c->may_write;
 	log_debug("ctl %s: pid %d calls %s (id %u, %zu bytes)", srv->name, (int)c->pid, f->method,
 	          f->id, f->payload_len);
@@ -458,6 +464,7 @@ static void conn_new(struct ctl_server *srv, int fd)
 	c->uid = cr.uid;
 	c->gid = cr.gid;
 	c->pid = cr.pid;
+	c->id = ++srv->next_conn_id;
 	c->may_write = ctl_peer_may_write(srv, cr.uid, cr.gid, cr.pid);
 	c->refs = 1;
 	STAILQ_INIT(&c->outq);
@@ -698,6 +705,27 @@ void ctl_server_close(struct ctl_server *srv)
 	if (lstat(srv->path, &st) == 0 && st.st_ino == srv->ino)
 		unlink(srv->path);
 	free(srv);
+}
+
+int ctl_server_add_methods(struct ctl_server *srv, const struct ctl_method *methods, size_t n)
+{
+	if (srv->extra || !methods_valid(methods, n))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < srv->n_methods; j++)
+			if (strcmp(methods[i].name, srv->methods[j].name) == 0) {
+				log_warnx("ctl: method '%s' listed twice", methods[i].name);
+				return -1;
+			}
+	srv->extra = methods;
+	srv->n_extra = n;
+	return 0;
+}
+
+void ctl_server_on_close(struct ctl_server *srv, ctl_close_fn fn, void *arg)
+{
+	srv->close_fn = fn;
+	srv->close_arg = arg;
 }
 
 void ctl_server_set_info(struct ctl_server *srv, ctl_info_fn fn, void *arg)

@@ -108,6 +108,7 @@ struct ctl_req {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	uint64_t conn_id; /* stable per connection, never reused by this server */
 	bool may_write;
 	bool deferred; /* set by ctl_req_defer() */
 	/* private to lib/ctl.c */
@@ -137,6 +138,16 @@ struct ctl_server *ctl_server_open_path(struct event_base *base, const char *pat
 /* Closes every connection and removes the socket file (only if it is still
  * ours). Not from inside a handler. Deferred copies stay valid to end. */
 void ctl_server_close(struct ctl_server *srv);
+/* Appends a second method table (lib/cfg's "config.*" methods) to the lookup;
+ * same rules as the main table, no name may repeat. `methods` must outlive the
+ * server. -1 when a table was added already or a name is bad/duplicated. */
+int ctl_server_add_methods(struct ctl_server *srv, const struct ctl_method *methods, size_t n);
+/* Called once per connection when it closes (peer gone, dropped, or server
+ * closing), with the conn_id its requests carried. It runs synchronously inside
+ * the close, which may happen inside a ctl_reply() of a handler for that very
+ * connection: a handler must not use per-connection state after replying. */
+typedef void (*ctl_close_fn)(uint64_t conn_id, void *arg);
+void ctl_server_on_close(struct ctl_server *srv, ctl_close_fn fn, void *arg);
 /* Hook for daemon.info: lets lib/daemon.c fill the generic fields. */
 typedef void (*ctl_info_fn)(Keel__Ctl__DaemonInfo *info, void *arg);
 void ctl_server_set_info(struct ctl_server *srv, ctl_info_fn fn, void *arg);

@@ -148,6 +148,9 @@ static void builtin_methods(struct ctl_req *req, void *arg)
 	for (size_t i = 0; i < srv->n_methods; i++)
 		if (reply_method(req, &srv->methods[i]) < 0)
 			return;
+	for (size_t i = 0; i < srv->n_extra; i++)
+		if (reply_method(req, &srv->extra[i]) < 0)
+			return;
 }
 
 static Keel__Ctl__Subscribe *subscribe_decode(struct ctl_req *req)

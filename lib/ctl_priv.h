@@ -28,6 +28,7 @@ struct ctl_conn {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	uint64_t id;
 	bool may_write;
 	bool dead;
 	unsigned refs;
@@ -48,7 +49,12 @@ struct ctl_server {
 	char name[CTL_MAX_METHOD + 1];
 	const struct ctl_method *methods;
 	size_t n_methods;
+	const struct ctl_method *extra; /* ctl_server_add_methods() */
+	size_t n_extra;
 	void *arg;
+	ctl_close_fn close_fn;
+	void *close_arg;
+	uint64_t next_conn_id;
 	ctl_info_fn info_fn;
 	void *info_arg;
 	TAILQ_HEAD(, ctl_conn) conns;
