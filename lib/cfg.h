@@ -32,7 +32,7 @@ struct cfg_ops {
 	 * start). Returns 0, or -1 with err (mgd logs it; the daemon keeps
 	 * whatever it managed to apply). */
 	int (*apply)(void *arg, struct json_object *old, struct json_object *cfg, char *err,
-		     size_t errlen);
+	             size_t errlen);
 };
 
 /* The ctl methods to add to the daemon's table ("config.validate", "config.apply"). */

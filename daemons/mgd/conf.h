@@ -24,7 +24,7 @@
 #define CONF_ERR_LEN 512
 
 struct conf_ctx; /* libyang context with every keel module + schema caches */
-struct conf;	 /* one configuration: data tree + groups + apply-groups + inactive */
+struct conf;     /* one configuration: data tree + groups + apply-groups + inactive */
 
 enum conf_fmt {
 	CONF_FMT_TEXT, /* curly braces, 4-space indent, as Junos `show configuration` */
@@ -35,7 +35,7 @@ enum conf_fmt {
 enum conf_load {
 	CONF_LOAD_MERGE,    /* curly text merged into the config */
 	CONF_LOAD_OVERRIDE, /* curly text replaces the whole config */
-	CONF_LOAD_SET,	    /* set/delete/activate/deactivate lines */
+	CONF_LOAD_SET,      /* set/delete/activate/deactivate lines */
 	CONF_LOAD_REPLACE,  /* curly text; subtrees tagged "replace:" replace theirs */
 };
 
@@ -59,25 +59,25 @@ bool conf_equal(const struct conf *a, const struct conf *b);
  * An edit either applies completely or not at all.
  */
 int conf_set(struct conf *c, const char *const *path, size_t n_path, const char *const *words,
-	     size_t n_words, char *err, size_t errlen);
+             size_t n_words, char *err, size_t errlen);
 int conf_delete(struct conf *c, const char *const *path, size_t n_path, const char *const *words,
-		size_t n_words, char *err, size_t errlen);
-int conf_activate(struct conf *c, const char *const *path, size_t n_path,
-		  const char *const *words, size_t n_words, bool active, char *err, size_t errlen);
+                size_t n_words, char *err, size_t errlen);
+int conf_activate(struct conf *c, const char *const *path, size_t n_path, const char *const *words,
+                  size_t n_words, bool active, char *err, size_t errlen);
 /* Checks that path words name an existing container/list entry (for `edit`)
  * and returns their canonical spelling in out (prefixes expanded). */
 int conf_resolve_path(const struct conf *c, const char *const *words, size_t n, char ***out,
-		      size_t *n_out, char *err, size_t errlen);
+                      size_t *n_out, char *err, size_t errlen);
 
 /* Parses text into c per mode. On error, c is unchanged and *err_line is the
  * 1-based line of the first error. */
 int conf_load(struct conf *c, enum conf_load mode, const char *text, const char *const *path,
-	      size_t n_path, int *err_line, char *err, size_t errlen);
+              size_t n_path, int *err_line, char *err, size_t errlen);
 
 /* Prints c (or the subtree at path) in fmt; *out is malloc'd. `expanded`
  * prints with groups applied (| display inheritance). */
 int conf_print(const struct conf *c, const char *const *path, size_t n_path, enum conf_fmt fmt,
-	       bool expanded, char **out, char *err, size_t errlen);
+               bool expanded, char **out, char *err, size_t errlen);
 
 /* The data tree daemons see: groups applied, inactive nodes removed, defaults
  * added, validated with libyang (must, when, leafref, mandatory, ranges).
@@ -87,20 +87,20 @@ int conf_validate(const struct conf *c, char *err, size_t errlen);
 
 /* RFC 7951 JSON of the expanded tree restricted to the given schema paths
  * (e.g. "/keel-interfaces:interfaces"); "{}" when none exist. */
-int conf_subtree_json(struct lyd_node *expanded, const char *const *paths, size_t n,
-		      char **json, char *err, size_t errlen);
+int conf_subtree_json(struct lyd_node *expanded, const char *const *paths, size_t n, char **json,
+                      char *err, size_t errlen);
 
 /* `show | compare`: Junos diff text ("[edit interfaces eth0 unit 0]" headers,
  * "+"/"-" lines) from old to new; "" when equal. */
 int conf_diff(const struct conf *old, const struct conf *new_c, const char *const *path,
-	      size_t n_path, char **out, char *err, size_t errlen);
+              size_t n_path, char **out, char *err, size_t errlen);
 
 /* Completion: what may follow `words` at `path` for `verb` ("set", "delete",
  * "edit", "show", ...). Calls fn once per choice. */
 typedef void (*conf_choice_fn)(void *arg, const char *word, const char *help, bool value,
-			       bool container);
+                               bool container);
 int conf_complete(const struct conf *c, const char *verb, const char *const *path, size_t n_path,
-		  const char *const *words, size_t n_words, conf_choice_fn fn, void *arg);
+                  const char *const *words, size_t n_words, conf_choice_fn fn, void *arg);
 
 /* The text form written to disk (curly braces, no secrets masked). */
 int conf_serialize(const struct conf *c, char **out);
