@@ -43,7 +43,10 @@ LIB_SRCS   := $(sort $(wildcard lib/*.c))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(PROTO_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 PLAT_SRCS  := $(sort $(wildcard platform/*/*.c))
 PLAT_OBJS  := $(PLAT_SRCS:%.c=$(BUILD)/obj/%.o)
+# DAEMONS: folders with a main.c (a binary); DLIBS: every folder with C sources
+# (its library links into unit tests before the daemon has a main.c).
 DAEMONS    := $(sort $(notdir $(patsubst %/main.c,%,$(wildcard daemons/*/main.c))))
+DLIBS      := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard daemons/*/*.c)))))
 
 LIBKEEL    := $(BUILD)/libkeel.a
 LIBPLAT    := $(BUILD)/libkeelplat.a
@@ -64,10 +67,10 @@ $$(BUILD)/bin/$(1): $$(BUILD)/obj/daemons/$(1)/main.o $$(BUILD)/lib$(1).a $$(LIB
 	$$(Q)$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$($(1)_LIBS) $$(PKG_LIBS) $$(ALL_LDFLAGS) -lm
 $$(BUILD)/obj/daemons/$(1)/%.o: ALL_CFLAGS += $$($(1)_CFLAGS)
 endef
-$(foreach d,$(DAEMONS),$(eval $(call daemon_rules,$(d))))
+$(foreach d,$(DLIBS),$(eval $(call daemon_rules,$(d))))
 
 DAEMON_BINS := $(DAEMONS:%=$(BUILD)/bin/%)
-DAEMON_LIBS := $(DAEMONS:%=$(BUILD)/lib%.a)
+DAEMON_LIBS := $(DLIBS:%=$(BUILD)/lib%.a)
 
 # Unit tests: tests/unit/AREA/test_X.c. AREA that names a daemon links that daemon's library.
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*/test_*.c))
@@ -80,7 +83,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 
 # Everything a unit test or fuzz target may need to link against.
-TEST_PKGS_LIBS = $(foreach d,$(DAEMONS),$($(d)_LIBS))
+TEST_PKGS_LIBS = $(foreach d,$(DLIBS),$($(d)_LIBS))
 
 ALL_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v -e '\.pb-c\.' -e '^tests/fuzz/corpus/')
 
@@ -120,8 +123,8 @@ $(LIBPLAT): $(PLAT_OBJS)
 $(BUILD)/tests/unit/%: tests/unit/%.c $(DAEMON_LIBS) $(LIBPLAT) $(LIBKEEL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) $(foreach d,$(DAEMONS),$($(d)_CFLAGS)) -o $@ $< \
-		$(if $(filter $(call UNIT_AREA,$@),$(DAEMONS)),$(BUILD)/lib$(call UNIT_AREA,$@).a,) \
+	$(Q)$(CC) $(ALL_CFLAGS) $(foreach d,$(DLIBS),$($(d)_CFLAGS)) -o $@ $< \
+		$(if $(filter $(call UNIT_AREA,$@),$(DLIBS)),$(BUILD)/lib$(call UNIT_AREA,$@).a,) \
 		$(LIBPLAT) $(LIBKEEL) $(TEST_PKGS_LIBS) $(PKG_LIBS) $(shell pkg-config --libs cmocka) \
 		$(ALL_LDFLAGS) -lm
 
@@ -129,14 +132,14 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(DAEMON_LIBS) $(LIBPLAT) $(LIBKEEL)
 $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(DAEMON_LIBS) $(LIBPLAT) $(LIBKEEL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) $(foreach d,$(DAEMONS),$($(d)_CFLAGS)) -o $@ $< tests/fuzz/replay.c \
+	$(Q)$(CC) $(ALL_CFLAGS) $(foreach d,$(DLIBS),$($(d)_CFLAGS)) -o $@ $< tests/fuzz/replay.c \
 		$(DAEMON_LIBS) $(LIBPLAT) $(LIBKEEL) $(TEST_PKGS_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
 # libFuzzer binaries (only built in the BUILD=build/fuzz variant, CC=clang).
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(DAEMON_LIBS) $(LIBPLAT) $(LIBKEEL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) $(foreach d,$(DAEMONS),$($(d)_CFLAGS)) -fsanitize=fuzzer -o $@ $< \
+	$(Q)$(CC) $(ALL_CFLAGS) $(foreach d,$(DLIBS),$($(d)_CFLAGS)) -fsanitize=fuzzer -o $@ $< \
 		$(DAEMON_LIBS) $(LIBPLAT) $(LIBKEEL) $(TEST_PKGS_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
