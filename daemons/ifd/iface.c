@@ -96,12 +96,17 @@ static void ifd_resync_end(void *arg)
 		i++;
 	}
 	ifd->resyncing = false;
+	/* Notifications were lost (or this is the start): whatever happened
+	 * to the links meanwhile, assert the config again. Writes nothing
+	 * where the kernel already matches. */
+	ifd_config_reapply(ifd, NULL);
 }
 
 static void ifd_link(void *arg, enum plat_ev ev, const struct plat_link *l, unsigned changes)
 {
 	struct ifd *ifd = arg;
 	struct ifd_iface *ifc = ifd_iface_find(ifd, l->ifindex);
+	bool came_up = ifc && !ifc->admin_up && l->admin_up;
 	bool oper_up = l->oper == PLAT_OPER_UP ||
 	               (l->oper == PLAT_OPER_UNKNOWN && l->carrier && l->admin_up);
 
@@ -140,6 +145,15 @@ static void ifd_link(void *arg, enum plat_ev ev, const struct plat_link *l, unsi
 	memcpy(ifc->name, l->name, sizeof(ifc->name));
 	if ((changes & PLAT_LINK_CHG_ADDED) && !ifd->resyncing)
 		ifd_ctl_link_event(ifd, l, false);
+	/* A configured link that appears (hot-plug, a veth created late, a
+	 * rename to a configured name) gets its config now; during a resync
+	 * resync_end does it for all links at once. */
+	if ((changes & (PLAT_LINK_CHG_ADDED | PLAT_LINK_CHG_NAME)) && !ifd->resyncing)
+		ifd_config_reapply(ifd, l->name);
+	/* Linux flushed its IPv6 addresses when it went down; whoever brought
+	 * it up, they come back. */
+	else if (came_up && !ifd->resyncing)
+		ifd_config_reapply(ifd, l->name);
 }
 
 static void ifd_addr(void *arg, enum plat_ev ev, const struct plat_addr *a)

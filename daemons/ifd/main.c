@@ -4,11 +4,15 @@
  *   main.c     start-up: platform, monitor, ctl methods, sensors
  *   ifd.h      types
  *   iface.c    the interface table kept current by the netlink monitor
+ *   config.c   the `interfaces` config applied to the kernel as a diff:
+ *              description, mtu, disable, unit 0 inet/inet6 addresses
  *   ctl.c      "show.interfaces" and the "interface.link" event
  *   sensors.c  interface counters and state on the node's telemetry bus
  *
- * Applying the `interfaces` configuration (admin state, MTU, description,
- * addresses) arrives with mgd; today ifd reports what the kernel has.
+ * The config comes from mgd through lib/cfg (validate, then apply with the
+ * previous config, so only the difference is written). A configured link
+ * that appears later, or any link after a monitor resync, gets its wanted
+ * state again from iface.c.
  */
 #include <stdlib.h>
 #include <sys/capability.h>
@@ -56,6 +60,7 @@ static void ifd_shutdown(struct daemon *d)
 	if (ifd->plat)
 		plat_close(ifd->plat);
 	ifd_iface_free_all(ifd);
+	ifd_config_free(ifd);
 	free(ifd);
 	d->priv = NULL;
 }
@@ -67,6 +72,7 @@ static const struct daemon_desc ifd_desc = {
         .methods = ifd_ctl_methods,
         .init = ifd_init,
         .shutdown = ifd_shutdown,
+        .cfg = &ifd_cfg_ops,
 };
 
 int main(int argc, char **argv)
