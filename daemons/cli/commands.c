@@ -5,6 +5,12 @@
 #include "daemons/cli/cli.h"
 
 static const struct cli_node cli_show[] = {
+        {.name = "configuration",
+         .help = "Show current configuration",
+         .flags = CLI_N_SCHEMA | CLI_N_PIPE_CONFIG | CLI_N_PIPE_COMPARE,
+         .text = cli_op_show_configuration,
+         .verb = "show",
+         .children = cli_config_path},
         {.name = "interfaces",
          .help = "Show interface information",
          .fetch = cli_fetch_interfaces,
@@ -19,6 +25,10 @@ static const struct cli_node cli_show[] = {
 };
 
 const struct cli_node cli_root[] = {
+        {.name = "configure",
+         .help = "Manipulate software configuration information",
+         .text = cli_op_configure,
+         .children = cli_configure},
         {.name = "show", .help = "Show system information", .children = cli_show},
         {0},
 };

@@ -1,7 +1,9 @@
 /*
- * Interactive mode on libedit: prompt "user@host> ", history, TAB completes a
- * unique keyword (or lists the choices), '?' shows help for the word under
- * the cursor without consuming it.
+ * Interactive mode on libedit: prompt "user@host> " (operational) or
+ * "user@host# " under an "[edit ...]" banner (configuration), history, TAB
+ * completes a unique keyword (or lists the choices), '?' shows help for the
+ * word under the cursor without consuming it. In configuration mode the
+ * choices come from mgd (config.complete).
  */
 #include <histedit.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "daemons/cli/cli.h"
 
 static char cli_prompt_buf[160];
+static struct cli *cli_el_cli; /* libedit callbacks carry no argument */
 
 static char *cli_prompt(EditLine *el)
 {
@@ -31,23 +34,31 @@ static const char *cli_line_to_cursor(EditLine *el, char *buf, size_t len)
 
 static unsigned char cli_el_complete(EditLine *el, int ch)
 {
-	const char *matches[128], *prefix;
+	struct cli_choices m;
+	const char *prefix;
 	char line[4096];
-	int n = cli_complete(cli_line_to_cursor(el, line, sizeof(line)), matches, 128, &prefix);
+	int n = cli_line_complete(cli_el_cli, cli_line_to_cursor(el, line, sizeof(line)), &m,
+	                          &prefix);
+	unsigned char rc = CC_REDISPLAY;
+	size_t common;
 
-	if (n == 0)
+	if (n == 0) {
+		cli_choices_free(&m);
 		return CC_ERROR;
+	}
 	if (n == 1) {
-		if (el_insertstr(el, matches[0] + strlen(prefix)) < 0 || el_insertstr(el, " ") < 0)
-			return CC_ERROR;
-		return CC_REFRESH;
+		rc = el_insertstr(el, m.v[0].word + strlen(prefix)) < 0 || el_insertstr(el, " ") < 0
+		             ? CC_ERROR
+		             : CC_REFRESH;
+		cli_choices_free(&m);
+		return rc;
 	}
 	/* Extend to the longest common prefix, then list the choices. */
-	size_t common = strlen(matches[0]);
+	common = strlen(m.v[0].word);
 	for (int i = 1; i < n; i++) {
 		size_t k = 0;
 
-		while (k < common && matches[i][k] == matches[0][k])
+		while (k < common && m.v[i].word[k] == m.v[0].word[k])
 			k++;
 		common = k;
 	}
@@ -57,15 +68,17 @@ static unsigned char cli_el_complete(EditLine *el, int ch)
 
 		if (l >= sizeof(ext))
 			l = sizeof(ext) - 1;
-		memcpy(ext, matches[0] + strlen(prefix), l);
+		memcpy(ext, m.v[0].word + strlen(prefix), l);
 		ext[l] = '\0';
 		el_insertstr(el, ext);
-		return CC_REFRESH;
+		rc = CC_REFRESH;
+	} else {
+		fputc('\n', stdout);
+		for (int i = 0; i < n; i++)
+			printf("%s%s", m.v[i].word, i + 1 < n ? "  " : "\n");
 	}
-	fputc('\n', stdout);
-	for (int i = 0; i < n; i++)
-		printf("%s%s", matches[i], i + 1 < n ? "  " : "\n");
-	return CC_REDISPLAY;
+	cli_choices_free(&m);
+	return rc;
 }
 
 static unsigned char cli_el_help(EditLine *el, int ch)
@@ -73,8 +86,42 @@ static unsigned char cli_el_help(EditLine *el, int ch)
 	char line[4096];
 
 	fputc('\n', stdout);
-	cli_help(cli_line_to_cursor(el, line, sizeof(line)), stdout);
+	cli_line_help(cli_el_cli, cli_line_to_cursor(el, line, sizeof(line)), stdout);
 	return CC_REDISPLAY;
+}
+
+bool cli_ask_yes(struct cli *cli, const char *question, bool dflt, FILE *out)
+{
+	char ans[64];
+
+	for (;;) {
+		fputs(question, out);
+		fflush(out);
+		if (!fgets(ans, sizeof(ans), cli->in ? cli->in : stdin))
+			return dflt;
+		ans[strcspn(ans, "\r\n")] = '\0';
+		if (!ans[0])
+			return dflt;
+		if (strncmp("yes", ans, strlen(ans)) == 0)
+			return true;
+		if (strncmp("no", ans, strlen(ans)) == 0)
+			return false;
+	}
+}
+
+/* The prompt of the current mode; configuration mode shows the edit level
+ * on the line above, as Junos does. */
+static void cli_set_prompt(struct cli *cli)
+{
+	if (cli->cfg) {
+		char banner[512];
+
+		cli_config_banner(cli, banner, sizeof(banner));
+		printf("\n%s\n", banner);
+		fflush(stdout);
+	}
+	snprintf(cli_prompt_buf, sizeof(cli_prompt_buf), "%s@%s%s ", cli->user, cli->host,
+	         cli->cfg ? "#" : ">");
 }
 
 int cli_interactive(struct cli *cli)
@@ -87,7 +134,8 @@ int cli_interactive(struct cli *cli)
 
 	if (!el || !hist)
 		return 1;
-	snprintf(cli_prompt_buf, sizeof(cli_prompt_buf), "%s@%s> ", cli->user, cli->host);
+	cli_el_cli = cli;
+	cli_set_prompt(cli);
 	history(hist, &ev, H_SETSIZE, 500);
 	el_set(el, EL_HIST, history, hist);
 	el_set(el, EL_PROMPT, cli_prompt);
@@ -106,12 +154,14 @@ int cli_interactive(struct cli *cli)
 		if (!buf[strspn(buf, " \t")])
 			continue;
 		history(hist, &ev, H_ENTER, buf);
-		if (strcmp(buf, "exit") == 0 || strcmp(buf, "quit") == 0)
+		if (!cli->cfg && (strcmp(buf, "exit") == 0 || strcmp(buf, "quit") == 0))
 			break;
 		cli->errors = 0;
 		cli_exec_line(cli, buf, stdout);
 		fflush(stdout);
+		cli_set_prompt(cli);
 	}
+	cli_config_leave(cli);
 	history_end(hist);
 	el_end(el);
 	return 0;

@@ -5,6 +5,9 @@
  *   cli -c 'cmd; cmd'        run commands, exit non-zero if any failed
  *   cli -f FILE              run one command per line ('#' starts a comment)
  *   cli < FILE               as -f when stdin is not a terminal
+ *
+ * One configuration session lasts across the commands of -c / -f:
+ * `cli -c 'configure; set system host-name r1; commit; exit'`.
  */
 #include <getopt.h>
 #include <pwd.h>
@@ -36,6 +39,7 @@ static int cli_run_stream(struct cli *cli, FILE *in)
 		fflush(stdout);
 	}
 	free(line);
+	cli_config_leave(cli);
 	return cli->errors ? 1 : 0;
 }
 
@@ -76,6 +80,7 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 		free(buf);
+		cli_config_leave(&cli);
 		return cli.errors ? 1 : 0;
 	}
 	if (file) {

@@ -189,9 +189,16 @@ void cli_render_version(struct cli *cli, const struct cli_argv *av, struct json_
 }
 
 const struct cli_node cli_show_system[] = {
+        {.name = "commit",
+         .help = "Show pending commit and commit history",
+         .fetch = cli_fetch_commits,
+         .render = cli_render_commits},
         {.name = "processes",
          .help = "Show keel daemons and their state",
          .fetch = cli_fetch_processes,
          .render = cli_render_processes},
+        {.name = "rollback",
+         .help = "Show a rollback configuration",
+         .children = cli_show_rollback},
         {0},
 };
