@@ -25,6 +25,7 @@
 
 #include <sys/capability.h>
 
+#include "lib/cfg.h"
 #include "lib/ev.h"
 #include "lib/log.h"
 #include "lib/paths.h"
@@ -189,6 +190,7 @@ static void daemon_signal(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGHUP:
 		log_info("SIGHUP: reloading configuration");
+		cfg_reload(d->cfg);
 		if (d->desc->reload)
 			d->desc->reload(d);
 		break;
@@ -306,6 +308,8 @@ int daemon_main(const struct daemon_desc *desc, int argc, char **argv)
 	if (!d.ctl)
 		fatalx("cannot open the control socket");
 	ctl_server_set_info(d.ctl, daemon_info, &d);
+	if (desc->cfg && ctl_server_add_methods(d.ctl, cfg_ctl_methods, cfg_ctl_n_methods) < 0)
+		fatalx("cannot add the config methods to the control socket");
 
 	if (daemon_drop_caps(desc->caps) < 0)
 		fatal("dropping capabilities");
@@ -316,9 +320,15 @@ int daemon_main(const struct daemon_desc *desc, int argc, char **argv)
 	} else {
 		log_info("started (pid %ld, root %s)", (long)getpid(),
 		         *keel_root() ? keel_root() : "/");
+		/* The config callbacks get the daemon's own state (d.priv, set by
+		 * init); the first config arrives once mgd answers. */
+		if (desc->cfg && !(d.cfg = cfg_open(&d, desc->cfg, d.priv)))
+			fatalx("cannot start the configuration client");
 		event_base_dispatch(d.base);
 	}
 
+	cfg_close(d.cfg);
+	d.cfg = NULL;
 	if (desc->shutdown)
 		desc->shutdown(&d);
 	ctl_server_close(d.ctl);

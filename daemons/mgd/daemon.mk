@@ -1,0 +1,1 @@
+mgd_PKGS := libyang
