@@ -150,7 +150,9 @@ struct cli_walk {
 	const struct cli_node *children; /* what may come next */
 	unsigned used;                   /* options of `children` already given */
 	const struct cli_node *option;   /* an option still waiting for its value */
-	unsigned flags;                  /* union of the flags on the way */
+	const struct cli_node *siblings; /* ... and the options beside it */
+	unsigned sib_used;
+	unsigned flags; /* union of the flags on the way */
 };
 
 static int cli_walk(const struct cli_node *root, char **words, int n, struct cli_argv *av,
@@ -236,6 +238,8 @@ static int cli_walk(const struct cli_node *root, char **words, int n, struct cli
 	w->children = children;
 	w->used = used;
 	w->option = option;
+	w->siblings = optset;
+	w->sib_used = optused;
 	w->flags = flags;
 	return 0;
 }
@@ -747,8 +751,7 @@ int cli_tree_choices(struct cli *cli, const struct cli_node *root, const char *l
 	if (w.option) {
 		cli_choices_from(out, w.option->children, 0);
 		if (w.option->flags & CLI_N_OPTVAL)
-			cli_choices_from(out, w.children == w.option->children ? NULL : w.children,
-			                 w.used);
+			cli_choices_from(out, w.siblings, w.sib_used);
 	} else {
 		cli_choices_from(out, w.children, w.used);
 	}

@@ -7,7 +7,7 @@
 static const struct cli_node cli_show[] = {
         {.name = "configuration",
          .help = "Show current configuration",
-         .flags = CLI_N_SCHEMA | CLI_N_PIPE_CONFIG | CLI_N_PIPE_COMPARE,
+         .flags = CLI_N_SCHEMA | CLI_N_PIPE_CONFIG,
          .text = cli_op_show_configuration,
          .verb = "show",
          .children = cli_config_path},

@@ -19,8 +19,9 @@
 #include "lib/ctl.h"
 #include "lib/proto/mgd.pb-c.h"
 
-#define CLI_CFG_SLOW_MS  120000 /* commit, load, rollback: daemons validate */
-#define CLI_CFG_MAX_FILE (CTL_MAX_FRAME - 1024)
+#define CLI_CFG_SLOW_MS  120000              /* commit, load, rollback: daemons validate */
+#define CLI_CFG_MAX_FILE (16 * 1024 * 1024)  /* mgd keeps at most 16 MiB of load text */
+#define CLI_CFG_CHUNK    (CTL_MAX_FRAME / 2) /* Load.text piece: room for the rest */
 
 struct cli_cfg {
 	struct ctl_client *mgd;
@@ -133,17 +134,18 @@ static bool cli_cfg_message(const char *path, const char *msg)
 	return !warning;
 }
 
-/* Prints a list of line errors; the number that are errors (not warnings). */
+/* Prints a list of line errors; the number that are errors (not warnings).
+ * The path header is for commit errors, where it names a config path; an
+ * Edit's path is the statement itself, which the user just typed. */
 static int cli_cfg_line_errors(struct cli *cli, Keel__Mgd__LineError **e, size_t n,
-                               const char *file)
+                               const char *file, bool with_path)
 {
 	int errors = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (file && e[i]->line) {
+		if (file && e[i]->line)
 			fprintf(stderr, "%s:%u: ", file, e[i]->line);
-		}
-		errors += cli_cfg_message(e[i]->path, e[i]->message);
+		errors += cli_cfg_message(with_path ? e[i]->path : NULL, e[i]->message);
 	}
 	cli->errors += errors;
 	return errors;
@@ -177,7 +179,7 @@ static int cli_cfg_edit_call(struct cli *cli, const char *method, const Protobuf
 		return -1;
 	}
 	if (r) {
-		rc = cli_cfg_line_errors(cli, r->errors, r->n_errors, file) ? -1 : 0;
+		rc = cli_cfg_line_errors(cli, r->errors, r->n_errors, file, false) ? -1 : 0;
 		keel__mgd__edit_reply__free_unpacked(r, NULL);
 	}
 	return rc;
@@ -332,6 +334,8 @@ static int cli_cfg_abs(const struct cli_cfg *cfg, char *const *words, int n, cha
 	return k;
 }
 
+static int cli_cfg_line(char *line, size_t len, const char *verb, char *const *words, int n);
+
 /* set / delete / activate / deactivate */
 static int cli_cfg_statement(struct cli *cli, const struct cli_argv *av,
                              const struct cli_display *disp, FILE *out, char *err, size_t errlen)
@@ -340,7 +344,6 @@ static int cli_cfg_statement(struct cli *cli, const struct cli_argv *av,
 	const char *verb = av->word[0];
 	char *words[CLI_MAX_WORDS], line[8192], *lines[1] = {line};
 	int n = cli_rest(av, words);
-	size_t off;
 
 	if (n == 0 && strcmp(verb, "delete") != 0) {
 		snprintf(err, errlen, "syntax error, expecting <statement>");
@@ -349,15 +352,9 @@ static int cli_cfg_statement(struct cli *cli, const struct cli_argv *av,
 	if (n == 0 && cli->interactive &&
 	    !cli_ask_yes(cli, "Delete everything under this level? [yes,no] (no) ", false, stdout))
 		return 0;
-	off = (size_t)snprintf(line, sizeof(line), "%s", verb);
-	for (int i = 0; i < n; i++) {
-		line[off++] = ' ';
-		line[off] = '\0';
-		if (off + 1 >= sizeof(line) ||
-		    cli_quote_word(line, sizeof(line), &off, words[i]) < 0) {
-			snprintf(err, errlen, "statement too long");
-			return -1;
-		}
+	if (cli_cfg_line(line, sizeof(line), verb, words, n) < 0) {
+		snprintf(err, errlen, "statement too long");
+		return -1;
 	}
 	req.session = cli->cfg->session;
 	req.path = cli->cfg->ep.word;
@@ -367,74 +364,63 @@ static int cli_cfg_statement(struct cli *cli, const struct cli_argv *av,
 	return cli_cfg_edit_call(cli, "config.edit", &req.base, 0, NULL, err, errlen);
 }
 
-/* One word of an `edit` path: mgd's choices after words[0..i) decide it. */
-static int cli_cfg_resolve_word(struct cli *cli, char **canon, int i, const char *word, char **out,
-                                char *err, size_t errlen)
+/* Builds "verb w1 w2 ..." with words quoted for mgd's reader. */
+static int cli_cfg_line(char *line, size_t len, const char *verb, char *const *words, int n)
 {
-	struct cli_choices ch = {0};
-	const struct cli_choice *kw = NULL;
-	bool value = false;
-	int nkw = 0;
-	size_t l = strlen(word);
+	size_t off = (size_t)snprintf(line, len, "%s", verb);
 
-	if (cli_mgd_complete(cli, cli->cfg->mgd, cli->cfg->session, "edit", cli->cfg->ep.word,
-	                     cli->cfg->ep.n, canon, i, word, &ch, err, errlen) != 0) {
-		cli_choices_free(&ch);
-		return -1;
+	for (int i = 0; i < n; i++) {
+		if (off + 2 >= len)
+			return -1;
+		line[off++] = ' ';
+		line[off] = '\0';
+		if (cli_quote_word(line, len, &off, words[i]) < 0)
+			return -1;
 	}
-	for (int k = 0; k < ch.n; k++) {
-		if (ch.v[k].value) {
-			value = true;
-		} else if (strcmp(ch.v[k].word, word) == 0) {
-			kw = &ch.v[k];
-			nkw = 1;
-			break;
-		} else if (strncmp(ch.v[k].word, word, l) == 0) {
-			kw = &ch.v[k];
-			nkw++;
-		}
-	}
-	if (nkw == 1)
-		*out = strdup(kw->word);
-	else if (nkw == 0 && value)
-		*out = strdup(word);
-	else if (nkw > 1)
-		snprintf(err, errlen, "syntax error, '%s' is ambiguous", word);
-	else
-		snprintf(err, errlen, "syntax error, '%s' is not a statement here", word);
-	cli_choices_free(&ch);
-	if ((nkw == 1 || (nkw == 0 && value)) && !*out)
-		snprintf(err, errlen, "out of memory");
-	return *out ? 0 : -1;
+	return 0;
 }
 
+/* `edit PATH`: an Edit line "edit PATH" changes nothing in mgd; it checks
+ * that PATH names a container or list entry and answers the new level in
+ * its canonical spelling, so a bad path is refused at once (as Junos does). */
 static int cli_cfg_edit(struct cli *cli, const struct cli_argv *av, const struct cli_display *disp,
                         FILE *out, char *err, size_t errlen)
 {
-	char *words[CLI_MAX_WORDS], *canon[CLI_MAX_WORDS];
-	int n = cli_rest(av, words), k, rc = 0;
+	Keel__Mgd__Edit req = KEEL__MGD__EDIT__INIT;
+	Keel__Mgd__EditReply *r = NULL;
+	struct cli_edit_path *ep = &cli->cfg->ep;
+	char *words[CLI_MAX_WORDS], line[8192], *lines[1] = {line};
+	int n = cli_rest(av, words), rc = -1;
 
 	if (n == 0) {
 		snprintf(err, errlen, "syntax error, expecting <statement>");
 		return -1;
 	}
-	if (cli->cfg->ep.n + n > CLI_MAX_WORDS) {
-		snprintf(err, errlen, "edit path too deep");
+	if (cli_cfg_line(line, sizeof(line), "edit", words, n) < 0) {
+		snprintf(err, errlen, "statement too long");
 		return -1;
 	}
-	for (k = 0; k < n; k++) {
-		canon[k] = NULL;
-		if (cli_cfg_resolve_word(cli, canon, k, words[k], &canon[k], err, errlen) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0 && cli_edit_path_push(&cli->cfg->ep, canon, n) < 0) {
+	req.session = cli->cfg->session;
+	req.path = ep->word;
+	req.n_path = (size_t)ep->n;
+	req.lines = lines;
+	req.n_lines = 1;
+	if (cli_mgd_call(cli, cli->cfg->mgd, "config.edit", &req.base, cli_edit_reply_part, &r, 0,
+	                 err, errlen) != 0 ||
+	    !r) {
+		if (!err[0])
+			snprintf(err, errlen, "mgd gave no answer to edit");
+	} else if (r->n_errors) {
+		rc = cli_cfg_line_errors(cli, r->errors, r->n_errors, NULL, false) ? -1 : 0;
+	} else if (r->n_path < (size_t)ep->n) {
+		snprintf(err, errlen, "mgd answered a shorter edit level");
+	} else if (cli_edit_path_push(ep, r->path + ep->n, (int)r->n_path - ep->n) < 0) {
 		snprintf(err, errlen, "edit path too deep");
-		rc = -1;
+	} else {
+		rc = 0;
 	}
-	for (int i = 0; i < k; i++)
-		free(canon[i]);
+	if (r)
+		keel__mgd__edit_reply__free_unpacked(r, NULL);
 	return rc;
 }
 
@@ -530,6 +516,7 @@ static int cli_cfg_commit(struct cli *cli, const struct cli_argv *av,
 	req.check = cli_argv_has(av, "check");
 	req.and_quit = cli_argv_has(av, "and-quit");
 	req.comment = (char *)(comment ? comment : "");
+	req.client = "cli";
 	if (cli_argv_has(av, "confirmed")) {
 		char *end;
 		unsigned long m = mins ? strtoul(mins, &end, 10) : 10; /* Junos default */
@@ -555,24 +542,29 @@ static int cli_cfg_commit(struct cli *cli, const struct cli_argv *av,
 		return -1;
 	}
 	if (!r->ok) {
-		cli_cfg_line_errors(cli, r->errors, r->n_errors, NULL);
-		if (r->message && *r->message)
-			cli_cfg_message(NULL, r->message);
-		fprintf(stderr, "error: configuration check-out failed\n");
+		/* mgd's message is the Junos summary line ("error: commit failed");
+		 * the reasons come first. */
+		cli_cfg_line_errors(cli, r->errors, r->n_errors, NULL, true);
+		cli_cfg_message(NULL, r->message && *r->message
+		                              ? r->message
+		                              : "error: configuration check-out failed");
 		cli->errors++;
 		keel__mgd__commit_reply__free_unpacked(r, NULL);
 		return -1;
 	}
-	cli_cfg_line_errors(cli, r->errors, r->n_errors, NULL); /* warnings */
-	if (r->confirm_minutes)
-		fprintf(out,
-		        "commit confirmed will be automatically rolled back in %u minutes unless "
-		        "confirmed\n",
-		        r->confirm_minutes);
-	fprintf(out, "%s\n",
-	        r->message && *r->message ? r->message
-	        : req.check               ? "configuration check succeeds"
-	                                  : "commit complete");
+	cli_cfg_line_errors(cli, r->errors, r->n_errors, NULL, true); /* warnings */
+	if (r->message && *r->message) {
+		fprintf(out, "%s%s", r->message,
+		        r->message[strlen(r->message) - 1] == '\n' ? "" : "\n");
+	} else {
+		if (r->confirm_minutes)
+			fprintf(out,
+			        "commit confirmed will be automatically rolled back in %u minutes "
+			        "unless confirmed\n",
+			        r->confirm_minutes);
+		fprintf(out, "%s\n",
+		        req.check ? "configuration check succeeds" : "commit complete");
+	}
 	keel__mgd__commit_reply__free_unpacked(r, NULL);
 	if (req.and_quit) {
 		fprintf(out, "Exiting configuration mode\n");
@@ -653,12 +645,41 @@ static int cli_cfg_load(struct cli *cli, const struct cli_argv *av, const struct
 	text = cli_read_file(file, err, errlen);
 	if (!text)
 		return -1;
+	/* Pieces of at most CLI_CFG_CHUNK bytes, cut after a line end where
+	 * one is near (Load.more: mgd parses the whole text at the last). */
+	size_t len = strlen(text), off = 0;
+
+	while (len - off > CLI_CFG_CHUNK) {
+		Keel__Mgd__Load piece = KEEL__MGD__LOAD__INIT;
+		size_t cut = CLI_CFG_CHUNK;
+		char save;
+
+		while (cut > CLI_CFG_CHUNK / 2 && text[off + cut - 1] != '\n')
+			cut--;
+		if (text[off + cut - 1] != '\n')
+			cut = CLI_CFG_CHUNK;
+		save = text[off + cut];
+		text[off + cut] = '\0';
+		piece.session = cli->cfg->session;
+		piece.text = text + off;
+		piece.more = true;
+		rc = cli_cfg_edit_call(cli, "config.load", &piece.base, CLI_CFG_SLOW_MS, file, err,
+		                       errlen);
+		text[off + cut] = save;
+		if (rc < 0) {
+			free(text);
+			if (!err[0])
+				snprintf(err, errlen, "configuration load failed");
+			return -1;
+		}
+		off += cut;
+	}
 	req.session = cli->cfg->session;
 	req.mode = strcmp(how, "override") == 0  ? KEEL__MGD__LOAD_MODE__LOAD_OVERRIDE
 	           : strcmp(how, "set") == 0     ? KEEL__MGD__LOAD_MODE__LOAD_SET
 	           : strcmp(how, "replace") == 0 ? KEEL__MGD__LOAD_MODE__LOAD_REPLACE
 	                                         : KEEL__MGD__LOAD_MODE__LOAD_MERGE;
-	req.text = text;
+	req.text = text + off;
 	req.path = cli->cfg->ep.word;
 	req.n_path = (size_t)cli->cfg->ep.n;
 	rc = cli_cfg_edit_call(cli, "config.load", &req.base, CLI_CFG_SLOW_MS, file, err, errlen);

@@ -172,29 +172,6 @@ int cli_op_show_configuration(struct cli *cli, const struct cli_argv *av,
 	char *words[CLI_MAX_WORDS];
 	int n = cli_rest_words(av, words);
 
-	if (disp->compare) {
-		/* Operational `| compare rollback N`: running against rollback N,
-		 * asked as the diff of a session-less compare (session 0). */
-		Keel__Mgd__Compare req = KEEL__MGD__COMPARE__INIT;
-		struct ctl_client *c = cli_mgd_connect(err, errlen);
-		char *text;
-		int rc;
-
-		if (!c)
-			return -1;
-		req.against = disp->compare_rollback ? KEEL__MGD__DATASTORE__DS_ROLLBACK
-		                                     : KEEL__MGD__DATASTORE__DS_RUNNING;
-		req.rollback = disp->rollback;
-		req.path = words;
-		req.n_path = (size_t)n;
-		rc = cli_mgd_text(cli, c, "config.compare", &req.base, 0, &text, err, errlen);
-		ctl_client_close(c);
-		if (rc < 0)
-			return -1;
-		fputs(text, out);
-		free(text);
-		return 0;
-	}
 	return cli_show_ds(cli, KEEL__MGD__DATASTORE__DS_RUNNING, 0, words, n, disp, out, err,
 	                   errlen);
 }
