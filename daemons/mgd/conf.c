@@ -1,0 +1,1556 @@
+/*
+ * conf.c — the libyang context and its CLI schema cache, configs, the word
+ * resolver shared by set/delete/activate/load/completion, edits, and group
+ * expansion + validation.
+ *
+ * Beside the schema a Junos config has `inactive:` marks and `apply-groups`
+ * at any level. They live on the data nodes as metadata of a small internal
+ * module (keel-conf, md:annotation per RFC 7952), so that libyang's dup and
+ * free keep them with their node; expansion strips them before validation.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemons/mgd/conf_priv.h"
+
+static const char conf_meta_yang[] =
+        "module keel-conf {\n"
+        "  yang-version 1.1;\n"
+        "  namespace \"urn:keel:yang:keel-conf\";\n"
+        "  prefix kc;\n"
+        "  import ietf-yang-metadata { prefix md; }\n"
+        "  description \"Junos marks beside the schema: inactive and apply-groups.\";\n"
+        "  md:annotation inactive { type boolean; description \"inactive: mark\"; }\n"
+        "  md:annotation apply-groups { type string; description \"group names, space separated\"; }\n"
+        "}\n";
+
+/* Junos `show configuration` prints the top-level hierarchies in this order. */
+static const char *const conf_top_order[] = {
+        "keel-system",    "keel-chassis",    "keel-services",
+        "keel-security",  "keel-interfaces", "keel-routing-options",
+        "keel-protocols", "keel-access",     "keel-vlans",
+};
+
+void conf_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- schema cache */
+
+static size_t conf_hash_ptr(const void *p, size_t size)
+{
+	uintptr_t v = (uintptr_t)p;
+
+	v ^= v >> 17;
+	v *= 0x9E3779B97F4A7C15ull;
+	return (size_t)(v >> 20) & (size - 1);
+}
+
+static int conf_tab_put(struct conf_ctx *cx, struct conf_sinfo *si, size_t *count)
+{
+	size_t i;
+
+	if ((*count + 1) * 2 > cx->tab_size) {
+		size_t nsize = cx->tab_size ? cx->tab_size * 2 : 256;
+		struct conf_sinfo **nt = calloc(nsize, sizeof(*nt));
+
+		if (!nt)
+			return -1;
+		for (i = 0; i < cx->tab_size; i++) {
+			if (cx->tab[i]) {
+				size_t h = conf_hash_ptr(cx->tab[i]->s, nsize);
+
+				while (nt[h])
+					h = (h + 1) & (nsize - 1);
+				nt[h] = cx->tab[i];
+			}
+		}
+		free(cx->tab);
+		cx->tab = nt;
+		cx->tab_size = nsize;
+	}
+	i = conf_hash_ptr(si->s, cx->tab_size);
+	while (cx->tab[i])
+		i = (i + 1) & (cx->tab_size - 1);
+	cx->tab[i] = si;
+	(*count)++;
+	return 0;
+}
+
+const struct conf_sinfo *conf_info(const struct conf_ctx *cx, const struct lysc_node *s)
+{
+	size_t i;
+
+	if (!s)
+		return &cx->root;
+	if (!cx->tab_size)
+		return NULL;
+	i = conf_hash_ptr(s, cx->tab_size);
+	while (cx->tab[i]) {
+		if (cx->tab[i]->s == s)
+			return cx->tab[i];
+		i = (i + 1) & (cx->tab_size - 1);
+	}
+	return NULL;
+}
+
+static bool conf_has_ext(const struct lysc_node *s, const char *name)
+{
+	LY_ARRAY_COUNT_TYPE u;
+	const struct lysp_node *p = s->priv;
+
+	LY_ARRAY_FOR(s->exts, u)
+	{
+		const struct lysc_ext *def = s->exts[u].def;
+
+		if (def && !strcmp(def->name, name) && !strcmp(def->module->name, "keel-types"))
+			return true;
+	}
+	/* Extensions without a plugin may stay parsed-only; match "kt:name". */
+	if (p) {
+		LY_ARRAY_FOR(p->exts, u)
+		{
+			const char *n = p->exts[u].name, *colon = strchr(n, ':');
+
+			if (!strcmp(colon ? colon + 1 : n, name))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* "First sentence of the description", without the full stop, one line. */
+static char *conf_first_sentence(const char *dsc)
+{
+	size_t i, o = 0, n;
+	char *out;
+	bool sp = false;
+
+	if (!dsc)
+		return strdup("");
+	n = strlen(dsc);
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		char ch = dsc[i];
+
+		if (ch == '.' && (i + 1 == n || dsc[i + 1] == ' ' || dsc[i + 1] == '\n'))
+			break;
+		if (ch == ' ' || ch == '\n' || ch == '\t') {
+			sp = o > 0;
+			continue;
+		}
+		if (sp)
+			out[o++] = ' ';
+		sp = false;
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static const char *const conf_builtin_types[] = {
+        "binary",
+        "bits",
+        "boolean",
+        "decimal64",
+        "empty",
+        "enumeration",
+        "identityref",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "leafref",
+        "string",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "union",
+        "instance-identifier",
+};
+
+/* "<interface-name>" from the leaf's typedef, else the node's own name. */
+static char *conf_placeholder(const struct lysc_node *leaf, const char *fallback)
+{
+	const struct lysp_node *p = leaf->priv;
+	const char *tn = NULL, *colon;
+	char buf[96];
+	size_t i;
+
+	if (p && (p->nodetype & (LYS_LEAF | LYS_LEAFLIST))) {
+		tn = p->nodetype == LYS_LEAF ? ((const struct lysp_node_leaf *)p)->type.name
+		                             : ((const struct lysp_node_leaflist *)p)->type.name;
+	}
+	if (tn) {
+		colon = strchr(tn, ':');
+		if (colon)
+			tn = colon + 1;
+		for (i = 0; i < sizeof(conf_builtin_types) / sizeof(conf_builtin_types[0]); i++)
+			if (!strcmp(tn, conf_builtin_types[i])) {
+				tn = NULL;
+				break;
+			}
+	}
+	snprintf(buf, sizeof(buf), "<%s>", tn ? tn : fallback);
+	return strdup(buf);
+}
+
+bool conf_is_np_container(const struct lysc_node *s)
+{
+	return s && s->nodetype == LYS_CONTAINER && !(s->flags & LYS_PRESENCE);
+}
+
+static int conf_build_info(struct conf_ctx *cx, struct conf_sinfo *si, size_t *count);
+
+static int conf_add_kid(struct conf_ctx *cx, struct conf_sinfo *parent, const struct lysc_node *k,
+                        size_t *count)
+{
+	struct conf_sinfo *ki;
+	const struct lysc_node **nk;
+
+	if (!(k->flags & LYS_CONFIG_W))
+		return 0;
+	nk = realloc(parent->kids, (parent->n_kids + 1) * sizeof(*nk));
+	if (!nk)
+		return -1;
+	parent->kids = nk;
+	ki = calloc(1, sizeof(*ki));
+	if (!ki)
+		return -1;
+	ki->s = k;
+	ki->order = (int)parent->n_kids;
+	parent->kids[parent->n_kids++] = k;
+	ki->help = conf_first_sentence(k->dsc);
+	if (k->nodetype == LYS_LIST) {
+		const struct lysc_node *key = lysc_node_child(k);
+
+		ki->is_implicit = conf_has_ext(k, "implicit-keyword");
+		ki->ph = conf_placeholder(key, k->name);
+		if (ki->is_implicit && !parent->implicit)
+			parent->implicit = k;
+	} else if (k->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
+		ki->secret = conf_has_ext(k, "secret");
+		ki->ph = conf_placeholder(k, k->name);
+	}
+	if (!ki->help || conf_tab_put(cx, ki, count)) {
+		free(ki->help);
+		free(ki->ph);
+		free(ki);
+		return -1;
+	}
+	return conf_build_info(cx, ki, count);
+}
+
+static int conf_build_info(struct conf_ctx *cx, struct conf_sinfo *si, size_t *count)
+{
+	const struct lysc_node *k = NULL;
+
+	if (!si->s || !(si->s->nodetype & (LYS_CONTAINER | LYS_LIST)))
+		return 0;
+	while ((k = lys_getnext(k, si->s, NULL, 0)))
+		if (conf_add_kid(cx, si, k, count))
+			return -1;
+	return 0;
+}
+
+static bool conf_yang_name(const char *f, char *mod, size_t len)
+{
+	size_t n = strlen(f);
+	const char *at;
+
+	if (n < 6 || strcmp(f + n - 5, ".yang"))
+		return false;
+	n -= 5;
+	at = memchr(f, '@', n);
+	if (at)
+		n = (size_t)(at - f);
+	if (n == 0 || n >= len)
+		return false;
+	memcpy(mod, f, n);
+	mod[n] = '\0';
+	return true;
+}
+
+static int conf_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static uint32_t conf_logopt = LY_LOSTORE;
+
+static int conf_load_modules(struct conf_ctx *cx, const char *dir, char *err, size_t errlen)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (!dp) {
+		conf_errf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dp))) {
+		char mod[128];
+
+		if (conf_yang_name(de->d_name, mod, sizeof(mod)) &&
+		    conf_strv_add(&names, &n, mod)) {
+			rc = -1;
+			break;
+		}
+	}
+	closedir(dp);
+	if (n)
+		qsort(names, n, sizeof(*names), conf_cmp_str);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (!ly_ctx_load_module(cx->ly, names[i], NULL, NULL)) {
+			struct ly_err_item *e = ly_err_last(cx->ly);
+
+			conf_errf(err, errlen, "module %s: %s", names[i],
+			          e ? e->msg : "load failed");
+			rc = -1;
+		}
+	}
+	if (rc == 0 && n == 0) {
+		conf_errf(err, errlen, "%s: no YANG modules", dir);
+		rc = -1;
+	}
+	conf_strv_free(names, n);
+	return rc;
+}
+
+struct conf_ctx *conf_ctx_new(const char *yang_dir, char *err, size_t errlen)
+{
+	struct conf_ctx *cx = calloc(1, sizeof(*cx));
+	size_t count = 0, i;
+	const struct lys_module *mod;
+	uint32_t idx = 0;
+
+	if (!cx) {
+		conf_errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ly_temp_log_options(&conf_logopt);
+	if (ly_ctx_new(yang_dir, LY_CTX_SET_PRIV_PARSED | LY_CTX_NO_YANGLIBRARY, &cx->ly)) {
+		conf_errf(err, errlen, "libyang context failed");
+		goto fail;
+	}
+	if (conf_load_modules(cx, yang_dir, err, errlen))
+		goto fail;
+	if (lys_parse_mem(cx->ly, conf_meta_yang, LYS_IN_YANG, (struct lys_module **)&cx->meta)) {
+		conf_errf(err, errlen, "keel-conf annotations failed to load");
+		goto fail;
+	}
+	/* Top-level containers: the Junos order first, then the rest by module. */
+	for (i = 0; i <= sizeof(conf_top_order) / sizeof(conf_top_order[0]); i++) {
+		idx = 0;
+		while ((mod = ly_ctx_get_module_iter(cx->ly, &idx))) {
+			const struct lysc_node *k = NULL;
+			bool listed = false;
+			size_t j;
+
+			if (!mod->implemented || !mod->compiled || strncmp(mod->name, "keel-", 5) ||
+			    mod == cx->meta)
+				continue;
+			for (j = 0; j < sizeof(conf_top_order) / sizeof(conf_top_order[0]); j++)
+				if (!strcmp(mod->name, conf_top_order[j]))
+					listed = true;
+			if (i < sizeof(conf_top_order) / sizeof(conf_top_order[0])
+			            ? strcmp(mod->name, conf_top_order[i])
+			            : listed)
+				continue;
+			while ((k = lys_getnext(k, NULL, mod->compiled, 0)))
+				if (conf_add_kid(cx, &cx->root, k, &count)) {
+					conf_errf(err, errlen, "out of memory");
+					goto fail;
+				}
+		}
+	}
+	ly_temp_log_options(NULL);
+	return cx;
+fail:
+	ly_temp_log_options(NULL);
+	conf_ctx_free(cx);
+	return NULL;
+}
+
+void conf_ctx_free(struct conf_ctx *cx)
+{
+	size_t i;
+
+	if (!cx)
+		return;
+	for (i = 0; i < cx->tab_size; i++) {
+		if (cx->tab[i]) {
+			free(cx->tab[i]->kids);
+			free(cx->tab[i]->help);
+			free(cx->tab[i]->ph);
+			free(cx->tab[i]);
+		}
+	}
+	free(cx->tab);
+	free(cx->root.kids);
+	free(cx->node);
+	ly_ctx_destroy(cx->ly);
+	free(cx);
+}
+
+struct ly_ctx *conf_ctx_ly(struct conf_ctx *cx)
+{
+	return cx->ly;
+}
+
+void conf_ctx_set_node(struct conf_ctx *cx, const char *node)
+{
+	free(cx->node);
+	cx->node = node ? strdup(node) : NULL;
+}
+
+/* ---------------------------------------------------------------- small helpers */
+
+void conf_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int conf_strv_add(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -1;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+bool conf_is_inactive(const struct conf_ctx *cx, const struct lyd_node *d)
+{
+	return lyd_find_meta(d->meta, cx->meta, "inactive") != NULL;
+}
+
+int conf_set_inactive(const struct conf_ctx *cx, struct lyd_node *d, bool inactive)
+{
+	struct lyd_meta *m = lyd_find_meta(d->meta, cx->meta, "inactive");
+
+	if (!inactive) {
+		if (m)
+			lyd_free_meta_single(m);
+		return 0;
+	}
+	if (m)
+		return 0;
+	return lyd_new_meta(cx->ly, d, cx->meta, "inactive", "true", 0, NULL) ? -1 : 0;
+}
+
+size_t conf_apply_get(const struct conf_ctx *cx, const struct lyd_node *d, char ***names)
+{
+	struct lyd_meta *m = lyd_find_meta(d->meta, cx->meta, "apply-groups");
+	const char *v, *p;
+	size_t n = 0;
+
+	*names = NULL;
+	if (!m)
+		return 0;
+	v = lyd_get_meta_value(m);
+	while (v && *v) {
+		char buf[256];
+		size_t len;
+
+		p = strchr(v, ' ');
+		len = p ? (size_t)(p - v) : strlen(v);
+		if (len && len < sizeof(buf)) {
+			memcpy(buf, v, len);
+			buf[len] = '\0';
+			if (conf_strv_add(names, &n, buf))
+				break;
+		}
+		v = p ? p + 1 : NULL;
+	}
+	return n;
+}
+
+int conf_apply_set_list(const struct conf_ctx *cx, struct lyd_node *d, char **names, size_t n)
+{
+	struct lyd_meta *m = lyd_find_meta(d->meta, cx->meta, "apply-groups");
+	char *v = NULL;
+	size_t len = 0, i;
+	FILE *f;
+	int rc;
+
+	if (m)
+		lyd_free_meta_single(m);
+	if (!n)
+		return 0;
+	f = open_memstream(&v, &len);
+	if (!f)
+		return -1;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? " " : "", names[i]);
+	fclose(f);
+	rc = lyd_new_meta(cx->ly, d, cx->meta, "apply-groups", v, 0, NULL) ? -1 : 0;
+	free(v);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- configs */
+
+struct conf *conf_new(struct conf_ctx *cx)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->cx = cx;
+	return c;
+}
+
+void conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	lyd_free_siblings(c->tree);
+	for (i = 0; i < c->n_groups; i++) {
+		free(c->groups[i].name);
+		lyd_free_siblings(c->groups[i].tree);
+	}
+	free(c->groups);
+	conf_strv_free(c->apply, c->n_apply);
+	free(c);
+}
+
+struct conf *conf_dup(const struct conf *c)
+{
+	struct conf *d = conf_new(c->cx);
+	size_t i;
+
+	if (!d)
+		return NULL;
+	if (c->tree && lyd_dup_siblings(c->tree, NULL, LYD_DUP_RECURSIVE, &d->tree))
+		goto fail;
+	for (i = 0; i < c->n_groups; i++) {
+		struct conf_group *g = conf_group_get(d, c->groups[i].name, true);
+
+		if (!g)
+			goto fail;
+		g->inactive = c->groups[i].inactive;
+		if (c->groups[i].tree &&
+		    lyd_dup_siblings(c->groups[i].tree, NULL, LYD_DUP_RECURSIVE, &g->tree))
+			goto fail;
+	}
+	for (i = 0; i < c->n_apply; i++)
+		if (conf_strv_add(&d->apply, &d->n_apply, c->apply[i]))
+			goto fail;
+	return d;
+fail:
+	conf_free(d);
+	return NULL;
+}
+
+bool conf_equal(const struct conf *a, const struct conf *b)
+{
+	char *ta = NULL, *tb = NULL;
+	bool eq;
+
+	if (conf_serialize(a, &ta) || conf_serialize(b, &tb)) {
+		free(ta);
+		free(tb);
+		return false;
+	}
+	eq = !strcmp(ta, tb);
+	free(ta);
+	free(tb);
+	return eq;
+}
+
+struct conf_group *conf_group_get(struct conf *c, const char *name, bool create)
+{
+	struct conf_group *ng;
+	size_t i;
+
+	for (i = 0; i < c->n_groups; i++)
+		if (!strcmp(c->groups[i].name, name))
+			return &c->groups[i];
+	if (!create)
+		return NULL;
+	ng = realloc(c->groups, (c->n_groups + 1) * sizeof(*ng));
+	if (!ng)
+		return NULL;
+	c->groups = ng;
+	memset(&ng[c->n_groups], 0, sizeof(*ng));
+	ng[c->n_groups].name = strdup(name);
+	if (!ng[c->n_groups].name)
+		return NULL;
+	return &c->groups[c->n_groups++];
+}
+
+struct lyd_node **conf_pos_first(struct conf_pos *pos)
+{
+	return pos->grp ? &pos->grp->tree : &pos->c->tree;
+}
+
+/* Frees node; keeps *first valid when node is a top-level sibling. */
+void conf_node_free(struct lyd_node **first, struct lyd_node *node)
+{
+	if (!node->parent && *first == node)
+		*first = node->next;
+	lyd_free_tree(node);
+}
+
+/* A non-presence container that lost its last child goes too, upwards, so that
+ * `delete` of the last address leaves no empty `family { }` behind. */
+void conf_prune_empty(struct lyd_node **first, struct lyd_node *parent)
+{
+	while (parent && conf_is_np_container(parent->schema) && !lyd_child(parent) &&
+	       !parent->meta) {
+		struct lyd_node *up = lyd_parent(parent);
+
+		conf_node_free(first, parent);
+		parent = up;
+	}
+}
+
+/* ---------------------------------------------------------------- value errors */
+
+void conf_range_text(const struct lysc_node *s, char *buf, size_t len)
+{
+	const struct lysc_type *t = ((const struct lysc_node_leaf *)s)->type;
+	const struct lysc_range *r = NULL;
+	bool sig = false;
+	LY_ARRAY_COUNT_TYPE u;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	switch (t->basetype) {
+	case LY_TYPE_UINT8:
+	case LY_TYPE_UINT16:
+	case LY_TYPE_UINT32:
+	case LY_TYPE_UINT64:
+		r = ((const struct lysc_type_num *)t)->range;
+		break;
+	case LY_TYPE_INT8:
+	case LY_TYPE_INT16:
+	case LY_TYPE_INT32:
+	case LY_TYPE_INT64:
+		r = ((const struct lysc_type_num *)t)->range;
+		sig = true;
+		break;
+	case LY_TYPE_STRING:
+		r = ((const struct lysc_type_str *)t)->length;
+		break;
+	default:
+		return;
+	}
+	if (!r)
+		return;
+	LY_ARRAY_FOR(r->parts, u)
+	{
+		int k;
+
+		if (sig)
+			k = snprintf(buf + o, len - o, "%s%lld..%lld", u ? "|" : "",
+			             (long long)r->parts[u].min_64, (long long)r->parts[u].max_64);
+		else
+			k = snprintf(buf + o, len - o, "%s%llu..%llu", u ? "|" : "",
+			             (unsigned long long)r->parts[u].min_u64,
+			             (unsigned long long)r->parts[u].max_u64);
+		if (k < 0 || (size_t)k >= len - o)
+			break;
+		o += (size_t)k;
+	}
+}
+
+void conf_value_err(const struct conf_ctx *cx, const struct lysc_node *s, const char *val,
+                    char *err, size_t errlen)
+{
+	struct ly_err_item *e = ly_err_last(cx->ly);
+	const char *msg = e && e->msg ? e->msg : "invalid value";
+	char range[128], reason[384];
+	size_t n;
+
+	conf_range_text(s, range, sizeof(range));
+	if (range[0] && !strncmp(msg, "Unsatisfied range", 17))
+		snprintf(reason, sizeof(reason), "range %s", range);
+	else if (range[0] && !strncmp(msg, "Unsatisfied length", 18))
+		snprintf(reason, sizeof(reason), "length %s", range);
+	else
+		snprintf(reason, sizeof(reason), "%s", msg);
+	n = strlen(reason);
+	if (n && reason[n - 1] == '.')
+		reason[n - 1] = '\0';
+	conf_errf(err, errlen, "invalid value '%s' for %s: %s", val, s->name, reason);
+}
+
+/* ---------------------------------------------------------------- resolver */
+
+static int conf_res_push(struct conf_res *res, enum conf_step_kind kind, const struct lysc_node *s,
+                         const char *val, size_t word)
+{
+	if (res->n == res->cap) {
+		size_t ncap = res->cap ? res->cap * 2 : 16;
+		struct conf_step *ns = realloc(res->steps, ncap * sizeof(*ns));
+
+		if (!ns)
+			return -1;
+		res->steps = ns;
+		res->cap = ncap;
+	}
+	res->steps[res->n++] = (struct conf_step){kind, s, val, word};
+	return 0;
+}
+
+void conf_res_free(struct conf_res *res)
+{
+	free(res->steps);
+	memset(res, 0, sizeof(*res));
+}
+
+static bool conf_word_is(const struct conf_word *w, const char *s)
+{
+	return !w->quoted && !strcmp(w->s, s);
+}
+
+static const struct lysc_node *conf_keyword(const struct conf_sinfo *si, const char *w,
+                                            bool *ambiguous)
+{
+	const struct lysc_node *hit = NULL;
+	size_t i, wl = strlen(w), nhit = 0;
+
+	*ambiguous = false;
+	for (i = 0; i < si->n_kids; i++) {
+		const struct lysc_node *k = si->kids[i];
+
+		if (k == si->implicit)
+			continue;
+		if (!strcmp(k->name, w))
+			return k;
+	}
+	if (si->implicit || !wl)
+		return NULL;
+	/* Unique prefix abbreviation, as the Junos CLI accepts (`set int eth1 un 0`). */
+	for (i = 0; i < si->n_kids; i++)
+		if (!strncmp(si->kids[i]->name, w, wl)) {
+			hit = si->kids[i];
+			nhit++;
+		}
+	if (nhit > 1)
+		*ambiguous = true;
+	return nhit == 1 ? hit : NULL;
+}
+
+static int conf_check_value(const struct conf_ctx *cx, const struct lysc_node *s, const char *v,
+                            char *err, size_t errlen)
+{
+	LY_ERR r;
+
+	ly_err_clean(cx->ly, NULL);
+	r = lyd_value_validate(cx->ly, s, v, strlen(v), NULL, NULL, NULL);
+	if (r == LY_SUCCESS || r == LY_EINCOMPLETE)
+		return 0;
+	conf_value_err(cx, s, v, err, errlen);
+	return -1;
+}
+
+static const char *conf_expect_name(const struct conf_ctx *cx, const struct lysc_node *s)
+{
+	const struct conf_sinfo *si = conf_info(cx, s);
+
+	return si && si->ph ? si->ph : s->name;
+}
+
+/* Group names follow Junos: letters, digits, '-', '_', '.', and the literal
+ * "${node}" that expands to the cluster node's name. */
+static bool conf_group_name_ok(const char *n)
+{
+	size_t i, len = strlen(n);
+
+	if (!len || len > 63)
+		return false;
+	if (!strcmp(n, "${node}"))
+		return true;
+	for (i = 0; i < len; i++) {
+		char ch = n[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Turns words into steps along the schema (see yang/README.md "How the CLI
+ * maps Junos syntax onto the schema"). A container or list descends; a leaf
+ * keeps the level, so `weight 100 interface reth0.0` sets two siblings as
+ * Junos allows. Nothing here touches data, so an edit can be checked whole
+ * before it is applied.
+ */
+int conf_resolve(const struct conf_ctx *cx, const struct lysc_node *start, bool start_root_main,
+                 const struct conf_word *w, size_t n, enum conf_res_mode mode, struct conf_res *res,
+                 char *err, size_t errlen)
+{
+	const struct lysc_node *at = start;
+	bool root_main = start_root_main && !start;
+	bool partial = mode == CONF_RES_PARTIAL;
+	size_t i = 0;
+
+	res->at = at;
+	res->expect = CONF_EXPECT_STMT;
+	res->want = NULL;
+	res->last_stmt = 0;
+	while (i < n) {
+		const struct conf_sinfo *si = conf_info(cx, at);
+		const struct lysc_node *k;
+		bool amb;
+
+		res->last_stmt = res->n;
+		if (!si) {
+			conf_errf(err, errlen, "syntax error at '%s'", w[i].s);
+			return -1;
+		}
+		if (root_main && !at && conf_word_is(&w[i], "groups")) {
+			if (i + 1 >= n) {
+				res->expect = CONF_EXPECT_GROUP;
+				if (partial || mode == CONF_RES_DELETE)
+					return 0;
+				conf_errf(err, errlen, "syntax error, expecting <group-name>");
+				return -1;
+			}
+			if (!conf_group_name_ok(w[i + 1].s)) {
+				conf_errf(err, errlen, "invalid group name '%s'", w[i + 1].s);
+				return -1;
+			}
+			if (conf_res_push(res, CONF_STEP_GROUP, NULL, w[i + 1].s, i + 1))
+				goto nomem;
+			root_main = false;
+			res->in_group = true;
+			i += 2;
+			continue;
+		}
+		if (conf_word_is(&w[i], "apply-groups")) {
+			if (res->in_group && !at) {
+				conf_errf(err, errlen,
+				          "apply-groups is not allowed at the top of a group");
+				return -1;
+			}
+			if (mode == CONF_RES_PATH) {
+				conf_errf(err, errlen, "syntax error at 'apply-groups'");
+				return -1;
+			}
+			i++;
+			if (i >= n) {
+				res->expect = CONF_EXPECT_APPLY;
+				if (partial || mode == CONF_RES_DELETE) {
+					if (!partial &&
+					    conf_res_push(res, CONF_STEP_APPLY, NULL, NULL, i - 1))
+						goto nomem;
+					return 0;
+				}
+				conf_errf(err, errlen, "syntax error, expecting <group-name>");
+				return -1;
+			}
+			if (conf_word_is(&w[i], "[")) {
+				for (i++; i < n && !conf_word_is(&w[i], "]"); i++) {
+					if (!conf_group_name_ok(w[i].s)) {
+						conf_errf(err, errlen, "invalid group name '%s'",
+						          w[i].s);
+						return -1;
+					}
+					if (conf_res_push(res, CONF_STEP_APPLY, NULL, w[i].s, i))
+						goto nomem;
+				}
+				if (i >= n) {
+					res->expect = CONF_EXPECT_APPLY_LIST;
+					if (partial)
+						return 0;
+					conf_errf(err, errlen, "syntax error, expecting ']'");
+					return -1;
+				}
+				i++;
+				continue;
+			}
+			if (!conf_group_name_ok(w[i].s)) {
+				conf_errf(err, errlen, "invalid group name '%s'", w[i].s);
+				return -1;
+			}
+			if (conf_res_push(res, CONF_STEP_APPLY, NULL, w[i].s, i))
+				goto nomem;
+			i++;
+			continue;
+		}
+		k = w[i].quoted ? NULL : conf_keyword(si, w[i].s, &amb);
+		if (!k && si->implicit) {
+			/* Implicit-keyword list: the word is the key (`interfaces eth1`). */
+			if (conf_check_value(cx, lysc_node_child(si->implicit), w[i].s, err,
+			                     errlen))
+				return -1;
+			if (conf_res_push(res, CONF_STEP_NODE, si->implicit, w[i].s, i))
+				goto nomem;
+			at = si->implicit;
+			i++;
+			continue;
+		}
+		if (!k) {
+			if (partial && i + 1 == n) {
+				res->at = at;
+				return -1;
+			}
+			if (amb)
+				conf_errf(err, errlen, "syntax error, '%s' is ambiguous", w[i].s);
+			else
+				conf_errf(err, errlen, "syntax error at '%s'", w[i].s);
+			return -1;
+		}
+		switch (k->nodetype) {
+		case LYS_CONTAINER:
+			if (conf_res_push(res, CONF_STEP_NODE, k, NULL, i))
+				goto nomem;
+			at = k;
+			i++;
+			break;
+		case LYS_LIST:
+			if (i + 1 >= n) {
+				res->expect = CONF_EXPECT_KEY;
+				res->want = k;
+				res->at = at;
+				if (partial)
+					return 0;
+				if (mode == CONF_RES_DELETE) {
+					if (conf_res_push(res, CONF_STEP_NODE, k, NULL, i))
+						goto nomem;
+					return 0;
+				}
+				conf_errf(err, errlen, "syntax error, expecting %s",
+				          conf_expect_name(cx, k));
+				return -1;
+			}
+			if (conf_check_value(cx, lysc_node_child(k), w[i + 1].s, err, errlen))
+				return -1;
+			if (conf_res_push(res, CONF_STEP_NODE, k, w[i + 1].s, i))
+				goto nomem;
+			at = k;
+			i += 2;
+			break;
+		case LYS_LEAF:
+			if (mode == CONF_RES_PATH) {
+				conf_errf(err, errlen, "syntax error at '%s': not a container",
+				          w[i].s);
+				return -1;
+			}
+			if (((const struct lysc_node_leaf *)k)->type->basetype == LY_TYPE_EMPTY) {
+				if (conf_res_push(res, CONF_STEP_NODE, k, NULL, i))
+					goto nomem;
+				i++;
+				break;
+			}
+			if (i + 1 >= n) {
+				res->expect = CONF_EXPECT_VALUE;
+				res->want = k;
+				res->at = at;
+				if (partial)
+					return 0;
+				if (mode == CONF_RES_DELETE) {
+					if (conf_res_push(res, CONF_STEP_NODE, k, NULL, i))
+						goto nomem;
+					return 0;
+				}
+				conf_errf(err, errlen, "syntax error, expecting %s",
+				          conf_expect_name(cx, k));
+				return -1;
+			}
+			if (conf_check_value(cx, k, w[i + 1].s, err, errlen))
+				return -1;
+			if (conf_res_push(res, CONF_STEP_NODE, k, w[i + 1].s, i))
+				goto nomem;
+			i += 2;
+			break;
+		case LYS_LEAFLIST:
+			if (mode == CONF_RES_PATH) {
+				conf_errf(err, errlen, "syntax error at '%s': not a container",
+				          w[i].s);
+				return -1;
+			}
+			if (i + 1 >= n) {
+				res->expect = CONF_EXPECT_VALUE;
+				res->want = k;
+				res->at = at;
+				if (partial)
+					return 0;
+				if (mode == CONF_RES_DELETE) {
+					if (conf_res_push(res, CONF_STEP_NODE, k, NULL, i))
+						goto nomem;
+					return 0;
+				}
+				conf_errf(err, errlen, "syntax error, expecting %s",
+				          conf_expect_name(cx, k));
+				return -1;
+			}
+			if (conf_word_is(&w[i + 1], "[")) {
+				size_t j;
+
+				for (j = i + 2; j < n && !conf_word_is(&w[j], "]"); j++) {
+					if (conf_check_value(cx, k, w[j].s, err, errlen))
+						return -1;
+					if (conf_res_push(res, CONF_STEP_NODE, k, w[j].s, j))
+						goto nomem;
+				}
+				if (j >= n) {
+					res->expect = CONF_EXPECT_LLIST;
+					res->want = k;
+					res->at = at;
+					if (partial)
+						return 0;
+					conf_errf(err, errlen, "syntax error, expecting ']'");
+					return -1;
+				}
+				i = j + 1;
+				break;
+			}
+			if (conf_check_value(cx, k, w[i + 1].s, err, errlen))
+				return -1;
+			if (conf_res_push(res, CONF_STEP_NODE, k, w[i + 1].s, i))
+				goto nomem;
+			i += 2;
+			break;
+		default:
+			conf_errf(err, errlen, "syntax error at '%s'", w[i].s);
+			return -1;
+		}
+		res->at = at;
+	}
+	res->at = at;
+	res->expect = CONF_EXPECT_STMT;
+	res->want = NULL;
+	return 0;
+nomem:
+	conf_errf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* ---------------------------------------------------------------- apply */
+
+static int conf_find_child(struct conf_pos *pos, const struct lysc_node *s, const char *val,
+                           struct lyd_node **out)
+{
+	struct lyd_node *first = pos->d ? lyd_child(pos->d) : *conf_pos_first(pos);
+	char pred[512];
+
+	*out = NULL;
+	if (!first)
+		return -1;
+	if (s->nodetype == LYS_LIST) {
+		const char *q = strchr(val, '\'') ? "\"" : "'";
+		int k;
+
+		if (strchr(val, '\'') && strchr(val, '"'))
+			return -1;
+		k = snprintf(pred, sizeof(pred), "[%s=%s%s%s]", lysc_node_child(s)->name, q, val,
+		             q);
+		if (k < 0 || (size_t)k >= sizeof(pred))
+			return -1;
+		return lyd_find_sibling_val(first, s, pred, strlen(pred), out) ? -1 : 0;
+	}
+	if (s->nodetype == LYS_LEAFLIST && val)
+		return lyd_find_sibling_val(first, s, val, strlen(val), out) ? -1 : 0;
+	return lyd_find_sibling_val(first, s, NULL, 0, out) ? -1 : 0;
+}
+
+/* Junos: setting a node of one case of a choice deletes the other cases' nodes. */
+static void conf_clear_other_cases(struct conf_pos *pos, struct lyd_node *d)
+{
+	const struct lysc_node *cs = d->schema, *ch;
+
+	for (; cs->parent && (cs->parent->nodetype & (LYS_CASE | LYS_CHOICE)); cs = cs->parent) {
+		struct lyd_node *x, *next;
+
+		if (cs->parent->nodetype != LYS_CHOICE)
+			continue;
+		ch = cs->parent;
+		for (x = lyd_first_sibling(d); x; x = next) {
+			const struct lysc_node *p = x->schema;
+
+			next = x->next;
+			if (x == d || !p)
+				continue;
+			while (p->parent && p->parent != ch)
+				p = p->parent;
+			if (p->parent == ch && p != cs)
+				conf_node_free(conf_pos_first(pos), x);
+		}
+	}
+}
+
+static int conf_apply_names(struct conf_pos *pos, const char *name, bool add)
+{
+	struct conf *c = pos->c;
+	char **names;
+	size_t n, i;
+	int rc = 0;
+
+	if (!pos->d) {
+		if (pos->grp)
+			return -1;
+		for (i = 0; i < c->n_apply; i++)
+			if (!strcmp(c->apply[i], name))
+				break;
+		if (add && i == c->n_apply)
+			return conf_strv_add(&c->apply, &c->n_apply, name);
+		if (!add && i < c->n_apply) {
+			free(c->apply[i]);
+			memmove(&c->apply[i], &c->apply[i + 1],
+			        (c->n_apply - i - 1) * sizeof(*c->apply));
+			c->n_apply--;
+		}
+		return 0;
+	}
+	n = conf_apply_get(c->cx, pos->d, &names);
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			break;
+	if (add && i == n) {
+		rc = conf_strv_add(&names, &n, name);
+		if (!rc)
+			rc = conf_apply_set_list(c->cx, pos->d, names, n);
+	} else if (!add && i < n) {
+		free(names[i]);
+		memmove(&names[i], &names[i + 1], (n - i - 1) * sizeof(*names));
+		n--;
+		rc = conf_apply_set_list(c->cx, pos->d, names, n);
+	}
+	conf_strv_free(names, n);
+	return rc;
+}
+
+int conf_apply_set(struct conf_pos *pos, const struct conf_res *res, size_t from,
+                   struct lyd_node **last, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (last)
+		*last = NULL;
+	for (i = from; i < res->n; i++) {
+		const struct conf_step *st = &res->steps[i];
+		const struct lysc_node *s = st->s;
+		struct lyd_node *m = NULL;
+		LY_ERR r = LY_SUCCESS;
+
+		if (st->kind == CONF_STEP_GROUP) {
+			pos->grp = conf_group_get(pos->c, st->val, true);
+			pos->d = NULL;
+			pos->s = NULL;
+			if (!pos->grp)
+				goto nomem;
+			continue;
+		}
+		if (st->kind == CONF_STEP_APPLY) {
+			if (conf_apply_names(pos, st->val, true)) {
+				conf_errf(err, errlen, "apply-groups is not allowed here");
+				return -1;
+			}
+			continue;
+		}
+		conf_find_child(pos, s, st->val, &m);
+		if (!m) {
+			switch (s->nodetype) {
+			case LYS_CONTAINER:
+				r = lyd_new_inner(pos->d, s->module, s->name, 0, &m);
+				break;
+			case LYS_LIST:
+				r = lyd_new_list(pos->d, s->module, s->name, 0, &m, st->val);
+				break;
+			default:
+				r = lyd_new_term(pos->d, s->module, s->name, st->val ? st->val : "",
+				                 0, &m);
+				break;
+			}
+			if (r || !m) {
+				conf_value_err(pos->c->cx, s, st->val ? st->val : "", err, errlen);
+				return -1;
+			}
+			if (!pos->d) {
+				struct lyd_node **first = conf_pos_first(pos);
+
+				if (!*first)
+					*first = m;
+				else if (lyd_insert_sibling(*first, m, first))
+					goto nomem;
+			}
+		} else if (s->nodetype == LYS_LEAF && st->val) {
+			r = lyd_change_term(m, st->val);
+			if (r != LY_SUCCESS && r != LY_EEXIST && r != LY_ENOT) {
+				conf_value_err(pos->c->cx, s, st->val, err, errlen);
+				return -1;
+			}
+		}
+		if (s->parent && (s->parent->nodetype & LYS_CASE))
+			conf_clear_other_cases(pos, m);
+		if (s->nodetype & (LYS_CONTAINER | LYS_LIST)) {
+			pos->d = m;
+			pos->s = s;
+		}
+		if (last)
+			*last = m;
+	}
+	return 0;
+nomem:
+	conf_errf(err, errlen, "out of memory");
+	return -1;
+}
+
+int conf_find_target(struct conf_pos *pos, const struct conf_res *res, struct lyd_node **node,
+                     struct conf_group **grp)
+{
+	size_t i;
+
+	*node = NULL;
+	if (grp)
+		*grp = NULL;
+	for (i = 0; i < res->n; i++) {
+		const struct conf_step *st = &res->steps[i];
+		struct lyd_node *m;
+
+		if (st->kind == CONF_STEP_GROUP) {
+			pos->grp = conf_group_get(pos->c, st->val, false);
+			pos->d = NULL;
+			pos->s = NULL;
+			if (!pos->grp)
+				return -1;
+			if (grp && i + 1 == res->n)
+				*grp = pos->grp;
+			continue;
+		}
+		if (st->kind == CONF_STEP_APPLY)
+			return i + 1 == res->n ? 0 : -1;
+		if (st->s->nodetype == LYS_LIST && !st->val) {
+			/* `delete interfaces eth1 unit`: every entry; report the first. */
+			struct lyd_node *first = pos->d ? lyd_child(pos->d) : *conf_pos_first(pos);
+
+			if (!first || lyd_find_sibling_val(first, st->s, NULL, 0, &m))
+				return -1;
+		} else if (conf_find_child(pos, st->s, st->val, &m) || !m) {
+			return -1;
+		}
+		if (i + 1 == res->n) {
+			*node = m;
+			return 0;
+		}
+		if (st->s->nodetype & (LYS_CONTAINER | LYS_LIST)) {
+			pos->d = m;
+			pos->s = st->s;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- public edits */
+
+static int conf_words(const char *const *a, size_t na, const char *const *b, size_t nb,
+                      struct conf_word **out)
+{
+	struct conf_word *w = calloc(na + nb + 1, sizeof(*w));
+	size_t i;
+
+	if (!w)
+		return -1;
+	for (i = 0; i < na; i++)
+		w[i].s = a[i];
+	for (i = 0; i < nb; i++)
+		w[na + i].s = b[i];
+	*out = w;
+	return 0;
+}
+
+int conf_set(struct conf *c, const char *const *path, size_t n_path, const char *const *words,
+             size_t n_words, char *err, size_t errlen)
+{
+	struct conf_res res = {0};
+	struct conf_pos pos = {.c = c};
+	struct conf_word *w;
+	int rc;
+
+	if (conf_words(path, n_path, words, n_words, &w)) {
+		conf_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	ly_temp_log_options(&conf_logopt);
+	rc = conf_resolve(c->cx, NULL, true, w, n_path + n_words, CONF_RES_SET, &res, err, errlen);
+	/* A bare non-presence container sets nothing (`set interfaces eth1 unit 0 family`). */
+	if (!rc && (res.n == 0 || (res.steps[res.n - 1].kind == CONF_STEP_NODE &&
+	                           conf_is_np_container(res.steps[res.n - 1].s)))) {
+		conf_errf(err, errlen, "syntax error, expecting <statement>");
+		rc = -1;
+	}
+	if (!rc)
+		rc = conf_apply_set(&pos, &res, 0, NULL, err, errlen);
+	ly_temp_log_options(NULL);
+	conf_res_free(&res);
+	free(w);
+	return rc;
+}
+
+static void conf_delete_all(struct conf_pos *pos)
+{
+	struct lyd_node *x, *next;
+
+	if (!pos->d) {
+		if (pos->grp) {
+			lyd_free_siblings(pos->grp->tree);
+			pos->grp->tree = NULL;
+			return;
+		}
+		lyd_free_siblings(pos->c->tree);
+		pos->c->tree = NULL;
+		conf_strv_free(pos->c->apply, pos->c->n_apply);
+		pos->c->apply = NULL;
+		pos->c->n_apply = 0;
+		return;
+	}
+	for (x = lyd_child(pos->d); x; x = next) {
+		next = x->next;
+		if (!lysc_is_key(x->schema))
+			lyd_free_tree(x);
+	}
+	conf_apply_set_list(pos->c->cx, pos->d, NULL, 0);
+}
+
+static void conf_group_remove(struct conf *c, struct conf_group *g)
+{
+	size_t i = (size_t)(g - c->groups);
+
+	free(g->name);
+	lyd_free_siblings(g->tree);
+	memmove(&c->groups[i], &c->groups[i + 1], (c->n_groups - i - 1) * sizeof(*g));
+	c->n_groups--;
+}
+
+int conf_delete(struct conf *c, const char *const *path, size_t n_path, const char *const *words,
+                size_t n_words, char *err, size_t errlen)
+{
+	struct conf_res res = {0};
+	struct conf_pos pos = {.c = c};
+	struct conf_word *w;
+	struct lyd_node *target, *parent, **first;
+	struct conf_group *grp;
+	const struct conf_step *last;
+	int rc = -1;
+
+	if (conf_words(path, n_path, words, n_words, &w)) {
+		conf_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	ly_temp_log_options(&conf_logopt);
+	if (conf_resolve(c->cx, NULL, true, w, n_path + n_words, CONF_RES_DELETE, &res, err,
+	                 errlen))
+		goto out;
+	if (res.n == 0) {
+		conf_delete_all(&pos);
+		rc = 0;
+		goto out;
+	}
+	if (conf_find_target(&pos, &res, &target, &grp)) {
+		conf_errf(err, errlen, "warning: statement not found");
+		goto out;
+	}
+	last = &res.steps[res.n - 1];
+	first = conf_pos_first(&pos);
+	if (grp) {
+		conf_group_remove(c, grp);
+		rc = 0;
+		goto out;
+	}
+	if (last->kind == CONF_STEP_GROUP) {
+		/* `delete groups G` after the path: the whole group (handled above) or
+		 * everything in it when the path was `groups G` itself. */
+		conf_delete_all(&pos);
+		rc = 0;
+		goto out;
+	}
+	if (last->kind == CONF_STEP_APPLY) {
+		if (!last->val) {
+			if (pos.d)
+				conf_apply_set_list(c->cx, pos.d, NULL, 0);
+			else if (!pos.grp) {
+				conf_strv_free(c->apply, c->n_apply);
+				c->apply = NULL;
+				c->n_apply = 0;
+			}
+			rc = 0;
+			goto out;
+		}
+		if (pos.d ? !lyd_find_meta(pos.d->meta, c->cx->meta, "apply-groups")
+		          : c->n_apply == 0) {
+			conf_errf(err, errlen, "warning: statement not found");
+			goto out;
+		}
+		{
+			char **names = NULL;
+			size_t n = 0, i;
+			bool found = false;
+
+			if (pos.d)
+				n = conf_apply_get(c->cx, pos.d, &names);
+			for (i = 0; i < (pos.d ? n : c->n_apply); i++)
+				if (!strcmp(pos.d ? names[i] : c->apply[i], last->val))
+					found = true;
+			conf_strv_free(names, n);
+			if (!found) {
+				conf_errf(err, errlen, "warning: statement not found");
+				goto out;
+			}
+		}
+		conf_apply_names(&pos, last->val, false);
+		rc = 0;
+		goto out;
+	}
+	parent = lyd_parent(target);
+	if ((last->s->nodetype == LYS_LEAFLIST || last->s->nodetype == LYS_LIST) && !last->val) {
+		struct lyd_node *x, *next;
+
+		for (x = lyd_first_sibling(target); x; x = next) {
+			next = x->next;
+			if (x->schema == last->s)
+				conf_node_free(first, x);
+		}
+	} else if (lysc_is_key(target->schema)) {
+		conf_errf(err, errlen, "syntax error: a list key cannot be deleted");
+		goto out;
+	} else {
+		conf_node_free(first, target);
+	}
+	conf_prune_empty(first, parent);
+	rc = 0;
+out:
+	ly_temp_log_options(NULL);
+	conf_res_free(&res);
+	free(w);
+	return rc;
+}
+
+int conf_activate(struct conf *c, const char *const *path, size_t n_path, const char *const *words,
+                  size_t n_words, bool active, char *err, size_t errlen)
+{
+	struct conf_res res = {0};
+	struct conf_pos pos = {.c = c};
+	struct conf_word *w;
+	struct lyd_node *target;
+	struct conf_group *grp;
+	const struct conf_step *last;
+	int rc = -1;
+
+	if (conf_words(path, n_path, words, n_words, &w)) {
+		conf_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	ly_temp_log_options(&conf_logopt);
+	if (conf_resolve(c->cx, NULL, true, w, n_path + n_words, CONF_RES_DELETE, &res, err,
+	                 errlen))
+		goto out;
+	if (res.n == 0) {
+		conf_errf(err, errlen, "syntax error, expecting <statement>");
+		goto out;
+	}
+	if (conf_find_target(&pos, &res, &target, &grp)) {
+		conf_errf(err, errlen, "warning: statement not found");
+		goto out;
+	}
+	last = &res.steps[res.n - 1];
+	if (grp) {
+		grp->inactive = !active;
+		rc = 0;
+		goto out;
+	}
+	if (last->kind != CONF_STEP_NODE || !target) {
+		conf_errf(err, errlen, "syntax error: apply-groups cannot be %s",
+		          active ? "activated" : "deactivated");
+		goto out;
+	}
+	if (lysc_is_key(target->schema)) {
+		conf_errf(err, errlen, "syntax error: a list key cannot be %s",
+		          active ? "activated" : "deactivated");
+		goto out;
+	}
+	rc = 0;
+	if ((last->s->nodetype & (LYS_LEAFLIST | LYS_LIST)) && !last->val) {
+		struct lyd_node *x;
+
+		for (x = lyd_first_sibling(target); x; x = x->next)
+			if (x->schema == last->s && conf_set_inactive(c->cx, x, !active))
+				rc = -1;
+	} else {
+		rc = conf_set_inactive(c->cx, target, !active);
+	}
+	if (rc)
+		conf_errf(err, errlen, "out of memory");
+out:
+	ly_temp_log_options(NULL);
+	conf_res_free(&res);
+	free(w);
+	return rc;
+}
+
+int conf_resolve_path(const struct conf *c, const char *const *words, size_t n, char ***out,
+                      size_t *n_out, char *err, size_t errlen)
+{
+	struct conf_res res = {0};
+	struct conf_word *w;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if (conf_words(words, n, NULL, 0, &w)) {
+		conf_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	ly_temp_log_options(&conf_logopt);
+	rc = conf_resolve(c->cx, NULL, true, w, n, CONF_RES_PATH, &res, err, errlen);
+	for (i = 0; !rc && i < res.n; i++) {
+		const struct conf_step *st = &res.steps[i];
+		const char *canon = NULL;
+
+		if (st->kind == CONF_STEP_GROUP) {
+			rc = conf_strv_add(out, n_out, "groups") ||
+			     conf_strv_add(out, n_out, st->val);
+			continue;
+		}
+		if (!(st->s->nodetype == LYS_LIST && conf_info(c->cx, st->s)->is_implicit))
+			rc = conf_strv_add(out, n_out, st->s->name);
+		if (!rc && st->val) {
+			lyd_value_validate(c->cx->ly, lysc_node_child(st->s), st->val,
+			                   strlen(st->val), NULL, NULL, &canon);
+			rc = conf_strv_add(out, n_out, canon ? canon : st->val);
+			if (canon)
+				lydict_remove(c->cx->ly, canon);
+		}
+	}
+	if (rc) {
+		conf_strv_free(*out, *n_out);
+		*out = NULL;
+		*n_out = 0;
+	}
+	ly_temp_log_options(NULL);
+	conf_res_free(&res);
+	free(w);
+	return rc;
+}
