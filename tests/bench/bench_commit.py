@@ -70,8 +70,8 @@ def main():
         proc, sock = start_mgd(BIN, root, tmp / "mgd.log")
         env = dict(os.environ, KEEL_ROOT=str(root))
         c = MgdClient(sock, timeout=30)
-        # size the config: about 10 curly lines per interface + route
-        n_if = TARGET_LINES // 10
+        # size the config: about 14 curly lines per interface + route
+        n_if = TARGET_LINES // 14
         while True:
             lines = set_lines(n_if)
             c.load("\n".join(lines) + "\n", mode=1 + 1)  # LOAD_SET
