@@ -299,11 +299,11 @@ static const struct cli_node cli_pipe_compare[] = {
         {0},
 };
 
-#define CLI_PIPE_COMMON                                                                            \
-	{.name = "count", .help = "Count the lines of output"},                                    \
-	        {.name = "except",                                                                 \
-	         .help = "Show only text that does not match a pattern",                           \
-	         .children = cli_pipe_re},                                                         \
+/* Three tables, by what the command accepts (alphabetical, as Junos lists them). */
+#define CLI_PIPE_TEXT_FILTERS                                                                      \
+	{.name = "except",                                                                         \
+	 .help = "Show only text that does not match a pattern",                                   \
+	 .children = cli_pipe_re},                                                                 \
 	        {.name = "match",                                                                  \
 	         .help = "Show only text that matches a pattern",                                  \
 	         .children = cli_pipe_re},                                                         \
@@ -312,27 +312,30 @@ static const struct cli_node cli_pipe_compare[] = {
 	}
 
 static const struct cli_node cli_pipe_op[] = {
+        {.name = "count", .help = "Count the lines of output"},
         {.name = "display",
          .help = "Show additional kinds of information",
          .children = cli_pipe_display_op},
-        CLI_PIPE_COMMON,
+        CLI_PIPE_TEXT_FILTERS,
         {0},
 };
 static const struct cli_node cli_pipe_cfg[] = {
+        {.name = "count", .help = "Count the lines of output"},
         {.name = "display",
          .help = "Show additional kinds of information",
          .children = cli_pipe_display_cfg},
-        CLI_PIPE_COMMON,
+        CLI_PIPE_TEXT_FILTERS,
         {0},
 };
 static const struct cli_node cli_pipe_cmp[] = {
         {.name = "compare",
          .help = "Compare configuration changes with a prior version",
          .children = cli_pipe_compare},
+        {.name = "count", .help = "Count the lines of output"},
         {.name = "display",
          .help = "Show additional kinds of information",
          .children = cli_pipe_display_cfg},
-        CLI_PIPE_COMMON,
+        CLI_PIPE_TEXT_FILTERS,
         {0},
 };
 
@@ -734,7 +737,7 @@ int cli_tree_choices(struct cli *cli, const struct cli_node *root, const char *l
 			c = m->children;
 		}
 		cli_choices_from(out, c, 0);
-		out->pipe = pn == 0 || !c;
+		out->pipe = pn > 0 && !c; /* another pipe once this one is complete */
 		return 0;
 	}
 	if (w.node && (w.node->flags & CLI_N_SCHEMA) && !w.option) {
