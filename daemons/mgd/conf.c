@@ -343,6 +343,10 @@ struct conf_ctx *conf_ctx_new(const char *yang_dir, char *err, size_t errlen)
 		conf_errf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* libyang restores its own temporary log options inside some calls, so
+	 * the process-wide setting has to keep messages off stderr: errors are
+	 * read from the context and returned in CLI words. */
+	ly_log_options(LY_LOSTORE_LAST);
 	ly_temp_log_options(&conf_logopt);
 	if (ly_ctx_new(yang_dir, LY_CTX_SET_PRIV_PARSED | LY_CTX_NO_YANGLIBRARY, &cx->ly)) {
 		conf_errf(err, errlen, "libyang context failed");

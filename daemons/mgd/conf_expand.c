@@ -110,7 +110,11 @@ static int conf_fill(struct conf_xp *x, struct lyd_node *dst, const struct lyd_n
 
 		if (conf_is_inactive(x->c->cx, src))
 			continue;
-		if (first)
+		/* A leaf is matched by name (its value may differ), the rest by
+		 * identity (list keys, leaf-list value). */
+		if (first && src->schema->nodetype == LYS_LEAF)
+			lyd_find_sibling_val(first, src->schema, NULL, 0, &m);
+		else if (first)
 			lyd_find_sibling_first(first, src, &m);
 		if (m) {
 			if ((src->schema->nodetype & (LYS_CONTAINER | LYS_LIST)) &&
@@ -284,6 +288,47 @@ void conf_cli_path(const struct conf_ctx *cx, const struct lyd_node *d, FILE *f)
 	}
 }
 
+/* A missing mandatory node is reported by schema path only
+ * ("/keel-access:access/radius-server/secret"): find the first instance of
+ * the parent that lacks it (directly or as a choice's case). */
+static struct lyd_node *conf_schema_err_node(struct lyd_node *tree, const char *sp, size_t len,
+                                             char *missing, size_t mlen)
+{
+	char xp[1024];
+	const char *slash;
+	struct ly_set *set = NULL;
+	struct lyd_node *found = NULL;
+	uint32_t i;
+
+	if (len >= sizeof(xp) || !tree)
+		return NULL;
+	memcpy(xp, sp, len);
+	xp[len] = '\0';
+	slash = strrchr(xp, '/');
+	if (!slash || slash == xp)
+		return NULL;
+	snprintf(missing, mlen, "%s", strchr(slash, ':') ? strchr(slash, ':') + 1 : slash + 1);
+	xp[slash - xp] = '\0';
+	if (lyd_find_xpath(tree, xp, &set))
+		return NULL;
+	for (i = 0; i < set->count && !found; i++) {
+		struct lyd_node *x;
+		bool has = false;
+
+		for (x = lyd_child(set->dnodes[i]); x && !has; x = x->next) {
+			const struct lysc_node *p;
+
+			for (p = x->schema; p && p != set->dnodes[i]->schema; p = p->parent)
+				if (!strcmp(p->name, missing))
+					has = true;
+		}
+		if (!has)
+			found = set->dnodes[i];
+	}
+	ly_set_free(set, NULL);
+	return found;
+}
+
 /* libyang names the failing node by data path; show it the way the CLI does:
  * "[edit vlans v10] 'vlan-id': message". */
 static void conf_validation_err(const struct conf_ctx *cx, struct lyd_node *tree, char *err,
@@ -297,7 +342,19 @@ static void conf_validation_err(const struct conf_ctx *cx, struct lyd_node *tree
 	size_t wlen = 0, slen = 0, n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s", e && e->path ? e->path : "");
+	/* e->path reads `Data location "/mod:a/b[name='x']"` (or Schema location). */
+	path[0] = '\0';
+	if (e && e->path) {
+		const char *q1 = strchr(e->path, '"'), *q2 = strrchr(e->path, '"');
+
+		if (q1 && q2 > q1 && !strncmp(e->path, "Data", 4))
+			snprintf(path, sizeof(path), "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+		else if (q1 && q2 > q1 && !strncmp(e->path, "Schema", 6))
+			node = conf_schema_err_node(tree, q1 + 1, (size_t)(q2 - q1 - 1), missing,
+			                            sizeof(missing));
+		else if (e->path[0] == '/')
+			snprintf(path, sizeof(path), "%s", e->path);
+	}
 	while (path[0] && tree) {
 		char *cut;
 		int depth = 0;
@@ -403,6 +460,16 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 	return rc;
 }
 
+static bool conf_has_data(const struct lyd_node *first)
+{
+	const struct lyd_node *x;
+
+	for (x = first; x; x = x->next)
+		if (!conf_is_np_container(x->schema) || conf_has_data(lyd_child(x)))
+			return true;
+	return false;
+}
+
 int conf_subtree_json(struct lyd_node *expanded, const char *const *paths, size_t n, char **json,
                       char *err, size_t errlen)
 {
@@ -443,7 +510,8 @@ int conf_subtree_json(struct lyd_node *expanded, const char *const *paths, size_
 			conf_errf(err, errlen, "out of memory");
 	}
 	if (rc == 0) {
-		if (!out)
+		/* Containers that only hold defaults of nothing print as "{ }"; say {}. */
+		if (!out || !conf_has_data(out))
 			*json = strdup("{}");
 		else if (lyd_print_mem(json, out, LYD_JSON,
 		                       LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_ALL))

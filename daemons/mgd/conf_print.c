@@ -21,7 +21,8 @@ struct conf_pr {
 /* Junos quotes a value only when it would not read back as one word. */
 bool conf_needs_quote(const char *v)
 {
-	if (!*v)
+	/* A leading '<' would read as a CLI placeholder (`"<secret>"`). */
+	if (!*v || *v == '<')
 		return true;
 	if (strstr(v, "/*"))
 		return true;
