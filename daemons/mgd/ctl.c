@@ -216,6 +216,11 @@ void mgd_open_handler(struct ctl_req *req, void *arg)
 		ctl_error(req, CTL_ERR_INVALID, "config.open: payload is not an Open");
 		return;
 	}
+	if (o->mode > KEEL__MGD__SESSION_MODE__SESSION_EXCLUSIVE) {
+		keel__mgd__open__free_unpacked(o, NULL);
+		ctl_error(req, CTL_ERR_INVALID, "config.open: unknown session mode");
+		return;
+	}
 	mgd_user_name(req, o->user, user, sizeof(user));
 	mgd_session_close(m, mgd_session_by_conn(m, req->conn_id));
 	s = mgd_session_open(m, req->conn_id, (enum mgd_session_mode)o->mode, user, err,
