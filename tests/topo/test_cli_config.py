@@ -54,7 +54,7 @@ def host_name(bed):
 
 def diff_lines(text):
     """The +/- lines of a `show | compare`, stripped: {"+ host-name r2;", ...}."""
-    return {re.sub(r"\s+", " ", ln.strip()) for ln in text.splitlines() if ln[:1] in "+-"}
+    return {re.sub(r"\s+", " ", ln.strip()) for ln in text.splitlines() if ln[:1] in ("+", "-")}
 
 
 def test_set_commit_show(solo):
