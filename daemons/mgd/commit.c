@@ -266,11 +266,17 @@ static void mgd_confirm_fire(void *arg)
 	        .client = "confirmed-rollback",
 	        .comment = "commit confirmed was not confirmed: rolled back",
 	};
-	char msg[MGD_ERR_LEN], err[MGD_ERR_LEN];
+	char msg[MGD_ERR_LEN], err[MGD_ERR_LEN] = "out of memory", path[4096];
 	struct conf *prev;
 
 	m->confirm_deadline = 0;
-	prev = mgd_rollback_load(m, 1, err, sizeof(err));
+	/* no rollback 1: the confirmed commit was the first, before it the
+	 * configuration was empty */
+	if (mgd_store_path(&m->st, 1, path, sizeof(path)) == 0 && access(path, F_OK) < 0 &&
+	    errno == ENOENT)
+		prev = conf_new(m->cx);
+	else
+		prev = mgd_rollback_load(m, 1, err, sizeof(err));
 	if (!prev) {
 		log_warnx("commit confirmed: cannot roll back: %s", err);
 		mgd_store_confirm_set(&m->st, 0, 0);

@@ -230,3 +230,20 @@ def test_confirmed_then_confirm(mgd):
         c.commit(check=True)  # confirms, as in Junos
         assert c.status().confirm_pending_seconds == 0
         assert not (mgd["root"] / "var/lib/keel/commit-confirmed").exists()
+
+
+def test_first_commit_confirmed_rolls_back_to_empty(mgd):
+    root = mgd["root"]
+    with MgdClient(mgd["sock"]) as c:
+        c.edit(["set system host-name first"])
+        c.commit(confirmed=1)
+    mgd["proc"].send_signal(signal.SIGTERM)
+    mgd["proc"].wait(timeout=10)
+    (root / "var/lib/keel/commit-confirmed").write_text(f"{int(time.time())} 1\n")
+    mgd["proc"], mgd["sock"] = start_mgd(BIN, root, mgd["log"])
+    with MgdClient(mgd["sock"]) as c:
+        deadline = time.monotonic() + 5
+        while "first" in c.show(ds=1) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert c.show(ds=1).strip() == "", c.show(ds=1)
+        assert c.history()[0].client == "confirmed-rollback"
