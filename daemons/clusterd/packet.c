@@ -170,16 +170,20 @@ enum hb_err hb_encode(const struct hb_pkt *p, uint8_t *buf, size_t cap, size_t *
 		hb_tlv_hdr(&w, HB_TLV_RG, 2 + (size_t)p->n_rg * HB_RG_ENTRY_LEN);
 		wbuf_u8(&w, p->n_rg);
 		wbuf_u8(&w, HB_RG_ENTRY_LEN);
-		for (size_t i = 0; i < p->n_rg; i++) {
+		/* One bounds check for the whole list: up to 129 entries per packet, per tick. */
+		uint8_t *e = wbuf_reserve(&w, (size_t)p->n_rg * HB_RG_ENTRY_LEN);
+
+		for (size_t i = 0; e && i < p->n_rg; i++, e += HB_RG_ENTRY_LEN) {
 			const struct hb_rg *rg = &p->rg[i];
 
-			wbuf_u8(&w, rg->id);
-			wbuf_u8(&w, rg->priority);
-			wbuf_u8(&w, rg->state);
-			wbuf_u8(&w, rg->weight);
-			wbuf_u16(&w, rg->mon_fail);
-			wbuf_u8(&w, rg->flags);
-			wbuf_u8(&w, 0);
+			e[0] = rg->id;
+			e[1] = rg->priority;
+			e[2] = rg->state;
+			e[3] = rg->weight;
+			e[4] = (uint8_t)(rg->mon_fail >> 8);
+			e[5] = (uint8_t)rg->mon_fail;
+			e[6] = rg->flags;
+			e[7] = 0; /* reserved */
 		}
 	}
 	if (!wbuf_ok(&w))
@@ -191,6 +195,7 @@ enum hb_err hb_encode(const struct hb_pkt *p, uint8_t *buf, size_t cap, size_t *
 
 static enum hb_err hb_decode_rg(struct rbuf *v, struct hb_pkt *out)
 {
+	const uint8_t *e;
 	uint8_t n, esz;
 
 	rbuf_u8(v, &n);
@@ -201,19 +206,20 @@ static enum hb_err hb_decode_rg(struct rbuf *v, struct hb_pkt *out)
 		return HB_ERR_RG;
 	if (rbuf_left(v) != (size_t)n * esz)
 		return HB_ERR_TLV;
-	for (size_t i = 0; i < n; i++) {
+	e = rbuf_ptr(v, (size_t)n * esz);
+	if (!e)
+		return HB_ERR_TLV;
+	for (size_t i = 0; i < n; i++, e += esz) {
 		struct hb_rg *rg = &out->rg[i];
 
-		rbuf_u8(v, &rg->id);
-		rbuf_u8(v, &rg->priority);
-		rbuf_u8(v, &rg->state);
-		rbuf_u8(v, &rg->weight);
-		rbuf_u16(v, &rg->mon_fail);
-		rbuf_u8(v, &rg->flags);
-		rbuf_skip(v, 1 + (size_t)(esz - HB_RG_ENTRY_LEN)); /* reserved + later fields */
+		rg->id = e[0];
+		rg->priority = e[1];
+		rg->state = e[2];
+		rg->weight = e[3];
+		rg->mon_fail = (uint16_t)(e[4] << 8 | e[5]);
+		rg->flags = e[6];
+		/* e[7] reserved; bytes 8..esz-1 are fields of a later version */
 	}
-	if (!rbuf_ok(v))
-		return HB_ERR_TLV;
 	out->n_rg = n;
 	return hb_rg_check(out->rg, n);
 }
