@@ -77,7 +77,7 @@ static void f_edit(struct ctl_req *req, void *arg)
 	Keel__Mgd__Edit *e = keel__mgd__edit__unpack(NULL, req->payload_len, req->payload);
 	Keel__Mgd__EditReply r = KEEL__MGD__EDIT_REPLY__INIT;
 	Keel__Mgd__LineError le = KEEL__MGD__LINE_ERROR__INIT, *lep[1] = {&le};
-	char *canon[CLI_MAX_WORDS];
+	char *canon[CLI_MAX_WORDS], buf[sizeof(seen.line)], *tok, *save = NULL;
 	size_t nc = 0;
 
 	note(req->method, e->session);
@@ -95,8 +95,6 @@ static void f_edit(struct ctl_req *req, void *arg)
 		r.errors = lep;
 		r.n_errors = 1;
 	} else if (strncmp(seen.line, "edit ", 5) == 0) {
-		char buf[sizeof(seen.line)], *tok, *save = NULL;
-
 		for (size_t i = 0; i < e->n_path; i++)
 			canon[nc++] = e->path[i];
 		snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(buf) - 6, seen.line + 5);
