@@ -640,7 +640,7 @@ struct ctl_server *ctl_server_open_path(struct event_base *base, const char *pat
 	if (chmod(path, 0660) < 0 ||
 	    (srv->have_keel_gid && chown(path, (uid_t)-1, srv->keel_gid) < 0) ||
 	    lstat(path, &st) < 0) {
-		log_warn("ctl %s: chmod/chown %s", srv->name, path);
+		log_warn("ctl %s: chmod/chown %s", srv->name, srv->path);
 		unlink(path);
 		goto fail;
 	}
