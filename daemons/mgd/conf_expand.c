@@ -203,9 +203,10 @@ int conf_expand_raw(const struct conf *c, bool mark_inherited, struct lyd_node *
 		goto nomem;
 	if (conf_xp_push(&x, NULL, c->apply, c->n_apply))
 		goto nomem;
-	/* Deepest first: reverse pre-order, the top level (pushed last) at the end. */
-	for (i = x.n_at; i-- > 0;) {
-		struct conf_apply_at *a = &x.at[i];
+	/* Deepest first: reverse pre-order, then the top level (pushed last). */
+	for (i = 0; i < x.n_at; i++) {
+		size_t idx = i + 1 < x.n_at ? x.n_at - 2 - i : x.n_at - 1;
+		struct conf_apply_at *a = &x.at[idx];
 
 		for (j = 0; j < a->n; j++) {
 			const char *name = conf_group_name(c->cx, a->names[j]);

@@ -338,10 +338,18 @@ static void conf_set_node(struct conf_pr *p, struct conf_sb *b, const struct lyd
 	if (s->nodetype == LYS_LIST)
 		conf_sb_word(b, conf_key(d));
 	if (s->nodetype & LYD_NODE_TERM) {
+		size_t name_end = b->len;
+
 		if (!conf_is_empty_leaf(s))
 			conf_sb_word(b,
 			             si && si->secret && p->mask ? "<secret>" : lyd_get_value(d));
 		conf_set_line(p, "set", b, NULL);
+		/* Junos names a leaf without its value in `deactivate` (a leaf-list value keeps
+		 * it). */
+		if (s->nodetype == LYS_LEAF && b->s) {
+			b->len = name_end;
+			b->s[name_end] = '\0';
+		}
 	} else {
 		char **names;
 		size_t n = conf_apply_get(p->cx, d, &names), i;

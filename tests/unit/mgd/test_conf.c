@@ -292,7 +292,7 @@ static void test_inactive(void **state)
 	            "}\n");
 	expect_text(c, CONF_FMT_SET,
 	            "set interfaces eth1 mtu 1500\n"
-	            "deactivate interfaces eth1 mtu 1500\n"
+	            "deactivate interfaces eth1 mtu\n"
 	            "set interfaces eth2 mtu 9000\n"
 	            "set interfaces eth2 unit 0 family inet address 10.0.0.1/24\n"
 	            "deactivate interfaces eth2\n");
