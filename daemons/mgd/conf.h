@@ -40,7 +40,8 @@ enum conf_load {
 };
 
 /* Loads every yang/<name>.yang from dir (the build's yang/ or the installed
- * share/keel/yang). NULL with err set on failure. */
+ * share/keel/yang). NULL with err set on failure. Sets libyang's process-wide
+ * log options to LY_LOSTORE_LAST: errors come back in err, not on stderr. */
 struct conf_ctx *conf_ctx_new(const char *yang_dir, char *err, size_t errlen);
 void conf_ctx_free(struct conf_ctx *cx);
 struct ly_ctx *conf_ctx_ly(struct conf_ctx *cx);
@@ -64,8 +65,10 @@ int conf_delete(struct conf *c, const char *const *path, size_t n_path, const ch
                 size_t n_words, char *err, size_t errlen);
 int conf_activate(struct conf *c, const char *const *path, size_t n_path, const char *const *words,
                   size_t n_words, bool active, char *err, size_t errlen);
-/* Checks that path words name an existing container/list entry (for `edit`)
- * and returns their canonical spelling in out (prefixes expanded). */
+/* Checks that path words name a container or list entry of the schema (for
+ * `edit`; as in Junos the entry need not exist yet) and returns their
+ * canonical spelling in out (prefixes expanded, keys canonical: route
+ * 10.1.2.3/8 -> 10.0.0.0/8). Free each out[i] and out. */
 int conf_resolve_path(const struct conf *c, const char *const *words, size_t n, char ***out,
                       size_t *n_out, char *err, size_t errlen);
 
@@ -86,12 +89,15 @@ int conf_expand(const struct conf *c, struct lyd_node **tree, char *err, size_t 
 int conf_validate(const struct conf *c, char *err, size_t errlen);
 
 /* RFC 7951 JSON of the expanded tree restricted to the given schema paths
- * (e.g. "/keel-interfaces:interfaces"); "{}" when none exist. */
+ * (e.g. "/keel-interfaces:interfaces"); "{}" when none exist. Secrets are
+ * real and defaults included (LYD_PRINT_WD_ALL): this is what daemons get. */
 int conf_subtree_json(struct lyd_node *expanded, const char *const *paths, size_t n, char **json,
                       char *err, size_t errlen);
 
 /* `show | compare`: Junos diff text ("[edit interfaces eth0 unit 0]" headers,
- * "+"/"-" lines) from old to new; "" when equal. */
+ * then each statement in curly form, indented 4 per level below the header
+ * with '+' / '-' in column 0, "!   inactive: X { ... }" for (de)activation)
+ * from old to new, below path when given; "" when equal. */
 int conf_diff(const struct conf *old, const struct conf *new_c, const char *const *path,
               size_t n_path, char **out, char *err, size_t errlen);
 

@@ -797,20 +797,77 @@ static void conf_df_level(struct conf_df *df, const struct conf_sinfo *si,
 	}
 }
 
+/* `show interfaces eth1 | compare`: the same diff below one node. */
+static int conf_diff_at(struct conf_df *df, const struct conf *old, const struct conf *new_c,
+                        const char *const *path, size_t n_path, char **out, char *err,
+                        size_t errlen)
+{
+	struct conf_word *w = calloc(n_path, sizeof(*w));
+	struct conf_res res = {0};
+	struct conf_pos po = {.c = (struct conf *)old}, pn = {.c = (struct conf *)new_c};
+	struct lyd_node *o = NULL, *n = NULL;
+	struct conf_group *go = NULL, *gn = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (!w)
+		goto out;
+	for (i = 0; i < n_path; i++)
+		w[i].s = path[i];
+	if (conf_resolve(new_c->cx, NULL, true, w, n_path, CONF_RES_DELETE, &res, err, errlen))
+		goto out;
+	conf_find_target(&po, &res, &o, &go);
+	conf_find_target(&pn, &res, &n, &gn);
+	if (go || gn) {
+		df->hdr = "";
+		conf_df_level(df, &new_c->cx->root, go ? go->tree : NULL, gn ? gn->tree : NULL);
+	} else if (o && n) {
+		conf_df_entry(df, o, n);
+	} else if (o || n) {
+		const struct lyd_node *x = o ? o : n;
+		char *hdr = NULL;
+		size_t hl = 0;
+		FILE *f = open_memstream(&hdr, &hl);
+
+		if (f) {
+			if (lyd_parent(x))
+				conf_cli_path(new_c->cx, lyd_parent(x), f);
+			fclose(f);
+			df->hdr = hdr;
+			conf_df_subtree(df, o ? "-" : "+", x);
+			df->hdr = "";
+		}
+		free(hdr);
+	}
+	rc = 0;
+out:
+	if (rc && err && !err[0])
+		conf_errf(err, errlen, "out of memory");
+	fclose(df->p.f);
+	free(df->shown);
+	conf_res_free(&res);
+	free(w);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int conf_diff(const struct conf *old, const struct conf *new_c, const char *const *path,
               size_t n_path, char **out, char *err, size_t errlen)
 {
 	struct conf_df df = {.p = {.cx = new_c->cx, .mask = true}, .hdr = ""};
 	size_t len = 0, i, j;
 
-	(void)path;
-	(void)n_path;
 	*out = NULL;
 	df.p.f = open_memstream(out, &len);
 	if (!df.p.f) {
 		conf_errf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (n_path)
+		return conf_diff_at(&df, old, new_c, path, n_path, out, err, errlen);
 	/* groups */
 	for (i = 0; i < old->n_groups; i++) {
 		const struct conf_group *g = &old->groups[i];

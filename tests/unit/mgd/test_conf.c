@@ -773,6 +773,21 @@ static void test_diff(void **state)
 	                         "+       vlan-id 10;\n"
 	                         "+   }\n");
 	free(out);
+	{
+		const char *p[] = {"interfaces", "eth1"}, *pv[] = {"vlans", "v10"};
+
+		assert_int_equal(conf_diff(a, b, p, 2, &out, err, sizeof(err)), 0);
+		assert_string_equal(out, "[edit interfaces eth1 unit 0 family inet]\n"
+		                         "-   address 10.0.0.1/24;\n"
+		                         "+   address 10.0.0.2/24;\n");
+		free(out);
+		assert_int_equal(conf_diff(a, b, pv, 2, &out, err, sizeof(err)), 0);
+		assert_string_equal(out, "[edit vlans]\n"
+		                         "+   v10 {\n"
+		                         "+       vlan-id 10;\n"
+		                         "+   }\n");
+		free(out);
+	}
 	ok(b, "set routing-options static route 10.0.0.0/8 next-hop [ 1.1.1.1 2.2.2.2 ]");
 	ok(b, "delete system");
 	ok(b, "delete vlans v20");
