@@ -403,9 +403,13 @@ static bool rg_step(struct rg_engine *e, struct rg *g)
 		}
 		if (p->state == RG_STATE_PRIMARY)
 			return rg_fsm(g, RG_EVT_ELECT_LOSE) >= 0; /* heal two primaries at once */
-		/* Hand over only to a peer ready to take it, and not within hold-down. */
-		if (p->state != RG_STATE_SECONDARY || p->disabled || !rg_peer_hears_us(e) ||
-		    now < g->hold_down_until) {
+		/*
+		 * Hand over only to a peer ready to take it (secondary; ineligible too
+		 * when both weights are 0 and it wins on node id), not within hold-down.
+		 */
+		bool ready = p->state == RG_STATE_SECONDARY ||
+		             (p->state == RG_STATE_INELIGIBLE && why == RG_ELECT_BOTH_ZERO);
+		if (!ready || p->disabled || !rg_peer_hears_us(e) || now < g->hold_down_until) {
 			g->preempt_since = 0;
 			return false;
 		}
@@ -438,8 +442,6 @@ static bool rg_step(struct rg_engine *e, struct rg *g)
 				return rg_fsm(g, RG_EVT_WEIGHT_OK) >= 0;
 			return false;
 		}
-		if (st == RG_STATE_INELIGIBLE && g->weight > 0)
-			return rg_fsm(g, RG_EVT_WEIGHT_OK) >= 0;
 		if (peer_unsure)
 			return false;
 		if (!p->alive) {
@@ -450,6 +452,8 @@ static bool rg_step(struct rg_engine *e, struct rg *g)
 		}
 		if (pdis)
 			return rg_fsm(g, RG_EVT_PEER_DISABLED) >= 0;
+		if (st == RG_STATE_INELIGIBLE && g->weight > 0)
+			return rg_fsm(g, RG_EVT_WEIGHT_OK) >= 0;
 		/* The handshake: the peer says it is not primary (nor in hold) and hears us. */
 		if (p->state == RG_STATE_PRIMARY || p->state == RG_STATE_HOLD ||
 		    !rg_peer_hears_us(e))
@@ -781,7 +785,8 @@ void rg_engine_rx(struct rg_engine *e, const struct hb_pkt *pkt, uint64_t now_ms
 	}
 	if (p->have_session && pkt->session_id != p->session_id) {
 		/* A new per-boot session id: the peer restarted and is in hold again. */
-		e->stats.peer_restarts++;
+		if (p->state == RG_PEER_ALIVE)
+			e->stats.peer_restarts++; /* back within the detection time */
 		rg_peer_forget(e);
 		p->last_ctl_seq = p->last_fab_seq = 0;
 		p->ctl_ever[0] = p->ctl_ever[1] = p->fab_ever = false;
