@@ -254,6 +254,16 @@ static void conf_pr_top(struct conf_pr *p, const struct lyd_node *first, int dep
 	}
 }
 
+/* A group whose tree holds only empty containers prints as `NAME;`, the same
+ * as an empty one, so that display and reload agree. */
+static bool conf_tree_printable(const struct conf_ctx *cx, const struct lyd_node *first)
+{
+	for (; first; first = first->next)
+		if (conf_printable(cx, first))
+			return true;
+	return false;
+}
+
 static void conf_pr_groups(struct conf_pr *p, const struct conf *c)
 {
 	size_t i;
@@ -268,7 +278,7 @@ static void conf_pr_groups(struct conf_pr *p, const struct conf *c)
 		if (g->inactive)
 			fputs("inactive: ", p->f);
 		conf_put_word(p->f, g->name);
-		if (!g->tree) {
+		if (!conf_tree_printable(p->cx, g->tree)) {
 			fputs(";\n", p->f);
 			continue;
 		}
@@ -401,7 +411,7 @@ static void conf_set_all(struct conf_pr *p, const struct conf *c)
 	for (i = 0; i < c->n_groups; i++) {
 		conf_sb_word(&b, "groups");
 		conf_sb_word(&b, c->groups[i].name);
-		if (!c->groups[i].tree)
+		if (!conf_tree_printable(p->cx, c->groups[i].tree))
 			conf_set_line(p, "set", &b, NULL);
 		conf_set_top(p, &b, c->groups[i].tree);
 		if (c->groups[i].inactive)
