@@ -534,6 +534,22 @@ static bool rg_ctl_fail_we_keep(const struct rg_engine *e)
 	return e->node_id < rg_peer_id(e);
 }
 
+/*
+ * How long the control links have been silent: since the last heartbeat on
+ * either, or since the peer appeared when none came yet (a peer whose first
+ * fabric probe outruns its first heartbeat has lost nothing).
+ */
+static uint64_t rg_ctl_silent_ms(const struct rg_engine *e)
+{
+	const struct rg_peer *p = &e->peer;
+	uint64_t last = p->alive_since_ms;
+
+	for (unsigned l = 0; l < 2; l++)
+		if (p->ctl_ever[l] && p->last_ctl_ms[l] > last)
+			last = p->last_ctl_ms[l];
+	return e->now_ms >= last ? e->now_ms - last : 0;
+}
+
 /* Peer liveness and the control-link failure rule, then every group. */
 static void rg_update(struct rg_engine *e)
 {
@@ -547,7 +563,8 @@ static void rg_update(struct rg_engine *e)
 			e->stats.peer_losses++;
 			e->ctl_failed = false;
 			rg_peer_forget(e);
-		} else if (!ctl && !e->ctl_failed && p->last_fab_seq > p->last_ctl_seq) {
+		} else if (!ctl && !e->ctl_failed && p->last_fab_seq > p->last_ctl_seq &&
+		           rg_ctl_silent_ms(e) > rg_engine_detect_ms(e)) {
 			/*
 			 * Control link failure (junos-security10.2 topic-43697): threshold
 			 * heartbeats lost on both links while probes carrying sequence numbers
@@ -828,8 +845,10 @@ void rg_engine_rx(struct rg_engine *e, const struct hb_pkt *pkt, uint64_t now_ms
 		p->fab_ever = true;
 	}
 	p->node_id = pkt->node_id;
-	if (p->state != RG_PEER_ALIVE)
+	if (p->state != RG_PEER_ALIVE) {
 		p->state = RG_PEER_ALIVE;
+		p->alive_since_ms = now_ms;
+	}
 	if (newer) {
 		p->flags = pkt->flags;
 		p->coldsync = pkt->coldsync;

@@ -212,6 +212,7 @@ struct rg_peer {
 	bool ctl_ever[2], fab_ever;
 	uint64_t last_ctl_ms[2]; /* last heartbeat accepted per control link */
 	uint64_t last_fab_ms;    /* last fabric probe */
+	uint64_t alive_since_ms; /* when it last became alive */
 	uint64_t last_ctl_seq;   /* highest heartbeat sequence number seen */
 	uint64_t last_fab_seq;   /* highest probe sequence number seen */
 	uint64_t session_id;
