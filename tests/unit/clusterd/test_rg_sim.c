@@ -247,12 +247,15 @@ static void sim_one(uint64_t seed, struct sim_stats *st)
 	s->cfg.groups = s->groups;
 
 	uint64_t detect = (uint64_t)s->thr * s->iv, hold = 2 * detect, off;
-	switch (rnd_below(&s->r, 5)) {
+	switch (rnd_below(&s->r, 6)) {
 	case 0:
 		off = 0;
 		break;
 	case 1: /* around the end of the first node's boot hold: the critical race */
 		off = hold - detect + rnd_below(&s->r, 2 * detect + 1);
+		break;
+	case 5: /* within the last interval of that hold */
+		off = hold - rnd_below(&s->r, s->iv + 1);
 		break;
 	case 2:
 		off = rnd_below(&s->r, s->iv + 1);
