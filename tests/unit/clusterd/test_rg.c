@@ -558,6 +558,40 @@ static void test_preempt_limit(void **state)
 	assert_int_equal(st(h, 0, 1), RG_STATE_PRIMARY);
 	reset_manual(h, 1); /* `failover reset` clears the count */
 	H_UNTIL(h, st(h, 1, 1) == RG_STATE_PRIMARY, 3000);
+	/* Limit reached again; this time the window restarts after `period` (60 s). */
+	uint64_t t_pre = h->now; /* preemption #1 of the new window */
+	h_run(h, 1500);
+	rg_engine_if_state(&h->n[1], "eth1", false, h->now);
+	h_drain(h, 1);
+	H_UNTIL(h, st(h, 0, 1) == RG_STATE_PRIMARY, 2000);
+	rg_engine_if_state(&h->n[1], "eth1", true, h->now);
+	h_drain(h, 1);
+	h_run(h, 50000);
+	assert_int_equal(st(h, 0, 1), RG_STATE_PRIMARY);
+	H_UNTIL(h, st(h, 1, 1) == RG_STATE_PRIMARY, 20000);
+	assert_true(h->now - t_pre >= 60000 - 100); /* one heartbeat of slack for the phase */
+	h_free(h);
+}
+
+/* FL: no fabric (link down, or no probes from a live peer) shows as a monitor failure only. */
+static void test_fabric_monitor(void **state)
+{
+	struct h *h = pair(100);
+
+	rg_engine_fabric_state(&h->n[1], false, h->now);
+	h_drain(h, 1);
+	assert_true(rg_engine_group(&h->n[1], 1)->mon_fail & CL_MON_FL);
+	assert_int_equal(rg_engine_group(&h->n[1], 1)->weight, 255);
+	rg_engine_fabric_state(&h->n[1], true, h->now);
+	h_drain(h, 1);
+	assert_false(rg_engine_group(&h->n[1], 1)->mon_fail & CL_MON_FL);
+	h->fab = false;
+	h_run(h, 1000);
+	assert_false(rg_engine_fabric_up(&h->n[0]));
+	assert_true(rg_engine_group(&h->n[0], 1)->mon_fail & CL_MON_FL);
+	assert_true(rg_engine_peer_group(&h->n[1], 1)->mon_fail & CL_MON_FL);
+	assert_int_equal(st(h, 0, 1), RG_STATE_PRIMARY);
+	assert_int_equal(st(h, 1, 1), RG_STATE_SECONDARY);
 	h_free(h);
 }
 
@@ -1203,6 +1237,7 @@ int main(void)
 	        cmocka_unit_test(test_boot_alone),
 	        cmocka_unit_test(test_preempt),
 	        cmocka_unit_test(test_preempt_limit),
+	        cmocka_unit_test(test_fabric_monitor),
 	        cmocka_unit_test(test_interface_monitor),
 	        cmocka_unit_test(test_both_weights_zero),
 	        cmocka_unit_test(test_ip_monitoring),
