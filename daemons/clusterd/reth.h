@@ -47,7 +47,9 @@
  * hundreds of VIPs).
  */
 #define RETH_GARP_REPEAT_MS 1000
-#define RETH_GARP_MAX       16 /* gratuitous-arp-count 1..16 */
+#define RETH_GARP_MAX       16  /* gratuitous-arp-count 1..16 */
+#define RETH_GARP_DEF       4   /* its default (CL_GARP_DEF) */
+#define RETH_MAX_RG         129 /* redundancy groups 0..128 (CL_MAX_RG) */
 
 /* One reth as configured (what the core builds from the running config on every commit). */
 struct reth_cfg {
@@ -119,6 +121,13 @@ void reth_get_status(const struct reth *r, struct reth_status *out);
 /* The reth's first IPv4 address (network byte order) in the same subnet as `dst` if any, else
  * its first IPv4 address; 0 when it has none. For IP monitoring's source address. */
 uint32_t reth_ipv4_source(const struct reth *r, uint32_t dst);
+
+/* For ipmon: the reth's ifindex (0 = not present), virtual MAC, child link name, and whether
+ * its RG is active here. */
+int reth_ifindex(const struct reth *r);
+const uint8_t *reth_mac(const struct reth *r);
+const char *reth_child(const struct reth *r);
+bool reth_is_active(const struct reth *r);
 
 /* Fills up to max rows in configuration order; returns the number of reths. */
 size_t reth_table_status(const struct reth_table *t, struct reth_status *out, size_t max);
