@@ -3,11 +3,13 @@
  * themselves live next to their fetch/render code in op_<area>.c.
  */
 #include "daemons/cli/cli.h"
+#include "daemons/cli/op_cluster.h"
 
 static const struct cli_node cli_show[] = {
+        {.name = "chassis", .help = "Show chassis information", .children = cli_show_chassis},
         {.name = "configuration",
          .help = "Show current configuration",
-         .flags = CLI_N_SCHEMA | CLI_N_PIPE_CONFIG,
+         .flags = CLI_N_SCHEMA | CLI_N_PIPE_CONFIG | CLI_N_PIPE_COMPARE,
          .text = cli_op_show_configuration,
          .verb = "show",
          .children = cli_config_path},
@@ -24,11 +26,31 @@ static const struct cli_node cli_show[] = {
         {0},
 };
 
+static const struct cli_node cli_clear[] = {
+        {.name = "chassis", .help = "Clear chassis information", .children = cli_clear_chassis},
+        {0},
+};
+
+static const struct cli_node cli_request[] = {
+        {.name = "chassis", .help = "Chassis operations", .children = cli_request_chassis},
+        {0},
+};
+
+/* Operational `set` holds only what Junos writes outside the configuration
+ * (the cluster identity); configuration mode has its own tree. */
+static const struct cli_node cli_set[] = {
+        {.name = "chassis", .help = "Chassis identity", .children = cli_set_chassis},
+        {0},
+};
+
 const struct cli_node cli_root[] = {
+        {.name = "clear", .help = "Clear information in the system", .children = cli_clear},
         {.name = "configure",
          .help = "Manipulate software configuration information",
          .text = cli_op_configure,
          .children = cli_configure},
+        {.name = "request", .help = "Make system-level requests", .children = cli_request},
+        {.name = "set", .help = "Set operational parameters", .children = cli_set},
         {.name = "show", .help = "Show system information", .children = cli_show},
         {0},
 };
