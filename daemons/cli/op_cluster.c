@@ -849,20 +849,19 @@ static struct json_object *cli_fetch_cluster_identity(struct cli *cli, const str
 		        msg, json_object_new_string("clusterd is not running: wrote the chassis "
 		                                    "EEPROM directly"));
 	}
+	/* clusterd and mgd read the identity at start-up (platform/chassis). */
 	if (req.cluster_id)
 		snprintf(line, sizeof(line),
-		         "Chassis cluster identity set: cluster-id %u node %u; restart clusterd "
-		         "(keel-node restart) to apply",
+		         "Chassis cluster identity set: cluster-id %u node %u; restart the node "
+		         "(keel-node stop, keel-node start) to apply",
 		         req.cluster_id, req.node_id);
 	else
 		snprintf(line, sizeof(line),
-		         "Chassis cluster disabled (cluster-id 0); restart clusterd (keel-node "
-		         "restart) to apply");
+		         "Chassis cluster disabled (cluster-id 0); restart the node (keel-node "
+		         "stop, keel-node start) to apply");
 	json_object_array_add(msg, json_object_new_string(line));
 	if (cli_argv_has(av, "reboot"))
-		json_object_array_add(msg,
-		                      json_object_new_string("keel does not reboot the host; "
-		                                             "restart the node's daemons instead"));
+		json_object_array_add(msg, json_object_new_string("keel does not reboot the host"));
 	o = json_object_new_object();
 	json_object_object_add(o, "cluster-id", json_object_new_int64(req.cluster_id));
 	json_object_object_add(o, "node-id", json_object_new_int64(req.node_id));

@@ -930,7 +930,7 @@ static void test_identity_via_clusterd(void **state)
 	assert_int_equal(fk.identity.cluster_id, 5);
 	assert_int_equal(fk.identity.node_id, 1);
 	assert_string_equal(out_buf, "Chassis cluster identity set: cluster-id 5 node 1; restart "
-	                             "clusterd (keel-node restart) to apply\n");
+	                             "the node (keel-node stop, keel-node start) to apply\n");
 	/* clusterd writes the EEPROM, the CLI does not. */
 	assert_int_equal(chassis_id_read(&id, why, sizeof(why)), 1);
 
@@ -991,9 +991,9 @@ static void test_identity_direct(void **state)
 	assert_int_equal(run("set chassis cluster cluster-id 7 node 1 reboot"), 0);
 	assert_string_equal(out_buf,
 	                    "clusterd is not running: wrote the chassis EEPROM directly\n"
-	                    "Chassis cluster identity set: cluster-id 7 node 1; restart clusterd "
-	                    "(keel-node restart) to apply\n"
-	                    "keel does not reboot the host; restart the node's daemons instead\n");
+	                    "Chassis cluster identity set: cluster-id 7 node 1; restart the node "
+	                    "(keel-node stop, keel-node start) to apply\n"
+	                    "keel does not reboot the host\n");
 	assert_int_equal(chassis_id_read(&back, why, sizeof(why)), 0);
 	assert_int_equal(back.cluster_id, 7);
 	assert_int_equal(back.node_id, 1);
