@@ -3,8 +3,10 @@
  * ctl socket (lib/proto/mgd.proto):
  *   configure [private|exclusive]          config.open, then configuration mode
  *   show configuration [PATH] [| display set|json|inheritance]   config.show
+ *   show configuration [PATH] | compare rollback N   config.compare (N -> running)
  *   show system commit                     config.history
  *   show system rollback N                 config.show DS_ROLLBACK
+ *   show system rollback N compare M       config.compare (M -> N)
  * and the mgd call helpers configuration mode shares.
  */
 #include <errno.h>
@@ -166,29 +168,88 @@ static int cli_show_ds(struct cli *cli, int ds, unsigned rollback, char **path, 
 	return 0;
 }
 
+/* Operational-mode diff of two committed configs: old = rollback `old_n`,
+ * new = running (new_ds DS_RUNNING) or rollback `new_n`. No session: mgd
+ * diffs its files, the candidate is not involved. */
+static int cli_compare_ds(struct cli *cli, unsigned old_n, int new_ds, unsigned new_n, char **path,
+                          int n_path, FILE *out, char *err, size_t errlen)
+{
+	Keel__Mgd__Compare req = KEEL__MGD__COMPARE__INIT;
+	struct ctl_client *c = cli_mgd_connect(err, errlen);
+	char *text;
+	int rc;
+
+	if (!c)
+		return -1;
+	req.against = KEEL__MGD__DATASTORE__DS_ROLLBACK;
+	req.rollback = old_n;
+	req.new_ds = new_ds;
+	req.new_rollback = new_n;
+	req.path = path;
+	req.n_path = (size_t)n_path;
+	rc = cli_mgd_text(cli, c, "config.compare", &req.base, 0, &text, err, errlen);
+	ctl_client_close(c);
+	if (rc < 0)
+		return -1;
+	fputs(text, out);
+	free(text);
+	return 0;
+}
+
 int cli_op_show_configuration(struct cli *cli, const struct cli_argv *av,
                               const struct cli_display *disp, FILE *out, char *err, size_t errlen)
 {
 	char *words[CLI_MAX_WORDS];
 	int n = cli_rest_words(av, words);
 
+	if (disp->compare) {
+		/* Junos: in operational mode there is no candidate to compare, so
+		 * `| compare` needs the rollback the running config is compared to. */
+		if (!disp->compare_rollback) {
+			snprintf(err, errlen, "'| compare' needs 'rollback <number>' here");
+			return -1;
+		}
+		return cli_compare_ds(cli, disp->rollback, KEEL__MGD__DATASTORE__DS_RUNNING, 0,
+		                      words, n, out, err, errlen);
+	}
 	return cli_show_ds(cli, KEEL__MGD__DATASTORE__DS_RUNNING, 0, words, n, disp, out, err,
 	                   errlen);
+}
+
+static int cli_rollback_number(const char *num, unsigned *n, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v = num ? strtoul(num, &end, 10) : 0;
+
+	if (!num || !*num || *end || v > 49) {
+		snprintf(err, errlen, "invalid rollback number '%s': range 0..49", num ? num : "");
+		return -1;
+	}
+	*n = (unsigned)v;
+	return 0;
 }
 
 int cli_op_show_rollback(struct cli *cli, const struct cli_argv *av, const struct cli_display *disp,
                          FILE *out, char *err, size_t errlen)
 {
-	const char *num = cli_argv_value(av, "<number>");
-	char *end;
-	unsigned long n = num ? strtoul(num, &end, 10) : 0;
+	unsigned n, m;
 
-	if (!num || !*num || *end || n > 49) {
-		snprintf(err, errlen, "invalid rollback number '%s': range 0..49", num ? num : "");
+	if (cli_rollback_number(cli_argv_value(av, "<number>"), &n, err, errlen))
 		return -1;
+	if (cli_argv_has(av, "compare")) {
+		/* `show system rollback N compare M`: M is the base, N the result
+		 * (Junos XML <get-rollback-information> <rollback>N <compare>M). */
+		if (cli_rollback_number(cli_argv_value(av, "<base-number>"), &m, err, errlen))
+			return -1;
+		if (disp->fmt != CLI_FMT_TEXT || disp->inheritance) {
+			snprintf(err, errlen, "a comparison has no '| display' form");
+			return -1;
+		}
+		return cli_compare_ds(cli, m, KEEL__MGD__DATASTORE__DS_ROLLBACK, n, NULL, 0, out,
+		                      err, errlen);
 	}
-	return cli_show_ds(cli, KEEL__MGD__DATASTORE__DS_ROLLBACK, (unsigned)n, NULL, 0, disp, out,
-	                   err, errlen);
+	return cli_show_ds(cli, KEEL__MGD__DATASTORE__DS_ROLLBACK, n, NULL, 0, disp, out, err,
+	                   errlen);
 }
 
 static int cli_commit_part(const uint8_t *payload, size_t len, void *arg)
@@ -284,11 +345,26 @@ const struct cli_node cli_config_path[] = {
         {0},
 };
 
+static const struct cli_node cli_show_rollback_base[] = {
+        {.arg = "<base-number>",
+         .help = "Rollback number the other is compared with (0..49)",
+         .text = cli_op_show_rollback},
+        {0},
+};
+
+static const struct cli_node cli_show_rollback_opts[] = {
+        {.name = "compare",
+         .help = "Compare with another rollback configuration",
+         .children = cli_show_rollback_base},
+        {0},
+};
+
 const struct cli_node cli_show_rollback[] = {
         {.arg = "<number>",
          .help = "Rollback number (0..49)",
          .flags = CLI_N_PIPE_CONFIG,
-         .text = cli_op_show_rollback},
+         .text = cli_op_show_rollback,
+         .children = cli_show_rollback_opts},
         {0},
 };
 

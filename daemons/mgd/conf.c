@@ -239,9 +239,14 @@ static int conf_add_kid(struct conf_ctx *cx, struct conf_sinfo *parent, const st
 		const struct lysc_node *key = lysc_node_child(k);
 
 		ki->is_implicit = conf_has_ext(k, "implicit-keyword");
+		ki->oneliner = conf_has_ext(k, "oneliner");
 		ki->ph = conf_placeholder(key, k->name);
 		if (ki->is_implicit && !parent->implicit)
 			parent->implicit = k;
+	} else if (conf_is_np_container(k)) {
+		/* A presence container is a statement of its own; only a
+		 * non-presence one can lend its keyword to its children. */
+		ki->flatten = conf_has_ext(k, "flatten");
 	} else if (k->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
 		ki->secret = conf_has_ext(k, "secret");
 		ki->ph = conf_placeholder(k, k->name);
@@ -686,6 +691,16 @@ void conf_range_text(const struct lysc_node *s, char *buf, size_t len)
 	}
 }
 
+/* Every list is keyed by `name` (yang/README.md), which says nothing to the
+ * operator: Junos names the statement, "invalid value ... for address". */
+const char *conf_value_name(const struct lysc_node *s)
+{
+	if (s->parent && s->parent->nodetype == LYS_LIST && lysc_is_key(s) &&
+	    !strcmp(s->name, "name"))
+		return s->parent->name;
+	return s->name;
+}
+
 void conf_value_err(const struct conf_ctx *cx, const struct lysc_node *s, const char *val,
                     char *err, size_t errlen)
 {
@@ -704,5 +719,5 @@ void conf_value_err(const struct conf_ctx *cx, const struct lysc_node *s, const 
 	n = strlen(reason);
 	if (n && reason[n - 1] == '.')
 		reason[n - 1] = '\0';
-	conf_errf(err, errlen, "invalid value '%s' for %s: %s", val, s->name, reason);
+	conf_errf(err, errlen, "invalid value '%s' for %s: %s", val, conf_value_name(s), reason);
 }

@@ -78,7 +78,10 @@ int conf_load(struct conf *c, enum conf_load mode, const char *text, const char 
               size_t n_path, int *err_line, char *err, size_t errlen);
 
 /* Prints c (or the subtree at path) in fmt; *out is malloc'd. `expanded`
- * prints with groups applied (| display inheritance). */
+ * prints with groups applied (| display inheritance). 1 when path names no
+ * statement of the schema: *out is then "" ("{}" for JSON) and err says why
+ * (operational `show configuration bogus` prints nothing, configuration
+ * mode's `show bogus` reports the syntax error). */
 int conf_print(const struct conf *c, const char *const *path, size_t n_path, enum conf_fmt fmt,
                bool expanded, char **out, char *err, size_t errlen);
 

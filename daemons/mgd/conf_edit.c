@@ -210,14 +210,25 @@ int conf_resolve(const struct conf_ctx *cx, const struct lysc_node *start, bool 
 		}
 		k = w[i].quoted ? NULL : conf_keyword(si, w[i].s, &amb);
 		if (!k && si->implicit) {
-			/* Implicit-keyword list: the word is the key (`interfaces eth1`). */
-			if (conf_check_value(cx, lysc_node_child(si->implicit), w[i].s, err,
-			                     errlen))
+			/* Implicit-keyword list: the word is the key (`interfaces eth1`). The
+			 * list's own keyword is skipped where it cannot be a key itself, so
+			 * that configs saved before the list became implicit still load
+			 * (`contents any notice`). */
+			const struct lysc_node *key = lysc_node_child(si->implicit);
+			size_t kw = 0;
+
+			if (!w[i].quoted && i + 1 < n && !strcmp(w[i].s, si->implicit->name)) {
+				LY_ERR r = lyd_value_validate(cx->ly, key, w[i].s, strlen(w[i].s),
+				                              NULL, NULL, NULL);
+
+				kw = r != LY_SUCCESS && r != LY_EINCOMPLETE;
+			}
+			if (conf_check_value(cx, key, w[i + kw].s, err, errlen))
 				return -1;
-			if (conf_res_push(res, CONF_STEP_NODE, si->implicit, w[i].s, i))
+			if (conf_res_push(res, CONF_STEP_NODE, si->implicit, w[i + kw].s, i))
 				goto nomem;
 			at = si->implicit;
-			i++;
+			i += 1 + kw;
 			continue;
 		}
 		if (!k) {

@@ -223,13 +223,34 @@ static int conf_push(struct conf_curly *P, struct conf_frame fr)
 	return 0;
 }
 
+/* How many steps name the node a statement's `inactive:` / `replace:` is
+ * about: all of them, except for a kt:oneliner entry written on one line
+ * (`inactive: node 0 priority 200;`), where the mark belongs to the entry, as
+ * conf_print.c prints it, and not to its one leaf. */
+static size_t conf_stmt_head(const struct conf_ctx *cx, const struct conf_res *res)
+{
+	size_t i = res->n;
+
+	while (i > 0 && res->steps[i - 1].kind == CONF_STEP_NODE &&
+	       (res->steps[i - 1].s->nodetype & LYD_NODE_TERM))
+		i--;
+	if (i > 0 && i < res->n && res->steps[i - 1].kind == CONF_STEP_NODE &&
+	    res->steps[i - 1].s->nodetype == LYS_LIST) {
+		const struct conf_sinfo *si = conf_info(cx, res->steps[i - 1].s);
+
+		if (si && si->oneliner)
+			return i;
+	}
+	return res->n;
+}
+
 /* Applies one statement at the top frame; pushes a frame when it opens a block. */
 static int conf_curly_stmt(struct conf_curly *P, struct conf_stmt *st, bool open, bool inactive,
                            bool replace, char *err, size_t errlen)
 {
 	struct conf_frame *fr = &P->stack[P->depth - 1];
 	struct conf_frame nf = *fr;
-	struct conf_res res = {0};
+	struct conf_res res = {0}, head;
 	struct lyd_node *last = NULL;
 	const struct conf_ctx *cx = P->c->cx;
 	int rc = -1;
@@ -283,11 +304,13 @@ static int conf_curly_stmt(struct conf_curly *P, struct conf_stmt *st, bool open
 		conf_errf(err, errlen, "syntax error at 'groups'");
 		goto out;
 	}
+	head = res;
+	head.n = conf_stmt_head(cx, &res);
 	if (replace && P->replace_mode) {
 		struct conf_pos tp = fr->pos;
 		struct lyd_node *old = NULL;
 
-		if (!conf_find_target(&tp, &res, &old, NULL) && old) {
+		if (!conf_find_target(&tp, &head, &old, NULL) && old) {
 			struct lyd_node *x, *next;
 
 			if (old->schema->nodetype & (LYS_CONTAINER | LYS_LIST)) {
@@ -309,6 +332,12 @@ static int conf_curly_stmt(struct conf_curly *P, struct conf_stmt *st, bool open
 	}
 	if (conf_apply_set(&nf.pos, &res, 0, &last, err, errlen))
 		goto out;
+	if (inactive && head.n < res.n) {
+		struct conf_pos tp = fr->pos;
+
+		if (conf_find_target(&tp, &head, &last, NULL))
+			last = NULL;
+	}
 	if (inactive && last && conf_set_inactive(cx, last, true)) {
 		conf_errf(err, errlen, "out of memory");
 		goto out;

@@ -3,6 +3,11 @@
  * 4-space indent, `;` after statements), set lines (`| display set`, with
  * `deactivate` lines after the subtree they concern), RFC 7951 JSON, and the
  * `show | compare` diff.
+ *
+ * Two schema extensions shape the curly form only (yang/keel-types.yang):
+ * a kt:flatten container lends its keyword to each child's line (`family
+ * inet {`), and a kt:oneliner list entry with a single statement besides its
+ * key is one line (`node 0 priority 200;`). Set lines and JSON do not change.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,9 @@ struct conf_pr {
 	bool inherit;   /* | display inheritance comments (priv = source group) */
 	const char *lp; /* line prefix ("+", "-") for diffs; NULL = none */
 	int base;       /* indent levels already consumed by the line prefix */
+	/* Keywords of kt:flatten containers ("family ") that the next statement
+	 * printed starts with; conf_pr_node consumes it. */
+	const char *pre;
 };
 
 /* Junos quotes a value only when it would not read back as one word. */
@@ -87,6 +95,41 @@ static bool conf_printable(const struct conf_ctx *cx, const struct lyd_node *d)
 	return true;
 }
 
+/* A kt:flatten container is printed through its children unless it carries
+ * a mark (inactive:, apply-groups) that needs a statement of its own. */
+static bool conf_flat(const struct conf_ctx *cx, const struct lyd_node *d)
+{
+	const struct conf_sinfo *si = conf_info(cx, d->schema);
+
+	return si && si->flatten && !d->meta;
+}
+
+/* The one statement a kt:oneliner entry holds besides its key, or NULL when
+ * the entry is a block: more statements, a container, a mark of the
+ * statement's own (it would be lost on the shared line), apply-groups, or an
+ * inheritance comment to print in between. */
+static const struct lyd_node *conf_oneliner_kid(const struct conf_pr *p, const struct lyd_node *d)
+{
+	const struct conf_sinfo *si = conf_info(p->cx, d->schema);
+	const struct lyd_node *k, *one = NULL;
+
+	if (!si || !si->oneliner || lyd_find_meta(d->meta, p->cx->meta, "apply-groups"))
+		return NULL;
+	for (k = lyd_child(d); k; k = k->next) {
+		if (lysc_is_key(k->schema) || !conf_printable(p->cx, k))
+			continue;
+		if (!(k->schema->nodetype & LYD_NODE_TERM) || k->meta ||
+		    (p->inherit && k->priv != d->priv))
+			return NULL;
+		/* leaf-list instances are siblings in a row: one statement */
+		if (one && (one->schema != k->schema || k->schema->nodetype != LYS_LEAFLIST))
+			return NULL;
+		if (!one)
+			one = k;
+	}
+	return one;
+}
+
 static void conf_indent(struct conf_pr *p, int depth)
 {
 	int i, sp = 4 * depth;
@@ -111,6 +154,32 @@ static void conf_pr_value(struct conf_pr *p, const struct lyd_node *d, bool *sec
 		return;
 	}
 	conf_put_word(p->f, lyd_get_value(d));
+}
+
+/* A oneliner's statement after the entry's key: `priority 200`, `discard`,
+ * `next-hop [ a b ]`. */
+static void conf_pr_inline(struct conf_pr *p, const struct lyd_node *k, bool *secret)
+{
+	const struct lysc_node *s = k->schema;
+	const struct lyd_node *x;
+	size_t n = 0;
+
+	fputs(s->name, p->f);
+	if (s->nodetype == LYS_LEAF) {
+		if (!conf_is_empty_leaf(s)) {
+			fputc(' ', p->f);
+			conf_pr_value(p, k, secret);
+		}
+		return;
+	}
+	for (x = k; x && x->schema == s; x = x->next)
+		n++;
+	fputs(n == 1 ? "" : " [", p->f);
+	for (x = k; x && x->schema == s; x = x->next) {
+		fputc(' ', p->f);
+		conf_pr_value(p, x, secret);
+	}
+	fputs(n == 1 ? "" : " ]", p->f);
 }
 
 static void conf_pr_apply(struct conf_pr *p, const struct lyd_node *d, char **names, size_t n,
@@ -144,6 +213,9 @@ static void conf_pr_inherit(struct conf_pr *p, const struct lyd_node *d, int dep
 	const struct conf_group *g = d->priv;
 	const struct lyd_node *par = lyd_parent(d);
 
+	/* a flattened container prints no line of its own to carry the comment */
+	while (par && conf_flat(p->cx, par))
+		par = lyd_parent(par);
 	if (!p->inherit || !g || (par && par->priv == d->priv))
 		return;
 	conf_indent(p, depth);
@@ -161,14 +233,27 @@ static void conf_pr_inherit(struct conf_pr *p, const struct lyd_node *d, int dep
 
 static void conf_pr_kids(struct conf_pr *p, const struct lyd_node *first, int depth);
 
+/* Indent, `inactive: ` and the flattened keywords that open a statement's line. */
+static void conf_pr_head(struct conf_pr *p, const struct lyd_node *d, const char *pre, int depth)
+{
+	conf_indent(p, depth);
+	if (conf_is_inactive(p->cx, d))
+		fputs("inactive: ", p->f);
+	if (pre)
+		fputs(pre, p->f);
+}
+
 /* One statement; leaf-list instances are printed together, so the next
  * sibling to print is returned. */
 static const struct lyd_node *conf_pr_node(struct conf_pr *p, const struct lyd_node *d, int depth)
 {
 	const struct lysc_node *s = d->schema;
 	const struct conf_sinfo *si = conf_info(p->cx, s);
+	const struct lyd_node *one;
+	const char *pre = p->pre;
 	bool secret = false;
 
+	p->pre = NULL;
 	if (!conf_printable(p->cx, d) || lysc_is_key(s))
 		return d->next;
 	if (s->nodetype == LYS_LEAFLIST) {
@@ -184,9 +269,7 @@ static const struct lyd_node *conf_pr_node(struct conf_pr *p, const struct lyd_n
 		if (n == 1 || any_inactive || p->inherit) {
 			for (x = d; x != end; x = x->next) {
 				conf_pr_inherit(p, x, depth);
-				conf_indent(p, depth);
-				if (conf_is_inactive(p->cx, x))
-					fputs("inactive: ", p->f);
+				conf_pr_head(p, x, pre, depth);
 				fprintf(p->f, "%s ", s->name);
 				conf_pr_value(p, x, &secret);
 				fputs(secret ? "; ## SECRET-DATA\n" : ";\n", p->f);
@@ -194,7 +277,7 @@ static const struct lyd_node *conf_pr_node(struct conf_pr *p, const struct lyd_n
 			return end;
 		}
 		conf_indent(p, depth);
-		fprintf(p->f, "%s [", s->name);
+		fprintf(p->f, "%s%s [", pre ? pre : "", s->name);
 		for (x = d; x != end; x = x->next) {
 			fputc(' ', p->f);
 			conf_pr_value(p, x, &secret);
@@ -202,10 +285,21 @@ static const struct lyd_node *conf_pr_node(struct conf_pr *p, const struct lyd_n
 		fputs(secret ? " ]; ## SECRET-DATA\n" : " ];\n", p->f);
 		return end;
 	}
+	if (conf_flat(p->cx, d)) {
+		/* `family inet { ... }`: each child's line starts with our keyword */
+		const struct lyd_node *k = lyd_child(d);
+		char buf[256];
+
+		snprintf(buf, sizeof(buf), "%s%s ", pre ? pre : "", s->name);
+		while (k) {
+			p->pre = buf;
+			k = conf_pr_node(p, k, depth);
+		}
+		p->pre = NULL;
+		return d->next;
+	}
 	conf_pr_inherit(p, d, depth);
-	conf_indent(p, depth);
-	if (conf_is_inactive(p->cx, d))
-		fputs("inactive: ", p->f);
+	conf_pr_head(p, d, pre, depth);
 	if (s->nodetype == LYS_LEAF) {
 		fputs(s->name, p->f);
 		if (!conf_is_empty_leaf(s)) {
@@ -225,6 +319,12 @@ static const struct lyd_node *conf_pr_node(struct conf_pr *p, const struct lyd_n
 	if (!conf_kids_printable(p->cx, d) &&
 	    !lyd_find_meta(d->meta, p->cx->meta, "apply-groups")) {
 		fputs(";\n", p->f);
+		return d->next;
+	}
+	if (s->nodetype == LYS_LIST && (one = conf_oneliner_kid(p, d))) {
+		fputc(' ', p->f);
+		conf_pr_inline(p, one, &secret);
+		fputs(secret ? "; ## SECRET-DATA\n" : ";\n", p->f);
 		return d->next;
 	}
 	fputs(" {\n", p->f);
@@ -500,8 +600,13 @@ int conf_print(const struct conf *c, const char *const *path, size_t n_path, enu
 			goto out;
 		for (i = 0; i < n_path; i++)
 			w[i].s = path[i];
-		if (conf_resolve(c->cx, NULL, true, w, n_path, CONF_RES_DELETE, &res, err, errlen))
+		if (conf_resolve(c->cx, NULL, true, w, n_path, CONF_RES_DELETE, &res, err,
+		                 errlen)) {
+			/* Not a statement of the schema: nothing configured there. */
+			*out = strdup(fmt == CONF_FMT_JSON ? "{}\n" : "");
+			rc = *out ? 1 : -1;
 			goto out;
+		}
 		if (conf_find_target(&pos, &res, &at, &grp) || (!at && !grp)) {
 			*out = strdup(fmt == CONF_FMT_JSON ? "{}\n" : "");
 			rc = *out ? 0 : -1;
@@ -600,6 +705,7 @@ struct conf_df {
 	struct conf_pr p;
 	char *shown;     /* the last [edit ...] header printed */
 	const char *hdr; /* the current level's header */
+	const char *pre; /* flattened keywords statements at this level start with */
 };
 
 static void conf_df_hdr(struct conf_df *df)
@@ -620,13 +726,12 @@ static void conf_df_subtree(struct conf_df *df, const char *sign, const struct l
 		struct conf_pr one = df->p;
 		bool secret = false;
 
-		conf_indent(&one, 1);
-		if (conf_is_inactive(df->p.cx, d))
-			fputs("inactive: ", df->p.f);
+		conf_pr_head(&one, d, df->pre, 1);
 		fprintf(df->p.f, "%s ", d->schema->name);
 		conf_pr_value(&one, d, &secret);
 		fputs(secret ? "; ## SECRET-DATA\n" : ";\n", df->p.f);
 	} else {
+		df->p.pre = df->pre;
 		conf_pr_node(&df->p, d, 1);
 	}
 	df->p.lp = NULL;
@@ -654,6 +759,47 @@ static void conf_df_apply(struct conf_df *df, char **a, size_t na, char **b, siz
 	}
 }
 
+/* The [edit ...] header of the level below d (d NULL: the top of the tree or
+ * of the group the current header names): "groups G " + d's CLI words. */
+static char *conf_df_path(const struct conf_df *df, const struct lyd_node *d)
+{
+	char *full = NULL;
+	size_t fl = 0;
+	FILE *g = open_memstream(&full, &fl);
+
+	if (!g)
+		return NULL;
+	if (!strncmp(df->hdr, "groups ", 7)) {
+		/* "groups NAME" then the path inside the group */
+		const char *sp = strchr(df->hdr + 7, ' ');
+		size_t l = sp ? (size_t)(sp - df->hdr) : strlen(df->hdr);
+
+		fprintf(g, "%.*s%s", (int)l, df->hdr, d ? " " : "");
+	}
+	if (d)
+		conf_cli_path(df->p.cx, d, g);
+	fclose(g);
+	return full;
+}
+
+/* The ancestor of d whose level d's statement is shown at (flattened
+ * containers skipped), and their keywords for the statement ("family "). */
+static const struct lyd_node *conf_df_stmt_parent(const struct conf_ctx *cx,
+                                                  const struct lyd_node *d, char *pre, size_t len)
+{
+	const struct lyd_node *par = lyd_parent(d);
+
+	pre[0] = '\0';
+	while (par && conf_flat(cx, par)) {
+		char tmp[256];
+
+		snprintf(tmp, sizeof(tmp), "%s %s", par->schema->name, pre);
+		snprintf(pre, len, "%s", tmp);
+		par = lyd_parent(par);
+	}
+	return par;
+}
+
 static void conf_df_level(struct conf_df *df, const struct conf_sinfo *si,
                           const struct lyd_node *ofirst, const struct lyd_node *nfirst);
 
@@ -661,17 +807,32 @@ static void conf_df_entry(struct conf_df *df, const struct lyd_node *o, const st
 {
 	const struct lysc_node *s = n->schema;
 	bool oi = conf_is_inactive(df->p.cx, o), ni = conf_is_inactive(df->p.cx, n);
+	const char *saved = df->hdr, *saved_pre = df->pre;
+	char *hdr, pre[256];
+	char **a, **b;
+	size_t na, nb;
 
 	if (s->nodetype & LYD_NODE_TERM) {
-		const struct conf_sinfo *si = conf_info(df->p.cx, s);
-
 		if (oi == ni &&
 		    (s->nodetype == LYS_LEAFLIST || !strcmp(lyd_get_value(o), lyd_get_value(n)))) {
 			return;
 		}
-		(void)si;
 		conf_df_subtree(df, "-", o);
 		conf_df_subtree(df, "+", n);
+		return;
+	}
+	if (conf_flat(df->p.cx, o) && conf_flat(df->p.cx, n)) {
+		/* `family`: its children are statements of the level above */
+		snprintf(pre, sizeof(pre), "%s%s ", saved_pre ? saved_pre : "", s->name);
+		hdr = conf_df_path(df, lyd_parent(n));
+		if (!hdr)
+			return;
+		df->hdr = hdr;
+		df->pre = pre;
+		conf_df_level(df, conf_info(df->p.cx, s), lyd_child(o), lyd_child(n));
+		df->hdr = saved;
+		df->pre = saved_pre;
+		free(hdr);
 		return;
 	}
 	if (oi != ni) {
@@ -685,7 +846,7 @@ static void conf_df_entry(struct conf_df *df, const struct lyd_node *o, const st
 
 			q.f = f;
 			conf_indent(&q, 1);
-			fprintf(f, "%s", ni ? "inactive: " : "active: ");
+			fprintf(f, "%s%s", ni ? "inactive: " : "active: ", df->pre ? df->pre : "");
 			if (s->nodetype == LYS_LIST) {
 				const struct conf_sinfo *si = conf_info(df->p.cx, s);
 
@@ -701,52 +862,20 @@ static void conf_df_entry(struct conf_df *df, const struct lyd_node *o, const st
 			free(one);
 		}
 	}
-	{
-		char *hdr = NULL;
-		size_t hl = 0;
-		FILE *f = open_memstream(&hdr, &hl);
-		const char *saved = df->hdr;
-		char **a, **b;
-		size_t na, nb;
-
-		if (!f)
-			return;
-		conf_cli_path(df->p.cx, n, f);
-		fclose(f);
-		if (*saved && df->hdr == saved) {
-			/* conf_cli_path gives the full path; inside groups prefix it. */
-		}
-		{
-			char *full = NULL;
-			size_t fl = 0;
-			FILE *g = open_memstream(&full, &fl);
-
-			if (g) {
-				const char *gp = strstr(saved, "groups ") == saved ? saved : NULL;
-
-				if (gp) {
-					/* "groups NAME" then the path inside the group */
-					const char *sp = strchr(gp + 7, ' ');
-					size_t l = sp ? (size_t)(sp - gp) : strlen(gp);
-
-					fprintf(g, "%.*s ", (int)l, gp);
-				}
-				fputs(hdr, g);
-				fclose(g);
-			}
-			free(hdr);
-			hdr = full;
-		}
-		df->hdr = hdr;
-		na = conf_apply_get(df->p.cx, o, &a);
-		nb = conf_apply_get(df->p.cx, n, &b);
-		conf_df_apply(df, a, na, b, nb);
-		conf_strv_free(a, na);
-		conf_strv_free(b, nb);
-		conf_df_level(df, conf_info(df->p.cx, s), lyd_child(o), lyd_child(n));
-		df->hdr = saved;
-		free(hdr);
-	}
+	hdr = conf_df_path(df, n);
+	if (!hdr)
+		return;
+	df->hdr = hdr;
+	df->pre = NULL;
+	na = conf_apply_get(df->p.cx, o, &a);
+	nb = conf_apply_get(df->p.cx, n, &b);
+	conf_df_apply(df, a, na, b, nb);
+	conf_strv_free(a, na);
+	conf_strv_free(b, nb);
+	conf_df_level(df, conf_info(df->p.cx, s), lyd_child(o), lyd_child(n));
+	df->hdr = saved;
+	df->pre = saved_pre;
+	free(hdr);
 }
 
 static bool conf_ll_equal(const struct conf_ctx *cx, const struct lyd_node *o,
@@ -759,6 +888,45 @@ static bool conf_ll_equal(const struct conf_ctx *cx, const struct lyd_node *o,
 		    conf_is_inactive(cx, o) != conf_is_inactive(cx, n))
 			return false;
 	return !(o && o->schema == s) && !(n && n->schema == s);
+}
+
+/* A statement as the diff would print it (for comparing oneliners). */
+static char *conf_df_text(const struct conf_df *df, const struct lyd_node *d)
+{
+	struct conf_pr q = df->p;
+	char *t = NULL;
+	size_t len = 0;
+
+	q.f = open_memstream(&t, &len);
+	if (!q.f)
+		return NULL;
+	q.lp = NULL;
+	q.pre = NULL;
+	conf_pr_node(&q, d, 0);
+	fclose(q.f);
+	return t;
+}
+
+/* A kt:oneliner entry that is one line on either side changes as a whole,
+ * as Junos shows it: `- node 0 priority 100;` `+ node 0 priority 200;`.
+ * False when both are blocks (the caller descends). */
+static bool conf_df_oneliner(struct conf_df *df, const struct lyd_node *o, const struct lyd_node *n)
+{
+	char *to, *tn;
+	bool same;
+
+	if (!conf_oneliner_kid(&df->p, o) && !conf_oneliner_kid(&df->p, n))
+		return false;
+	to = conf_df_text(df, o);
+	tn = conf_df_text(df, n);
+	same = to && tn && !strcmp(to, tn);
+	free(to);
+	free(tn);
+	if (!same) {
+		conf_df_subtree(df, "-", o);
+		conf_df_subtree(df, "+", n);
+	}
+	return true;
 }
 
 static void conf_df_level(struct conf_df *df, const struct conf_sinfo *si,
@@ -800,7 +968,7 @@ static void conf_df_level(struct conf_df *df, const struct conf_sinfo *si,
 			if (!m) {
 				if (conf_printable(df->p.cx, x))
 					conf_df_subtree(df, "+", x);
-			} else {
+			} else if (s->nodetype != LYS_LIST || !conf_df_oneliner(df, m, x)) {
 				conf_df_entry(df, m, x);
 			}
 		}
@@ -831,22 +999,27 @@ static int conf_diff_at(struct conf_df *df, const struct conf *old, const struct
 	if (go || gn) {
 		df->hdr = "";
 		conf_df_level(df, &new_c->cx->root, go ? go->tree : NULL, gn ? gn->tree : NULL);
-	} else if (o && n) {
-		conf_df_entry(df, o, n);
 	} else if (o || n) {
-		const struct lyd_node *x = o ? o : n;
-		char *hdr = NULL;
-		size_t hl = 0;
-		FILE *f = open_memstream(&hdr, &hl);
+		/* The target's statement is shown at its parent's level, as in the
+		 * full diff (flattened containers skipped: `family inet`). */
+		const struct lyd_node *x = n ? n : o, *par;
+		char pre[256], *hdr;
 
-		if (f) {
-			if (lyd_parent(x))
-				conf_cli_path(new_c->cx, lyd_parent(x), f);
-			fclose(f);
-			df->hdr = hdr;
+		par = conf_df_stmt_parent(new_c->cx, x, pre, sizeof(pre));
+		df->hdr = "";
+		hdr = conf_df_path(df, par);
+		if (!hdr)
+			goto out;
+		df->hdr = hdr;
+		df->pre = pre[0] ? pre : NULL;
+		if (o && n) {
+			if (o->schema->nodetype != LYS_LIST || !conf_df_oneliner(df, o, n))
+				conf_df_entry(df, o, n);
+		} else {
 			conf_df_subtree(df, o ? "-" : "+", x);
-			df->hdr = "";
 		}
+		df->hdr = "";
+		df->pre = NULL;
 		free(hdr);
 	}
 	rc = 0;

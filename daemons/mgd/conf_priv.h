@@ -25,6 +25,8 @@ struct conf_sinfo {
 	int order;                        /* index among the parent's kids */
 	bool secret;                      /* kt:secret */
 	bool is_implicit;                 /* this list is kt:implicit-keyword */
+	bool flatten;                     /* kt:flatten container: "family inet {" */
+	bool oneliner;                    /* kt:oneliner list: "node 0 priority 200;" */
 };
 
 struct conf_ctx {
@@ -137,6 +139,8 @@ void conf_errf(char *err, size_t errlen, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* "1..4094" from a leaf's range or length; "" when it has none. */
 void conf_range_text(const struct lysc_node *s, char *buf, size_t len);
+/* The name an error gives a leaf: its list's for a list key `name`. */
+const char *conf_value_name(const struct lysc_node *s);
 /* libyang's last error for a value, as "invalid value 'v' for leaf: reason". */
 void conf_value_err(const struct conf_ctx *cx, const struct lysc_node *s, const char *val,
                     char *err, size_t errlen);

@@ -571,6 +571,7 @@ void mgd_show_handler(struct ctl_req *req, void *arg)
 	Keel__Mgd__Show *sh;
 	char *out = NULL;
 	bool owned, cacheable;
+	int rc;
 
 	sh = keel__mgd__show__unpack(NULL, req->payload_len, req->payload);
 	if (!sh) {
@@ -595,8 +596,11 @@ void mgd_show_handler(struct ctl_req *req, void *arg)
 		ctl_error(req, CTL_ERR_INVALID, "%s", err);
 		goto out;
 	}
-	if (conf_print(c, (const char *const *)sh->path, sh->n_path, fmts[sh->format],
-	               sh->inheritance, &out, err, sizeof(err)) < 0) {
+	rc = conf_print(c, (const char *const *)sh->path, sh->n_path, fmts[sh->format],
+	                sh->inheritance, &out, err, sizeof(err));
+	if (rc < 0 || (rc > 0 && sh->ds == KEEL__MGD__DATASTORE__DS_CANDIDATE)) {
+		/* Junos: `show configuration bogus` (running, rollback) prints
+		 * nothing; the candidate's `show bogus` is a syntax error. */
 		ctl_error(req, CTL_ERR_INVALID, "%s", err[0] ? err : "cannot print");
 	} else {
 		if (cacheable) {
@@ -617,11 +621,11 @@ void mgd_compare_handler(struct ctl_req *req, void *arg)
 {
 	struct mgd *m = mgd_of(arg);
 	char err[MGD_ERR_LEN] = "";
-	const struct conf *old;
+	const struct conf *old, *new_c;
 	struct mgd_session *s;
 	Keel__Mgd__Compare *cm;
 	char *out = NULL;
-	bool owned;
+	bool owned, new_owned;
 
 	cm = keel__mgd__compare__unpack(NULL, req->payload_len, req->payload);
 	if (!cm) {
@@ -640,11 +644,17 @@ void mgd_compare_handler(struct ctl_req *req, void *arg)
 		ctl_error(req, CTL_ERR_INVALID, "%s", err);
 		goto out;
 	}
-	if (conf_diff(old, mgd_session_candidate(m, s), (const char *const *)cm->path, cm->n_path,
-	              &out, err, sizeof(err)) < 0)
+	new_c = mgd_pick(m, s, cm->new_ds, cm->new_rollback, &new_owned, err, sizeof(err));
+	if (!new_c) {
+		ctl_error(req, CTL_ERR_INVALID, "%s", err);
+	} else if (conf_diff(old, new_c, (const char *const *)cm->path, cm->n_path, &out, err,
+	                     sizeof(err)) < 0) {
 		ctl_error(req, CTL_ERR_INVALID, "%s", err[0] ? err : "cannot compare");
-	else
+	} else {
 		mgd_reply_text(req, out);
+	}
+	if (new_c && new_owned)
+		mgd_conf_free((struct conf *)new_c);
 	if (owned)
 		mgd_conf_free((struct conf *)old);
 	free(out);

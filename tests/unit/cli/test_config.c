@@ -33,8 +33,8 @@ static struct {
 	char words[256]; /* Complete.words */
 	char partial[64];
 	char verb[32];
-	int ds, format, against;
-	uint32_t rollback;
+	int ds, format, against, new_ds;
+	uint32_t rollback, new_rollback;
 	bool inheritance;
 	Keel__Mgd__Commit commit; /* scalars only: its strings are copied below */
 	char comment[128], client[32];
@@ -142,6 +142,8 @@ static void f_compare(struct ctl_req *req, void *arg)
 	join(seen.path, sizeof(seen.path), c->path, c->n_path);
 	seen.against = c->against;
 	seen.rollback = c->rollback;
+	seen.new_ds = c->new_ds;
+	seen.new_rollback = c->new_rollback;
 	reply_text(req, "[edit system]\n-  host-name a;\n+  host-name r1;\n");
 	keel__mgd__compare__free_unpacked(c, NULL);
 }
@@ -759,9 +761,14 @@ static void test_completion(void **state)
 	cli_line_help(&test_cli, "run show configuration | ", f);
 	cli_line_help(&test_cli, "run show version | display ", f);
 	fclose(f);
-	assert_null(strstr(buf, "compare")); /* only the candidate's show compares */
 	assert_null(strstr(buf, "inheritance"));
 	assert_non_null(strstr(buf, "json"));
+	assert_non_null(strstr(buf, "compare")); /* | compare rollback N */
+	memset(buf, 0, sizeof(buf));
+	f = fmemopen(buf, sizeof(buf), "w");
+	cli_line_help(&test_cli, "run show version | ", f);
+	fclose(f);
+	assert_null(strstr(buf, "compare")); /* only configuration shows compare */
 	memset(buf, 0, sizeof(buf));
 	f = fmemopen(buf, sizeof(buf), "w");
 	cli_line_help(&test_cli, "commit confirmed ", f);
@@ -771,6 +778,51 @@ static void test_completion(void **state)
 	assert_null(strstr(buf, "  confirmed"));
 	run("quit", &rc);
 	assert_null(test_cli.cfg);
+}
+
+/* Operational mode compares committed configs: no session, the new side named. */
+static void test_op_compare(void **state)
+{
+	const char *out;
+	int rc, before = test_cli.errors;
+
+	out = run("show configuration interfaces eth0 | compare rollback 3", &rc);
+	assert_int_equal(rc, 0);
+	assert_null(test_cli.cfg);
+	assert_string_equal(seen.method, "config.compare");
+	assert_int_equal(seen.session, 0);
+	assert_int_equal(seen.against, KEEL__MGD__DATASTORE__DS_ROLLBACK);
+	assert_int_equal(seen.rollback, 3);
+	assert_int_equal(seen.new_ds, KEEL__MGD__DATASTORE__DS_RUNNING);
+	assert_string_equal(seen.path, "interfaces eth0");
+	assert_non_null(strstr(out, "+  host-name r1;"));
+	/* no candidate in operational mode: the rollback must be named */
+	memset(&seen, 0, sizeof(seen));
+	run("show configuration | compare", &rc);
+	assert_int_not_equal(rc, 0);
+	assert_string_equal(seen.method, "");
+
+	/* show system rollback N compare M: M is the base, N the result */
+	out = run("show system rollback 1 compare 4", &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(seen.method, "config.compare");
+	assert_int_equal(seen.against, KEEL__MGD__DATASTORE__DS_ROLLBACK);
+	assert_int_equal(seen.rollback, 4);
+	assert_int_equal(seen.new_ds, KEEL__MGD__DATASTORE__DS_ROLLBACK);
+	assert_int_equal(seen.new_rollback, 1);
+	assert_string_equal(seen.path, "");
+	assert_non_null(strstr(out, "[edit system]"));
+	run("show system rollback 1 compare 50", &rc);
+	assert_int_not_equal(rc, 0);
+	run("show system rollback 1 compare 4 | display set", &rc);
+	assert_int_not_equal(rc, 0);
+	/* plain show system rollback N is still a show */
+	run("show system rollback 2", &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(seen.method, "config.show");
+	assert_int_equal(seen.ds, KEEL__MGD__DATASTORE__DS_ROLLBACK);
+	assert_int_equal(seen.rollback, 2);
+	assert_int_equal(test_cli.errors, before + 3);
 }
 
 static void test_no_mgd(void **state)
@@ -796,6 +848,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_session, leave_mode),
 	        cmocka_unit_test_setup(test_load_save, leave_mode),
 	        cmocka_unit_test_setup(test_completion, leave_mode),
+	        cmocka_unit_test_setup(test_op_compare, leave_mode),
 	        cmocka_unit_test_setup(test_no_mgd, leave_mode),
 	};
 

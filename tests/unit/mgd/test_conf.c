@@ -133,12 +133,10 @@ static void test_set_and_print(void **state)
 	            "    eth1 {\n"
 	            "        description uplink;\n"
 	            "        unit 0 {\n"
-	            "            family {\n"
-	            "                inet {\n"
-	            "                    address 10.0.0.1/24;\n"
-	            "                }\n"
-	            "                inet6;\n"
+	            "            family inet {\n"
+	            "                address 10.0.0.1/24;\n"
 	            "            }\n"
+	            "            family inet6;\n"
 	            "        }\n"
 	            "    }\n"
 	            "}\n"
@@ -282,10 +280,8 @@ static void test_inactive(void **state)
 	            "    inactive: eth2 {\n"
 	            "        mtu 9000;\n"
 	            "        unit 0 {\n"
-	            "            family {\n"
-	            "                inet {\n"
-	            "                    address 10.0.0.1/24;\n"
-	            "                }\n"
+	            "            family inet {\n"
+	            "                address 10.0.0.1/24;\n"
 	            "            }\n"
 	            "        }\n"
 	            "    }\n"
@@ -329,7 +325,7 @@ static void test_choice(void **state)
 	ok(c, "set system syslog file messages contents any notice");
 	ok(c, "set system syslog file messages contents any info");
 	expect_text(c, CONF_FMT_SET,
-	            "set system syslog file messages contents any info\n"
+	            "set system syslog file messages any info\n"
 	            "set routing-options static route 10.1.0.0/16 reject\n"
 	            "set routing-options static route 10.1.0.0/16 preference 7\n"
 	            "set protocols dot1x authenticator interface eth1 reauthentication 600\n");
@@ -346,11 +342,9 @@ static void test_leaf_list(void **state)
 	            "interfaces {\n"
 	            "    eth1 {\n"
 	            "        unit 0 {\n"
-	            "            family {\n"
-	            "                ethernet-switching {\n"
-	            "                    vlan {\n"
-	            "                        members v10;\n"
-	            "                    }\n"
+	            "            family ethernet-switching {\n"
+	            "                vlan {\n"
+	            "                    members v10;\n"
 	            "                }\n"
 	            "            }\n"
 	            "        }\n"
@@ -496,7 +490,7 @@ static void test_round_trip(void **state)
 	c2 = load(ser, CONF_LOAD_OVERRIDE);
 	assert_true(conf_equal(a, c2));
 	assert_non_null(strstr(text, "    inactive: eth2 {\n"));
-	assert_non_null(strstr(text, "            node 0 {\n                priority 200;\n"));
+	assert_non_null(strstr(text, "            node 0 priority 200;\n"));
 	assert_non_null(strstr(set, "deactivate interfaces eth2\n"));
 	assert_non_null(strstr(set, "set chassis cluster redundancy-group 1 preempt\n"));
 	assert_non_null(strstr(set, "set routing-options static route 0.0.0.0/0 next-hop "
@@ -801,19 +795,15 @@ static void test_diff(void **state)
 	                         "-   interfaces {\n"
 	                         "-       eth1 {\n"
 	                         "-           unit 0 {\n"
-	                         "-               family {\n"
-	                         "-                   inet {\n"
-	                         "-                       address 10.0.0.1/24;\n"
-	                         "-                   }\n"
+	                         "-               family inet {\n"
+	                         "-                   address 10.0.0.1/24;\n"
 	                         "-               }\n"
 	                         "-           }\n"
 	                         "-       }\n"
 	                         "-   }\n"
 	                         "+   routing-options {\n"
 	                         "+       static {\n"
-	                         "+           route 10.0.0.0/8 {\n"
-	                         "+               next-hop [ 1.1.1.1 2.2.2.2 ];\n"
-	                         "+           }\n"
+	                         "+           route 10.0.0.0/8 next-hop [ 1.1.1.1 2.2.2.2 ];\n"
 	                         "+       }\n"
 	                         "+   }\n"
 	                         "-   vlans {\n"
@@ -824,6 +814,387 @@ static void test_diff(void **state)
 	free(out);
 	conf_free(a);
 	conf_free(b);
+}
+
+/* Display -> load -> display is a fixed point, and the config survives it. */
+static void expect_reload(const struct conf *c)
+{
+	char *text = NULL, *again;
+	struct conf *r;
+
+	assert_int_equal(conf_serialize(c, &text), 0);
+	r = load(text, CONF_LOAD_OVERRIDE);
+	assert_true(conf_equal(c, r));
+	again = show(r, CONF_FMT_TEXT);
+	free(text);
+	text = show(c, CONF_FMT_TEXT);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+	conf_free(r);
+}
+
+static void diff_is(const struct conf *a, const struct conf *b, const char *const *path, size_t n,
+                    const char *want)
+{
+	char err[CONF_ERR_LEN], *out = NULL;
+
+	assert_int_equal(conf_diff(a, b, path, n, &out, err, sizeof(err)), 0);
+	if (strcmp(out, want))
+		fail_msg("diff got:\n%s\nwant:\n%s", out, want);
+	free(out);
+}
+
+/* kt:flatten: `family inet {` on one line; the nested form still loads. */
+static void test_flatten(void **state)
+{
+	struct conf *c = conf_new(cx), *nested, *flat, *b;
+	const char *p_inet6[] = {"interfaces", "eth1", "unit", "0", "family", "inet6"};
+	const char *p_fam[] = {"interfaces", "eth1", "unit", "0", "family"};
+
+	ok(c, "set vlans v10 vlan-id 10");
+	ok(c, "set interfaces eth1 unit 0 family inet address 10.0.0.1/24");
+	ok(c, "set interfaces eth1 unit 0 family inet6 address 2001:db8::1/64");
+	ok(c, "set interfaces eth2 unit 0 family ethernet-switching vlan members v10");
+	expect_text(c, CONF_FMT_TEXT,
+	            "interfaces {\n"
+	            "    eth1 {\n"
+	            "        unit 0 {\n"
+	            "            family inet {\n"
+	            "                address 10.0.0.1/24;\n"
+	            "            }\n"
+	            "            family inet6 {\n"
+	            "                address 2001:db8::1/64;\n"
+	            "            }\n"
+	            "        }\n"
+	            "    }\n"
+	            "    eth2 {\n"
+	            "        unit 0 {\n"
+	            "            family ethernet-switching {\n"
+	            "                vlan {\n"
+	            "                    members v10;\n"
+	            "                }\n"
+	            "            }\n"
+	            "        }\n"
+	            "    }\n"
+	            "}\n"
+	            "vlans {\n"
+	            "    v10 {\n"
+	            "        vlan-id 10;\n"
+	            "    }\n"
+	            "}\n");
+	/* set lines keep every keyword */
+	expect_text(c, CONF_FMT_SET,
+	            "set interfaces eth1 unit 0 family inet address 10.0.0.1/24\n"
+	            "set interfaces eth1 unit 0 family inet6 address 2001:db8::1/64\n"
+	            "set interfaces eth2 unit 0 family ethernet-switching vlan members v10\n"
+	            "set vlans v10 vlan-id 10\n");
+	/* both curly forms load to the same config */
+	flat = load("interfaces { eth1 { unit 0 { family inet { address 10.0.0.1/24; }\n"
+	            "family inet6 { address 2001:db8::1/64; } } }\n"
+	            "eth2 { unit 0 { family ethernet-switching { vlan { members v10; } } } } }\n"
+	            "vlans { v10 { vlan-id 10; } }\n",
+	            CONF_LOAD_OVERRIDE);
+	nested = load(
+	        "interfaces { eth1 { unit 0 { family { inet { address 10.0.0.1/24; }\n"
+	        "inet6 { address 2001:db8::1/64; } } } }\n"
+	        "eth2 { unit 0 { family { ethernet-switching { vlan { members v10; } } } } } }\n"
+	        "vlans { v10 { vlan-id 10; } }\n",
+	        CONF_LOAD_OVERRIDE);
+	assert_true(conf_equal(c, flat));
+	assert_true(conf_equal(c, nested));
+	expect_reload(c);
+
+	/* diff headers name the family, added families are `family X` statements */
+	b = conf_dup(c);
+	ok(b, "delete interfaces eth1 unit 0 family inet address 10.0.0.1/24");
+	ok(b, "set interfaces eth1 unit 0 family inet address 10.0.0.2/24");
+	ok(b, "delete interfaces eth1 unit 0 family inet6");
+	ok(b, "set interfaces eth3 unit 0 family inet");
+	diff_is(c, b, NULL, 0,
+	        "[edit interfaces eth1 unit 0 family inet]\n"
+	        "-   address 10.0.0.1/24;\n"
+	        "+   address 10.0.0.2/24;\n"
+	        "[edit interfaces eth1 unit 0]\n"
+	        "-   family inet6 {\n"
+	        "-       address 2001:db8::1/64;\n"
+	        "-   }\n"
+	        "[edit interfaces]\n"
+	        "+   eth3 {\n"
+	        "+       unit 0 {\n"
+	        "+           family inet;\n"
+	        "+       }\n"
+	        "+   }\n");
+	/* below a path: the target's statement at its parent's level */
+	diff_is(c, b, p_inet6, 6,
+	        "[edit interfaces eth1 unit 0]\n"
+	        "-   family inet6 {\n"
+	        "-       address 2001:db8::1/64;\n"
+	        "-   }\n");
+	diff_is(c, b, p_fam, 5,
+	        "[edit interfaces eth1 unit 0 family inet]\n"
+	        "-   address 10.0.0.1/24;\n"
+	        "+   address 10.0.0.2/24;\n"
+	        "[edit interfaces eth1 unit 0]\n"
+	        "-   family inet6 {\n"
+	        "-       address 2001:db8::1/64;\n"
+	        "-   }\n");
+	conf_free(b);
+
+	/* inactive: on a family, and on the family container itself (nested) */
+	ok(c, "deactivate interfaces eth1 unit 0 family inet6");
+	ok(c, "deactivate interfaces eth2 unit 0 family");
+	{
+		char *t = show(c, CONF_FMT_TEXT);
+
+		assert_non_null(strstr(t, "            family inet {\n"
+		                          "                address 10.0.0.1/24;\n"
+		                          "            }\n"
+		                          "            inactive: family inet6 {\n"));
+		assert_non_null(strstr(t, "            inactive: family {\n"
+		                          "                ethernet-switching {\n"));
+		free(t);
+	}
+	expect_reload(c);
+	b = conf_dup(c);
+	ok(b, "activate interfaces eth1 unit 0 family inet6");
+	diff_is(c, b, NULL, 0,
+	        "[edit interfaces eth1 unit 0]\n"
+	        "!   active: family inet6 { ... }\n");
+	conf_free(b);
+	conf_free(flat);
+	conf_free(nested);
+	conf_free(c);
+}
+
+/* kt:oneliner: one statement besides the key is one line, more is a block. */
+static void test_oneliner(void **state)
+{
+	struct conf *c = conf_new(cx), *b, *l;
+	const char *p_route[] = {"routing-options", "static", "route", "10.0.0.0/8"};
+
+	ok(c, "set chassis cluster redundancy-group 1 node 0 priority 200");
+	ok(c, "set chassis cluster redundancy-group 1 node 1 priority 100");
+	ok(c, "set chassis cluster redundancy-group 1 interface-monitor ge0 weight 255");
+	ok(c,
+	   "set chassis cluster redundancy-group 1 ip-monitoring family inet 10.1.1.1 weight 100");
+	ok(c, "set routing-options static route 10.0.0.0/8 next-hop 192.0.2.1");
+	ok(c, "set routing-options static route 10.9.0.0/16 discard");
+	ok(c, "set routing-options static route 10.8.0.0/16 next-hop [ 192.0.2.1 192.0.2.2 ]");
+	ok(c, "set routing-options static route 10.7.0.0/16 next-hop 192.0.2.1");
+	ok(c, "set routing-options static route 10.7.0.0/16 preference 7");
+	/* a list without the mark stays a block */
+	ok(c, "set interfaces eth1 description x");
+	expect_text(c, CONF_FMT_TEXT,
+	            "chassis {\n"
+	            "    cluster {\n"
+	            "        redundancy-group 1 {\n"
+	            "            node 0 priority 200;\n"
+	            "            node 1 priority 100;\n"
+	            "            interface-monitor ge0 weight 255;\n"
+	            "            ip-monitoring {\n"
+	            "                family {\n"
+	            "                    inet {\n"
+	            "                        10.1.1.1 weight 100;\n"
+	            "                    }\n"
+	            "                }\n"
+	            "            }\n"
+	            "        }\n"
+	            "    }\n"
+	            "}\n"
+	            "interfaces {\n"
+	            "    eth1 {\n"
+	            "        description x;\n"
+	            "    }\n"
+	            "}\n"
+	            "routing-options {\n"
+	            "    static {\n"
+	            "        route 10.0.0.0/8 next-hop 192.0.2.1;\n"
+	            "        route 10.9.0.0/16 discard;\n"
+	            "        route 10.8.0.0/16 next-hop [ 192.0.2.1 192.0.2.2 ];\n"
+	            "        route 10.7.0.0/16 {\n"
+	            "            next-hop 192.0.2.1;\n"
+	            "            preference 7;\n"
+	            "        }\n"
+	            "    }\n"
+	            "}\n");
+	expect_text(c, CONF_FMT_SET,
+	            "set chassis cluster redundancy-group 1 node 0 priority 200\n"
+	            "set chassis cluster redundancy-group 1 node 1 priority 100\n"
+	            "set chassis cluster redundancy-group 1 interface-monitor ge0 weight 255\n"
+	            "set chassis cluster redundancy-group 1 ip-monitoring family inet 10.1.1.1 "
+	            "weight 100\n"
+	            "set interfaces eth1 description x\n"
+	            "set routing-options static route 10.0.0.0/8 next-hop 192.0.2.1\n"
+	            "set routing-options static route 10.9.0.0/16 discard\n"
+	            "set routing-options static route 10.8.0.0/16 next-hop 192.0.2.1\n"
+	            "set routing-options static route 10.8.0.0/16 next-hop 192.0.2.2\n"
+	            "set routing-options static route 10.7.0.0/16 next-hop 192.0.2.1\n"
+	            "set routing-options static route 10.7.0.0/16 preference 7\n");
+	expect_reload(c);
+	/* the loader takes both forms */
+	l = load("routing-options { static { route 10.0.0.0/8 next-hop 192.0.2.1;\n"
+	         "route 10.9.0.0/16 { discard; } } }\n",
+	         CONF_LOAD_OVERRIDE);
+	expect_text(l, CONF_FMT_SET,
+	            "set routing-options static route 10.0.0.0/8 next-hop 192.0.2.1\n"
+	            "set routing-options static route 10.9.0.0/16 discard\n");
+	conf_free(l);
+
+	/* inactive: belongs to the entry on its one line, and to the leaf in a block */
+	ok(c, "deactivate chassis cluster redundancy-group 1 node 1");
+	ok(c, "deactivate routing-options static route 10.0.0.0/8 next-hop");
+	{
+		char *t = show(c, CONF_FMT_TEXT);
+
+		assert_non_null(strstr(t, "            inactive: node 1 priority 100;\n"));
+		assert_non_null(strstr(t, "        route 10.0.0.0/8 {\n"
+		                          "            inactive: next-hop 192.0.2.1;\n"
+		                          "        }\n"));
+		free(t);
+	}
+	expect_reload(c);
+	l = load("chassis { cluster { redundancy-group 1 { inactive: node 0 priority 5; } } }\n",
+	         CONF_LOAD_OVERRIDE);
+	expect_text(l, CONF_FMT_SET,
+	            "set chassis cluster redundancy-group 1 node 0 priority 5\n"
+	            "deactivate chassis cluster redundancy-group 1 node 0\n");
+	conf_free(l);
+	ok(c, "activate chassis cluster redundancy-group 1 node 1");
+	ok(c, "activate routing-options static route 10.0.0.0/8 next-hop");
+
+	/* a oneliner changes as a whole line; a block still descends */
+	b = conf_dup(c);
+	ok(b, "set chassis cluster redundancy-group 1 node 0 priority 150");
+	ok(b, "set routing-options static route 10.7.0.0/16 preference 9");
+	ok(b, "set routing-options static route 10.9.0.0/16 preference 9");
+	diff_is(c, b, NULL, 0,
+	        "[edit chassis cluster redundancy-group 1]\n"
+	        "-   node 0 priority 200;\n"
+	        "+   node 0 priority 150;\n"
+	        "[edit routing-options static]\n"
+	        "-   route 10.9.0.0/16 discard;\n"
+	        "+   route 10.9.0.0/16 {\n"
+	        "+       discard;\n"
+	        "+       preference 9;\n"
+	        "+   }\n"
+	        "[edit routing-options static route 10.7.0.0/16]\n"
+	        "-   preference 7;\n"
+	        "+   preference 9;\n");
+	conf_free(b);
+	b = conf_dup(c);
+	ok(b, "set routing-options static route 10.0.0.0/8 next-hop 192.0.2.9");
+	diff_is(c, b, p_route, 4,
+	        "[edit routing-options static]\n"
+	        "-   route 10.0.0.0/8 next-hop 192.0.2.1;\n"
+	        "+   route 10.0.0.0/8 next-hop [ 192.0.2.1 192.0.2.9 ];\n");
+	conf_free(b);
+	conf_free(c);
+}
+
+/* syslog contents is kt:implicit-keyword: `file messages any notice`. */
+static void test_syslog_contents(void **state)
+{
+	struct conf *c = conf_new(cx), *old;
+
+	ok(c, "set system syslog file messages any notice");
+	ok(c, "set system syslog file messages authorization info");
+	ok(c, "set system syslog host 192.0.2.50 port 514");
+	ok(c, "set system syslog host 192.0.2.50 daemon warning");
+	/* the list's own keyword, as configs saved before spelled it */
+	ok(c, "set system syslog file messages contents authorization any");
+	bad(c, "set system syslog file messages bogus notice",
+	    "invalid value 'bogus' for contents");
+	expect_text(c, CONF_FMT_TEXT,
+	            "system {\n"
+	            "    syslog {\n"
+	            "        file messages {\n"
+	            "            any notice;\n"
+	            "            authorization any;\n"
+	            "        }\n"
+	            "        host 192.0.2.50 {\n"
+	            "            port 514;\n"
+	            "            daemon warning;\n"
+	            "        }\n"
+	            "    }\n"
+	            "}\n");
+	expect_text(c, CONF_FMT_SET,
+	            "set system syslog file messages any notice\n"
+	            "set system syslog file messages authorization any\n"
+	            "set system syslog host 192.0.2.50 port 514\n"
+	            "set system syslog host 192.0.2.50 daemon warning\n");
+	expect_reload(c);
+	old = load("system { syslog { file messages { contents any { notice; }\n"
+	           "contents authorization { any; } }\n"
+	           "host 192.0.2.50 { port 514; contents daemon { warning; } } } }\n",
+	           CONF_LOAD_OVERRIDE);
+	assert_true(conf_equal(c, old));
+	conf_free(old);
+	conf_free(c);
+}
+
+/* A list key is named after its list in errors, never "name". */
+static void test_key_errors(void **state)
+{
+	struct conf *c = conf_new(cx);
+	char err[CONF_ERR_LEN], *out = NULL;
+	const char *bogus[] = {"interfaces", "eth1", "bogus"};
+
+	bad(c, "set interfaces eth1 unit 0 family inet address 300.1.1.1/24",
+	    "invalid value '300.1.1.1/24' for address: ");
+	bad(c, "set interfaces eth.1 mtu 1500", "invalid value 'eth.1' for interface: ");
+	bad(c, "set vlans 1abc vlan-id 5", "invalid value '1abc' for vlan: ");
+	bad(c, "set interfaces eth1 unit 99999", "invalid value '99999' for unit: range 0..16385");
+	bad(c, "set routing-options static route 10.0.0.0/33 discard",
+	    "invalid value '10.0.0.0/33' for route: ");
+	bad(c, "set system syslog file messages emerg notice", "for contents: ");
+	/* a leaf that is not a key keeps its own name */
+	bad(c, "set vlans v10 vlan-id 5000", "invalid value '5000' for vlan-id: range 1..4094");
+
+	/* a path that names nothing prints nothing (rc 1 says why) */
+	ok(c, "set interfaces eth1 mtu 1500");
+	assert_int_equal(conf_print(c, bogus, 3, CONF_FMT_TEXT, false, &out, err, sizeof(err)), 1);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "bogus"));
+	free(out);
+	assert_int_equal(conf_print(c, bogus, 3, CONF_FMT_JSON, false, &out, err, sizeof(err)), 1);
+	assert_string_equal(out, "{}\n");
+	free(out);
+	conf_free(c);
+}
+
+/* | display inheritance: a family from a group is marked on its own line. */
+static void test_flatten_inherit(void **state)
+{
+	struct conf *c = conf_new(cx);
+	char err[CONF_ERR_LEN], *out = NULL;
+
+	ok(c, "set groups g interfaces eth1 unit 0 family inet address 10.0.0.1/24");
+	ok(c, "set groups g routing-options static route 10.0.0.0/8 preference 9");
+	ok(c, "set interfaces eth1 unit 0 description local");
+	ok(c, "set routing-options static route 10.0.0.0/8 next-hop 192.0.2.1");
+	ok(c, "set apply-groups g");
+	assert_int_equal(conf_print(c, NULL, 0, CONF_FMT_TEXT, true, &out, err, sizeof(err)), 0);
+	if (!strstr(out, "        unit 0 {\n"
+	                 "            description local;\n"
+	                 "            ##\n"
+	                 "            ## 'inet' was inherited from group 'g'\n"
+	                 "            ##\n"
+	                 "            family inet {\n"
+	                 "                address 10.0.0.1/24;\n"
+	                 "            }\n"))
+		fail_msg("%s", out);
+	/* a statement from the group keeps its comment: the entry is a block */
+	if (!strstr(out, "        route 10.0.0.0/8 {\n"
+	                 "            next-hop 192.0.2.1;\n"
+	                 "            ##\n"
+	                 "            ## '9' was inherited from group 'g'\n"
+	                 "            ##\n"
+	                 "            preference 9;\n"
+	                 "        }\n"))
+		fail_msg("%s", out);
+	free(out);
+	conf_free(c);
 }
 
 struct choices {
@@ -949,6 +1320,11 @@ int main(void)
 	        cmocka_unit_test(test_groups),
 	        cmocka_unit_test(test_validation_messages),
 	        cmocka_unit_test(test_diff),
+	        cmocka_unit_test(test_flatten),
+	        cmocka_unit_test(test_oneliner),
+	        cmocka_unit_test(test_syslog_contents),
+	        cmocka_unit_test(test_key_errors),
+	        cmocka_unit_test(test_flatten_inherit),
 	        cmocka_unit_test(test_complete),
 	        cmocka_unit_test(test_subtree_json),
 	};

@@ -58,19 +58,18 @@ static char *gen(int n_if, int n_rt, int n_vl, int *lines)
 	for (i = 0; i < n_if; i++) {
 		fprintf(f,
 		        "    eth%d {\n        description \"port %d\";\n        unit 0 {\n"
-		        "            family {\n                inet {\n"
-		        "                    address 10.%d.%d.1/24;\n                }\n"
+		        "            family inet {\n"
+		        "                address 10.%d.%d.1/24;\n"
 		        "            }\n        }\n    }\n",
 		        i, i, i / 256, i % 256);
-		*lines += 10;
+		*lines += 8;
 	}
 	fputs("}\nrouting-options {\n    static {\n", f);
 	*lines += 3;
 	for (i = 0; i < n_rt; i++) {
-		fprintf(f,
-		        "        route 172.%d.%d.0/24 {\n            next-hop 10.0.0.%d;\n        }\n",
-		        16 + i / 256 % 16, i % 256, 2 + i % 250);
-		*lines += 3;
+		fprintf(f, "        route 172.%d.%d.0/24 next-hop 10.0.0.%d;\n", 16 + i / 256 % 16,
+		        i % 256, 2 + i % 250);
+		*lines += 1;
 	}
 	fputs("    }\n}\nvlans {\n", f);
 	*lines += 3;
