@@ -241,4 +241,305 @@ const char *rg_state_name(enum rg_state s);
 /* Junos two-letter codes for the set bits, comma-separated ("CS,IF"), "None" when 0. */
 const char *cl_mon_codes(uint16_t bits, char *buf, size_t len);
 
+/* ------------------------------------------------------------------------------------------
+ * The daemon: main.c (start-up, the two op tables), cluster.c (the glue object: engine,
+ * links, actions), io.c (sockets, timers), config.c, ctl.c, coldsync.c, sensors.c.
+ * The RG engine (rg.h) is reached through a pointer, so this header does not need rg.h
+ * (rg.h includes this file).
+ */
+#include <netinet/in.h>
+
+#include "lib/cfg.h"
+#include "lib/ctl.h"
+#include "lib/ev.h"
+#include "platform/chassis/chassis.h"
+#include "platform/platform.h"
+
+struct daemon;
+struct json_object;
+struct rg_engine;
+struct rg_group_cfg;
+struct rg_cluster_cfg;
+struct rg_action;
+struct sensor_bus;
+struct reth_table;
+struct ifmon;
+struct ipmon;
+
+/* Debug flags (-D), bit i = 1 << i; "fsm" must stay RG_DEBUG_FSM (rg.h). */
+#define CL_DEBUG_FSM        0x01
+#define CL_DEBUG_IO         0x02
+#define CL_DEBUG_CTL        0x04
+#define CL_DEBUG_CONFIG     0x08
+
+#define CL_IFNAMSIZ         16
+#define CL_MAX_FAB_MEMBERS  8
+#define CL_MAX_RETH         128
+#define CL_MAX_RETH_MEMBERS 8
+#define CL_MAX_RETH_ADDRS   16
+#define CL_MAX_IPMON        64 /* == RG_MAX_IPMON (checked in config.c) */
+#define CL_KEY_MAX          256
+#define CL_MAX_PARTICIPANTS 32
+#define CL_PART_NAME_LEN    32
+#define CL_SENSOR_MS        10000 /* link statistics on the bus */
+
+/*
+ * Link-local IPv4 addresses clusterd gives the control and fabric ports (keel's choice;
+ * README "Chassis cluster"): the testbed and a fresh box have none, raw IP needs a source, and
+ * fabric probes are unicast. 169.254.<cluster-id>.<4 * slot + node + 1>/30, slot 0 and 1 the
+ * control links, 2 the fabric: three point-to-point /30s per cluster, unique per cluster id.
+ */
+#define CL_LL_SLOT_FABRIC 2
+
+enum cl_link_kind {
+	CL_LINK_CONTROL,
+	CL_LINK_FABRIC,
+};
+
+struct cl_link_stats {
+	uint64_t sent, received; /* accepted from the peer */
+	uint64_t errors;         /* every packet dropped before the engine */
+	uint64_t auth_failures;  /* HB_ERR_HMAC / _AUTH_MISSING / _AUTH_UNEXPECTED */
+	uint64_t replays;        /* HB_ERR_REPLAY / _SESSION */
+	uint64_t duplicates;     /* same sequence number already taken from the other link */
+	uint64_t not_live;       /* authentic, but the peer has not echoed our session yet */
+	uint64_t send_errors;
+	uint64_t slips; /* send ticks later than half an interval */
+	uint64_t last_seq_sent, last_seq_received;
+	uint64_t err[HB_ERR_COUNT]; /* drops by reason */
+};
+
+/* One control link or the fabric link: a raw socket bound to its device. */
+struct cl_link {
+	struct clusterd *cl;
+	enum cl_link_kind kind;
+	unsigned index;           /* control link 0/1; 0 for the fabric */
+	char ifname[CL_IFNAMSIZ]; /* configured device, "" = not configured */
+	int ifindex;              /* of the open socket, 0 = closed */
+	int fd;
+	struct event *ev;
+	bool phys_up;         /* admin up and carrier */
+	struct in_addr local; /* our link-local source */
+	struct in_addr dst;   /* multicast group (control) or the peer's address (fabric) */
+	struct cl_link_stats st;
+};
+
+struct cl_reth_cfg {
+	char name[CL_IFNAMSIZ];
+	uint8_t index; /* N of rethN */
+	uint8_t rg;    /* 1..128 */
+	uint8_t minimum_links;
+	uint8_t n_members; /* child links named in the config (this node's, after groups) */
+	char members[CL_MAX_RETH_MEMBERS][CL_IFNAMSIZ];
+	uint8_t n_addrs; /* unit 0, family inet and inet6 */
+	struct plat_prefix addrs[CL_MAX_RETH_ADDRS];
+};
+
+/* ip-monitoring details the engine does not need (for the pinger, ipmon.c). */
+struct cl_ipmon_target {
+	uint32_t addr; /* network byte order */
+	uint8_t weight;
+	char interface[CL_IFNAMSIZ + 11]; /* rethX.Y */
+	uint32_t secondary;               /* secondary-ip-address, network byte order */
+};
+
+struct cl_ipmon_cfg {
+	uint8_t rg;
+	uint32_t retry_interval_s;
+	uint8_t retry_count;
+	uint8_t n;
+	struct cl_ipmon_target t[CL_MAX_IPMON];
+};
+
+/* The clusterd part of the configuration (config.c parses it from mgd's JSON). */
+struct cl_conf {
+	bool cluster; /* `chassis cluster` present */
+	uint32_t hb_interval_ms;
+	uint8_t hb_threshold;
+	bool control_link_recovery;
+	uint8_t reth_count;
+	bool ctl_cfg[2];
+	char ctl_if[2][CL_IFNAMSIZ];
+	uint8_t n_fab[CL_NODES]; /* fab0: node 0's fabric members, fab1: node 1's */
+	char fab[CL_NODES][CL_MAX_FAB_MEMBERS][CL_IFNAMSIZ];
+	char key[CL_KEY_MAX + 1];
+	size_t keylen;
+	size_t n_groups;
+	struct rg_group_cfg *groups; /* sorted by id */
+	struct cl_ipmon_cfg *ipmon;  /* parallel to groups */
+	size_t n_reths;
+	struct cl_reth_cfg *reths; /* sorted by index */
+};
+
+/* Coldsync participant states (the bitmap clusterd keeps per participant). */
+enum cl_part_state {
+	CL_PART_PREREQ, /* registered, waiting for a primary to sync from */
+	CL_PART_IN_PROGRESS,
+	CL_PART_DONE,
+	CL_PART_FAILED,
+	CL_PART_COUNT,
+};
+
+struct cl_participant {
+	char name[CL_PART_NAME_LEN];
+	uint8_t state; /* enum cl_part_state */
+};
+
+struct cl_cs {
+	size_t n;
+	struct cl_participant p[CL_MAX_PARTICIPANTS];
+	uint8_t state; /* enum cl_coldsync, fed to the engine as the CS monitor */
+	char path[512];
+	char boot_id[40]; /* the kernel's boot id: a reboot forgets the bitmap */
+};
+
+/* LEDs (log only: Linux boxes have none; `show chassis cluster information` shows it). */
+enum cl_led {
+	CL_LED_OFF,
+	CL_LED_GREEN, /* healthy member */
+	CL_LED_AMBER, /* peer lost, monitor failure, ineligible */
+	CL_LED_RED,   /* disabled */
+};
+
+struct clusterd;
+
+/* Platform-dependent operations (main.c: the linux table). */
+struct cl_pd_ops {
+	const char *name;
+	int (*link_get)(struct clusterd *cl, const char *ifname, struct plat_link *out);
+	int (*link_set)(struct clusterd *cl, int ifindex, bool up);
+	int (*addr_add)(struct clusterd *cl, int ifindex, const struct plat_prefix *p);
+	int (*eeprom_read)(struct chassis_id *id, char *why, size_t whylen);
+	int (*eeprom_write)(const struct chassis_id *id, char *why, size_t whylen);
+	void (*led_set)(struct clusterd *cl, enum cl_led led, const char *reason);
+};
+
+/* Platform-independent operations (cluster.c / config.c implement them). */
+struct cl_pi_ops {
+	int (*config_validate)(struct clusterd *cl, struct json_object *cfg, char *err,
+	                       size_t errlen);
+	int (*config_change)(struct clusterd *cl, struct json_object *old, struct json_object *cfg,
+	                     char *err, size_t errlen);
+	void (*failover)(struct clusterd *cl, const struct rg_action *a);
+	void (*if_msg)(struct clusterd *cl, enum plat_ev ev, const struct plat_link *l,
+	               unsigned changes);
+};
+
+struct clusterd {
+	struct daemon *d;
+	const struct cl_pd_ops *pd;
+	const struct cl_pi_ops *pi;
+	struct chassis_id id;
+	bool enabled; /* cluster id != 0 */
+	char id_error[128];
+	struct plat *plat;
+	struct plat_monitor *mon;
+	struct rg_engine *engine;
+	bool engine_booted; /* boot hold restarted when the first groups were configured */
+	struct cl_conf conf;
+	struct reth_table *reths; /* reth.c (K2) */
+	struct ifmon *ifmon;      /* ifmon.c */
+	struct ipmon *ipmon;      /* ipmon.c */
+	bool draining;
+
+	struct hb_auth auth;
+	struct hb_replay replay;
+	uint64_t boot_time_ms; /* grows across restarts (io.c, the boot file) */
+	uint64_t seq;          /* shared by heartbeats and probes */
+	struct cl_link ctl[2];
+	struct cl_link fab;
+	struct timer hb_timer;
+	struct timer detect_timer;
+	uint64_t next_tick_us;
+	uint64_t probes_dropped_ctl_down;
+
+	uint8_t peer_seen;     /* enum rg_peer_state last announced */
+	uint8_t peer_rg0;      /* the peer's RG0 state last announced (role changes) */
+	bool peer_disabled;    /* HB_F_DISABLED last announced */
+	bool disabled_seen;    /* this node's node_disabled last announced */
+	uint64_t peer_boot_ms; /* the peer's boot time (wall) from its packets */
+	enum cl_led led;
+	const char *led_reason;
+
+	struct cl_cs cs;
+	struct sensor_bus *bus;
+	struct timer sensor_timer;
+};
+
+/* cluster.c */
+extern const struct cl_pi_ops cl_pi_ops;
+int cl_start(struct clusterd *cl);
+void cl_stop(struct clusterd *cl);
+/* After every engine input: actions to reths / events / log, peer and node changes. */
+void cl_drain(struct clusterd *cl);
+/* SIGWINCH: announce the current state again (events, sensors, reths). */
+void cl_announce(struct clusterd *cl);
+const char *cl_peer_state_name(uint8_t st);
+/* The config's reths, interface monitors and IP targets to reth.c, ifmon.c, ipmon.c. */
+int cl_subsystems_apply(struct clusterd *cl, char *err, size_t errlen);
+/* RgNode.status of node `node` for group `rg`: this node's state, the peer's advertised
+ * state, "lost" or "unavailable". */
+const char *cl_node_status(const struct clusterd *cl, uint8_t rg, uint8_t node);
+
+/* io.c */
+/* 169.254.<cluster>.<4 * slot + node + 1>; slot 0/1 control links, 2 fabric. */
+struct in_addr cl_link_addr(uint8_t cluster_id, unsigned slot, uint8_t node);
+/* Opens, reopens or closes each link's socket to match the config and the devices. */
+void cl_io_reconcile(struct clusterd *cl);
+void cl_io_link_event(struct clusterd *cl, enum plat_ev ev, const struct plat_link *l);
+/* After a monitor resync: every open socket still on the device of its name? */
+void cl_io_verify(struct clusterd *cl);
+void cl_io_close_all(struct clusterd *cl);
+/* (Re)arms the heartbeat timer for the configured interval. */
+void cl_io_rearm(struct clusterd *cl);
+void cl_io_clear_stats(struct clusterd *cl);
+/* max(now, last + 1) kept in $KEEL_ROOT/var/lib/keel/clusterd.boot (auth.c's rule). */
+uint64_t cl_io_boot_time(void);
+
+/* config.c */
+extern const struct cfg_ops cl_cfg_ops;
+int cl_conf_parse(struct json_object *cfg, struct cl_conf *out, char *err, size_t errlen);
+void cl_conf_free(struct cl_conf *c);
+/* The engine's view of c (groups point into c). */
+void cl_conf_rg(const struct cl_conf *c, struct rg_cluster_cfg *out);
+const struct cl_reth_cfg *cl_conf_reth(const struct cl_conf *c, const char *name);
+int cl_config_validate(struct clusterd *cl, struct json_object *cfg, char *err, size_t errlen);
+int cl_config_change(struct clusterd *cl, struct json_object *old, struct json_object *cfg,
+                     char *err, size_t errlen);
+
+/* ctl.c */
+extern const struct ctl_method cl_ctl_methods[];
+extern const size_t cl_ctl_n_methods;
+void cl_ctl_rg_event(struct clusterd *cl, const struct rg_action *a);
+void cl_ctl_peer_event(struct clusterd *cl, const char *state);
+/* "coldsync.start" to the participants' subscriptions. */
+void cl_ctl_coldsync_start(struct clusterd *cl, const char *participant);
+
+/* coldsync.c */
+void cl_cs_init(struct cl_cs *cs, const char *path, const char *boot_id);
+int cl_cs_load(struct cl_cs *cs);
+int cl_cs_save(const struct cl_cs *cs);
+/* 0, or -1 with err (table full, bad name). Re-registering keeps the state. */
+int cl_cs_register(struct cl_cs *cs, const char *name, char *err, size_t errlen);
+int cl_cs_done(struct cl_cs *cs, const char *name, bool ok, char *err, size_t errlen);
+/* Every PREREQ participant starts; returns how many. */
+size_t cl_cs_start(struct cl_cs *cs);
+/* Back to PREREQ (rejoin after a control-link recovery). */
+void cl_cs_reset(struct cl_cs *cs);
+/* Everything done (or no participant): nothing to sync, we are the source. */
+void cl_cs_complete(struct cl_cs *cs);
+/* The node's enum cl_coldsync from the bitmap. */
+uint8_t cl_cs_state(const struct cl_cs *cs);
+/* The CS monitor weight: 255 until every participant is done, 0 after. */
+uint8_t cl_cs_weight(const struct cl_cs *cs);
+const char *cl_part_state_name(uint8_t st);
+const char *cl_coldsync_name(uint8_t st);
+/* Daemon glue: start when joining a primary peer, feed the engine, publish. */
+void cl_coldsync_update(struct clusterd *cl);
+
+/* sensors.c */
+void cl_sensors_start(struct clusterd *cl);
+void cl_sensors_state(struct clusterd *cl);
+void cl_sensors_stop(struct clusterd *cl);
+
 #endif
