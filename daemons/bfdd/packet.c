@@ -33,7 +33,7 @@
  *   A clear -> Length == 24 (nothing else can follow the mandatory section);
  *   A set   -> Auth Type 1..5, Auth Len as above and Length == 24 + Auth Len.
  * Example, keel's first packet (Down, mult 3, slow 1 s tx, 300 ms rx, no echo, no auth):
- *   20 c0 03 18 | <my disc> | 00 00 00 00 | 00 0f 42 40 | 00 04 93 e0 | 00 00 00 00
+ *   20 40 03 18 | <my disc> | 00 00 00 00 | 00 0f 42 40 | 00 04 93 e0 | 00 00 00 00
  */
 #include <string.h>
 
