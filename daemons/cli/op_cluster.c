@@ -834,7 +834,8 @@ static struct json_object *cli_fetch_cluster_identity(struct cli *cli, const str
 		}
 	}
 	msg = json_object_new_array();
-	if (cl_call(cli, "identity.set", &req.base, NULL, &m, &down, err, errlen) < 0) {
+	if (cl_call(cli, "identity.set", &req.base, &keel__clusterd__identity_reply__descriptor, &m,
+	            &down, err, errlen) < 0) {
 		if (!down) {
 			json_object_put(msg);
 			return NULL;
@@ -849,13 +850,19 @@ static struct json_object *cli_fetch_cluster_identity(struct cli *cli, const str
 		        msg, json_object_new_string("clusterd is not running: wrote the chassis "
 		                                    "EEPROM directly"));
 	}
-	/* clusterd and mgd read the identity at start-up (platform/chassis). */
-	if (req.cluster_id)
+	line[0] = '\0';
+	if (m) {
+		snprintf(line, sizeof(line), "%s", ((Keel__Clusterd__IdentityReply *)m)->message);
+		protobuf_c_message_free_unpacked(m, NULL);
+	}
+	/* clusterd's own words when it gave some; else ours: clusterd and mgd
+	 * read the identity at start-up (platform/chassis). */
+	if (!line[0] && req.cluster_id)
 		snprintf(line, sizeof(line),
 		         "Chassis cluster identity set: cluster-id %u node %u; restart the node "
 		         "(keel-node stop, keel-node start) to apply",
 		         req.cluster_id, req.node_id);
-	else
+	else if (!line[0])
 		snprintf(line, sizeof(line),
 		         "Chassis cluster disabled (cluster-id 0); restart the node (keel-node "
 		         "stop, keel-node start) to apply");

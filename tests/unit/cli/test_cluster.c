@@ -252,6 +252,7 @@ static struct {
 	uint32_t cluster_id; /* what show.status reports (0 = disabled) */
 	bool refuse;         /* answer requests with an ERROR */
 	char fo_message[128];
+	char id_message[128];
 } fk;
 
 static void fk_note(const char *method)
@@ -473,8 +474,14 @@ static void fk_identity(struct ctl_req *req, void *arg)
 	fk.identity.cluster_id = id->cluster_id;
 	fk.identity.node_id = id->node_id;
 	keel__clusterd__identity__free_unpacked(id, NULL);
-	if (fk.refuse)
+	if (fk.refuse) {
 		ctl_error(req, CTL_ERR_FAILED, "cannot write the chassis EEPROM: disk full");
+	} else {
+		Keel__Clusterd__IdentityReply r = KEEL__CLUSTERD__IDENTITY_REPLY__INIT;
+
+		r.message = fk.id_message;
+		ctl_reply(req, &r.base);
+	}
 }
 
 static const struct ctl_method fake_methods[] = {
@@ -925,6 +932,10 @@ static void test_identity_via_clusterd(void **state)
 	struct chassis_id id;
 	char why[128];
 
+	snprintf(fk.id_message, sizeof(fk.id_message), "Successfully set cluster-id 5 node 1");
+	assert_int_equal(run("set chassis cluster cluster-id 5 node 1"), 0);
+	assert_string_equal(out_buf, "Successfully set cluster-id 5 node 1\n");
+	fk.id_message[0] = '\0'; /* clusterd said nothing: the CLI says what it did */
 	assert_int_equal(run("set chassis cluster cluster-id 5 node 1"), 0);
 	assert_string_equal(fk.method, "identity.set");
 	assert_int_equal(fk.identity.cluster_id, 5);
