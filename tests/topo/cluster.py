@@ -1,0 +1,268 @@
+"""Helpers for chassis-cluster topology tests (clusterd; issue 4).
+
+    from cluster import Cluster
+    c = Cluster.up(testbed)            # init/topologies/cluster.toml, EEPROMs written, nodes up
+    c.commit_all(c.config())           # the same `set` lines on node0 and node1, through the CLI
+    c.status("node0")                  # show.status as a dict (see STATUS below)
+    c.wait_roles({0: "node0", 1: "node0"})
+
+Everything talks to clusterd over its ctl socket (lib/proto/clusterd.proto) with a small
+schema-driven protobuf decoder, so the tests need nothing beyond the standard library and
+do not depend on how the CLI renders the answers.
+
+Node identity goes into the chassis EEPROM file before the nodes start (mgd and clusterd
+read it at start-up; platform/chassis/chassis.h documents the 64-byte record).
+"""
+
+import os
+import signal
+import struct
+import time
+import zlib
+from pathlib import Path
+
+from conftest import BIN, CtlError, ctl_call, poll, sh  # noqa: F401 - CtlError re-exported
+from testbed.ctl import decode_fields
+
+TOPOLOGY = "cluster"
+CLUSTER_ID = 1
+KEY = "keel-topo-test-heartbeat-key-0123"
+
+# ---------------------------------------------------------------- chassis EEPROM
+
+
+def eeprom_record(cluster_id, node_id, serial=""):
+    """The chassis.eeprom record, format version 1 (platform/chassis/chassis.h)."""
+    body = (b"KEEL" + bytes([1, 0]) + struct.pack(">H", 64) + bytes([cluster_id, node_id])
+            + bytes(6) + serial.encode().ljust(32, b"\0") + bytes(12))
+    assert len(body) == 60
+    return body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def write_eeprom(root, cluster_id, node_id):
+    d = Path(root) / "var" / "lib" / "keel"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "chassis.eeprom").write_bytes(eeprom_record(cluster_id, node_id))
+
+
+# ---------------------------------------------------------------- protobuf (clusterd.proto)
+
+U, S, B, I32 = "u", "s", "b", "i32"
+SCHEMA = {
+    "ClusterStatus": {1: ("cluster_id", U), 2: ("node_id", U), 3: ("groups", "RedundancyGroup"),
+                      4: ("rg0_role", S)},
+    "RedundancyGroup": {1: ("id", U), 2: ("failover_count", U), 3: ("nodes", "RgNode"),
+                        4: ("threshold", U)},
+    "RgNode": {1: ("node_id", U), 2: ("priority", U), 3: ("status", S), 4: ("preempt", B),
+               5: ("manual", B), 6: ("monitor_failures", S), 7: ("weight", U)},
+    "LinkStats": {1: ("index", U), 2: ("interface", S), 3: ("up", B), 4: ("sent", U),
+                  5: ("received", U), 6: ("errors", U), 7: ("duplicates", U),
+                  8: ("last_seq_sent", U), 9: ("last_seq_received", U), 10: ("slips", U),
+                  11: ("auth_failures", U), 12: ("replays", U)},
+    "ClusterStatistics": {1: ("control", "LinkStats"), 2: ("fabric", "LinkStats"),
+                          3: ("probes_dropped_ctl_down", U)},
+    "ControlIf": {1: ("index", U), 2: ("interface", S), 3: ("status", S), 4: ("security", S)},
+    "FabricIf": {1: ("name", S), 2: ("child", S), 3: ("physical", S), 4: ("monitored", S)},
+    "RethIf": {1: ("name", S), 2: ("status", S), 3: ("redundancy_group", S), 4: ("mac", S)},
+    "ClusterInterfaces": {1: ("control_status", S), 2: ("control", "ControlIf"),
+                          3: ("fabric_status", S), 4: ("fabric", "FabricIf"),
+                          5: ("reths", "RethIf")},
+    "RgHistory": {1: ("time_ms", U), 2: ("from", S), 3: ("to", S), 4: ("reason", S)},
+    "RgInformation": {1: ("id", U), 2: ("threshold", U), 3: ("monitoring_failures", S),
+                      4: ("history", "RgHistory")},
+    "ColdsyncParticipant": {1: ("name", S), 2: ("state", S)},
+    "ClusterInformation": {1: ("cluster_id", U), 2: ("node_id", U), 3: ("control", "LinkStats"),
+                           4: ("fabric", "LinkStats"), 5: ("coldsync", S),
+                           6: ("participants", "ColdsyncParticipant"),
+                           7: ("groups", "RgInformation"), 8: ("peer", S),
+                           9: ("peer_boot_time_ms", U), 11: ("led_color", S),
+                           12: ("led_reason", S), 13: ("coldsync_weight", U)},
+    "FailoverReply": {1: ("message", S)},
+}
+REPEATED = {"groups", "nodes", "control", "fabric", "reths", "history", "participants"}
+
+
+def pb_decode(name, buf):
+    """A dict of the message's known fields; repeated ones as lists, absent ones defaulted."""
+    schema = SCHEMA[name]
+    out = {}
+    for fname, kind in schema.values():
+        out[fname] = [] if fname in REPEATED else ("" if kind == S else 0)
+    for num, _wt, val in decode_fields(buf):
+        if num not in schema:
+            continue
+        fname, kind = schema[num]
+        if kind == U:
+            v = val
+        elif kind == B:
+            v = bool(val)
+        elif kind == S:
+            v = bytes(val).decode()
+        else:
+            v = pb_decode(kind, bytes(val))
+        if fname in REPEATED:
+            out[fname].append(v)
+        else:
+            out[fname] = v
+    return out
+
+
+def _varint(n):
+    n &= (1 << 64) - 1  # int32 -1 is a 10-byte varint (proto3)
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def pb_varints(**fields):
+    """A message of varint fields given as num=value keywords f1=..., f2=..."""
+    out = b""
+    for k, v in sorted(fields.items(), key=lambda kv: int(kv[0][1:])):
+        if v:
+            out += _varint(int(k[1:]) << 3) + _varint(int(v))
+    return out
+
+
+def show_cluster(rg=-1):
+    return pb_varints(f1=rg)
+
+
+# ---------------------------------------------------------------- the cluster
+
+
+def set_lines(interval=100, threshold=3, key=KEY, groups=None, links=("em0", "em1"),
+              fabric="fp0", reths=None, extra=()):
+    """`set` lines of a cluster config. groups: {rg: (prio node0, prio node1, {options})};
+    reths: {"reth0": (rg, member, ["10.1.0.1/24"])}."""
+    groups = groups or {0: (200, 100, {}), 1: (200, 100, {})}
+    lines = [f"set chassis cluster heartbeat-interval {interval}",
+             f"set chassis cluster heartbeat-threshold {threshold}",
+             f"set chassis cluster authentication-key {key}"]
+    for i, ifname in enumerate(links):
+        if ifname:
+            lines.append(f"set chassis cluster control-link {i} interface {ifname}")
+    if reths:
+        lines.append(f"set chassis cluster reth-count {len(reths)}")
+    for rg, (p0, p1, opts) in sorted(groups.items()):
+        lines.append(f"set chassis cluster redundancy-group {rg} node 0 priority {p0}")
+        lines.append(f"set chassis cluster redundancy-group {rg} node 1 priority {p1}")
+        for k, v in opts.items():
+            lines.append(f"set chassis cluster redundancy-group {rg} {k} {v}".rstrip())
+    if fabric:
+        lines.append(f"set interfaces fab0 fabric-options member-interfaces {fabric}")
+        lines.append(f"set interfaces fab1 fabric-options member-interfaces {fabric}")
+    for name, (rg, member, addrs) in sorted((reths or {}).items()):
+        lines.append(f"set interfaces {name} redundant-ether-options redundancy-group {rg}")
+        for a in addrs:
+            fam = "inet6" if ":" in a else "inet"
+            lines.append(f"set interfaces {name} unit 0 family {fam} address {a}")
+        lines.append(f"set interfaces {member} gigether-options redundant-parent {name}")
+    return lines + list(extra)
+
+
+class Cluster:
+    """A two-node cluster testbed: nodes node0 and node1 of cluster CLUSTER_ID."""
+
+    NODES = ("node0", "node1")
+
+    def __init__(self, bed):
+        self.bed = bed
+
+    @classmethod
+    def up(cls, testbed, topology=TOPOLOGY, cluster_id=CLUSTER_ID):
+        bed = testbed(topology)
+        for i, node in enumerate(cls.NODES):
+            write_eeprom(bed.node_root(node), cluster_id, i)
+        c = cls(bed)
+        for node in cls.NODES:
+            bed.keel_node("start", node, "--bin", BIN)
+        return c
+
+    def sock(self, node):
+        return str(self.bed.node_root(node) / "run" / "keel" / "clusterd.ctl")
+
+    def ctl(self, node, method, payload=b"", timeout=2.0):
+        return ctl_call(self.sock(node), method, payload, timeout=timeout)
+
+    def cli(self, node, cmds, check=True, timeout=30):
+        return self.bed.run(node, [BIN / "cli", "-c", cmds], check=check, timeout=timeout)
+
+    def commit(self, node, lines):
+        return self.cli(node, "configure; " + "; ".join(lines) + "; commit")
+
+    def commit_all(self, lines, nodes=NODES):
+        for node in nodes:
+            self.commit(node, lines)
+
+    # ---- reading clusterd
+
+    def status(self, node, rg=-1):
+        return pb_decode("ClusterStatus", b"".join(self.ctl(node, "show.status", show_cluster(rg))))
+
+    def statistics(self, node):
+        return pb_decode("ClusterStatistics", b"".join(self.ctl(node, "show.statistics")))
+
+    def interfaces(self, node):
+        return pb_decode("ClusterInterfaces", b"".join(self.ctl(node, "show.interfaces")))
+
+    def information(self, node):
+        return pb_decode("ClusterInformation",
+                         b"".join(self.ctl(node, "show.information", show_cluster(-1))))
+
+    def roles(self, node):
+        """{rg: {node_id: status}} as `node` sees it."""
+        return {g["id"]: {n["node_id"]: n["status"] for n in g["nodes"]}
+                for g in self.status(node)["groups"]}
+
+    def primary_of(self, node, rg):
+        """node name that `node` sees as primary of rg, or None."""
+        for nid, st in self.roles(node).get(rg, {}).items():
+            if st == "primary":
+                return self.NODES[nid]
+        return None
+
+    def agree(self, expect):
+        """True when both nodes see expect = {rg: primary node name} with the other node
+        secondary."""
+        for viewer in self.NODES:
+            roles = self.roles(viewer)
+            for rg, prim in expect.items():
+                want = {i: ("primary" if n == prim else "secondary")
+                        for i, n in enumerate(self.NODES)}
+                if roles.get(rg) != want:
+                    return False
+        return True
+
+    def wait_roles(self, expect, timeout=10):
+        return poll(lambda: self.agree(expect), timeout=timeout, interval=0.05,
+                    what=f"both nodes agree on primaries {expect}")
+
+    def pid(self, node, daemon="clusterd"):
+        p = self.bed.node_root(node) / "run" / "keel" / f"{daemon}.pid"
+        return int(p.read_text().split()[0])
+
+    def kill(self, node, daemon="clusterd", sig=signal.SIGKILL):
+        os.kill(self.pid(node, daemon), sig)
+
+    def ip(self, node, *args):
+        return sh(["ip", "-n", self.bed.ns(node), *args])
+
+    def dump(self):
+        """Text for assertion messages: both nodes' status and statistics."""
+        out = []
+        for node in self.NODES:
+            try:
+                out.append(f"{node}: {self.status(node)}\n{node}: {self.statistics(node)}")
+            except Exception as e:  # noqa: BLE001 - a dump never fails the test by itself
+                out.append(f"{node}: {e}")
+        return "\n".join(out)
+
+
+def wait_for(fn, timeout, interval=0.01):
+    """Like poll, but returns (value, seconds it took)."""
+    t0 = time.monotonic()
+    v = poll(fn, timeout=timeout, interval=interval)
+    return v, time.monotonic() - t0
