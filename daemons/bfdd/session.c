@@ -112,18 +112,23 @@ static bool bfd_may_tx(const struct bfd_session *s)
 	return true;
 }
 
-/* Next periodic packet: never later than one (jittered) new interval from now. */
+/*
+ * Next periodic packet. force: from now (after a packet went out, or a state change).
+ * Otherwise the pending deadline stays unless it lies beyond one full new interval from now
+ * (the interval got shorter): drawing fresh jitter on every call would pull the deadline in
+ * a little each time and bias the rate upwards.
+ */
 static void bfd_schedule_tx(struct bfd_session *s, uint64_t now, bool force)
 {
-	uint64_t next;
+	uint32_t interval;
 
 	if (!bfd_may_tx(s)) {
 		s->tx_at_us = 0;
 		return;
 	}
-	next = now + bfd_session_jitter(s, bfd_session_tx_interval(s));
-	if (force || s->tx_at_us == 0 || next < s->tx_at_us)
-		s->tx_at_us = next;
+	interval = bfd_session_tx_interval(s);
+	if (force || s->tx_at_us == 0 || s->tx_at_us > now + interval)
+		s->tx_at_us = now + bfd_session_jitter(s, interval);
 }
 
 /* §6.8.9: echo runs while Up, single hop, when we want it and the peer loops it. */
@@ -218,25 +223,34 @@ static void bfd_out_end(const struct bfd_session *s, struct bfd_out *out)
 	out->diag = s->local_diag;
 	if (out->to != out->from)
 		out->what |= BFD_OUT_STATE;
+	/* §6.8.7: a passive session never speaks to a peer it does not know (any more). */
+	if (s->passive && s->remote_disc == 0)
+		out->what &= (uint8_t)~BFD_OUT_SEND;
 }
 
-/* After a state change: timers follow the state (slow when not Up), a poll may start. */
-static void bfd_after_event(struct bfd_session *s, int from, uint64_t now)
+/*
+ * After a state change: timers follow the state (slow when not Up), a poll may start, and
+ * the new state goes out at once. Waiting for the next periodic packet would be wrong after
+ * leaving Up: our rate just dropped to 1 s while the peer still times us with the fast
+ * Detection Time, so it would declare us dead (diag 1) before hearing our Down or AdminDown
+ * (diag 3 is the truth). Into Up it saves an interval of the handshake. FRR and BIRD send
+ * on state changes too.
+ */
+static void bfd_after_event(struct bfd_session *s, int from, uint64_t now, struct bfd_out *out)
 {
 	if (s->fsm.state == from)
 		return;
 	bfd_apply_timers(s);
-	/* A faster interval (Up) pulls the next packet in; a slower one (Down) is forced so
-	 * the slow rate starts now, not one fast interval after the last packet. */
 	bfd_schedule_tx(s, now, true);
+	out->what |= BFD_OUT_SEND;
 }
 
-static void bfd_event(struct bfd_session *s, enum bfd_event ev, uint64_t now)
+static void bfd_event(struct bfd_session *s, enum bfd_event ev, uint64_t now, struct bfd_out *out)
 {
 	int from = s->fsm.state;
 
 	bfd_session_fsm(s, ev);
-	bfd_after_event(s, from, now);
+	bfd_after_event(s, from, now, out);
 }
 
 static bool bfd_cfg_valid(const struct bfd_session_cfg *cfg)
@@ -313,7 +327,7 @@ void bfd_session_admin_down(struct bfd_session *s, enum bfd_diag diag, uint64_t 
 
 	bfd_out_begin(s, out);
 	bfd_session_fsm_admin_down(s, diag);
-	bfd_after_event(s, from, now_us);
+	bfd_after_event(s, from, now_us, out);
 	bfd_refresh(s, now_us); /* §6.8.16: echo ceases (it only runs in Up) */
 	bfd_out_end(s, out);
 }
@@ -321,7 +335,7 @@ void bfd_session_admin_down(struct bfd_session *s, enum bfd_diag diag, uint64_t 
 void bfd_session_admin_up(struct bfd_session *s, uint64_t now_us, struct bfd_out *out)
 {
 	bfd_out_begin(s, out);
-	bfd_event(s, BFD_EVT_ADMIN_UP, now_us);
+	bfd_event(s, BFD_EVT_ADMIN_UP, now_us, out);
 	bfd_refresh(s, now_us);
 	bfd_out_end(s, out);
 }
@@ -394,7 +408,7 @@ void bfd_session_rx(struct bfd_session *s, const struct bfd_rx *ok, uint64_t now
 		s->act_rx = s->adv_rx;
 		poll_ended = true;
 	}
-	bfd_event(s, bfd_rx_event(p->state), now_us); /* AdminDown rows discard */
+	bfd_event(s, bfd_rx_event(p->state), now_us, out); /* AdminDown rows discard */
 	if (poll_ended)
 		bfd_apply_timers(s); /* a change made during the poll starts the next one */
 	if ((p->flags & BFD_FLAG_POLL) && !admin_down) {
@@ -431,13 +445,14 @@ void bfd_session_detect_timer(struct bfd_session *s, uint64_t now_us, struct bfd
 	bfd_out_begin(s, out);
 	if ((s->flags & BFD_SF_ECHO) && s->echo_detect_us && now_us >= s->echo_detect_us &&
 	    s->fsm.state == BFD_STATE_UP)
-		bfd_event(s, BFD_EVT_ECHO_TIMEOUT, now_us); /* diag 2 */
+		bfd_event(s, BFD_EVT_ECHO_TIMEOUT, now_us, out); /* diag 2 */
 	if (s->flags & BFD_SF_RX_SEEN) {
 		uint64_t dt = bfd_session_detect_time(s);
 
 		if (now_us >= s->last_rx_us + dt) {
 			if (bfd_engaged(s))
-				bfd_event(s, BFD_EVT_DETECT_TIMEOUT, now_us); /* §6.8.4, diag 1 */
+				bfd_event(s, BFD_EVT_DETECT_TIMEOUT, now_us,
+				          out); /* §6.8.4, diag 1 */
 			if (s->remote_disc != 0)
 				bfd_forget_remote(s);
 		}
