@@ -522,12 +522,17 @@ void cli_pipeline_write(const struct cli_pipeline *pl, char *text, FILE *out)
 {
 	long count = 0;
 	bool counting = false;
-	char *save = NULL;
+	char *next;
 
 	for (int i = 0; i < pl->n; i++)
 		counting |= pl->p[i].kind == PIPE_COUNT;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	/* Split by hand: blank lines are part of Junos layouts (strtok would drop them). */
+	for (char *line = text; line && *line; line = next) {
 		bool keep = true;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 
 		for (int i = 0; i < pl->n && keep; i++) {
 			if (pl->p[i].kind == PIPE_MATCH)
