@@ -131,7 +131,7 @@ int conf_resolve(const struct conf_ctx *cx, const struct lysc_node *start, bool 
 	while (i < n) {
 		const struct conf_sinfo *si = conf_info(cx, at);
 		const struct lysc_node *k;
-		bool amb;
+		bool amb = false; /* a quoted word is never a keyword */
 
 		res->last_stmt = res->n;
 		if (!si) {
