@@ -18,7 +18,8 @@ struct conf_cmp {
 	bool edit;          /* edit: containers and list entries only */
 };
 
-static void conf_cmp_enums(struct conf_cmp *q, const struct lysc_type *t)
+/* container: more words follow (the value is a list key). */
+static void conf_cmp_enums(struct conf_cmp *q, const struct lysc_type *t, bool container)
 {
 	LY_ARRAY_COUNT_TYPE u;
 
@@ -43,20 +44,20 @@ static void conf_cmp_enums(struct conf_cmp *q, const struct lysc_type *t)
 					if (*x == '\n')
 						*x = ' ';
 			}
-			q->fn(q->arg, e->enums[u].name, h ? h : "", false, false);
+			q->fn(q->arg, e->enums[u].name, h ? h : "", false, container);
 			free(h);
 		}
 		break;
 	}
 	case LY_TYPE_BOOL:
-		q->fn(q->arg, "false", "", false, false);
-		q->fn(q->arg, "true", "", false, false);
+		q->fn(q->arg, "false", "", false, container);
+		q->fn(q->arg, "true", "", false, container);
 		break;
 	case LY_TYPE_UNION: {
 		const struct lysc_type_union *un = (const struct lysc_type_union *)t;
 
 		LY_ARRAY_FOR(un->types, u)
-		conf_cmp_enums(q, un->types[u]);
+		conf_cmp_enums(q, un->types[u], container);
 		break;
 	}
 	default:
@@ -95,6 +96,20 @@ static void conf_cmp_placeholder(struct conf_cmp *q, const struct lysc_node *lea
 	else
 		snprintf(help, sizeof(help), "%s", si && si->help ? si->help : "");
 	q->fn(q->arg, si && si->ph ? si->ph : leaf->name, help, true, false);
+}
+
+/* A new list entry's key: its placeholder, or its enum values when that is
+ * all it can be (syslog `file messages <facility>`, `rib inet6.0`). */
+static void conf_cmp_key(struct conf_cmp *q, const struct lysc_node *list,
+                         const struct conf_sinfo *li)
+{
+	const struct lysc_type *t = ((const struct lysc_node_leaf *)lysc_node_child(list))->type;
+
+	if (q->existing_only)
+		return;
+	if (conf_cmp_has_free_value(t))
+		q->fn(q->arg, li->ph, li->help, true, true);
+	conf_cmp_enums(q, t, true);
 }
 
 static void conf_cmp_existing(struct conf_cmp *q, const struct lyd_node *first,
@@ -214,16 +229,14 @@ int conf_complete(const struct conf *c, const char *verb, const char *const *pat
 		if (si->implicit) {
 			const struct conf_sinfo *li = conf_info(c->cx, si->implicit);
 
-			if (!q.existing_only)
-				fn(arg, li->ph, li->help, true, true);
+			conf_cmp_key(&q, si->implicit, li);
 			conf_cmp_existing(&q, first, si->implicit, li->help);
 		}
 		break;
 	case CONF_EXPECT_KEY: {
 		const struct conf_sinfo *li = conf_info(c->cx, res.want);
 
-		if (!q.existing_only)
-			fn(arg, li->ph, li->help, true, true);
+		conf_cmp_key(&q, res.want, li);
 		conf_cmp_existing(&q, first, res.want, li->help);
 		break;
 	}
@@ -240,7 +253,7 @@ int conf_complete(const struct conf *c, const char *verb, const char *const *pat
 			fn(arg, "[", "Open a set of values", false, false);
 		if (res.expect == CONF_EXPECT_LLIST)
 			fn(arg, "]", "Close a set of values", false, false);
-		conf_cmp_enums(&q, t);
+		conf_cmp_enums(&q, t, false);
 		conf_cmp_placeholder(&q, res.want, li);
 		break;
 	}

@@ -1271,6 +1271,15 @@ static void test_complete(void **state)
 	assert_non_null(strstr(r, "next-hop|"));
 	assert_non_null(strstr(r, "discard|"));
 	assert_non_null(strstr(r, "qualified-next-hop|"));
+	/* an enum key (implicit syslog contents) offers its values, no placeholder */
+	r = complete(c, "set", "system syslog file messages");
+	assert_non_null(strstr(r, "any|All facilities\n"));
+	assert_non_null(strstr(r, "daemon|The keel daemons\n"));
+	assert_null(strstr(r, "=<"));
+	r = complete(c, "set", "system syslog file messages daemon");
+	assert_non_null(strstr(r, "notice|Notice and above\n"));
+	r = complete(c, "set", "routing-options rib");
+	assert_non_null(strstr(r, "inet6.0|"));
 	assert_int_equal(conf_complete(c, "set", NULL, 0, (const char *[]){"bogus"}, 1, collect,
 	                               &(struct choices){0}),
 	                 -1);
