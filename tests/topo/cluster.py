@@ -16,13 +16,15 @@ read it at start-up; platform/chassis/chassis.h documents the 64-byte record).
 
 import os
 import signal
+import socket
 import struct
 import time
 import zlib
 from pathlib import Path
 
 from conftest import BIN, CtlError, ctl_call, poll, sh  # noqa: F401 - CtlError re-exported
-from testbed.ctl import decode_fields
+from testbed.ctl import (CTL_MAX_FRAME, FRAME_END, FRAME_ERROR, FRAME_EVENT, FRAME_REQUEST,
+                         decode_fields, decode_frame, encode_frame)
 
 TOPOLOGY = "cluster"
 CLUSTER_ID = 1
@@ -78,7 +80,14 @@ SCHEMA = {
                            9: ("peer_boot_time_ms", U), 11: ("led_color", S),
                            12: ("led_reason", S), 13: ("coldsync_weight", U)},
     "FailoverReply": {1: ("message", S)},
+    "IdentityReply": {1: ("message", S)},
+    "RgEvent": {1: ("redundancy_group", U), 2: ("from", S), 3: ("to", S), 4: ("reason", S),
+                5: ("time_ms", U), 6: ("node_id", U), 7: ("failover_count", U)},
+    "PeerEvent": {1: ("state", S), 2: ("peer_node", U)},
+    "ColdsyncRegister": {1: ("participant", S)},
 }
+EVENT_SCHEMA = {"rg.state": "RgEvent", "cluster.peer": "PeerEvent",
+                "coldsync.start": "ColdsyncRegister"}
 REPEATED = {"groups", "nodes", "control", "fabric", "reths", "history", "participants"}
 
 
@@ -130,6 +139,53 @@ def show_cluster(rg=-1):
     return pb_varints(f1=rg)
 
 
+def pb_string(num, text):
+    b = text.encode()
+    return _varint(num << 3 | 2) + _varint(len(b)) + b
+
+
+class Subscriber:
+    """A ctl connection subscribed to clusterd topics; events() drains what arrived as
+    (topic, decoded dict) pairs."""
+
+    def __init__(self, sock_path, topics, timeout=2.0):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.s.settimeout(timeout)
+        self.s.connect(sock_path)
+        payload = b"".join(pb_string(1, t) for t in topics)
+        self.s.send(encode_frame(1, FRAME_REQUEST, "subscribe", payload))
+        self.pending = []
+        while True:
+            f = decode_frame(self.s.recv(CTL_MAX_FRAME + 1))
+            if f["kind"] == FRAME_EVENT:
+                self.pending.append(f)
+            elif f["kind"] == FRAME_ERROR:
+                raise CtlError(f["code"], f["error"])
+            elif f["kind"] == FRAME_END and f["id"] == 1:
+                break
+
+    def events(self, wait=0.0):
+        """Events received so far (waiting up to `wait` s for the first one)."""
+        out, frames = [], self.pending
+        self.pending = []
+        self.s.settimeout(wait if wait > 0 else 0.001)
+        try:
+            while True:
+                frames.append(decode_frame(self.s.recv(CTL_MAX_FRAME + 1)))
+                self.s.settimeout(0.001)
+        except (socket.timeout, BlockingIOError):
+            pass
+        for f in frames:
+            if f["kind"] != FRAME_EVENT:
+                continue
+            name = EVENT_SCHEMA.get(f["method"])
+            out.append((f["method"], pb_decode(name, bytes(f["payload"])) if name else None))
+        return out
+
+    def close(self):
+        self.s.close()
+
+
 # ---------------------------------------------------------------- the cluster
 
 
@@ -145,7 +201,9 @@ def set_lines(interval=100, threshold=3, key=KEY, groups=None, links=("em0", "em
         if ifname:
             lines.append(f"set chassis cluster control-link {i} interface {ifname}")
     if reths:
-        lines.append(f"set chassis cluster reth-count {len(reths)}")
+        # keel-chassis.yang: no more data-plane groups than reth-count
+        n = max(len(reths), sum(1 for rg in groups if rg != 0))
+        lines.append(f"set chassis cluster reth-count {n}")
     for rg, (p0, p1, opts) in sorted(groups.items()):
         lines.append(f"set chassis cluster redundancy-group {rg} node 0 priority {p0}")
         lines.append(f"set chassis cluster redundancy-group {rg} node 1 priority {p1}")
