@@ -8,7 +8,8 @@ between the nodes is not there yet). Heartbeats every 100 ms and every 10 ms, th
 """
 
 import pytest
-from cluster import Cluster, Subscriber, eeprom_record, pb_decode, pb_varints, set_lines, wait_for
+from cluster import (Cluster, Subscriber, eeprom_record, pb_decode, pb_string, pb_varints,
+                     set_lines, wait_for)
 from conftest import BIN, poll
 
 THRESHOLD = 3
@@ -62,10 +63,28 @@ def test_cluster_basic(cluster, interval_ms):
     c = cluster
     lines = set_lines(interval=interval_ms, threshold=THRESHOLD,
                       reths={"reth0": (1, "ge0", ["10.1.0.1/24"])})
+    # A coldsync participant on node1: joining node0 (primary) it must sync first.
+    sub = Subscriber(c.sock("node1"), ["coldsync.start"])
+    c.ctl("node1", "coldsync.register", pb_string(1, "testp"))
     c.commit_all(lines)
+
+    # Coldsync gating: node1 gets "coldsync.start", carries CS and cannot be secondary
+    # (eligible) until the participant reports done.
+    poll(lambda: ("coldsync.start", {"participant": "testp"}) in sub.events(wait=0.2),
+         timeout=15, what="coldsync.start for testp on node1")
+    sub.close()
+    info = c.information("node1")
+    assert info["coldsync"] == "in progress" and info["coldsync_weight"] == 255, info
+    assert info["participants"] == [{"name": "testp", "state": "in progress"}], info
+    assert all("CS" in g["monitoring_failures"] for g in info["groups"]), info
+    assert c.roles("node1")[0][1] == "ineligible", c.dump()
+    c.ctl("node1", "coldsync.done", pb_string(1, "testp") + pb_varints(f2=1))
 
     # node0 has the higher priority in both groups; both nodes see the same picture.
     c.wait_roles({0: "node0", 1: "node0"}, timeout=15)
+    info = c.information("node1")
+    assert info["coldsync"] == "completed" and info["coldsync_weight"] == 0, info
+    assert info["participants"] == [{"name": "testp", "state": "done"}], info
     for node in c.NODES:
         st = c.status(node)
         assert st["cluster_id"] == 1 and st["node_id"] == c.NODES.index(node), st
@@ -115,6 +134,26 @@ def test_cluster_basic(cluster, interval_ms):
     c.ip("node1", "link", "set", "em0", "up")
     poll(lambda: all([x["status"] for x in c.interfaces(n)["control"]] == ["Up", "Up"]
                      for n in c.NODES), timeout=5, what="control link 0 back Up")
+
+    # A control-link device deleted and created again (new ifindex): a socket bound to the
+    # old device would hear nothing (notes §12); clusterd reopens on the link event.
+    ns0, ns1 = c.bed.ns("node0"), c.bed.ns("node1")
+    c.ip("node0", "link", "del", "em1")
+    c.ip("node0", "link", "add", "em1", "type", "veth", "peer", "name", "em1", "netns", ns1)
+    c.ip("node0", "link", "set", "em1", "up")
+    c.ip("node1", "link", "set", "em1", "up")
+    assert ns0 != ns1
+    poll(lambda: all([x["status"] for x in c.interfaces(n)["control"]] == ["Up", "Up"]
+                     for n in c.NODES), timeout=5, what="control link 1 Up on the new device")
+
+    # An unrelated commit changes nothing in the cluster: no transition, no failover.
+    hist = {n: [len(g["history"]) for g in c.information(n)["groups"]] for n in c.NODES}
+    c.commit_all(["set interfaces ge1 description unrelated-change"])
+    sent = {n: c.statistics(n)["control"][0]["sent"] for n in c.NODES}
+    poll(lambda: all(c.statistics(n)["control"][0]["sent"] > sent[n] + 3 for n in c.NODES),
+         timeout=5, what="heartbeats go on after the commit")
+    assert {n: [len(g["history"]) for g in c.information(n)["groups"]] for n in c.NODES} == hist
+    assert c.agree({0: "node0", 1: "node0"}), c.dump()
 
     # The primary's clusterd dies: node1 takes both groups within the detection time.
     sub = Subscriber(c.sock("node1"), ["rg.state", "cluster.peer"])
