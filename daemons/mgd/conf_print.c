@@ -791,10 +791,14 @@ static const struct lyd_node *conf_df_stmt_parent(const struct conf_ctx *cx,
 
 	pre[0] = '\0';
 	while (par && conf_flat(cx, par)) {
-		char tmp[256];
+		/* Prepend "<keyword> " in place; keywords are short, but stay bounded. */
+		size_t kw = strlen(par->schema->name) + 1, cur = strlen(pre);
 
-		snprintf(tmp, sizeof(tmp), "%s %s", par->schema->name, pre);
-		snprintf(pre, len, "%s", tmp);
+		if (kw + cur < len) {
+			memmove(pre + kw, pre, cur + 1);
+			memcpy(pre, par->schema->name, kw - 1);
+			pre[kw - 1] = ' ';
+		}
 		par = lyd_parent(par);
 	}
 	return par;
