@@ -400,8 +400,11 @@ void mgd_edit_handler(struct ctl_req *req, void *arg)
 			char **full = calloc(e->n_path + n, sizeof(*full));
 
 			if (full) {
-				memcpy(full, e->path, e->n_path * sizeof(*full));
-				memcpy(full + e->n_path, w + 1, (n - 1) * sizeof(*full));
+				/* memcpy from NULL is undefined even for 0 bytes (top level). */
+				if (e->n_path)
+					memcpy(full, e->path, e->n_path * sizeof(*full));
+				if (n > 1)
+					memcpy(full + e->n_path, w + 1, (n - 1) * sizeof(*full));
 				if (canon)
 					mgd_free_words(canon, n_canon);
 				canon = NULL;
