@@ -28,6 +28,7 @@ import sys
 import time
 
 from . import topology as topo_mod
+from .chassis import write_eeprom
 
 STATE_ROOT = "/run/keel-testbed"
 NS_PREFIX = "kt-"
@@ -484,6 +485,8 @@ class Testbed:
     def _start_node(self, m, bin_dir, timeout):
         root = self.node_root(m.name)
         os.makedirs(root, exist_ok=True)
+        if m.chassis:
+            write_eeprom(root, *m.chassis, serial=f"testbed-{m.name}")
         argv = [keel_node_path(), "start", m.name, "--netns", self.state["namespaces"][m.name],
                 "--root", root, "--dataplane", m.dataplane, "--bin", bin_dir or default_bin_dir()]
         if m.config:

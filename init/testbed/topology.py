@@ -14,6 +14,8 @@ behind. The format:
     dataplane = "linux"          # linux | ovs (passed to init/keel-node)
     config = "node0.conf"        # optional, relative to this file; or
     config_text = "..."          #   inline (written to STATE/node0.conf)
+    chassis = { cluster-id = 1, node = 0 }  # optional: the node's chassis-cluster
+                                 # identity, written to its EEPROM before it starts
     addresses = { em0 = ["10.0.0.1/30"] }   # optional static plumbing
     routes = ["default via 10.0.0.2"]       # optional, `ip route add` arguments
     sysctl = { "net.ipv4.ip_forward" = "1" } # optional
@@ -68,6 +70,7 @@ class Member:
     dataplane: str = "linux"
     config: str | None = None  # absolute path
     config_text: str | None = None
+    chassis: tuple[int, int] | None = None  # (cluster-id, node-id) for the EEPROM
     addresses: dict[str, list[str]] = field(default_factory=dict)
     routes: list[str] = field(default_factory=list)
     sysctl: dict[str, str] = field(default_factory=dict)
@@ -140,7 +143,7 @@ def _member(path_dir, kind, name, t):
     where = f"[{kind}.{name}]"
     allowed = {"addresses", "routes", "sysctl"}
     if kind == "node":
-        allowed |= {"dataplane", "config", "config_text"}
+        allowed |= {"dataplane", "config", "config_text", "chassis"}
     _check_keys(where, t, allowed)
     m = Member(name=name, kind=kind)
     if kind == "node":
@@ -160,6 +163,16 @@ def _member(path_dir, kind, name, t):
             if not isinstance(t["config_text"], str):
                 _fail(where, "config_text must be a string")
             m.config_text = t["config_text"]
+        if "chassis" in t:
+            c = t["chassis"]
+            if not isinstance(c, dict) or set(c) != {"cluster-id", "node"}:
+                _fail(where, "chassis must be { cluster-id = N, node = M }")
+            cid, nid = c["cluster-id"], c["node"]
+            if not isinstance(cid, int) or not 0 <= cid <= 255:
+                _fail(where, "chassis cluster-id must be 0..255")
+            if nid not in (0, 1):
+                _fail(where, "chassis node must be 0 or 1")
+            m.chassis = (cid, nid)
     addrs = t.get("addresses", {})
     if not isinstance(addrs, dict):
         _fail(where, "addresses must be a table {ifname = [cidr, ...]}")

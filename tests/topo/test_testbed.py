@@ -219,9 +219,14 @@ def test_down_after_crash_halfway(tmp_path):
         ('[switch.s]\nkind = "hub"\n', "kind must be ovs or bridge"),
         ('[host.a]\n[switch.s]\nkind = "bridge"\n[[link]]\na = "a:e0"\nb = "s"\ntag = 10\n',
          "need exactly one ovs switch endpoint"),
+        ('[node.n]\nchassis = { cluster-id = 1 }\n', "chassis must be"),
+        ('[node.n]\nchassis = { cluster-id = 300, node = 0 }\n', "cluster-id must be 0..255"),
+        ('[node.n]\nchassis = { cluster-id = 1, node = 2 }\n', "node must be 0 or 1"),
+        ('[host.h]\nchassis = { cluster-id = 1, node = 0 }\n', "chassis"),
     ],
     ids=["dup-ifname", "long-ifname", "unknown-key", "no-prefixlen", "addr-no-link", "dup-name",
-         "reserved", "switch-kind", "tag-on-bridge"],
+         "reserved", "switch-kind", "tag-on-bridge", "chassis-keys", "chassis-id", "chassis-node",
+         "chassis-on-host"],
 )
 def test_topology_errors(text, message):
     with pytest.raises(tbmod.TopologyError) as e:
