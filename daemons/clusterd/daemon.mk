@@ -1,0 +1,1 @@
+clusterd_PKGS := libevent_openssl
