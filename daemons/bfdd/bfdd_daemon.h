@@ -1,0 +1,231 @@
+/*
+ * bfdd the daemon: the types around the pure protocol core of bfdd.h.
+ *
+ *   main.c      start-up (skeleton hooks, capabilities, file limit)
+ *   io.c        RFC 5881 / 5883 transport: receive sockets (recvmmsg), per-session send
+ *               sockets, TTL rules; the timer wheel on the event loop; struct bfd_out handling
+ *   wheel.c     the hashed timer wheel (wheel.h, pure)
+ *   sessions.c  the session table: by discriminator, by (peer, local, interface, multihop);
+ *               clients and their parameters; effective parameters; create / delete
+ *   config.c    `protocols bfd` + `security authentication-key-chains`: parse (pure), apply
+ *               as a diff
+ *   ctl.c       show / clear / session.add / session.delete, the "bfd.session" event
+ *   sensors.c   session state on change and counters on the telemetry bus
+ */
+#ifndef KEEL_BFDD_DAEMON_H
+#define KEEL_BFDD_DAEMON_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "daemons/bfdd/bfdd.h"
+#include "daemons/bfdd/wheel.h"
+#include "lib/cfg.h"
+#include "lib/ctl.h"
+#include "lib/ev.h"
+
+#define BFDD_NAME_MAX      64
+#define BFDD_CLIENT_CONFIG "config" /* the client name of `protocols bfd session` */
+#define BFDD_HASH          4096     /* buckets of each session hash */
+#define BFDD_RX_BATCH      64       /* recvmmsg vector */
+#define BFDD_SPORT_MIN     49152    /* RFC 5881 §4 source port range */
+#define BFDD_SPORT_MAX     65535
+#define BFDD_MH_MIN_TTL_DEF                                                                        \
+	1 /* multihop: no TTL floor unless asked (RFC 5883 §5: auth covers it) */
+#define BFDD_SAMPLE_MS 10000 /* counters to the bus */
+
+struct daemon;
+struct sensor_bus;
+
+/* An address of either family; v4 in the first 4 bytes. af 0: unset. */
+struct bfdd_ip {
+	uint8_t af; /* AF_INET, AF_INET6, 0 */
+	uint8_t a[16];
+};
+
+struct bfdd_key {
+	struct bfdd_ip peer;
+	struct bfdd_ip local;     /* af 0: any */
+	char ifname[IF_NAMESIZE]; /* "": not bound */
+	bool multihop;
+};
+
+/* What one client asks for; times in µs. */
+struct bfdd_params {
+	uint32_t tx_us, rx_us;
+	uint8_t mult;
+	uint8_t min_ttl;   /* multihop receive floor */
+	uint8_t auth_type; /* enum bfd_auth_type; NONE: no authentication */
+	bool admin_down;   /* `disable` (config only) */
+	char key_chain[BFDD_NAME_MAX];
+};
+
+/* One key chain of `security authentication-key-chains`. */
+struct bfdd_chain {
+	char name[BFDD_NAME_MAX];
+	uint8_t n_keys;
+	uint8_t tx_key; /* index: the key with the latest start-time that has come */
+	struct bfd_auth_key keys[BFD_AUTH_MAX_KEYS];
+};
+
+struct bfdd_conf_sess {
+	struct bfdd_key key;
+	struct bfdd_params p;
+};
+
+/* The parsed config (config.c). */
+struct bfdd_conf {
+	struct bfdd_conf_sess *sess;
+	size_t n_sess;
+	struct bfdd_chain *chains;
+	size_t n_chains;
+};
+
+/* A client's claim on a session. conn_id 0 with name "config" is the configuration. */
+struct bfdd_client {
+	struct bfdd_client *next;
+	uint64_t conn_id;
+	char name[BFDD_NAME_MAX];
+	uint32_t refs;
+	struct bfdd_params p;
+};
+
+struct bfdd;
+
+struct bfdd_sess {
+	struct bfd_session s; /* the RFC 5880 core */
+	struct bfdd *b;
+	struct bfdd_key key;
+	struct bfdd_sess *disc_next, *peer_next; /* hash chains */
+	struct bfdd_sess *prev, *next;           /* the list, for show in creation order */
+	struct wheel_timer t_tx, t_detect;
+	struct bfdd_client *clients;
+	struct bfdd_params eff; /* effective parameters in use */
+	struct bfd_auth *auth;  /* owned; NULL: none */
+	int ifindex;            /* 0: unbound or unresolved */
+	int fd;                 /* send socket, -1 until it could be opened */
+	uint16_t sport;
+	/* counters */
+	uint64_t tx, rx, dropped, tx_errors;
+	uint64_t drops[BFD_DROP_COUNT];
+	uint64_t up_transitions, fail_transitions, tx_interval_changes;
+	uint64_t last_change_ms, up_since_ms; /* wall clock */
+	uint32_t last_tx_interval;
+};
+
+struct bfdd;
+
+struct bfdd_rxsock {
+	struct bfdd *owner;
+	int fd;
+	int af;
+	bool multihop;
+	struct event *ev;
+};
+
+struct bfdd {
+	struct daemon *d;
+	struct event_base *base;
+	struct wheel wheel;
+	struct timer wheel_timer; /* one libevent timer at the wheel's next deadline */
+	uint64_t armed_at;
+	struct timer housekeeping; /* 1 s: reopen send sockets that failed, resolve interfaces */
+	struct bfdd_rxsock rx[4];
+	struct bfdd_sess *by_disc[BFDD_HASH];
+	struct bfdd_sess *by_peer[BFDD_HASH];
+	struct bfdd_sess *head, *tail;
+	uint32_t n_sess;
+	uint16_t next_port;
+	struct bfdd_conf conf; /* last applied */
+	/* counters */
+	uint64_t drops[BFD_DROP_COUNT]; /* every drop, by reason */
+	uint64_t rx_packets, rx_batches, timer_runs;
+	/* telemetry */
+	struct sensor_bus *bus;
+	struct timer sample;
+};
+
+/* ---------------------------------------------------------------- io.c */
+int bfdd_io_start(struct bfdd *b);
+void bfdd_io_stop(struct bfdd *b);
+/* Opens (or reopens) a session's send socket; 0, or -1 (retried by housekeeping). */
+int bfdd_io_sess_open(struct bfdd_sess *x);
+void bfdd_io_sess_close(struct bfdd_sess *x);
+void bfdd_io_send(struct bfdd_sess *x);
+/* Acts on what the core said: send, state change, deadlines. */
+void bfdd_out(struct bfdd_sess *x, const struct bfd_out *o);
+/* Re-arms the libevent timer at the wheel's earliest deadline (call after changes). */
+void bfdd_arm(struct bfdd *b);
+/* The per-packet work after recvmmsg, split out for tests: decode, find, check, rx. */
+struct bfdd_rxinfo {
+	struct bfdd_ip src, dst;
+	int ifindex;
+	int ttl; /* -1: unknown */
+	bool multihop;
+};
+void bfdd_io_input(struct bfdd *b, const uint8_t *buf, size_t len, const struct bfdd_rxinfo *ri,
+                   uint64_t now_us);
+
+/* ---------------------------------------------------------------- sessions.c */
+void bfdd_sessions_init(struct bfdd *b);
+void bfdd_sessions_free(struct bfdd *b);
+struct bfdd_sess *bfdd_sess_by_disc(struct bfdd *b, uint32_t disc);
+struct bfdd_sess *bfdd_sess_by_key(struct bfdd *b, const struct bfdd_key *k);
+/* Demultiplexes a packet without Your Discriminator (RFC 5880 §6.3, 5881 §3, 5883 §4). */
+struct bfdd_sess *bfdd_sess_match(struct bfdd *b, const struct bfdd_rxinfo *ri);
+/*
+ * Adds (or adds a reference to) client (conn_id, name)'s claim on the session with key k,
+ * creating the session when it is new; the client's parameters replace its previous ones.
+ * Returns the session or NULL with err.
+ */
+struct bfdd_sess *bfdd_sess_ref(struct bfdd *b, const struct bfdd_key *k, uint64_t conn_id,
+                                const char *name, const struct bfdd_params *p, char *err,
+                                size_t errlen);
+/* Drops one reference (all with all_refs); the session goes when no client is left.
+ * 0, or -1 when the client held none. */
+int bfdd_sess_unref(struct bfdd *b, struct bfdd_sess *x, uint64_t conn_id, const char *name,
+                    bool all_refs);
+/* Drops every claim of a connection (it closed). */
+void bfdd_sess_drop_conn(struct bfdd *b, uint64_t conn_id);
+/* Recomputes effective parameters (after a client or key-chain change) and applies a
+ * difference to the core: a poll sequence for intervals, never a flap. */
+int bfdd_sess_update(struct bfdd_sess *x, char *err, size_t errlen);
+/* Junos `clear bfd session`: AdminDown then Down again at once. */
+void bfdd_sess_clear(struct bfdd_sess *x);
+void bfdd_sess_state_changed(struct bfdd_sess *x, uint8_t from, uint8_t to);
+unsigned bfdd_sess_n_clients(const struct bfdd_sess *x);
+/* Effective parameters from the client list (pure). */
+void bfdd_params_effective(const struct bfdd_client *list, struct bfdd_params *out);
+
+/* ---------------------------------------------------------------- config.c */
+int bfdd_conf_parse(struct json_object *cfg, struct bfdd_conf *out, char *err, size_t errlen);
+void bfdd_conf_free(struct bfdd_conf *c);
+const struct bfdd_chain *bfdd_conf_chain(const struct bfdd_conf *c, const char *name);
+/* Builds an authentication for algorithm type with chain (0, or -1 with err: unknown chain,
+ * a key too long for the algorithm, too many keys). */
+int bfdd_auth_build(const struct bfdd_conf *c, uint8_t type, const char *chain,
+                    struct bfd_auth *out, char *err, size_t errlen);
+/* "keyed-sha-1" -> BFD_AUTH_KEYED_SHA1; -1 when unknown. */
+int bfdd_auth_type_parse(const char *s);
+int bfdd_ip_parse(const char *s, struct bfdd_ip *out);
+const char *bfdd_ip_str(const struct bfdd_ip *ip, char *buf, size_t len);
+bool bfdd_ip_eq(const struct bfdd_ip *a, const struct bfdd_ip *b);
+bool bfdd_key_eq(const struct bfdd_key *a, const struct bfdd_key *b);
+extern const struct cfg_ops bfdd_cfg_ops;
+
+/* ---------------------------------------------------------------- ctl.c */
+extern const struct ctl_method bfdd_ctl_methods[];
+extern const size_t bfdd_ctl_n_methods;
+void bfdd_ctl_start(struct bfdd *b);
+void bfdd_ctl_event(struct bfdd_sess *x, uint8_t from, bool deleted);
+
+/* ---------------------------------------------------------------- sensors.c */
+void bfdd_sensors_start(struct bfdd *b);
+void bfdd_sensors_stop(struct bfdd *b);
+void bfdd_sensors_state(struct bfdd_sess *x);
+
+#endif
