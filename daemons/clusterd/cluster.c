@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemons/clusterd/active.h"
 #include "daemons/clusterd/clusterd.h"
+#include "daemons/clusterd/fence.h"
 #include "daemons/clusterd/ifmon.h"
 #include "daemons/clusterd/ipmon.h"
 #include "daemons/clusterd/reth.h"
@@ -81,6 +83,17 @@ static void cl_ipmon_report(void *arg, uint8_t rg, uint32_t addr, enum rg_ip_sta
 	log_info("redundancy-group %u ip-monitoring %s: %s", rg, inet_ntoa(a),
 	         ipmon_state_name(st));
 	rg_engine_ip_state(cl->engine, rg, addr, st, mono_ms());
+	cl_drain(cl);
+}
+
+_Static_assert(sizeof(((struct cl_conf *)0)->active_dest) == ACTIVE_MAX_DEST * sizeof(uint32_t),
+               "activeness-probe bounds differ");
+
+static void cl_active_report(void *arg, bool reachable)
+{
+	struct clusterd *cl = arg;
+
+	rg_engine_activeness(cl->engine, reachable, mono_ms());
 	cl_drain(cl);
 }
 
@@ -159,6 +172,16 @@ int cl_subsystems_apply(struct clusterd *cl, char *err, size_t errlen)
 	}
 	if (cl->ipmon && ipmon_update(cl->ipmon, pc, n_pc, err, errlen) < 0)
 		goto out;
+	if (cl->active) {
+		struct active_cfg ac = {.n = c->n_active,
+		                        .interval_ms = c->active_interval_ms,
+		                        .retry_count = c->active_retry};
+		memcpy(ac.dest, c->active_dest, sizeof(ac.dest));
+		if (active_update(cl->active, &ac, err, errlen) < 0)
+			goto out;
+		/* A re-initialised engine (first groups) starts without a verdict. */
+		rg_engine_activeness(cl->engine, active_reachable(cl->active), mono_ms());
+	}
 	rc_ok = 0;
 out:
 	free(rc);
@@ -419,12 +442,19 @@ int cl_start(struct clusterd *cl)
 	cl->reths = reth_table_new(cl->plat, cl->d->base);
 	if (!cl->reths)
 		log_warn("reth table");
+	/* kill -9 must not leave an active reth behind (fence.h) */
+	int fe = cl_fence_start(cl->id.cluster_id);
+	if (fe < 0)
+		log_warnx("fence: %s; a killed clusterd would leave its reths up", strerror(-fe));
 	cl->ifmon = ifmon_new(cl->plat, cl->d->base, cl_ifmon_report, cl);
 	if (!cl->ifmon || ifmon_start(cl->ifmon) != 0)
 		log_warn("interface monitoring");
 	cl->ipmon = cl->reths ? ipmon_new(cl->d->base, cl->reths, cl_ipmon_report, cl) : NULL;
 	if (!cl->ipmon)
 		log_warn("IP monitoring");
+	cl->active = active_new(cl->d->base, cl_active_report, cl);
+	if (!cl->active)
+		log_warn("activeness probe");
 	cl_drain(cl);
 	return 0;
 }
@@ -438,11 +468,14 @@ void cl_stop(struct clusterd *cl)
 	cl_io_close_all(cl);
 	if (cl->ipmon)
 		ipmon_free(cl->ipmon);
+	active_free(cl->active);
+	cl->active = NULL;
 	if (cl->ifmon)
 		ifmon_free(cl->ifmon);
 	/* The macvlans go with the table: a stopped clusterd holds no reth (K2: reth.h). */
 	if (cl->reths)
 		reth_table_free(cl->reths);
+	cl_fence_stop();
 	cl->ipmon = NULL;
 	cl->ifmon = NULL;
 	cl->reths = NULL;

@@ -265,6 +265,7 @@ struct sensor_bus;
 struct reth_table;
 struct ifmon;
 struct ipmon;
+struct active;
 
 /* Debug flags (-D), bit i = 1 << i; "fsm" must stay RG_DEBUG_FSM (rg.h). */
 #define CL_DEBUG_FSM        0x01
@@ -369,6 +370,11 @@ struct cl_conf {
 	struct cl_ipmon_cfg *ipmon;  /* parallel to groups */
 	size_t n_reths;
 	struct cl_reth_cfg *reths; /* sorted by index */
+	/* activeness-probe (active.h); n_active 0: none */
+	uint8_t n_active;
+	uint32_t active_dest[4]; /* network byte order; ACTIVE_MAX_DEST */
+	uint32_t active_interval_ms;
+	uint8_t active_retry;
 };
 
 /* Coldsync participant states (the bitmap clusterd keeps per participant). */
@@ -383,6 +389,8 @@ enum cl_part_state {
 struct cl_participant {
 	char name[CL_PART_NAME_LEN];
 	uint8_t state; /* enum cl_part_state */
+	bool bulk;     /* clusterd relays its data between the nodes (relay.c) */
+	uint64_t sent, received; /* transfers to / from the peer ("Services Synchronized") */
 };
 
 struct cl_cs {
@@ -440,6 +448,7 @@ struct clusterd {
 	struct reth_table *reths; /* reth.c (K2) */
 	struct ifmon *ifmon;      /* ifmon.c */
 	struct ipmon *ipmon;      /* ipmon.c */
+	struct active *active;    /* active.c: the activeness probe */
 	bool draining;
 
 	struct hb_auth auth;
@@ -462,6 +471,7 @@ struct clusterd {
 	const char *led_reason;
 
 	struct cl_cs cs;
+	struct cl_relay *relay; /* the TLS channel to the peer and the bulk relay (relay.c) */
 	struct sensor_bus *bus;
 	struct timer sensor_timer;
 };
@@ -536,6 +546,30 @@ const char *cl_part_state_name(uint8_t st);
 const char *cl_coldsync_name(uint8_t st);
 /* Daemon glue: start when joining a primary peer, feed the engine, publish. */
 void cl_coldsync_update(struct clusterd *cl);
+struct cl_participant *cl_cs_find(struct cl_cs *cs, const char *name);
+
+/* relay.c: the TLS channel to the peer's clusterd (sync.h) and the bulk participants' data
+ * over it. The RG0 primary listens on TCP 62845 on its control-link addresses; the other
+ * node connects while the peer is alive and RG0 primary. */
+struct cl_relay_info {
+	const char *state; /* "up", "connecting", "listening", "down" */
+	const char *role;  /* "server", "client", "" */
+	char cipher[64];
+	char local[32], peer[32];
+	uint64_t established, handshake_failures, protocol_errors, connect_failures;
+	uint64_t frames_sent, frames_received, bytes_sent, bytes_received;
+	bool keyed;
+};
+int cl_relay_start(struct clusterd *cl);
+void cl_relay_stop(struct clusterd *cl);
+/* After every drain: listen, connect or close to match the roles; request snapshots. */
+void cl_relay_update(struct clusterd *cl);
+/* A bulk participant registered (again): its ctl client. */
+void cl_relay_participant(struct clusterd *cl, const char *name);
+/* sync.notify: push the participant's state to the peer (now, or when the channel is up). */
+int cl_relay_notify(struct clusterd *cl, const char *name, char *err, size_t errlen);
+void cl_relay_get_info(const struct clusterd *cl, struct cl_relay_info *out);
+bool cl_relay_up(const struct clusterd *cl);
 
 /* sensors.c */
 void cl_sensors_start(struct clusterd *cl);

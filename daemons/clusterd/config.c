@@ -275,6 +275,41 @@ static int cl_group_cmp(const void *a, const void *b)
 	       (int)((const struct rg_group_cfg *)b)->id;
 }
 
+/* activeness-probe { dest-ip A; interval MS; retry-count N; } (keel-chassis.yang, active.h) */
+static int cl_parse_active(struct json_object *ap, struct cl_conf *out, char *err, size_t errlen)
+{
+	const char *P = "chassis cluster activeness-probe";
+	struct json_object *list = ap ? cl_json_list(ap, "dest-ip") : NULL;
+	size_t n = list ? json_object_array_length(list) : 0;
+	uint64_t v;
+
+	if (!ap)
+		return 0;
+	if (n > sizeof(out->active_dest) / sizeof(out->active_dest[0])) {
+		snprintf(err, errlen, "%s: %zu dest-ip, at most %zu", P, n,
+		         sizeof(out->active_dest) / sizeof(out->active_dest[0]));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(list, i));
+		struct in_addr a;
+		if (!s || inet_pton(AF_INET, s, &a) != 1 || a.s_addr == 0) {
+			snprintf(err, errlen, "%s dest-ip %s: not an IPv4 address", P,
+			         s ? s : "(none)");
+			return -1;
+		}
+		out->active_dest[i] = a.s_addr;
+	}
+	if (cl_json_uint(ap, "interval", 100, 10000, 1000, &v, P, err, errlen) < 0)
+		return -1;
+	out->active_interval_ms = (uint32_t)v;
+	if (cl_json_uint(ap, "retry-count", 1, 10, 3, &v, P, err, errlen) < 0)
+		return -1;
+	out->active_retry = (uint8_t)v;
+	out->n_active = (uint8_t)n;
+	return 0;
+}
+
 static int cl_parse_cluster(struct json_object *c, struct cl_conf *out, char *err, size_t errlen)
 {
 	const char *P = "chassis cluster";
@@ -296,6 +331,8 @@ static int cl_parse_cluster(struct json_object *c, struct cl_conf *out, char *er
 	if (cl_json_uint(c, "reth-count", 0, CL_MAX_RETH, 0, &v, P, err, errlen) < 0)
 		return -1;
 	out->reth_count = (uint8_t)v;
+	if (cl_parse_active(cfg_get(c, "activeness-probe"), out, err, errlen) < 0)
+		return -1;
 
 	for (size_t i = 0; links && i < json_object_array_length(links); i++) {
 		struct json_object *l = json_object_array_get_idx(links, i);
@@ -591,8 +628,7 @@ void cl_conf_rg(const struct cl_conf *c, struct rg_cluster_cfg *out)
 	out->hb_interval_ms = c->hb_interval_ms;
 	out->hb_threshold = c->hb_threshold;
 	out->control_link_recovery = c->control_link_recovery;
-	/* No activeness-probe knob in keel-chassis.yang yet (YANG first). */
-	out->activeness_probe = false;
+	out->activeness_probe = c->n_active > 0;
 	out->boot_hold_ms = 0;
 	out->n_groups = c->n_groups;
 	out->groups = c->groups;

@@ -19,9 +19,9 @@
  *    sends (the root test proves it on the wire).
  *
  * A reth named rethN that already exists as a macvlan on the right child with the right MAC
- * (clusterd restarted) is adopted with its current state, so that a restart on the primary
- * does not flap traffic; the engine's next action decides. Adopted reths are deleted at
- * shutdown like created ones.
+ * (clusterd restarted) is adopted, inactive until the engine's next action says primary: the
+ * node may have been declared lost meanwhile and the peer may own the group now. Adopted
+ * reths are deleted at shutdown like created ones.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -414,8 +414,13 @@ static int realize(struct reth *r)
 		if (!strcmp(cur.kind, "macvlan") && cur.link == child.ifindex && cur.has_mac &&
 		    !memcmp(cur.mac, r->mac, 6)) {
 			r->ifindex = cur.ifindex;
-			/* restarted daemon: keep serving until the engine says otherwise */
-			r->active = r->active || cur.admin_up;
+			/*
+			 * Restarted daemon: the macvlan stays (no re-creation), but it serves only
+			 * once the engine says primary again. Inheriting its admin state kept a
+			 * reth left up by a killed clusterd active next to a peer that had taken
+			 * the group over (tests/topo/test_cluster_split.py); the fence (fence.h)
+			 * normally downs it first anyway.
+			 */
 			log_info("reth %s: adopted existing macvlan on %s", r->cfg.name,
 			         r->cfg.child);
 		} else if (!strcmp(cur.kind, "macvlan")) {
