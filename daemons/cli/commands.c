@@ -3,9 +3,13 @@
  * themselves live next to their fetch/render code in op_<area>.c.
  */
 #include "daemons/cli/cli.h"
+#include "daemons/cli/op_bfd.h"
 #include "daemons/cli/op_cluster.h"
 
 static const struct cli_node cli_show[] = {
+        {.name = "bfd",
+         .help = "Show Bidirectional Forwarding Detection information",
+         .children = cli_show_bfd},
         {.name = "chassis", .help = "Show chassis information", .children = cli_show_chassis},
         {.name = "configuration",
          .help = "Show current configuration",
@@ -27,6 +31,9 @@ static const struct cli_node cli_show[] = {
 };
 
 static const struct cli_node cli_clear[] = {
+        {.name = "bfd",
+         .help = "Clear Bidirectional Forwarding Detection information",
+         .children = cli_clear_bfd},
         {.name = "chassis", .help = "Clear chassis information", .children = cli_clear_chassis},
         {0},
 };

@@ -1,0 +1,328 @@
+/*
+ * show bfd session [address A] [detail|extensive], clear bfd session [address A].
+ *
+ * bfdd answers "show.sessions" with SessionPage parts (sessions, the summary on the last);
+ * the fetch merges them into {"bfd-session-information": {"session": [...], "summary": {...}}}
+ * and the renderer prints the Junos table, with the per-session lines of detail and
+ * extensive below each row, then "N sessions, M clients" and the cumulative rates.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemons/cli/op_bfd.h"
+#include "lib/ctl.h"
+#include "lib/pbjson.h"
+#include "lib/proto/bfdd.pb-c.h"
+
+struct cli_bfd_ctx {
+	struct json_object *sessions;
+	struct json_object *summary;
+};
+
+static int cli_bfd_part(const uint8_t *payload, size_t len, void *arg)
+{
+	struct cli_bfd_ctx *c = arg;
+	Keel__Bfdd__SessionPage *p = keel__bfdd__session_page__unpack(NULL, len, payload);
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < p->n_sessions; i++)
+		json_object_array_add(c->sessions, pbjson_from_msg(&p->sessions[i]->base));
+	if (p->summary) {
+		if (c->summary)
+			json_object_put(c->summary);
+		c->summary = pbjson_from_msg(&p->summary->base);
+	}
+	keel__bfdd__session_page__free_unpacked(p, NULL);
+	return 0;
+}
+
+static struct ctl_client *cli_bfdd_connect(char *err, size_t errlen)
+{
+	struct ctl_client *c = ctl_client_connect("bfdd");
+
+	if (!c)
+		snprintf(err, errlen, "bfdd is not running (no answer on its control socket)");
+	return c;
+}
+
+static struct json_object *cli_fetch_bfd_sessions(struct cli *cli, const struct cli_argv *av,
+                                                  char *err, size_t errlen)
+{
+	Keel__Bfdd__ShowSessions req = KEEL__BFDD__SHOW_SESSIONS__INIT;
+	const char *addr = cli_argv_value(av, "<address>");
+	struct cli_bfd_ctx c = {.sessions = json_object_new_array()};
+	struct ctl_client *cc = cli_bfdd_connect(err, errlen);
+	struct json_object *o, *info;
+	int rc;
+
+	if (!cc) {
+		json_object_put(c.sessions);
+		return NULL;
+	}
+	req.address = (char *)(addr ? addr : "");
+	req.detail = cli_argv_has(av, "detail") || cli_argv_has(av, "extensive");
+	rc = ctl_call(cc, "show.sessions", &req.base, cli_bfd_part, &c, cli->timeout_ms, err,
+	              errlen);
+	ctl_client_close(cc);
+	if (rc != 0) {
+		if (rc < 0)
+			snprintf(err, errlen, "bfdd did not answer");
+		json_object_put(c.sessions);
+		if (c.summary)
+			json_object_put(c.summary);
+		return NULL;
+	}
+	info = json_object_new_object();
+	json_object_object_add(info, "session", c.sessions);
+	if (c.summary)
+		json_object_object_add(info, "summary", c.summary);
+	o = json_object_new_object();
+	json_object_object_add(o, CLI_BFD_SESSIONS, info);
+	return o;
+}
+
+static struct json_object *cli_jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (o)
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static const char *cli_js(struct json_object *o, const char *key)
+{
+	struct json_object *v = cli_jget(o, key);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static long long cli_ji(struct json_object *o, const char *key)
+{
+	struct json_object *v = cli_jget(o, key);
+
+	return v ? json_object_get_int64(v) : 0;
+}
+
+/* Junos prints intervals in seconds with three decimals. */
+static const char *cli_sec(char *buf, size_t len, long long us)
+{
+	snprintf(buf, len, "%.3f", (double)us / 1e6);
+	return buf;
+}
+
+/* Junos diagnostic names in show bfd session detail. */
+static const char *cli_bfd_diag(const char *d)
+{
+	static const struct {
+		const char *ours, *junos;
+	} map[] = {
+	        {"None", "None"},
+	        {"Control Detection Time Expired", "CtlExpire"},
+	        {"Echo Function Failed", "EchoExpire"},
+	        {"Neighbor Signaled Session Down", "NbrSignal"},
+	        {"Forwarding Plane Reset", "FwdPlaneReset"},
+	        {"Path Down", "PathDown"},
+	        {"Concatenated Path Down", "ConcatPathDown"},
+	        {"Administratively Down", "AdminDown"},
+	        {"Reverse Concatenated Path Down", "RevConcatPathDown"},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].ours, d) == 0)
+			return map[i].junos;
+	return d;
+}
+
+static void cli_bfd_clients(struct json_object *s, char *buf, size_t len)
+{
+	struct json_object *cl = cli_jget(s, "clients");
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; cl && i < json_object_array_length(cl); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(cl, i));
+		int w = snprintf(buf + off, len - off, "%s%c%s", i ? ", " : "",
+		                 n && *n ? (char)(n[0] >= 'a' && n[0] <= 'z' ? n[0] - 32 : n[0])
+		                         : '?',
+		                 n && *n ? n + 1 : "");
+
+		if (w < 0 || (size_t)w >= len - off)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static void cli_bfd_detail(struct json_object *s, bool extensive, FILE *out)
+{
+	char a[16], b[16], c[16], clients[256], up[32];
+	struct json_object *key = cli_jget(s, "key");
+	long long since = cli_ji(s, "up-since-ms");
+	const char *auth = cli_js(s, "authentication");
+
+	cli_bfd_clients(s, clients, sizeof(clients));
+	fprintf(out, " Client %s, TX interval %s, RX interval %s%s", clients,
+	        cli_sec(a, sizeof(a), cli_ji(s, "configured-min-tx-us")),
+	        cli_sec(b, sizeof(b), cli_ji(s, "configured-min-rx-us")), extensive ? "" : "\n");
+	if (extensive)
+		fprintf(out, ", multiplier %lld\n", cli_ji(s, "multiplier"));
+	if (since) {
+		long long now = (long long)time(NULL) * 1000;
+
+		cli_fmt_uptime(up, sizeof(up), (unsigned long long)(now > since ? now - since : 0));
+		fprintf(out, " Session up time %s%s\n", up, *auth ? ", authenticated" : "");
+	} else {
+		fprintf(out, " Session down%s\n", *auth ? ", authenticated" : "");
+	}
+	fprintf(out, " Local diagnostic %s, remote diagnostic %s\n",
+	        cli_bfd_diag(cli_js(s, "local-diagnostic")),
+	        cli_bfd_diag(cli_js(s, "remote-diagnostic")));
+	fprintf(out, " Remote state %s, version 1\n", cli_js(s, "remote-state"));
+	if (!extensive)
+		return;
+	fprintf(out, " Session type: %s\n",
+	        json_object_get_boolean(cli_jget(key, "multihop")) ? "Multi hop BFD"
+	                                                           : "Single hop BFD");
+	fprintf(out, " Min async interval %s, min slow interval 1.000\n",
+	        cli_sec(a, sizeof(a), cli_ji(s, "configured-min-tx-us")));
+	fprintf(out, " Adaptive async TX interval %s, RX interval %s\n",
+	        cli_sec(a, sizeof(a), cli_ji(s, "transmit-interval-us")),
+	        cli_sec(b, sizeof(b), cli_ji(s, "receive-interval-us")));
+	fprintf(out, " Local min TX interval %s, minimum RX interval %s, multiplier %lld\n",
+	        cli_sec(a, sizeof(a), cli_ji(s, "desired-min-tx-us")),
+	        cli_sec(b, sizeof(b), cli_ji(s, "required-min-rx-us")), cli_ji(s, "multiplier"));
+	fprintf(out, " Remote min TX interval %s, min RX interval %s, multiplier %lld\n",
+	        cli_sec(a, sizeof(a), cli_ji(s, "remote-min-tx-us")),
+	        cli_sec(b, sizeof(b), cli_ji(s, "remote-min-rx-us")),
+	        cli_ji(s, "remote-multiplier"));
+	fprintf(out, " Local discriminator %lld, remote discriminator %lld\n",
+	        cli_ji(s, "local-discriminator"), cli_ji(s, "remote-discriminator"));
+	fprintf(out, " Echo mode disabled/inactive\n");
+	if (*auth)
+		fprintf(out,
+		        " Authentication enabled/active, authentication-algorithm %s, key id "
+		        "%lld\n",
+		        auth, cli_ji(s, "auth-key-id"));
+	fprintf(out, " Source port %lld, minimum TTL %lld%s\n", cli_ji(s, "source-port"),
+	        cli_ji(s, "minimum-ttl"),
+	        json_object_get_boolean(cli_jget(s, "poll-active")) ? ", poll sequence in progress"
+	                                                            : "");
+	fprintf(out, " Packets sent %lld, received %lld, dropped %lld\n", cli_ji(s, "packets-sent"),
+	        cli_ji(s, "packets-received"), cli_ji(s, "packets-dropped"));
+	fprintf(out, " Up transitions %lld, failure transitions %lld\n",
+	        cli_ji(s, "up-transitions"), cli_ji(s, "failure-transitions"));
+	(void)c;
+}
+
+void cli_render_bfd_sessions(struct cli *cli, const struct cli_argv *av, struct json_object *data,
+                             FILE *out)
+{
+	struct json_object *info = cli_jget(data, CLI_BFD_SESSIONS);
+	struct json_object *arr = cli_jget(info, "session");
+	struct json_object *sum = cli_jget(info, "summary");
+	bool ext = av && cli_argv_has(av, "extensive");
+	bool det = ext || (av && cli_argv_has(av, "detail"));
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	(void)cli;
+	fprintf(out, "%50s%s\n", "", "Detect   Transmit");
+	fprintf(out, "%-25s%-10s%-15s%-9s%-10s%s\n", "Address", "State", "Interface", "Time",
+	        "Interval", "Multiplier");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(arr, i);
+		struct json_object *key = cli_jget(s, "key");
+		char dt[16], ti[16];
+
+		fprintf(out, "%-25s%-10s%-15s%-9s%6s%9lld\n", cli_js(key, "peer"),
+		        cli_js(s, "state"), cli_js(key, "interface"),
+		        cli_sec(dt, sizeof(dt), cli_ji(s, "detection-time-us")),
+		        cli_sec(ti, sizeof(ti), cli_ji(s, "transmit-interval-us")),
+		        cli_ji(s, "multiplier"));
+		if (det)
+			cli_bfd_detail(s, ext, out);
+	}
+	fprintf(out, "\n%lld sessions, %lld clients\n", cli_ji(sum, "sessions"),
+	        cli_ji(sum, "clients"));
+	fprintf(out, "Cumulative transmit rate %.1f pps, cumulative receive rate %.1f pps\n",
+	        sum ? json_object_get_double(cli_jget(sum, "transmit-pps")) : 0.0,
+	        sum ? json_object_get_double(cli_jget(sum, "receive-pps")) : 0.0);
+}
+
+static struct json_object *cli_fetch_bfd_clear(struct cli *cli, const struct cli_argv *av,
+                                               char *err, size_t errlen)
+{
+	Keel__Bfdd__ShowSessions req = KEEL__BFDD__SHOW_SESSIONS__INIT;
+	const char *addr = cli_argv_value(av, "<address>");
+	struct ctl_client *cc = cli_bfdd_connect(err, errlen);
+	struct json_object *res = NULL, *o;
+	int rc;
+
+	if (!cc)
+		return NULL;
+	req.address = (char *)(addr ? addr : "");
+	rc = ctl_call(cc, "clear.sessions", &req.base, NULL, NULL, cli->timeout_ms, err, errlen);
+	ctl_client_close(cc);
+	if (rc != 0) {
+		if (rc < 0)
+			snprintf(err, errlen, "bfdd did not answer");
+		return NULL;
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, "address", json_object_new_string(addr ? addr : "all"));
+	o = json_object_new_object();
+	json_object_object_add(o, CLI_BFD_CLEAR, res);
+	return o;
+}
+
+/* Junos' clear prints nothing; the JSON form says what was asked. */
+static void cli_render_bfd_clear(struct cli *cli, const struct cli_argv *av,
+                                 struct json_object *data, FILE *out)
+{
+	(void)cli;
+	(void)av;
+	(void)data;
+	(void)out;
+}
+
+static const struct cli_node cli_bfd_addr_value[] = {
+        {.arg = "<address>", .help = "Peer address"},
+        {0},
+};
+
+static const struct cli_node cli_bfd_session_opts[] = {
+        {.name = "address",
+         .help = "Sessions with this peer",
+         .flags = CLI_N_OPTION,
+         .children = cli_bfd_addr_value},
+        {.name = "detail", .help = "Display detailed output", .flags = CLI_N_OPTION},
+        {.name = "extensive", .help = "Display extensive output", .flags = CLI_N_OPTION},
+        {0},
+};
+
+const struct cli_node cli_show_bfd[] = {
+        {.name = "session",
+         .help = "Show BFD sessions",
+         .fetch = cli_fetch_bfd_sessions,
+         .render = cli_render_bfd_sessions,
+         .children = cli_bfd_session_opts},
+        {0},
+};
+
+static const struct cli_node cli_bfd_clear_opts[] = {
+        {.name = "address",
+         .help = "Sessions with this peer",
+         .flags = CLI_N_OPTION,
+         .children = cli_bfd_addr_value},
+        {0},
+};
+
+const struct cli_node cli_clear_bfd[] = {
+        {.name = "session",
+         .help = "Take BFD sessions down and start them again",
+         .fetch = cli_fetch_bfd_clear,
+         .render = cli_render_bfd_clear,
+         .children = cli_bfd_clear_opts},
+        {0},
+};
