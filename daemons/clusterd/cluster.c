@@ -432,6 +432,8 @@ int cl_start(struct clusterd *cl)
 	cl_sensors_start(cl);
 	if (!cl->enabled)
 		return 0;
+	if (cl_relay_start(cl) < 0)
+		return -1;
 
 	cl->boot_time_ms = cl_io_boot_time();
 	cl->mon = plat_monitor_new(cl->plat, cl->d->base, PLAT_WATCH_LINK, &cl_mon_cbs, cl);
@@ -461,6 +463,7 @@ int cl_start(struct clusterd *cl)
 
 void cl_stop(struct clusterd *cl)
 {
+	cl_relay_stop(cl); /* first: its ctl clients' callbacks still see a whole object */
 	if (cl->hb_timer.init) {
 		timer_del(&cl->hb_timer);
 		timer_del(&cl->detect_timer);

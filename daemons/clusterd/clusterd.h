@@ -388,8 +388,8 @@ enum cl_part_state {
 
 struct cl_participant {
 	char name[CL_PART_NAME_LEN];
-	uint8_t state; /* enum cl_part_state */
-	bool bulk;     /* clusterd relays its data between the nodes (relay.c) */
+	uint8_t state;           /* enum cl_part_state */
+	bool bulk;               /* clusterd relays its data between the nodes (relay.c) */
 	uint64_t sent, received; /* transfers to / from the peer ("Services Synchronized") */
 };
 

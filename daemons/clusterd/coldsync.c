@@ -17,9 +17,8 @@
  * id, so a restarted clusterd finds it (jsrpd keeps it in the kernel for the same reason) and
  * a reboot forgets it.
  *
- * Not here yet (follow-up): the TCP/TLS channel to the peer on port 62845 that participants
- * pull their bulk data over, and mgd as a participant. The participant protocol above is what
- * they will use unchanged.
+ * Bulk participants (mgd) do not sync themselves: clusterd moves their data over the TLS
+ * channel to the peer (relay.c) and reports their coldsync.done itself.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,7 +73,7 @@ static bool cl_part_name_ok(const char *name)
 	return true;
 }
 
-static struct cl_participant *cl_part_find(struct cl_cs *cs, const char *name)
+struct cl_participant *cl_cs_find(struct cl_cs *cs, const char *name)
 {
 	for (size_t i = 0; i < cs->n; i++)
 		if (strcmp(cs->p[i].name, name) == 0)
@@ -97,7 +96,7 @@ int cl_cs_register(struct cl_cs *cs, const char *name, char *err, size_t errlen)
 		         CL_PART_NAME_LEN - 1);
 		return -1;
 	}
-	if (cl_part_find(cs, name))
+	if (cl_cs_find(cs, name))
 		return 0;
 	if (cs->n == CL_MAX_PARTICIPANTS) {
 		snprintf(err, errlen, "coldsync: at most %d participants", CL_MAX_PARTICIPANTS);
@@ -115,7 +114,7 @@ int cl_cs_register(struct cl_cs *cs, const char *name, char *err, size_t errlen)
 
 int cl_cs_done(struct cl_cs *cs, const char *name, bool ok, char *err, size_t errlen)
 {
-	struct cl_participant *p = cl_part_find(cs, name ? name : "");
+	struct cl_participant *p = cl_cs_find(cs, name ? name : "");
 
 	if (!p) {
 		snprintf(err, errlen, "coldsync participant %s is not registered",
@@ -234,7 +233,7 @@ int cl_cs_load(struct cl_cs *cs)
 		}
 		if (sscanf(line, "participant %32s %u", name, &st) != 2 || st >= CL_PART_COUNT ||
 		    !cl_part_name_ok(name) || tmp.n == CL_MAX_PARTICIPANTS ||
-		    cl_part_find(&tmp, name))
+		    cl_cs_find(&tmp, name))
 			continue; /* a line we did not write: skip it, keep the rest */
 		struct cl_participant *p = &tmp.p[tmp.n++];
 		memset(p, 0, sizeof(*p));
@@ -285,4 +284,6 @@ void cl_coldsync_update(struct clusterd *cl)
 		log_info("coldsync: %s", cl_coldsync_name(cs->state));
 		rg_engine_coldsync(e, (enum cl_coldsync)cs->state, mono_ms());
 	}
+	/* The channel follows the roles; a joining node asks for its bulk participants. */
+	cl_relay_update(cl);
 }

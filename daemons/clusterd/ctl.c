@@ -272,8 +272,8 @@ static void cl_show_statistics(struct ctl_req *req, void *arg)
 		cl_fill_links(&a, cl, &st->control, &st->n_control, &st->fabric, &st->n_fabric);
 		/* keel hands every authentic probe to the engine, whatever the control links do. */
 		st->probes_dropped_ctl_down = cl->probes_dropped_ctl_down;
-		/* "Services Synchronized": the coldsync participants. The sync channel that would
-		 * count objects is a follow-up (coldsync.c), so the counts are 0. */
+		/* "Services Synchronized": the coldsync participants; a bulk participant counts
+		 * the transfers the TLS channel carried (relay.c), the others 0. */
 		st->services = cl_alloc(&a, (cl->cs.n ? cl->cs.n : 1) * sizeof(*st->services));
 		for (size_t i = 0; st->services && i < cl->cs.n; i++) {
 			Keel__Clusterd__SyncService *s = CL_NEW(&a, Keel__Clusterd__SyncService,
@@ -281,6 +281,8 @@ static void cl_show_statistics(struct ctl_req *req, void *arg)
 			if (!s)
 				break;
 			s->name = cl_strf(&a, "%s", cl->cs.p[i].name);
+			s->sent = cl->cs.p[i].sent;
+			s->received = cl->cs.p[i].received;
 			st->services[st->n_services++] = s;
 		}
 	}
@@ -302,6 +304,8 @@ static void cl_show_interfaces(struct ctl_req *req, void *arg)
 		return;
 	}
 	const char *sec = cl->conf.keylen ? "Enabled" : "Disabled";
+	/* Internal-SA: the TLS channel to the peer is up and keyed from the authentication-key. */
+	const char *isa = cl->conf.keylen && cl_relay_up(cl) ? "Enabled" : "Disabled";
 	ci->control_status =
 	        (char *)cl_updown(rg_engine_ctl_link_up(e, 0) || rg_engine_ctl_link_up(e, 1));
 	ci->control = cl_alloc(&a, 2 * sizeof(*ci->control));
@@ -316,7 +320,7 @@ static void cl_show_interfaces(struct ctl_req *req, void *arg)
 		c->interface = cl_strf(&a, "%s", cl->conf.ctl_if[i]);
 		c->status = (char *)cl_updown(rg_engine_ctl_link_up(e, i));
 		c->security = (char *)sec;
-		c->internal_sa = (char *)"Disabled"; /* no TLS channel yet (coldsync.c) */
+		c->internal_sa = (char *)isa;
 		ci->control[ci->n_control++] = c;
 	}
 	ci->fabric_status = (char *)cl_updown(rg_engine_fabric_up(e));
@@ -423,6 +427,27 @@ static void cl_show_information(struct ctl_req *req, void *arg)
 		p->name = cl_strf(&a, "%s", cl->cs.p[i].name);
 		p->state = (char *)cl_part_state_name(cl->cs.p[i].state);
 		in->participants[in->n_participants++] = p;
+	}
+	struct cl_relay_info rinfo;
+	Keel__Clusterd__SyncChannel *sc =
+	        CL_NEW(&a, Keel__Clusterd__SyncChannel, keel__clusterd__sync_channel__init);
+	cl_relay_get_info(cl, &rinfo);
+	if (sc) {
+		sc->state = (char *)rinfo.state;
+		sc->role = (char *)rinfo.role;
+		sc->cipher = cl_strf(&a, "%s", rinfo.cipher);
+		sc->local = cl_strf(&a, "%s", rinfo.local);
+		sc->peer = cl_strf(&a, "%s", rinfo.peer);
+		sc->established = rinfo.established;
+		sc->handshake_failures = rinfo.handshake_failures;
+		sc->protocol_errors = rinfo.protocol_errors;
+		sc->connect_failures = rinfo.connect_failures;
+		sc->frames_sent = rinfo.frames_sent;
+		sc->frames_received = rinfo.frames_received;
+		sc->bytes_sent = rinfo.bytes_sent;
+		sc->bytes_received = rinfo.bytes_received;
+		sc->keyed = rinfo.keyed;
+		in->sync = sc;
 	}
 	in->peer = (char *)cl_peer_state_name((uint8_t)e->peer.state);
 	in->peer_boot_time_ms = cl->peer_boot_ms;
@@ -655,7 +680,12 @@ static void cl_coldsync_register(struct ctl_req *req, void *arg)
 	if (cl_cs_register(&cl->cs, q->participant, err, sizeof(err)) < 0) {
 		ctl_error(req, CTL_ERR_INVALID, "%s", err);
 	} else {
-		log_info("coldsync: participant %s registered", q->participant);
+		log_info("coldsync: participant %s registered%s", q->participant,
+		         q->bulk ? " (bulk: clusterd relays its data)" : "");
+		if (q->bulk) {
+			cl_cs_find(&cl->cs, q->participant)->bulk = true;
+			cl_relay_participant(cl, q->participant);
+		}
 		cl_cs_save(&cl->cs);
 		if (cl->enabled)
 			cl_drain(cl); /* coldsync_update: starts it at once if a primary is there */
@@ -685,6 +715,28 @@ static void cl_coldsync_done(struct ctl_req *req, void *arg)
 		ctl_end(req);
 	}
 	keel__clusterd__coldsync_done__free_unpacked(q, NULL);
+}
+
+static void cl_sync_notify(struct ctl_req *req, void *arg)
+{
+	struct clusterd *cl = cl_of(arg);
+	Keel__Clusterd__ColdsyncRegister *q;
+	char err[160];
+
+	if (!cl->enabled) {
+		ctl_error(req, CTL_ERR_FAILED, "Chassis cluster is not enabled.");
+		return;
+	}
+	q = keel__clusterd__coldsync_register__unpack(NULL, req->payload_len, req->payload);
+	if (!q) {
+		ctl_error(req, CTL_ERR_INVALID, "sync.notify: bad request");
+		return;
+	}
+	if (cl_relay_notify(cl, q->participant, err, sizeof(err)) < 0)
+		ctl_error(req, CTL_ERR_FAILED, "%s", err);
+	else
+		ctl_end(req);
+	keel__clusterd__coldsync_register__free_unpacked(q, NULL);
 }
 
 /* ------------------------------------------------------------ events */
@@ -747,5 +799,7 @@ const struct ctl_method cl_ctl_methods[] = {
          "join coldsync as a participant (ColdsyncRegister)"},
         {"coldsync.done", cl_coldsync_done, CTL_F_WRITE,
          "a participant finished its bulk sync (ColdsyncDone)"},
+        {"sync.notify", cl_sync_notify, CTL_F_WRITE,
+         "a bulk participant changed on the RG0 primary: push it to the peer (ColdsyncRegister)"},
 };
 const size_t cl_ctl_n_methods = sizeof(cl_ctl_methods) / sizeof(cl_ctl_methods[0]);
