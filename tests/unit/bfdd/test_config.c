@@ -1,0 +1,269 @@
+/*
+ * bfdd's config parser (daemons/bfdd/config.c) on RFC 7951 JSON as mgd sends it: a full
+ * example with a key chain, the interval rules (minimum-interval vs the two overrides),
+ * defaults, every refusal (bad address, family mismatch, multihop with an interface or
+ * without local-address, interval range, secret too long for the algorithm, unknown chain,
+ * too many keys, a session twice), key start-times choosing the transmit key, the auth
+ * build, and the effective parameters of several clients (config wins; else the most
+ * demanding).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "daemons/bfdd/bfdd_daemon.h"
+
+static int parse(const char *text, struct bfdd_conf *c, char *err, size_t errlen)
+{
+	struct json_object *j = json_tokener_parse(text);
+	int rc;
+
+	assert_non_null(j);
+	err[0] = '\0';
+	rc = bfdd_conf_parse(j, c, err, errlen);
+	json_object_put(j);
+	return rc;
+}
+
+#define KC(secret)                                                                                 \
+	"\"keel-security:security\":{\"authentication-key-chains\":{\"key-chain\":[{\"name\":"     \
+	"\"kc\",\"key\":[{\"name\":7,\"secret\":\"" secret "\"}]}]}}"
+
+static void test_full(void **state)
+{
+	struct bfdd_conf c;
+	char err[256];
+	const char *j =
+	        "{\"keel-protocols:protocols\":{\"bfd\":{\"session\":["
+	        "{\"name\":\"10.99.0.2\",\"interface\":\"eth0\",\"minimum-interval\":100,"
+	        "\"multiplier\":5,\"authentication\":{\"algorithm\":\"meticulous-keyed-sha-1\","
+	        "\"key-chain\":\"kc\"}},"
+	        "{\"name\":\"fd00::2\",\"local-address\":\"fd00::1\",\"multihop\":[null],"
+	        "\"minimum-receive-interval\":300,\"transmit-interval\":{\"minimum-interval\":"
+	        "200},\"disable\":[null]}"
+	        "]}}," KC("s3cret") "}";
+	struct bfd_auth a;
+
+	(void)state;
+	assert_int_equal(parse(j, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_sess, 2);
+	assert_int_equal(c.n_chains, 1);
+	assert_int_equal(c.sess[0].key.peer.af, AF_INET);
+	assert_string_equal(c.sess[0].key.ifname, "eth0");
+	assert_false(c.sess[0].key.multihop);
+	assert_int_equal(c.sess[0].p.tx_us, 100000);
+	assert_int_equal(c.sess[0].p.rx_us, 100000);
+	assert_int_equal(c.sess[0].p.mult, 5);
+	assert_int_equal(c.sess[0].p.auth_type, BFD_AUTH_MET_KEYED_SHA1);
+	assert_string_equal(c.sess[0].p.key_chain, "kc");
+	assert_int_equal(c.sess[1].key.peer.af, AF_INET6);
+	assert_true(c.sess[1].key.multihop);
+	assert_int_equal(c.sess[1].p.tx_us, 200000);
+	assert_int_equal(c.sess[1].p.rx_us, 300000);
+	assert_int_equal(c.sess[1].p.mult, 3); /* default */
+	assert_true(c.sess[1].p.admin_down);
+	assert_int_equal(c.sess[1].p.auth_type, BFD_AUTH_NONE);
+	assert_int_equal(bfdd_auth_build(&c, BFD_AUTH_KEYED_MD5, "kc", &a, err, sizeof(err)), 0);
+	assert_int_equal(a.type, BFD_AUTH_KEYED_MD5);
+	assert_int_equal(a.n_keys, 1);
+	assert_int_equal(a.keys[0].id, 7);
+	assert_int_equal(a.keys[0].len, 6);
+	assert_memory_equal(a.keys[0].secret, "s3cret", 6);
+	assert_int_equal(bfdd_auth_build(&c, BFD_AUTH_KEYED_MD5, "nope", &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not configured"));
+	bfdd_conf_free(&c);
+}
+
+static void test_empty(void **state)
+{
+	struct bfdd_conf c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("{}", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_sess, 0);
+	assert_int_equal(c.n_chains, 0);
+	bfdd_conf_free(&c);
+}
+
+static void refuse(const char *sess, const char *extra, const char *why)
+{
+	char j[2048], err[256];
+	struct bfdd_conf c;
+
+	snprintf(j, sizeof(j), "{\"keel-protocols:protocols\":{\"bfd\":{\"session\":[%s]}}%s%s}",
+	         sess, extra ? "," : "", extra ? extra : "");
+	assert_int_equal(parse(j, &c, err, sizeof(err)), -1);
+	if (!strstr(err, why))
+		fail_msg("%s: error '%s' does not say '%s'", sess, err, why);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	refuse("{\"name\":\"10.0.0.300\",\"minimum-interval\":100}", NULL, "not an IP address");
+	refuse("{\"name\":\"10.0.0.1\",\"local-address\":\"fd00::1\",\"minimum-interval\":100}",
+	       NULL, "other family");
+	refuse("{\"name\":\"10.0.0.1\",\"local-address\":\"10.0.0.2\",\"multihop\":[null],"
+	       "\"interface\":\"eth0\",\"minimum-interval\":100}",
+	       NULL, "not bound to an interface");
+	refuse("{\"name\":\"10.0.0.1\",\"multihop\":[null],\"minimum-interval\":100}", NULL,
+	       "needs local-address");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":0}", NULL, "1..255000");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":255001}", NULL, "1..255000");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-receive-interval\":100}", NULL,
+	       "needs minimum-interval");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100,\"multiplier\":0}", NULL,
+	       "multiplier");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100},"
+	       "{\"name\":\"10.0.0.1\",\"minimum-interval\":200}",
+	       NULL, "configured twice");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100,\"authentication\":{\"algorithm\":"
+	       "\"keyed-md5\",\"key-chain\":\"nope\"}}",
+	       NULL, "not configured");
+	/* 17 bytes: fine for SHA1 (20), too long for MD5 and the simple password (16). */
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100,\"authentication\":{\"algorithm\":"
+	       "\"keyed-md5\",\"key-chain\":\"kc\"}}",
+	       KC("0123456789abcdefg"), "at most 16");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100,\"authentication\":{\"algorithm\":"
+	       "\"simple-password\",\"key-chain\":\"kc\"}}",
+	       KC("0123456789abcdefg"), "at most 16");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100}", KC("0123456789abcdefghijk"),
+	       "longer than 20");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100}",
+	       "\"keel-security:security\":{\"authentication-key-chains\":{\"key-chain\":[{"
+	       "\"name\":\"kc\",\"key\":[{\"name\":1,\"secret\":\"a\"},{\"name\":2,\"secret\":"
+	       "\"b\"},{\"name\":3,\"secret\":\"c\"},{\"name\":4,\"secret\":\"d\"},{\"name\":5,"
+	       "\"secret\":\"e\"}]}]}}",
+	       "at most 4 keys");
+}
+
+static void test_sha1_20_bytes_ok(void **state)
+{
+	struct bfdd_conf c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(
+	        parse("{\"keel-protocols:protocols\":{\"bfd\":{\"session\":[{\"name\":\"10.0.0.1\","
+	              "\"minimum-interval\":100,\"authentication\":{\"algorithm\":\"keyed-sha-1\","
+	              "\"key-chain\":\"kc\"}}]}}," KC("0123456789abcdefghij") "}",
+	              &c, err, sizeof(err)),
+	        0);
+	bfdd_conf_free(&c);
+}
+
+/* The transmit key is the one whose start-time came last; a future one is not used yet. */
+static void test_start_time(void **state)
+{
+	struct bfdd_conf c;
+	char err[256];
+	const struct bfdd_chain *ch;
+
+	(void)state;
+	assert_int_equal(
+	        parse("{\"keel-security:security\":{\"authentication-key-chains\":{\"key-chain\":[{"
+	              "\"name\":\"kc\",\"key\":["
+	              "{\"name\":1,\"secret\":\"old\",\"start-time\":\"2001-01-01.00:00\"},"
+	              "{\"name\":2,\"secret\":\"new\",\"start-time\":\"2020-06-01.12:30:15\"},"
+	              "{\"name\":3,\"secret\":\"future\",\"start-time\":\"2999-01-01.00:00\"}"
+	              "]}]}}}",
+	              &c, err, sizeof(err)),
+	        0);
+	ch = bfdd_conf_chain(&c, "kc");
+	assert_non_null(ch);
+	assert_int_equal(ch->n_keys, 3);
+	assert_int_equal(ch->keys[ch->tx_key].id, 2);
+	bfdd_conf_free(&c);
+	assert_int_equal(
+	        parse("{\"keel-security:security\":{\"authentication-key-chains\":{\"key-chain\":[{"
+	              "\"name\":\"kc\",\"key\":[{\"name\":1,\"secret\":\"x\",\"start-time\":"
+	              "\"yesterday\"}]}]}}}",
+	              &c, err, sizeof(err)),
+	        -1);
+}
+
+static void test_auth_names(void **state)
+{
+	(void)state;
+	assert_int_equal(bfdd_auth_type_parse("simple-password"), BFD_AUTH_SIMPLE);
+	assert_int_equal(bfdd_auth_type_parse("keyed-md5"), BFD_AUTH_KEYED_MD5);
+	assert_int_equal(bfdd_auth_type_parse("meticulous-keyed-md5"), BFD_AUTH_MET_KEYED_MD5);
+	assert_int_equal(bfdd_auth_type_parse("keyed-sha-1"), BFD_AUTH_KEYED_SHA1);
+	assert_int_equal(bfdd_auth_type_parse("meticulous-keyed-sha-1"), BFD_AUTH_MET_KEYED_SHA1);
+	assert_int_equal(bfdd_auth_type_parse("sha-256"), -1);
+	assert_int_equal(bfdd_auth_type_parse(NULL), -1);
+}
+
+static void test_effective(void **state)
+{
+	struct bfdd_client cfg = {.conn_id = 0, .name = "config", .refs = 1};
+	struct bfdd_client a = {.conn_id = 5, .name = "static", .refs = 2};
+	struct bfdd_client b = {.conn_id = 6, .name = "cluster", .refs = 1};
+	struct bfdd_params p;
+
+	(void)state;
+	a.p = (struct bfdd_params){.tx_us = 300000, .rx_us = 100000, .mult = 5, .min_ttl = 1};
+	b.p = (struct bfdd_params){.tx_us = 50000,
+	                           .rx_us = 200000,
+	                           .mult = 3,
+	                           .min_ttl = 254,
+	                           .auth_type = BFD_AUTH_KEYED_MD5,
+	                           .admin_down = true};
+	memcpy(b.p.key_chain, "kc", 3);
+	a.next = &b;
+	bfdd_params_effective(&a, &p);
+	assert_int_equal(p.tx_us, 50000);
+	assert_int_equal(p.rx_us, 100000);
+	assert_int_equal(p.mult, 3);
+	assert_int_equal(p.min_ttl, 254);
+	assert_int_equal(p.auth_type, BFD_AUTH_KEYED_MD5);
+	assert_string_equal(p.key_chain, "kc");
+	assert_false(p.admin_down); /* only the config disables */
+	/* The configuration decides when it holds the session. */
+	cfg.p = (struct bfdd_params){.tx_us = 1000000, .rx_us = 1000000, .mult = 7};
+	b.next = &cfg;
+	bfdd_params_effective(&a, &p);
+	assert_int_equal(p.tx_us, 1000000);
+	assert_int_equal(p.mult, 7);
+	assert_int_equal(p.auth_type, BFD_AUTH_NONE);
+}
+
+static void test_ip(void **state)
+{
+	struct bfdd_ip a, b;
+	char buf[64];
+	struct bfdd_key k1 = {0}, k2 = {0};
+
+	(void)state;
+	assert_int_equal(bfdd_ip_parse("10.1.2.3", &a), 0);
+	assert_string_equal(bfdd_ip_str(&a, buf, sizeof(buf)), "10.1.2.3");
+	assert_int_equal(bfdd_ip_parse("fe80::1", &b), 0);
+	assert_string_equal(bfdd_ip_str(&b, buf, sizeof(buf)), "fe80::1");
+	assert_false(bfdd_ip_eq(&a, &b));
+	assert_int_equal(bfdd_ip_parse("fe80::1%eth0", &b), -1);
+	k1.peer = k2.peer = a;
+	assert_true(bfdd_key_eq(&k1, &k2));
+	k2.multihop = true;
+	assert_false(bfdd_key_eq(&k1, &k2));
+	k2.multihop = false;
+	memcpy(k2.ifname, "eth0", 5);
+	assert_false(bfdd_key_eq(&k1, &k2));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_full),       cmocka_unit_test(test_empty),
+	        cmocka_unit_test(test_refusals),   cmocka_unit_test(test_sha1_20_bytes_ok),
+	        cmocka_unit_test(test_start_time), cmocka_unit_test(test_auth_names),
+	        cmocka_unit_test(test_effective),  cmocka_unit_test(test_ip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
