@@ -90,8 +90,9 @@ struct relay_conn {
 	struct sync_chan *ch;
 	bool used;
 	bool server;
-	bool hello_ok; /* the active channel */
-	bool was_up;   /* handshake completed */
+	bool hello_ok;  /* the active channel */
+	bool was_up;    /* handshake completed */
+	uint64_t since; /* mono ms: a channel that never says hello is dropped */
 	char peer[32];
 };
 
@@ -618,6 +619,7 @@ static struct relay_conn *relay_conn_new(struct cl_relay *r, int fd, bool server
 		memset(c, 0, sizeof(*c));
 		c->r = r;
 		c->server = server;
+		c->since = mono_ms();
 		snprintf(c->peer, sizeof(c->peer), "%s:%u", inet_ntoa(peer->sin_addr),
 		         ntohs(peer->sin_port));
 		c->ch = sync_chan_new(r->cl->d->base, r->tls, fd, server, &relay_cbs, c);
@@ -897,6 +899,17 @@ static void relay_tick(void *arg)
 
 	if (r->role == RELAY_ROLE_NONE)
 		return;
+	for (unsigned i = 0; i < RELAY_MAX_CONN; i++) {
+		struct relay_conn *c = &r->conn[i];
+		if (c->used && !c->hello_ok && mono_ms() - c->since > 2 * SYNC_HANDSHAKE_MS) {
+			log_warnx("sync: %s sent no hello: dropped", c->peer);
+			r->st.protocol_errors++;
+			bool client = !c->server;
+			relay_conn_close(c);
+			if (client)
+				relay_connect_later(r);
+		}
+	}
 	if (r->role == RELAY_ROLE_CLIENT)
 		relay_request_all(r);
 	timer_add_ms(&r->tick, RELAY_TICK_MS);

@@ -15,6 +15,9 @@
  * mgd still rolls back (Junos does too). Any later commit or commit check
  * confirms. The automatic rollback is a commit of rollback 1 with client
  * "confirmed-rollback".
+ *
+ * Chassis cluster (sync.c): on the RG0 secondary only the primary's configuration is
+ * committed (client "peer-sync"); on the primary every commit is pushed to the peer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +76,9 @@ int mgd_commit(struct mgd *m, struct conf *cand, const struct mgd_commit_req *r,
 	int rc = -1;
 
 	msg[0] = '\0';
+	/* The RG0 secondary takes its configuration from the primary only (sync.c). */
+	if (!r->peer_sync && mgd_sync_refused(m, err, errlen))
+		return -1;
 	if (conf_expand(cand, &tree, err, errlen) < 0)
 		goto out;
 	json = calloc(mgd_n_peers, sizeof(*json));
@@ -162,6 +168,8 @@ int mgd_commit(struct mgd *m, struct conf *cand, const struct mgd_commit_req *r,
 		}
 	}
 	mgd_publish_committed(m);
+	if (!r->peer_sync)
+		mgd_sync_committed(m);
 
 	mgd_confirm_cancel(m);
 	if (r->confirm_minutes) {

@@ -277,5 +277,9 @@ const struct ctl_method mgd_ctl_methods[] = {
         {"config.history", mgd_history_handler, 0, "show system commit"},
         {"config.status", mgd_status_handler, 0, "editors, lock, pending commit confirmed"},
         {"config.get", mgd_get_handler, CTL_F_WRITE, "a daemon's config subtree (JSON)"},
+        {"cluster.snapshot", mgd_sync_snapshot_handler, CTL_F_WRITE,
+         "the running configuration for the cluster peer (clusterd, raw text parts)"},
+        {"cluster.receive", mgd_sync_receive_handler, CTL_F_WRITE,
+         "the cluster peer's configuration, chunked (clusterd SyncChunk): commit it"},
 };
 const size_t mgd_ctl_n_methods = sizeof(mgd_ctl_methods) / sizeof(mgd_ctl_methods[0]);

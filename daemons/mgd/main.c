@@ -11,6 +11,7 @@
  *   peers.c       the daemons' subtrees and the config.validate/apply calls
  *   ctl.c         ctl methods: open, edit, load, rollback, show, compare
  *   ctl_commit.c  ctl methods: commit, complete, history, status, config.get
+ *   sync.c        config sync with the chassis-cluster peer through clusterd
  *
  * Environment: KEEL_ROOT (files), KEEL_YANG_DIR (modules; default: the
  * source tree's yang/ when run from a build directory, else
@@ -93,6 +94,8 @@ static int mgd_init(struct daemon *d)
 	d->priv = m;
 	ctl_server_on_close(d->ctl, mgd_ctl_conn_closed, m);
 	mgd_confirm_restore(m);
+	if (mgd_sync_start(m) < 0)
+		log_warnx("cluster: cannot reach out to clusterd: no config sync");
 	log_info("running configuration generation %llu, %zu daemons known",
 	         (unsigned long long)m->generation, mgd_n_peers);
 	return 0;
@@ -106,6 +109,7 @@ static void mgd_shutdown(struct daemon *d)
 		return;
 	/* the server closes its connections after us: no hook into freed state */
 	ctl_server_on_close(d->ctl, NULL, NULL);
+	mgd_sync_stop(m);
 	timer_del(&m->confirm_timer);
 	mgd_state_free(m);
 	free(m);

@@ -134,6 +134,7 @@ struct mgd_commit_req {
 	const char *comment;
 	bool check;
 	unsigned confirm_minutes;
+	bool peer_sync; /* the cluster peer's configuration (sync.c): allowed on the secondary */
 };
 
 /* Commits cand as the new running config. 0 on success with a message in msg;
@@ -146,6 +147,19 @@ void mgd_confirm_restore(struct mgd *m);
 struct conf *mgd_rollback_load(struct mgd *m, unsigned n, char *err, size_t errlen);
 /* The history, newest first: fills up to max entries, returns the count. */
 size_t mgd_history(struct mgd *m, struct mgd_commit_info *out, size_t max);
+
+/* ---- sync.c: config sync with the chassis-cluster peer, through clusterd */
+
+struct mgd_sync;
+/* Registers with clusterd as a bulk coldsync participant (nothing when not clustered). */
+int mgd_sync_start(struct mgd *m);
+void mgd_sync_stop(struct mgd *m);
+/* NULL, or why configuration is refused on this node (the RG0 secondary), in buf. */
+const char *mgd_sync_refused(struct mgd *m, char *buf, size_t len);
+/* After a commit: on the RG0 primary, clusterd pushes the new running config to the peer. */
+void mgd_sync_committed(struct mgd *m);
+void mgd_sync_snapshot_handler(struct ctl_req *req, void *arg);
+void mgd_sync_receive_handler(struct ctl_req *req, void *arg);
 
 /* ---- the daemon's state */
 
@@ -170,6 +184,7 @@ struct mgd {
 	 * generation: the CLI's most frequent call */
 	char *show_cache;
 	uint64_t show_cache_gen;
+	struct mgd_sync *sync; /* NULL when not a cluster member */
 };
 
 /* main.c / init: loads modules, running config, peers' JSON. */

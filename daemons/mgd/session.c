@@ -13,6 +13,7 @@
  *              running changed since the copy was taken; there is no merge,
  *              the message says to re-enter configuration mode.
  * A session ends when its connection closes (ctl_server_on_close).
+ * On the RG0 secondary of a chassis cluster no session opens (sync.c names the primary).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@ struct mgd_session *mgd_session_open(struct mgd *m, uint64_t conn_id, enum mgd_s
 {
 	struct mgd_session *s;
 
+	if (mgd_sync_refused(m, err, errlen))
+		return NULL;
 	if (m->n_sessions >= MGD_MAX_SESSIONS) {
 		snprintf(err, errlen, "too many configuration sessions (%d)", MGD_MAX_SESSIONS);
 		return NULL;
