@@ -18,6 +18,8 @@ import os
 import signal
 import socket
 import struct
+import subprocess
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -324,3 +326,209 @@ def wait_for(fn, timeout, interval=0.01):
     t0 = time.monotonic()
     v = poll(fn, timeout=timeout, interval=interval)
     return v, time.monotonic() - t0
+
+
+# ---------------------------------------------------------------- failure injection (K5)
+
+VMAC_RETH0 = "00:10:db:ff:10:00"  # cluster 1, reth0 (DESIGN.md §3 Cluster)
+
+
+def vmac(cluster_id, index):
+    x = ((cluster_id & 0x0F) << 4) | (cluster_id >> 4)
+    return f"00:10:db:ff:{x:02x}:{index:02x}"
+
+
+class Nft:
+    """nftables rules in one namespace, removed by close() (notes cluster.md §12: loss
+    injection without netem). Each Nft owns its own table."""
+
+    seq = 0
+
+    def __init__(self, bed, name, family="inet"):
+        Nft.seq += 1
+        self.bed, self.name, self.family = bed, name, family
+        self.table = f"k5t{Nft.seq}"
+        self.run(f"add table {family} {self.table}")
+
+    def run(self, script):
+        return sh(["ip", "netns", "exec", self.bed.ns(self.name), "nft", script])
+
+    def chain(self, chain, spec):
+        self.run(f"add chain {self.family} {self.table} {chain} {{ {spec} ; }}")
+
+    def rule(self, chain, rule):
+        self.run(f"add rule {self.family} {self.table} {chain} {rule}")
+
+    def close(self):
+        sh(["ip", "netns", "exec", self.bed.ns(self.name), "nft", "delete", "table",
+            self.family, self.table], check=False)
+
+
+def drop_proto(bed, name, protos, hooks=("input", "output")):
+    """Drops IPv4 protocols (250 heartbeats, 254 fabric probes) in `name`'s namespace."""
+    n = Nft(bed, name)
+    for hook in hooks:
+        n.chain(hook, f"type filter hook {hook} priority 0")
+        for p in protos:
+            n.rule(hook, f"ip protocol {p} counter drop")
+    return n
+
+
+def parse_pcap(data):
+    """[(wall time, frame bytes)] of a pcap file (µs or ns timestamps)."""
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        end, ns = "<", magic == b"\x4d\x3c\xb2\xa1"
+    else:
+        end, ns = ">", magic == b"\xa1\xb2\x3c\x4d"
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, frac, incl, _orig = struct.unpack(end + "IIII", data[off:off + 16])
+        off += 16
+        out.append((sec + frac / (1e9 if ns else 1e6), data[off:off + incl]))
+        off += incl
+    return out
+
+
+def arp_frames(frames):
+    """ARP frames as dicts: t, src (Ethernet source), op (1 request, 2 reply), sha, spa, tpa."""
+    out = []
+    for t, f in frames:
+        if len(f) < 42 or f[12:14] != b"\x08\x06":
+            continue
+        mac = lambda b: ":".join(f"{x:02x}" for x in b)  # noqa: E731
+        ip = lambda b: socket.inet_ntoa(bytes(b))  # noqa: E731
+        out.append({"t": t, "src": mac(f[6:12]), "op": struct.unpack(">H", f[20:22])[0],
+                    "sha": mac(f[22:28]), "spa": ip(f[28:32]), "tpa": ip(f[38:42])})
+    return out
+
+
+class Capture:
+    """tcpdump -i IF in a namespace (host side or a node's port), written to a pcap file;
+    stop() returns the frames as (wall time, bytes)."""
+
+    def __init__(self, bed, name, ifname, filt="arp", direction=None):
+        fd, self.path = tempfile.mkstemp(prefix="k5cap", suffix=".pcap")
+        os.close(fd)
+        self.err = tempfile.NamedTemporaryFile(prefix="k5cap", suffix=".err", delete=False)
+        argv = ["ip", "netns", "exec", bed.ns(name), "tcpdump", "-i", ifname, "-U", "--immediate-mode", "-n",
+                "-s", "128", "-w", self.path]
+        if direction:
+            argv += ["-Q", direction]
+        argv += filt.split()
+        self.p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.err,
+                                  stdin=subprocess.DEVNULL)
+        poll(lambda: "listening on" in Path(self.err.name).read_text(), timeout=5,
+             interval=0.02, what=f"tcpdump on {name}:{ifname}")
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        data = Path(self.path).read_bytes()
+        self.stderr = Path(self.err.name).read_text()
+        for f in (self.path, self.err.name):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+        return parse_pcap(data)
+
+
+class Pinger:
+    """ping -D every `interval` s from a host for `duration` s; gaps() after wait()."""
+
+    def __init__(self, bed, host, dst, interval=0.01, duration=5.0):
+        self.interval = interval
+        self.out = tempfile.TemporaryFile("w+")
+        self.p = subprocess.Popen(
+            ["ip", "netns", "exec", bed.ns(host), "ping", "-n", "-D", "-i", str(interval),
+             "-W", "1", "-w", str(int(round(duration))), dst],
+            stdout=self.out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def wait(self):
+        try:
+            self.p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        self.out.seek(0)
+        self.text = self.out.read()
+        self.replies = []  # (wall time, icmp_seq)
+        for line in self.text.splitlines():
+            if "icmp_seq=" in line and line.startswith("["):
+                t = float(line[1:line.index("]")])
+                seq = int(line.split("icmp_seq=")[1].split()[0])
+                self.replies.append((t, seq))
+        return self.replies
+
+    def largest_gap(self, after=0.0):
+        """Longest time (s) between consecutive replies received after wall time `after`."""
+        ts = [t for t, _ in self.replies if t >= after]
+        return max((b - a for a, b in zip(ts, ts[1:])), default=float("inf"))
+
+
+def node_pids(bed, node):
+    """Every pid the node's pid files name (daemons, bus)."""
+    run = bed.node_root(node) / "run" / "keel"
+    out = []
+    for f in run.glob("*.pid"):
+        try:
+            out.append(int(f.read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def kill_node(bed, node):
+    """kill -9 every process of a node (each in its own process group: the daemons' helpers,
+    such as clusterd's fence, go with them), then every link of the node down. Returns the
+    CLOCK_MONOTONIC time of the kill."""
+    t = time.monotonic()
+    for pid in node_pids(bed, node):
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    ns = bed.ns(node)
+    links = sh(["ip", "-n", ns, "-o", "link", "show"]).stdout.splitlines()
+    for line in links:
+        name = line.split(":")[1].strip().split("@")[0]
+        if name != "lo":
+            sh(["ip", "-n", ns, "link", "set", name, "down"], check=False)
+    return t
+
+
+def start_clusterd(bed, node):
+    """Starts clusterd alone on a running node, the way init/keel-node does (its pid file is
+    the daemon's own, so `keel-node stop` stops it)."""
+    root = bed.node_root(node)
+    env = dict(os.environ, KEEL_ROOT=str(root), KEEL_NODE_NAME=node, KEEL_BUS_PORT="51883")
+    log = open(root / "var" / "log" / "keel" / "clusterd.log", "a")
+    sock = root / "run" / "keel" / "clusterd.ctl"
+    try:
+        sock.unlink()
+    except OSError:
+        pass
+    p = subprocess.Popen(["ip", "netns", "exec", bed.ns(node), str(BIN / "clusterd"), "-f",
+                          "-d"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+    log.close()
+    return p
+
+
+def reth_state(bed, node, name="reth0"):
+    """(admin up, addresses) of a node's reth macvlan, (False, []) when absent."""
+    p = sh(["ip", "-n", bed.ns(node), "-o", "addr", "show", "dev", name], check=False)
+    l = sh(["ip", "-n", bed.ns(node), "-o", "link", "show", "dev", name], check=False)
+    if l.returncode != 0:
+        return False, []
+    flags = l.stdout.split("<", 1)[1].split(">", 1)[0].split(",")
+    addrs = [ln.split()[3] for ln in p.stdout.splitlines() if " inet " in ln]
+    return "UP" in flags, addrs
