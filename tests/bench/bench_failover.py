@@ -77,7 +77,7 @@ GOAL_GAP_MS = 50.0
 # Linux constants Python's socket module lacks
 SO_TIMESTAMPNS = 35  # asm-generic/socket.h SO_TIMESTAMPNS_OLD (64-bit time_t)
 IP_PKTINFO = 8
-ETH_P_ARP = 0x0806
+ETH_P_ALL, ETH_P_ARP = 0x0003, 0x0806
 RTM_NEWLINK, NLMSG_ERROR = 16, 2
 NLM_F_REQUEST, NLM_F_ACK = 1, 4
 IFF_UP = 1
@@ -214,6 +214,21 @@ class Rig:
         self.socks += [self.probe, self.arp]
         self.sel.register(self.probe, selectors.EVENT_READ, self._on_reply)
         self.sel.register(self.arp, selectors.EVENT_READ, self._on_arp)
+        # The HA packets each router hears (clusterd heartbeats, IP protocol 250, on em0; VRRP,
+        # protocol 112, on the lan): the backup's last one before it takes over.
+        self.ha_rx = {r: [] for r in ("node0", "node1", "vr0", "vr1")}
+        for r, ifname, proto in (("node0", "em0", 250), ("node1", "em0", 250),
+                                 ("vr0", "eth0", 112), ("vr1", "eth0", 112)):
+            with InNetns(bed.ns(r)):
+                # ETH_P_ALL: a tap ahead of the macvlan receive handler (keepalived's VMAC
+                # takes VRRP frames off eth0 before ETH_P_IP sockets bound there see them)
+                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+                s.bind((ifname, ETH_P_ALL))
+                s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+                s.setblocking(False)
+            self.socks.append(s)
+            self.sel.register(s, selectors.EVENT_READ,
+                              lambda s=s, r=r, pr=proto: self._on_ha(s, r, pr))
         for r in ("node0", "node1", "vr0", "vr1"):
             with InNetns(bed.ns(r)):
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -243,6 +258,18 @@ class Rig:
                 s.sendmsg([data], [(socket.IPPROTO_IP, IP_PKTINFO, pkt)], 0, src)
             except OSError:
                 pass  # no route while the address moves: the probe is lost, as on a real box
+
+    def _on_ha(self, s, router, proto):
+        while True:
+            try:
+                f, anc, _fl, addr = s.recvmsg(64, socket.CMSG_SPACE(16))
+            except BlockingIOError:
+                return
+            except OSError:  # ENETDOWN once when the crashed router's link goes down
+                continue
+            if addr[2] != socket.PACKET_OUTGOING and len(f) > 23 and f[12:14] == b"\x08\x00" \
+                    and f[23] == proto:
+                self.ha_rx[router].append(kernel_ts(anc))
 
     def _on_reply(self):
         while True:
@@ -573,6 +600,8 @@ def trial(rig, sysm):
     rig.replies.clear()
     rig.garps.clear()
     rig.sent.clear()
+    for v in rig.ha_rx.values():
+        v.clear()
     rig.probe_to(sysm.vip)
     rig.pump(WARMUP_S + random.uniform(0, interval))
     t_warm = time.time()
@@ -615,6 +644,7 @@ def trial(rig, sysm):
     for a, b in zip(arr, arr[1:]):
         if b > t_crash and gap is not None:
             gap = max(gap, b - a)
+    last_ha = max((t for t in rig.ha_rx[backup] if tr and t < tr[0]), default=None)
     answered = {s for _t, s, _st in rig.replies}
     lost = sum(1 for s, _t in rig.sent if s not in answered)
     others = [x for x in sysm.masters_since(t_crash) if x[1] != backup]
@@ -623,6 +653,7 @@ def trial(rig, sysm):
         "ok": ok and tr is not None and gap is not None,
         "detect_ms": (tr[0] - t_crash) * 1000 if tr else None,
         "detect_daemon_ms": (tr[1] - t_crash) * 1000 if tr and tr[1] else None,
+        "after_last_ms": (tr[0] - last_ha) * 1000 if tr and last_ha else None,
         "garp_ms": (garp - tr[0]) * 1000 if garp and tr else None,
         "gap_ms": gap * 1000 if gap is not None else None,
         "lost": lost, "crash_cost_ms": (t_down - t_crash) * 1000,
@@ -636,32 +667,44 @@ def trial(rig, sysm):
 
 
 def fmt(v, w=6):
+    """A number of ms, or n/a for NaN (no sample)."""
     return f"{v:>{w}.1f}" if v == v else f"{'n/a':>{w}}"
 
 
 def report(results, intervals, pairs, notes):
+    nan = float("nan")
+
+    def cols(xs, ps=(50, 99), with_max=True):
+        out = " ".join(fmt(pct(xs, p)) for p in ps)
+        return out + (" " + fmt(max(xs, default=nan)) if with_max else "")
+
     print()
-    print(f"{'configuration':<38} {'n':>3} {'detection ms':>22} {'-> 1st GARP ms':>15} "
-          f"{'gap ms':>22} {'lost':>5}")
-    print(f"{'':<38} {'':>3} {'p50    p99    max':>22} {'p50    p99':>15} "
-          f"{'p50    p99    max':>22} {'p50':>5}")
+    print(f"{'configuration':<37} {'n':>2}  {'detection ms':^20}  {'after last HB':^13}  "
+          f"{'-> 1st GARP':^13}  {'host gap ms':^20}  {'lost':>4}")
+    print(f"{'':<37} {'':>2}  {'p50    p99    max':^20}  {'p50    p99':^13}  "
+          f"{'p50    p99':^13}  {'p50    p99    max':^20}  {'p50':>4}")
     summary = {}
     for iv in intervals:
         for name in ("keel", "keepalived"):
             rs = [r for r in results if r["system"] == name and r["interval_ms"] == iv]
             good = [r for r in rs if r["ok"]]
             det = [r["detect_ms"] for r in good]
+            last = [r["after_last_ms"] for r in good if r["after_last_ms"] is not None]
             garp = [r["garp_ms"] for r in good if r["garp_ms"] is not None]
             gap = [r["gap_ms"] for r in good]
-            summary[(name, iv)] = {"det": det, "gap": gap, "n": len(good), "fail": len(rs) - len(good)}
-            label = _label(pairs[name], iv)
-            print(f"{label:<38} {len(good):>3} {fmt(pct(det, 50))} {fmt(pct(det, 99))} "
-                  f"{fmt(max(det, default=float('nan')))} {fmt(pct(garp, 50))} "
-                  f"{fmt(pct(garp, 99))} {fmt(pct(gap, 50))} {fmt(pct(gap, 99))} "
-                  f"{fmt(max(gap, default=float('nan')))} {pct([r['lost'] for r in good], 50):>5.0f}")
+            summary[(name, iv)] = {"det": det, "gap": gap, "n": len(good),
+                                   "fail": len(rs) - len(good)}
+            print(f"{_label(pairs[name], iv):<37} {len(good):>2}  {cols(det)}  "
+                  f"{cols(last, with_max=False)}  {cols(garp, with_max=False)}  {cols(gap)}  "
+                  f"{pct([r['lost'] for r in good], 50):>4.0f}")
         k, a = summary[("keel", iv)], summary[("keepalived", iv)]
-        print(f"{'  ratio keel/keepalived':<38} {'':>3} {'p99 ' + format(pct(k['det'], 99) / pct(a['det'], 99), '.2f'):>22} "
-              f"{'':>15} {'p99 ' + format(pct(k['gap'], 99) / pct(a['gap'], 99), '.2f'):>22}")
+
+        def ratio(key, p):
+            return pct(k[key], p) / pct(a[key], p) if a[key] else nan
+
+        print(f"{'  ratio keel / keepalived':<37} {'':>2}  "
+              f"{ratio('det', 50):>6.2f} {ratio('det', 99):>6.2f} {'':>6}  {'':>13}  {'':>13}  "
+              f"{ratio('gap', 50):>6.2f} {ratio('gap', 99):>6.2f}")
     print()
     print("goals (issue 4):")
     for iv in intervals:
