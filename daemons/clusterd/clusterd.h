@@ -101,6 +101,7 @@ struct hb_rg {
 
 #define HB_RG_F_MANUAL  0x01 /* primary by manual failover */
 #define HB_RG_F_PREEMPT 0x02 /* preempt configured */
+#define HB_RG_F_RESET   0x04 /* sender reset the manual failover that made the receiver primary */
 
 enum hb_type {
 	HB_TYPE_CONTROL = 1, /* heartbeat on a control link */

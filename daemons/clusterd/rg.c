@@ -785,6 +785,11 @@ static void rg_peer_groups(struct rg_engine *e, const struct hb_pkt *pkt)
 		}
 		if (re && !was_re && g->manual_node != e->node_id && g->weight > 0)
 			g->manual_node = e->node_id;
+		/* The peer reset our manual failover; it stops asking once we stop saying so. */
+		if ((r->flags & HB_RG_F_RESET) && g->manual_node == e->node_id)
+			g->manual_node = -1;
+		if (g->reset_pending && !manual)
+			g->reset_pending = false;
 	}
 }
 
@@ -964,6 +969,7 @@ int rg_engine_manual_failover(struct rg_engine *e, uint8_t rg, uint8_t node, uin
 	}
 	g->manual_node = node;
 	g->peer_manual_seen = false;
+	g->reset_pending = false;
 	rg_update(e);
 	return 0;
 }
@@ -978,6 +984,10 @@ int rg_engine_failover_reset(struct rg_engine *e, uint8_t rg, uint64_t now_ms, c
 		snprintf(err, errlen, "redundancy-group %u is not configured", rg);
 		return -1;
 	}
+	/* The peer holds the manual flag of its own: tell it through the heartbeat (a reset on
+	 * either node clears the cluster's manual failover, tests/topo/test_cluster_monitor.py). */
+	if (g->manual_node == rg_peer_id(e))
+		g->reset_pending = true;
 	g->manual_node = -1;
 	g->peer_manual_seen = false;
 	g->preempt_count = 0;
@@ -1023,5 +1033,7 @@ void rg_engine_advertise(const struct rg_engine *e, uint64_t now_ms, struct hb_p
 			r->flags |= HB_RG_F_MANUAL;
 		if (g->cfg.preempt && id != 0)
 			r->flags |= HB_RG_F_PREEMPT;
+		if (g->reset_pending)
+			r->flags |= HB_RG_F_RESET;
 	}
 }

@@ -192,6 +192,7 @@ struct rg {
 
 	int manual_node;       /* node id holding a manual failover, -1: none */
 	bool peer_manual_seen; /* the peer advertised HB_RG_F_MANUAL since manual_node = peer */
+	bool reset_pending;    /* failover reset here: HB_RG_F_RESET until the peer drops MANUAL */
 	bool peer_was_primary; /* the peer was primary since we last were (taker's reason) */
 	uint64_t hold_down_until;
 	uint64_t preempt_since; /* first time the preempt condition held; 0: not pending */
