@@ -629,6 +629,33 @@ void cli_render_cluster_information(struct cli *cli, const struct cli_argv *av,
 		cl_event_time(when, sizeof(when), cl_u64(info, "peer-boot-time-ms"));
 		fprintf(out, "    Booted: %s\n", when);
 	}
+	/* The TLS channel to the peer that carries cold sync and config sync (keel's). */
+	struct json_object *sync = cl_get(info, "sync");
+
+	if (sync) {
+		fprintf(out, "\nPeer synchronization channel:\n");
+		fprintf(out, "    State: %s%s%s\n", cl_or(cl_str(sync, "state"), "down"),
+		        *cl_str(sync, "role") ? ", " : "", cl_str(sync, "role"));
+		if (*cl_str(sync, "cipher"))
+			fprintf(out, "    Security: %s, pre-shared key %s\n",
+			        cl_str(sync, "cipher"),
+			        cl_get(sync, "keyed") &&
+			                        json_object_get_boolean(cl_get(sync, "keyed"))
+			                ? "from the authentication-key"
+			                : "without an authentication-key");
+		if (*cl_str(sync, "peer"))
+			fprintf(out, "    Local: %s, Peer: %s\n", cl_str(sync, "local"),
+			        cl_str(sync, "peer"));
+		fprintf(out,
+		        "    Established: %llu, Handshake failures: %llu, Protocol errors: %llu, "
+		        "Connect failures: %llu\n",
+		        cl_u64(sync, "established"), cl_u64(sync, "handshake-failures"),
+		        cl_u64(sync, "protocol-errors"), cl_u64(sync, "connect-failures"));
+		fprintf(out,
+		        "    Frames sent: %llu, received: %llu; bytes sent: %llu, received: %llu\n",
+		        cl_u64(sync, "frames-sent"), cl_u64(sync, "frames-received"),
+		        cl_u64(sync, "bytes-sent"), cl_u64(sync, "bytes-received"));
+	}
 }
 
 /* ---------------------------------------------------------------- show chassis cluster

@@ -714,6 +714,31 @@ static void test_render_information(void **state)
 	                    information_golden);
 }
 
+static void test_render_information_sync(void **state)
+{
+	static const char json[] =
+	        "{\"cluster-id\": 1, \"node-id\": 0, \"peer\": \"alive\","
+	        " \"sync\": {\"state\": \"up\", \"role\": \"server\","
+	        " \"cipher\": \"TLSv1.3 TLS_AES_128_GCM_SHA256\", \"local\": \"169.254.1.1:62845\","
+	        " \"peer\": \"169.254.1.2:40000\", \"established\": 1, \"handshake-failures\": 2,"
+	        " \"protocol-errors\": 0, \"connect-failures\": 0, \"frames-sent\": 5,"
+	        " \"frames-received\": 4, \"bytes-sent\": 900, \"bytes-received\": 300,"
+	        " \"keyed\": true}}";
+	const char *out = render(cli_render_cluster_information, json);
+
+	assert_non_null(strstr(out,
+	                       "Peer synchronization channel:\n"
+	                       "    State: up, server\n"
+	                       "    Security: TLSv1.3 TLS_AES_128_GCM_SHA256, pre-shared key "
+	                       "from the authentication-key\n"
+	                       "    Local: 169.254.1.1:62845, Peer: 169.254.1.2:40000\n"
+	                       "    Established: 1, Handshake failures: 2, Protocol errors: 0, "
+	                       "Connect failures: 0\n"));
+	/* Without a sync object (an older clusterd) the section is left out. */
+	assert_null(strstr(render(cli_render_cluster_information, information_json),
+	                   "synchronization channel"));
+}
+
 static void test_render_ipmon(void **state)
 {
 	assert_string_equal(render(cli_render_cluster_ipmon, ipmon_json), ipmon_golden);
@@ -1058,6 +1083,7 @@ int main(void)
 	        cmocka_unit_test(test_render_interfaces),
 	        cmocka_unit_test(test_render_statistics),
 	        cmocka_unit_test(test_render_information),
+	        cmocka_unit_test(test_render_information_sync),
 	        cmocka_unit_test(test_render_ipmon),
 	        cmocka_unit_test(test_tree),
 	};
