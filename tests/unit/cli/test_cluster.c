@@ -717,13 +717,14 @@ static void test_render_information(void **state)
 static void test_render_information_sync(void **state)
 {
 	static const char json[] =
-	        "{\"cluster-id\": 1, \"node-id\": 0, \"peer\": \"alive\","
+	        "{\"" CLI_CLUSTER_INFORMATION
+	        "\": {\"cluster-id\": 1, \"node-id\": 0, \"peer\": \"alive\","
 	        " \"sync\": {\"state\": \"up\", \"role\": \"server\","
 	        " \"cipher\": \"TLSv1.3 TLS_AES_128_GCM_SHA256\", \"local\": \"169.254.1.1:62845\","
 	        " \"peer\": \"169.254.1.2:40000\", \"established\": 1, \"handshake-failures\": 2,"
 	        " \"protocol-errors\": 0, \"connect-failures\": 0, \"frames-sent\": 5,"
 	        " \"frames-received\": 4, \"bytes-sent\": 900, \"bytes-received\": 300,"
-	        " \"keyed\": true}}";
+	        " \"keyed\": true}}}";
 	const char *out = render(cli_render_cluster_information, json);
 
 	assert_non_null(strstr(out,
