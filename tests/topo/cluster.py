@@ -414,7 +414,7 @@ class Capture:
         os.close(fd)
         self.err = tempfile.NamedTemporaryFile(prefix="k5cap", suffix=".err", delete=False)
         argv = ["ip", "netns", "exec", bed.ns(name), "tcpdump", "-i", ifname, "-U", "--immediate-mode", "-n",
-                "-s", "128", "-w", self.path]
+                "-s", "2048", "-w", self.path]
         if direction:
             argv += ["-Q", direction]
         argv += filt.split()
