@@ -365,12 +365,17 @@ class Nft:
 
 
 def drop_proto(bed, name, protos, hooks=("input", "output")):
-    """Drops IPv4 protocols (250 heartbeats, 254 fabric probes) in `name`'s namespace."""
+    """Drops IPv4 protocols (250 heartbeats, 254 fabric probes) in `name`'s namespace, in one
+    nft transaction: a cut installed rule by rule would let probes through while heartbeats
+    are already gone, which is a control-link failure (notes §3), not a cut."""
     n = Nft(bed, name)
+    cmds = []
     for hook in hooks:
-        n.chain(hook, f"type filter hook {hook} priority 0")
+        cmds.append(f"add chain {n.family} {n.table} {hook} "
+                    f"{{ type filter hook {hook} priority 0 ; }}")
         for p in protos:
-            n.rule(hook, f"ip protocol {p} counter drop")
+            cmds.append(f"add rule {n.family} {n.table} {hook} ip protocol {p} counter drop")
+    n.run("; ".join(cmds))
     return n
 
 
