@@ -20,8 +20,9 @@ its lan link set down, back to back from this process (no fork in between). The 
 is this process too (a UDP socket opened inside each router namespace), so it stops answering
 for the crashed router at the crash instant, like a service on a dead box. The crashed
 router is then "rebooted": its stale virtual interface deleted (a SIGKILLed daemon leaves
-it up), link up, daemons started again; it rejoins as backup (no preempt on either side) and the next trial
-crashes the other router. Trials alternate keel, keepalived, keel, ... under the same load.
+it up), link up, daemons started again; it rejoins as backup (no preempt on either side) and
+the next trial crashes the other router. Trials alternate keel, keepalived, keel, ... under
+the same load.
 
 Crash phase: detection from the crash is threshold x interval minus the age of the last
 heartbeat at the crash, so a random crash instant alone spreads it uniformly over a whole
