@@ -165,7 +165,15 @@ void cl_io_clear_stats(struct clusterd *cl)
 
 static void cl_io_detect_arm(struct clusterd *cl)
 {
-	timer_add_ms(&cl->detect_timer, rg_engine_detect_ms(cl->engine) + 1);
+	/* The engine counts whole milliseconds: a heartbeat heard during
+	 * millisecond T is stale from millisecond T + detect + 1 on (strictly
+	 * more than threshold x interval: three heartbeats really lost). Fire
+	 * at that boundary, not a flat detect + 1 ms later, which wasted up to
+	 * a millisecond (bench_failover: keepalived was ahead by that much). */
+	uint64_t now_us = mono_us();
+	uint64_t due_us = (now_us / 1000 + rg_engine_detect_ms(cl->engine) + 1) * 1000;
+
+	timer_add_us(&cl->detect_timer, due_us - now_us);
 }
 
 static void cl_io_input(struct cl_link *l, const uint8_t *buf, size_t n, size_t cap)
