@@ -537,3 +537,13 @@ def reth_state(bed, node, name="reth0"):
     flags = l.stdout.split("<", 1)[1].split(">", 1)[0].split(",")
     addrs = [ln.split()[3] for ln in p.stdout.splitlines() if " inet " in ln]
     return "UP" in flags, addrs
+
+
+def commit_both(c, lines, node1_lines=None):
+    """Commits `lines` on node0, then on node1 (`node1_lines` if given). With config sync
+    (mgd, issue 4 item 6) node1 refuses configuration mode once it is the secondary and gets
+    node0's commit instead; that refusal is accepted, any other error is not."""
+    c.commit("node0", lines)
+    r = c.cli("node1", "configure; " + "; ".join(node1_lines or lines) + "; commit",
+              check=False)
+    assert r.returncode == 0 or "secondary node" in r.stderr, (r.stdout, r.stderr)

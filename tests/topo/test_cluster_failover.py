@@ -22,8 +22,8 @@ import signal
 import time
 
 import pytest
-from cluster import (Capture, Cluster, Pinger, Subscriber, arp_frames, kill_node, reth_state,
-                     set_lines, start_clusterd, vmac)
+from cluster import (Capture, Cluster, Pinger, Subscriber, arp_frames, commit_both, kill_node,
+                     reth_state, set_lines, start_clusterd, vmac)
 from conftest import poll
 
 INTERVAL_MS = 100
@@ -44,7 +44,7 @@ def cluster(testbed):
 
 
 def bring_up(c, threshold=THRESHOLD, extra=()):
-    c.commit_all(set_lines(interval=INTERVAL_MS, threshold=threshold,
+    commit_both(c, set_lines(interval=INTERVAL_MS, threshold=threshold,
                            reths={"reth0": (1, "ge0", [RETH_IP + "/24"])}, extra=extra))
     c.wait_roles({0: "node0", 1: "node0"}, timeout=15)
     poll(lambda: reth_state(c.bed, "node0") == (True, [RETH_IP + "/24"]), timeout=5,

@@ -11,7 +11,7 @@ import re
 import time
 
 import pytest
-from cluster import Cluster, Nft, reth_state, set_lines
+from cluster import Cluster, Nft, commit_both, reth_state, set_lines
 from conftest import poll
 
 INTERVAL_MS = 100
@@ -30,9 +30,10 @@ def cluster(testbed):
 
 def up(c, rg1_opts=None, extra=(), per_node=None):
     groups = {0: (200, 100, {}), 1: (200, 100, rg1_opts or {})}
-    for node in c.NODES:
-        more = list(extra) + list((per_node or {}).get(node, []))
-        c.commit(node, set_lines(interval=INTERVAL_MS, groups=groups, reths=RETH, extra=more))
+    lines = {n: set_lines(interval=INTERVAL_MS, groups=groups, reths=RETH,
+                          extra=list(extra) + list((per_node or {}).get(n, [])))
+             for n in c.NODES}
+    commit_both(c, lines["node0"], lines["node1"])
     c.wait_roles({0: "node0", 1: "node0"}, timeout=15)
 
 
@@ -118,15 +119,16 @@ def test_manual_failover_hold_down_reset(cluster):
 def test_preempt_on_off(cluster):
     c = cluster
     up(c)
-    # node1's priority above node0's, no preempt: node0 keeps the group.
-    c.commit_all(["set chassis cluster redundancy-group 1 node 1 priority 250"])
-    poll(lambda: rg_node(c, "node0", 1, 1)["priority"] == 250, timeout=3,
-         what="node0 hears node1's new priority")
+    # node1's priority above node0's, no preempt: node0 keeps the group. Commits go to the
+    # RG0 primary; config sync carries them to node1 (configuration mode is refused there).
+    commit_both(c, ["set chassis cluster redundancy-group 1 node 1 priority 250"])
+    poll(lambda: rg_node(c, "node0", 1, 1)["priority"] == 250, timeout=5,
+         what="node0 hears node1's new priority (synced to node1)")
     stays(c, {0: "node0", 1: "node0"}, 1.0 + 5 * INTERVAL_MS / 1000)  # delay + 5 intervals
 
     # Preempt with delay 1 s: node1 takes over, not before the delay.
     t0 = time.monotonic()
-    c.commit_all(["set chassis cluster redundancy-group 1 preempt delay 1"])
+    commit_both(c, ["set chassis cluster redundancy-group 1 preempt delay 1"])
     wait_primaries(c, {0: "node0", 1: "node1"}, timeout=5)
     took = time.monotonic() - t0
     print(f"preempt: takeover {took * 1000:.0f} ms after the commit (delay 1 s)")

@@ -19,8 +19,8 @@ import subprocess
 import time
 
 import pytest
-from cluster import (Capture, Cluster, Subscriber, pb_decode, set_lines, show_cluster,
-                     start_clusterd)
+from cluster import (Capture, Cluster, Subscriber, commit_both, pb_decode, set_lines,
+                     show_cluster, start_clusterd)
 from conftest import poll
 
 INTERVAL_MS = 100
@@ -93,7 +93,7 @@ def link0(c):
 
 def test_forged_replayed_wrong_cluster(cluster):
     c = cluster
-    c.commit_all(set_lines(interval=INTERVAL_MS, threshold=THRESHOLD))
+    commit_both(c, set_lines(interval=INTERVAL_MS, threshold=THRESHOLD))
     c.wait_roles({0: "node0", 1: "node0"}, timeout=15)
     frames = heartbeats(c, 5)
     hb = frames[-1]
@@ -167,7 +167,7 @@ STARTS = 20
 
 def test_simultaneous_starts(cluster):
     c = cluster
-    c.commit_all(set_lines(interval=INTERVAL_MS, threshold=THRESHOLD,
+    commit_both(c, set_lines(interval=INTERVAL_MS, threshold=THRESHOLD,
                            reths={"reth0": (1, "ge0", ["10.1.0.1/24"])}))
     c.wait_roles({0: "node0", 1: "node0"}, timeout=15)
 

@@ -15,8 +15,8 @@ import re
 import time
 
 import pytest
-from cluster import (Capture, Cluster, Nft, arp_frames, drop_proto, reth_state, set_lines,
-                     vmac)
+from cluster import (Capture, Cluster, Nft, arp_frames, commit_both, drop_proto, reth_state,
+                     set_lines, vmac)
 from conftest import poll
 
 INTERVAL_MS = 100
@@ -42,7 +42,7 @@ def cluster(testbed):
 
 
 def up(c, extra=()):
-    c.commit_all(set_lines(interval=INTERVAL_MS, threshold=THRESHOLD, reths=RETHS,
+    commit_both(c, set_lines(interval=INTERVAL_MS, threshold=THRESHOLD, reths=RETHS,
                            extra=extra))
     c.wait_roles({0: "node0", 1: "node0"}, timeout=15)
 
