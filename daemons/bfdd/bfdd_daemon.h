@@ -36,7 +36,8 @@
 #define BFDD_SPORT_MAX     65535
 #define BFDD_MH_MIN_TTL_DEF                                                                        \
 	1 /* multihop: no TTL floor unless asked (RFC 5883 §5: auth covers it) */
-#define BFDD_SAMPLE_MS 10000 /* counters to the bus */
+#define BFDD_SAMPLE_MS   10000 /* counters to the bus */
+#define BFDD_WAKE_MIN_US 250   /* timer wake-ups at most every 250 µs (io.c, bfdd_arm) */
 
 struct daemon;
 struct sensor_bus;
@@ -133,6 +134,7 @@ struct bfdd {
 	struct wheel wheel;
 	struct timer wheel_timer; /* one libevent timer at the wheel's next deadline */
 	uint64_t armed_at;
+	uint64_t last_run_us;      /* when the wheel last ran (coalescing) */
 	struct timer housekeeping; /* 1 s: reopen send sockets that failed, resolve interfaces */
 	struct bfdd_rxsock rx[4];
 	struct bfdd_sess *by_disc[BFDD_HASH];
