@@ -37,6 +37,7 @@
 #define BFDD_MH_MIN_TTL_DEF                                                                        \
 	1 /* multihop: no TTL floor unless asked (RFC 5883 §5: auth covers it) */
 #define BFDD_SAMPLE_MS   10000 /* counters to the bus */
+#define BFDD_LATE_US     2000  /* a timer wake-up this late reads the sockets first */
 #define BFDD_WAKE_MIN_US 250   /* timer wake-ups at most every 250 µs (io.c, bfdd_arm) */
 
 struct daemon;
@@ -116,6 +117,7 @@ struct bfdd_sess {
 	uint64_t up_transitions, fail_transitions, tx_interval_changes;
 	uint64_t last_change_ms, up_since_ms; /* wall clock */
 	uint32_t last_tx_interval;
+	bool sens_queued; /* a state sensor update is pending (sensors.c) */
 };
 
 struct bfdd;
@@ -145,10 +147,13 @@ struct bfdd {
 	struct bfdd_conf conf; /* last applied */
 	/* counters */
 	uint64_t drops[BFD_DROP_COUNT]; /* every drop, by reason */
-	uint64_t rx_packets, rx_batches, timer_runs;
+	uint64_t rx_packets, rx_batches, timer_runs, late_wakeups;
 	/* telemetry */
 	struct sensor_bus *bus;
 	struct timer sample;
+	struct timer sens_flush; /* state changes published on the next loop turn */
+	uint32_t *sens_pending;  /* their discriminators */
+	size_t sens_n, sens_cap;
 };
 
 /* ---------------------------------------------------------------- io.c */

@@ -175,6 +175,7 @@ static void bfdd_show_sessions(struct ctl_req *req, void *arg)
 	sum.rx_batches = b->rx_batches;
 	sum.timer_runs = b->timer_runs;
 	sum.timer_late_max_us = b->wheel.late_max_us;
+	sum.late_wakeups = b->late_wakeups;
 	page.sessions = ptrs;
 	page.n_sessions = n;
 	page.summary = &sum;

@@ -43,14 +43,25 @@
 
 /* ------------------------------------------------------------ the clock */
 
+static void bfdd_rx_drain(struct bfdd *b);
+
 static void bfdd_wheel_fire(void *arg)
 {
 	struct bfdd *b = arg;
+	uint64_t now = mono_us();
 
+	/* Woken late (the process was not scheduled, or a long piece of work ran): packets
+	 * that arrived meanwhile wait in the sockets, and running the detection deadlines
+	 * first would declare their sessions down. Read them first. */
+	if (b->armed_at && now > b->armed_at + BFDD_LATE_US) {
+		b->late_wakeups++;
+		bfdd_rx_drain(b);
+		now = mono_us();
+	}
 	b->armed_at = 0;
 	b->timer_runs++;
-	b->last_run_us = mono_us();
-	wheel_run(&b->wheel, b->last_run_us);
+	b->last_run_us = now;
+	wheel_run(&b->wheel, now);
 	bfdd_arm(b);
 }
 
@@ -59,6 +70,13 @@ void bfdd_arm(struct bfdd *b)
 	uint64_t next = wheel_next(&b->wheel);
 	uint64_t now;
 
+	/* Coalescing: never wake sooner than BFDD_WAKE_MIN_US after the previous run. With
+	 * thousands of jittered sessions the deadlines lie tens of µs apart, and one wake-up
+	 * (a context switch, most of the cost, perf says) per deadline would dominate; this
+	 * way a deadline is met at most BFDD_WAKE_MIN_US late, and the loop wakes at most
+	 * 1 / BFDD_WAKE_MIN_US times a second. A lone deadline is still met to the µs. */
+	if (next && b->last_run_us && next < b->last_run_us + BFDD_WAKE_MIN_US)
+		next = b->last_run_us + BFDD_WAKE_MIN_US;
 	if (next == b->armed_at && (next == 0 || timer_pending(&b->wheel_timer)))
 		return;
 	b->armed_at = next;
@@ -67,13 +85,6 @@ void bfdd_arm(struct bfdd *b)
 		return;
 	}
 	now = mono_us();
-	/* Coalescing: never wake sooner than BFDD_WAKE_MIN_US after the previous run. With
-	 * thousands of jittered sessions the deadlines lie tens of µs apart, and one wake-up
-	 * (a context switch, most of the cost, perf says) per deadline would dominate; this
-	 * way a deadline is met at most BFDD_WAKE_MIN_US late, and the loop wakes at most
-	 * 1 / BFDD_WAKE_MIN_US times a second. A lone deadline is still met to the µs. */
-	if (b->last_run_us && next < b->last_run_us + BFDD_WAKE_MIN_US)
-		next = b->last_run_us + BFDD_WAKE_MIN_US;
 	timer_add_us(&b->wheel_timer, next > now ? next - now : 0);
 }
 
@@ -332,9 +343,26 @@ static void bfdd_parse_cmsg(struct msghdr *mh, struct bfdd_rxinfo *ri)
 	}
 }
 
+static void bfdd_rx_read(struct bfdd_rxsock *rs, int max_rounds);
+
 static void bfdd_rx_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct bfdd_rxsock *rs = arg;
+	(void)fd;
+	(void)what;
+	bfdd_rx_read(arg, 4); /* a burst is drained without starving timers */
+	bfdd_arm(((struct bfdd_rxsock *)arg)->owner);
+}
+
+static void bfdd_rx_drain(struct bfdd *b)
+{
+	for (int i = 0; i < 4; i++)
+		if (b->rx[i].fd >= 0)
+			bfdd_rx_read(&b->rx[i], 256); /* all of it: up to 16k packets */
+}
+
+static void bfdd_rx_read(struct bfdd_rxsock *rs, int max_rounds)
+{
+	int fd = rs->fd;
 	static uint8_t bufs[BFDD_RX_BATCH][BFDD_RX_BUF];
 	static uint8_t cbufs[BFDD_RX_BATCH][BFDD_CMSG];
 	static struct sockaddr_storage from[BFDD_RX_BATCH];
@@ -342,8 +370,6 @@ static void bfdd_rx_cb(evutil_socket_t fd, short what, void *arg)
 	struct iovec iov[BFDD_RX_BATCH];
 	int n, rounds = 0;
 
-	(void)what;
-	/* Up to a few batches per wake-up: a burst is drained without starving timers. */
 	do {
 		uint64_t now;
 
@@ -358,7 +384,7 @@ static void bfdd_rx_cb(evutil_socket_t fd, short what, void *arg)
 			mm[i].msg_hdr.msg_control = cbufs[i];
 			mm[i].msg_hdr.msg_controllen = sizeof(cbufs[i]);
 		}
-		n = recvmmsg((int)fd, mm, BFDD_RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(fd, mm, BFDD_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
 		rs->owner->rx_batches++;
@@ -374,8 +400,7 @@ static void bfdd_rx_cb(evutil_socket_t fd, short what, void *arg)
 			bfdd_io_input(rs->owner, bufs[i], len > BFDD_RX_BUF ? BFDD_RX_BUF : len,
 			              &ri, now);
 		}
-	} while (n == BFDD_RX_BATCH && ++rounds < 4);
-	bfdd_arm(rs->owner);
+	} while (n == BFDD_RX_BATCH && ++rounds < max_rounds);
 }
 
 static int bfdd_rx_open(struct bfdd *b, struct bfdd_rxsock *rs, int af, bool multihop)

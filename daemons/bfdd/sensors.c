@@ -9,6 +9,7 @@
  *                          into messages of BFDD_SENSOR_PER_MSG sessions, eom on the last
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemons/bfdd/bfdd_daemon.h"
@@ -16,6 +17,7 @@
 #include "lib/sensor.h"
 
 #define BFDD_SENSOR_PER_MSG 64
+#define BFDD_SENSOR_FLUSH   256
 #define BFDD_P              "/bfd/interfaces/interface[id=%s]/peers/peer[local-discriminator=%u]/state/"
 
 static const char *bfdd_oc_state(uint8_t s)
@@ -82,14 +84,64 @@ static void bfdd_sensor_counters(struct sensor_msg *m, const struct bfdd_sess *x
 	sensor_msg_addf_u64(m, x->dropped, BFDD_P "async/dropped-packets", id, d);
 }
 
+/* State changes are queued by discriminator and published together on the next loop turn:
+ * a mass failure (a link with thousands of sessions) must not spend the detection time of
+ * the later sessions building messages. A session deleted meanwhile is skipped. */
+static void bfdd_state_flush(void *arg)
+{
+	struct bfdd *b = arg;
+	struct sensor_msg *m = NULL;
+	unsigned n = 0;
+	size_t i;
+
+	/* At most BFDD_SENSOR_FLUSH per turn: the loop goes back to packets and timers in
+	 * between. */
+	for (i = 0; i < b->sens_n && i < BFDD_SENSOR_FLUSH; i++) {
+		struct bfdd_sess *x = bfdd_sess_by_disc(b, b->sens_pending[i]);
+
+		if (!x)
+			continue;
+		x->sens_queued = false;
+		if (m && n == BFDD_SENSOR_PER_MSG) {
+			sensor_publish(b->bus, m);
+			m = NULL;
+		}
+		if (!m) {
+			m = sensor_msg_new("bfd-state");
+			n = 0;
+			if (!m)
+				break;
+		}
+		bfdd_sensor_state(m, x);
+		n++;
+	}
+	if (m)
+		sensor_publish(b->bus, m);
+	memmove(b->sens_pending, b->sens_pending + i, (b->sens_n - i) * sizeof(*b->sens_pending));
+	b->sens_n -= i;
+	if (b->sens_n)
+		timer_add_us(&b->sens_flush, 0);
+}
+
 void bfdd_sensors_state(struct bfdd_sess *x)
 {
-	struct sensor_msg *m;
+	struct bfdd *b = x->b;
 
-	if (!x->b->bus || !(m = sensor_msg_new("bfd-state")))
+	if (!b->bus || x->sens_queued || !sensor_bus_connected(b->bus))
 		return;
-	bfdd_sensor_state(m, x);
-	sensor_publish(x->b->bus, m);
+	if (b->sens_n == b->sens_cap) {
+		size_t cap = b->sens_cap ? b->sens_cap * 2 : 64;
+		uint32_t *p = reallocarray(b->sens_pending, cap, sizeof(*p));
+
+		if (!p)
+			return;
+		b->sens_pending = p;
+		b->sens_cap = cap;
+	}
+	b->sens_pending[b->sens_n++] = x->s.local_disc;
+	x->sens_queued = true;
+	if (!timer_pending(&b->sens_flush))
+		timer_add_us(&b->sens_flush, 0);
 }
 
 static void bfdd_sample(void *arg)
@@ -128,6 +180,7 @@ void bfdd_sensors_start(struct bfdd *b)
 	}
 	timer_init(&b->sample, b->base, bfdd_sample, b);
 	timer_add_ms(&b->sample, BFDD_SAMPLE_MS);
+	timer_init(&b->sens_flush, b->base, bfdd_state_flush, b);
 }
 
 void bfdd_sensors_stop(struct bfdd *b)
@@ -135,6 +188,10 @@ void bfdd_sensors_stop(struct bfdd *b)
 	if (!b->bus)
 		return;
 	timer_del(&b->sample);
+	timer_del(&b->sens_flush);
+	free(b->sens_pending);
+	b->sens_pending = NULL;
+	b->sens_n = b->sens_cap = 0;
 	sensor_bus_close(b->bus);
 	b->bus = NULL;
 }

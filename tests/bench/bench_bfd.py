@@ -300,7 +300,8 @@ def run_one(kind, n, root):
             sm = a.sessions()[1]
             res["keel_stats"] = (f"A: {sm['packets_received']} packets in {sm['rx_batches']} "
                                  f"recvmmsg batches, {sm['timer_runs']} timer wake-ups, "
-                                 f"worst timer lateness {sm['timer_late_max_us']} us")
+                                 f"worst timer lateness {sm['timer_late_max_us']} us, "
+                                 f"{sm['late_wakeups']} late wake-ups")
             res["flaps"] = sum(s["up_transitions"]
                                for s in a.sessions()[0] + b.sessions()[0]) - ups0
         else:

@@ -48,7 +48,8 @@ SCHEMA = {
                 34: ("deleted", B), 35: ("tx_interval_changes", U)},
     "Summary": {1: ("sessions", U), 2: ("clients", U), 3: ("transmit_pps", D),
                 4: ("receive_pps", D), 5: ("drops", "DropCount"), 6: ("packets_received", U),
-                7: ("rx_batches", U), 8: ("timer_runs", U), 9: ("timer_late_max_us", U)},
+                7: ("rx_batches", U), 8: ("timer_runs", U), 9: ("timer_late_max_us", U),
+                10: ("late_wakeups", U)},
     "SessionPage": {1: ("sessions", "Session"), 2: ("summary", "Summary")},
 }
 REPEATED = {"clients", "drops", "sessions"}
