@@ -9,6 +9,7 @@ the session and the daemon keep running; clients over ctl (session.add / session
 refcounts, claims gone with the connection) and the "bfd.session" event.
 """
 
+import subprocess
 import time
 
 import pytest
@@ -98,6 +99,11 @@ def test_detection_and_recovery(pair):
     s = k1.wait_state("10.99.0.2", "Up")
     detect = s["detection_time_us"] / 1e6
     ev = Events(k1)
+    # The state change also goes to the node's telemetry bus (OpenConfig BFD paths).
+    sub = subprocess.Popen(["ip", "netns", "exec", bed.ns("k1"), "mosquitto_sub", "-h",
+                            "127.0.0.1", "-p", "51883", "-t", "keel/bfdd/bfd-state", "-C", "1",
+                            "-W", "10", "-F", "%x"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.3)
     try:
         nft_drop(bed, "k2", dport=3784)
         t0 = time.monotonic()
@@ -107,7 +113,14 @@ def test_detection_and_recovery(pair):
         elapsed = time.monotonic() - t0
         assert down[0]["local_diagnostic"] == "Control Detection Time Expired"
         assert elapsed <= detect + 0.1, f"detected after {elapsed:.3f} s (detect {detect})"
+        payload = bytes.fromhex(sub.communicate(timeout=10)[0].strip())
+        disc = down[0]["local_discriminator"]
+        assert (f"/bfd/interfaces/interface[id=eth0]/peers/peer[local-discriminator={disc}]"
+                f"/state/session-state").encode() in payload, payload
+        assert b"DOWN" in payload and b"DETECTION_TIMEOUT" in payload, payload
     finally:
+        if sub.poll() is None:
+            sub.kill()
         nft_clear(bed, "k2")
         ev.close()
     k1.wait_state("10.99.0.2", "Up", timeout=10)
