@@ -345,6 +345,16 @@ static int bfdd_parse_sess(struct json_object *o, struct bfdd_conf_sess *cs, cha
 			         peer);
 			return -1;
 		}
+		/* Accepting unauthenticated packets would need a hole in the core's §6.8.6
+		 * checks; refused rather than silently ignored. */
+		if (cfg_get_bool(auth, "loose-check")) {
+			snprintf(
+			        err, errlen,
+			        "protocols bfd session %s authentication loose-check: not supported "
+			        "by bfdd",
+			        peer);
+			return -1;
+		}
 		cs->p.auth_type = (uint8_t)t;
 		memcpy(cs->p.key_chain, chain, strlen(chain) + 1);
 	}
