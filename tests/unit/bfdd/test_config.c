@@ -135,6 +135,9 @@ static void test_refusals(void **state)
 	       KC("0123456789abcdefg"), "at most 16");
 	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100}", KC("0123456789abcdefghijk"),
 	       "longer than 20");
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100,\"authentication\":{\"algorithm\":"
+	       "\"keyed-md5\",\"key-chain\":\"kc\",\"loose-check\":[null]}}",
+	       KC("s3cret"), "loose-check");
 	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100}",
 	       "\"keel-security:security\":{\"authentication-key-chains\":{\"key-chain\":[{"
 	       "\"name\":\"kc\",\"key\":[{\"name\":1,\"secret\":\"a\"},{\"name\":2,\"secret\":"
