@@ -332,6 +332,18 @@ static int bfdd_parse_sess(struct json_object *o, struct bfdd_conf_sess *cs, cha
 	}
 	cs->p.mult = (uint8_t)mult;
 	cs->p.min_ttl = BFDD_MH_MIN_TTL_DEF;
+	int64_t ttl;
+
+	if (bfdd_num(o, "minimum-ttl", &ttl)) {
+		/* YANG allows it only with multihop; single-hop always demands 255. */
+		if (!cs->key.multihop || ttl < 1 || ttl > 255) {
+			snprintf(err, errlen,
+			         "protocols bfd session %s minimum-ttl: multihop only, 1..255",
+			         peer);
+			return -1;
+		}
+		cs->p.min_ttl = (uint8_t)ttl;
+	}
 	cs->p.admin_down = cfg_get_bool(o, "disable");
 	if (auth && json_object_is_type(auth, json_type_object)) {
 		const char *alg = cfg_get_str(auth, "algorithm");

@@ -103,9 +103,31 @@ static void refuse(const char *sess, const char *extra, const char *why)
 		fail_msg("%s: error '%s' does not say '%s'", sess, err, why);
 }
 
+static void test_minimum_ttl(void **state)
+{
+	struct bfdd_conf c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("{\"keel-protocols:protocols\":{\"bfd\":{\"session\":[{\"name\":"
+	                       "\"10.0.0.1\",\"local-address\":\"10.0.0.2\",\"multihop\":[null],"
+	                       "\"minimum-ttl\":254,\"minimum-interval\":100},{\"name\":"
+	                       "\"10.0.0.5\",\"local-address\":\"10.0.0.2\",\"multihop\":[null],"
+	                       "\"minimum-interval\":100}]}}}",
+	                       &c, err, sizeof(err)),
+	                 0);
+	assert_int_equal(c.n_sess, 2);
+	for (size_t i = 0; i < c.n_sess; i++) /* 10.0.0.1 asked for 254; 10.0.0.5 has the default */
+		assert_int_equal(c.sess[i].p.min_ttl,
+		                 c.sess[i].key.peer.a[3] == 1 ? 254 : BFDD_MH_MIN_TTL_DEF);
+	bfdd_conf_free(&c);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
+	refuse("{\"name\":\"10.0.0.1\",\"minimum-interval\":100,\"minimum-ttl\":254}", NULL,
+	       "multihop only");
 	refuse("{\"name\":\"10.0.0.300\",\"minimum-interval\":100}", NULL, "not an IP address");
 	refuse("{\"name\":\"10.0.0.1\",\"local-address\":\"fd00::1\",\"minimum-interval\":100}",
 	       NULL, "other family");
@@ -262,10 +284,15 @@ static void test_ip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_full),       cmocka_unit_test(test_empty),
-	        cmocka_unit_test(test_refusals),   cmocka_unit_test(test_sha1_20_bytes_ok),
-	        cmocka_unit_test(test_start_time), cmocka_unit_test(test_auth_names),
-	        cmocka_unit_test(test_effective),  cmocka_unit_test(test_ip),
+	        cmocka_unit_test(test_full),
+	        cmocka_unit_test(test_empty),
+	        cmocka_unit_test(test_minimum_ttl),
+	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_sha1_20_bytes_ok),
+	        cmocka_unit_test(test_start_time),
+	        cmocka_unit_test(test_auth_names),
+	        cmocka_unit_test(test_effective),
+	        cmocka_unit_test(test_ip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
