@@ -22,11 +22,13 @@ from pathlib import Path
 
 from conftest import BIN, ctl_call, poll, sh  # noqa: F401
 from testbed.ctl import (CTL_MAX_FRAME, FRAME_END, FRAME_ERROR, FRAME_EVENT, FRAME_REQUEST,
-                         CtlError, decode_fields, decode_frame, encode_frame)
+                         CtlError, decode_frame, encode_frame)
 
 # ---------------------------------------------------------------- bfdd.proto
 
-U, S, B, D = "u", "s", "b", "d"
+from testbed import pb  # noqa: E402
+
+U, S, B, D = pb.U, pb.S, pb.B, pb.D
 SCHEMA = {
     "SessionKey": {1: ("peer", S), 2: ("local_address", S), 3: ("interface", S),
                    4: ("multihop", B)},
@@ -56,52 +58,13 @@ REPEATED = {"clients", "drops", "sessions"}
 
 
 def pb_decode(name, buf):
-    schema = SCHEMA[name]
-    out = {}
-    for fname, kind in schema.values():
-        out[fname] = [] if fname in REPEATED else ("" if kind == S else None if kind in SCHEMA
-                                                    else 0)
-    for num, _wt, val in decode_fields(buf):
-        if num not in schema:
-            continue
-        fname, kind = schema[num]
-        if kind == U:
-            v = val
-        elif kind == B:
-            v = bool(val)
-        elif kind == D:
-            v = struct.unpack("<d", val.to_bytes(8, "little"))[0]
-        elif kind == S:
-            v = bytes(val).decode()
-        else:
-            v = pb_decode(kind, bytes(val))
-        if fname in REPEATED:
-            out[fname].append(v)
-        else:
-            out[fname] = v
-    return out
+    return pb.decode(SCHEMA, REPEATED, name, buf)
 
 
-def _varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def pb_str(num, text):
-    b = text.encode()
-    return _varint(num << 3 | 2) + _varint(len(b)) + b
-
-
-def pb_u(num, v):
-    return _varint(num << 3) + _varint(v) if v else b""
-
-
-def pb_bool(num, v):
-    return _varint(num << 3) + b"\x01" if v else b""
+_varint = pb.varint
+pb_str = pb.field_str
+pb_u = pb.field_u
+pb_bool = pb.field_bool
 
 
 def session_key(peer, local="", interface="", multihop=False):

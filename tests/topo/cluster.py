@@ -26,7 +26,7 @@ from pathlib import Path
 
 from conftest import BIN, CtlError, ctl_call, poll, sh  # noqa: F401 - CtlError re-exported
 from testbed.ctl import (CTL_MAX_FRAME, FRAME_END, FRAME_ERROR, FRAME_EVENT, FRAME_REQUEST,
-                         decode_fields, decode_frame, encode_frame)
+                         decode_frame, encode_frame)
 
 TOPOLOGY = "cluster"
 CLUSTER_ID = 1
@@ -51,7 +51,9 @@ def write_eeprom(root, cluster_id, node_id):
 
 # ---------------------------------------------------------------- protobuf (clusterd.proto)
 
-U, S, B, I32 = "u", "s", "b", "i32"
+from testbed import pb  # noqa: E402
+
+U, S, B = pb.U, pb.S, pb.B
 SCHEMA = {
     "ClusterStatus": {1: ("cluster_id", U), 2: ("node_id", U), 3: ("groups", "RedundancyGroup"),
                       4: ("rg0_role", S)},
@@ -95,37 +97,10 @@ REPEATED = {"groups", "nodes", "control", "fabric", "reths", "history", "partici
 
 def pb_decode(name, buf):
     """A dict of the message's known fields; repeated ones as lists, absent ones defaulted."""
-    schema = SCHEMA[name]
-    out = {}
-    for fname, kind in schema.values():
-        out[fname] = [] if fname in REPEATED else ("" if kind == S else 0)
-    for num, _wt, val in decode_fields(buf):
-        if num not in schema:
-            continue
-        fname, kind = schema[num]
-        if kind == U:
-            v = val
-        elif kind == B:
-            v = bool(val)
-        elif kind == S:
-            v = bytes(val).decode()
-        else:
-            v = pb_decode(kind, bytes(val))
-        if fname in REPEATED:
-            out[fname].append(v)
-        else:
-            out[fname] = v
-    return out
+    return pb.decode(SCHEMA, REPEATED, name, buf, msg_default=0)
 
 
-def _varint(n):
-    n &= (1 << 64) - 1  # int32 -1 is a 10-byte varint (proto3)
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+_varint = pb.varint
 
 
 def pb_varints(**fields):
@@ -141,9 +116,7 @@ def show_cluster(rg=-1):
     return pb_varints(f1=rg)
 
 
-def pb_string(num, text):
-    b = text.encode()
-    return _varint(num << 3 | 2) + _varint(len(b)) + b
+pb_string = pb.field_str
 
 
 class Subscriber:
