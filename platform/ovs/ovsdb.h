@@ -1,0 +1,166 @@
+/*
+ * Open vSwitch back-end: an OVSDB (RFC 7047) JSON-RPC client.
+ *
+ * Layers, bottom up (all but the last are pure: bytes/JSON in, JSON/struct
+ * out, no I/O, so they are unit-tested and fuzzed):
+ *   - ovsdb_stream: splits a byte stream into JSON messages. OVSDB has no
+ *     framing: messages are concatenated JSON texts (RFC 7047 §4), so an
+ *     incremental json-c tokener is fed whatever read() returned.
+ *   - ovsdb_msg: classifies a message as reply / request / notification
+ *     (JSON-RPC 1.0 as RFC 7047 §4 profiles it).
+ *   - builders: "transact", "monitor", "echo" reply.
+ *   - ovsdb_cache: the monitored tables, kept up to date from "update"
+ *     notifications (RFC 7047 §4.1.6): {table: {uuid: {column: value}}}.
+ *   - ovsdb_conn: the connection on a libevent base: id matching, echo,
+ *     monitor, transact, wait-until-applied (cur_cfg >= next_cfg, as
+ *     ovs-vsctl waits), reconnect with backoff and re-monitor.
+ * ports.c: switch-port VLAN columns as an idempotent reconcile.
+ */
+#ifndef KEEL_OVSDB_H
+#define KEEL_OVSDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#define OVSDB_DB          "Open_vSwitch"
+#define OVSDB_MAX_MSG     (16u << 20) /* bytes in one JSON message */
+#define OVSDB_MAX_DEPTH   64
+#define OVSDB_UUID_STRLEN 37 /* 36 + NUL */
+
+/* ------------------------------------------------------------ stream */
+
+struct ovsdb_stream {
+	struct json_tokener *tok;
+	size_t msg_bytes; /* bytes fed to the message being parsed */
+	bool failed;      /* sticky: the byte stream cannot be resynchronised */
+};
+
+/* Called per complete message (an object; ownership stays with the stream:
+ * take a reference with json_object_get() to keep it). Non-zero stops the
+ * feed and is returned. */
+typedef int (*ovsdb_msg_fn)(void *arg, struct json_object *msg);
+
+int ovsdb_stream_init(struct ovsdb_stream *s);
+void ovsdb_stream_free(struct ovsdb_stream *s);
+/* Feeds len bytes. 0, a callback's non-zero value, or -EPROTO (bad JSON, a
+ * top-level value that is not an object, deeper than OVSDB_MAX_DEPTH or
+ * longer than OVSDB_MAX_MSG); after -EPROTO every feed fails until reset. */
+int ovsdb_stream_feed(struct ovsdb_stream *s, const char *buf, size_t len, ovsdb_msg_fn fn,
+                      void *arg);
+void ovsdb_stream_reset(struct ovsdb_stream *s);
+
+/* ------------------------------------------------------------ messages */
+
+enum ovsdb_msg_kind {
+	OVSDB_MSG_REPLY = 0,   /* result, error, id */
+	OVSDB_MSG_REQUEST = 1, /* method, params, id (non-null) */
+	OVSDB_MSG_NOTIFY = 2,  /* method, params, id null */
+};
+
+struct ovsdb_msg {
+	enum ovsdb_msg_kind kind;
+	const char *method;         /* request / notify */
+	struct json_object *params; /* array (request / notify) */
+	struct json_object *id;     /* reply / request; NULL for notify */
+	struct json_object *result; /* reply; NULL when error */
+	struct json_object *error;  /* reply; NULL when null */
+};
+
+/* Classifies `o` (borrowed pointers into it). 0 or -EPROTO. */
+int ovsdb_msg_decode(struct json_object *o, struct ovsdb_msg *out);
+/* The integer id of a reply (we send integers only). -EPROTO otherwise. */
+int ovsdb_msg_id(const struct ovsdb_msg *m, int64_t *id);
+
+/* {"method":M,"params":P,"id":ID}; takes ownership of params. */
+struct json_object *ovsdb_request_new(const char *method, struct json_object *params, int64_t id);
+/* The reply to {"method":"echo"} (RFC 7047 §4.1.11): result = params, same id. */
+struct json_object *ovsdb_echo_reply(const struct ovsdb_msg *req);
+/* params of "monitor" (RFC 7047 §4.1.5) for db, a monitor id, and per table a
+ * NULL-terminated column list: tables[i], columns[i]. */
+struct json_object *ovsdb_monitor_params(const char *db, const char *monitor_id, size_t n,
+                                         const char *const *tables,
+                                         const char *const *const *columns);
+
+/* ------------------------------------------------------------ values */
+
+/* ["uuid","…"] -> its text (36 chars). NULL if not a uuid. */
+const char *ovsdb_uuid(struct json_object *v);
+/* An integer atom or a one-element set. */
+bool ovsdb_int(struct json_object *v, int64_t *out);
+/* A string atom; NULL for the empty set. */
+const char *ovsdb_str(struct json_object *v);
+/* Set of integers (bare atom or ["set",[…]]): calls fn per element; -EPROTO
+ * on anything else. */
+int ovsdb_int_set_walk(struct json_object *v, void (*fn)(void *arg, int64_t x), void *arg);
+/* ["set",[]] */
+struct json_object *ovsdb_empty_set(void);
+/* ["named-uuid", name] / ["uuid", uuid] */
+struct json_object *ovsdb_named_uuid(const char *name);
+struct json_object *ovsdb_uuid_new(const char *uuid);
+
+/* ------------------------------------------------------------ cache */
+
+struct ovsdb_cache {
+	struct json_object *tables; /* {table: {uuid: {column: value}}} */
+};
+
+void ovsdb_cache_init(struct ovsdb_cache *c);
+void ovsdb_cache_clear(struct ovsdb_cache *c);
+void ovsdb_cache_free(struct ovsdb_cache *c);
+/* Applies <table-updates> (the monitor reply's result or the second element
+ * of an "update" notification's params). 0 or -EPROTO (cache unchanged
+ * only for a malformed top level; rows before a bad row stay applied). */
+int ovsdb_cache_update(struct ovsdb_cache *c, struct json_object *updates);
+struct json_object *ovsdb_cache_row(const struct ovsdb_cache *c, const char *table,
+                                    const char *uuid);
+/* First row of table whose string column col equals val; its uuid in *uuid. */
+struct json_object *ovsdb_cache_find(const struct ovsdb_cache *c, const char *table,
+                                     const char *col, const char *val, const char **uuid);
+size_t ovsdb_cache_count(const struct ovsdb_cache *c, const char *table);
+
+/* ------------------------------------------------------------ VLAN columns */
+
+/* A set of VLAN IDs 0..4095 as a bitmap. */
+struct ovs_vlan_set {
+	uint8_t bits[4096 / 8];
+};
+static inline void ovs_vlan_set_add(struct ovs_vlan_set *s, uint16_t v)
+{
+	s->bits[(v & 4095) >> 3] |= (uint8_t)(1u << (v & 7));
+}
+static inline bool ovs_vlan_set_has(const struct ovs_vlan_set *s, uint16_t v)
+{
+	return s->bits[(v & 4095) >> 3] & (1u << (v & 7));
+}
+size_t ovs_vlan_set_count(const struct ovs_vlan_set *s);
+
+/* Port.vlan_mode (ovs-vswitchd.conf.db(5)); NONE = the empty set. */
+enum ovs_vlan_mode {
+	OVS_VLAN_MODE_NONE = 0,
+	OVS_VLAN_MODE_ACCESS,
+	OVS_VLAN_MODE_TRUNK,
+	OVS_VLAN_MODE_NATIVE_TAGGED,
+	OVS_VLAN_MODE_NATIVE_UNTAGGED,
+};
+const char *ovs_vlan_mode_name(enum ovs_vlan_mode m); /* "" for NONE */
+int ovs_vlan_mode_parse(const char *s, enum ovs_vlan_mode *out);
+
+/* The VLAN columns of one Port row. */
+struct ovs_port_vlan {
+	uint16_t tag; /* 0 = empty set (OVS allows tag 0; keel never writes it) */
+	enum ovs_vlan_mode mode;
+	struct ovs_vlan_set trunks; /* empty = all VLANs (OVS rule) */
+};
+
+/* Reads tag/vlan_mode/trunks of a cached Port row. 0 or -EPROTO. */
+int ovs_port_vlan_from_row(struct json_object *row, struct ovs_port_vlan *out);
+/* The "row" object of an "update" op that turns `have` into `want`, holding
+ * only the differing columns; NULL when nothing differs. */
+struct json_object *ovs_port_vlan_diff(const struct ovs_port_vlan *have,
+                                       const struct ovs_port_vlan *want);
+
+#endif
