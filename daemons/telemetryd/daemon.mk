@@ -1,0 +1,1 @@
+telemetryd_PKGS := libyang

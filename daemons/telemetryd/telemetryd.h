@@ -1,0 +1,203 @@
+/*
+ * telemetryd's own types: the sensor table provisioned from `services
+ * analytics` (sensor.c, pure), the YANG schema check of sensor resources
+ * (schema.c), the bus subscription (bus.c) and the MQTT export (export.c).
+ */
+#ifndef KEEL_TELEMETRYD_H
+#define KEEL_TELEMETRYD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "lib/proto/sensor.pb-c.h"
+
+#define TM_NAME_MAX         64
+#define TM_PATH_MAX         1024 /* keel-services resource length "1..1024" */
+#define TM_PATH_MAX_ELEMS   32
+#define TM_PATH_MAX_KEYS    4   /* predicates per element */
+#define TM_TOPIC_PREFIX_MAX 129 /* keel-services topic-prefix "1..128" */
+#define TM_RATE_DEFAULT_S   30  /* no sensor or profile rate: Junos' usual export interval */
+#define TM_RATE_MAX_S       3600
+#define TM_WINDOW_MAX_KEYS  16384 /* latest values held per sensor between exports */
+#define TM_WINDOW_BUCKETS   1024
+#define TM_MAX_COMPONENTS   8 /* producing daemons remembered per sensor */
+
+/* ---- paths (pure) */
+
+struct tm_path_key {
+	char name[TM_NAME_MAX];
+	char value[TM_NAME_MAX * 2];
+};
+
+struct tm_path_elem {
+	char name[TM_NAME_MAX];   /* without a "module:" prefix */
+	char module[TM_NAME_MAX]; /* the prefix if one was given, else "" */
+	struct tm_path_key keys[TM_PATH_MAX_KEYS];
+	unsigned n_keys;
+};
+
+struct tm_path {
+	struct tm_path_elem elem[TM_PATH_MAX_ELEMS];
+	unsigned n_elem;
+};
+
+/*
+ * Parses "/a/b[k=v]/c/" (trailing '/' allowed, values optionally quoted with
+ * ' or ", module prefixes allowed on any element). -1 with a message on a
+ * relative, empty-element, unbalanced or oversized path.
+ */
+int tm_path_parse(const char *s, struct tm_path *out, char *err, size_t errlen);
+/*
+ * True when `key` (a bus key, one leaf) lies at or below `res`: element names
+ * equal, and every predicate of `res` present with the same value in `key`
+ * (an element of `res` without predicates matches every list entry).
+ */
+bool tm_path_match(const struct tm_path *res, const struct tm_path *key);
+/* The same on a key string; false for a key that does not parse. */
+bool tm_path_match_str(const struct tm_path *res, const char *key);
+
+/* ---- schema (schema.c, libyang) */
+
+struct tm_schema;
+
+/* Loads every *.yang in dir once (mgd's module set). NULL with a message. */
+struct tm_schema *tm_schema_open(const char *yang_dir, char *err, size_t errlen);
+void tm_schema_close(struct tm_schema *sc);
+/*
+ * 0 when every element of p names a schema node below the previous one (any
+ * module, so augments resolve too; a "module:" prefix must match), and every
+ * predicate sits on a list and names one of its keys. -1 with a message.
+ */
+int tm_schema_check(struct tm_schema *sc, const struct tm_path *p, char *err, size_t errlen);
+
+/* ---- the sensor table (sensor.c, pure) */
+
+enum tm_format {
+	TM_FORMAT_GPB = 0,
+	TM_FORMAT_GPB_SDM,
+	TM_FORMAT_JSON,
+};
+
+enum tm_transport {
+	TM_TRANSPORT_UDP = 0,
+	TM_TRANSPORT_GRPC,
+	TM_TRANSPORT_MQTT,
+};
+
+const char *tm_format_name(enum tm_format f);
+const char *tm_transport_name(enum tm_transport t);
+
+struct tm_server {
+	char name[TM_NAME_MAX];
+	char address[TM_NAME_MAX];
+	uint16_t port;
+};
+
+struct tm_profile {
+	char name[TM_NAME_MAX];
+	uint32_t reporting_rate;
+	enum tm_format format;
+	enum tm_transport transport;
+	char topic_prefix[TM_TOPIC_PREFIX_MAX];
+};
+
+struct tm_entry {
+	Keel__Sensor__KeyValue kv; /* deep copy, key and strings owned */
+	uint64_t timestamp;        /* ms, from the SensorData it came in */
+	int next;                  /* hash chain, -1 ends */
+};
+
+/* The latest value per key since the last export. */
+struct tm_window {
+	struct tm_entry *e;
+	size_t n, cap;
+	int bucket[TM_WINDOW_BUCKETS];
+	uint64_t overflow; /* new keys refused at TM_WINDOW_MAX_KEYS */
+};
+
+struct tm_sensor {
+	char name[TM_NAME_MAX];
+	char resource[TM_PATH_MAX + 1];
+	struct tm_path path;
+	char export_name[TM_NAME_MAX]; /* "" when none */
+	char server_name[TM_NAME_MAX]; /* first server-name, "" when none */
+	uint32_t sensor_id;            /* stable hash of the name */
+	uint32_t rate_s;               /* in force: sensor's, else profile's, else default */
+	bool rate_from_sensor;
+	struct tm_window win;
+	uint64_t next_emit_ms; /* 0: not started */
+	char components[TM_MAX_COMPONENTS][TM_NAME_MAX];
+	unsigned n_components;
+	uint64_t updates; /* pairs matched */
+	uint64_t sent;    /* messages exported */
+	uint64_t dropped; /* messages the exporter refused */
+};
+
+struct tm_table {
+	struct tm_sensor *sensor;
+	size_t n_sensor;
+	struct tm_profile *profile;
+	size_t n_profile;
+	struct tm_server *server;
+	size_t n_server;
+};
+
+/*
+ * Builds the table from the RFC 7951 config (the object holding
+ * "keel-services:services", or {}); every resource is parsed and, when sc is
+ * not NULL, checked against the schema. -1 with a message naming the sensor.
+ */
+int tm_table_from_json(struct json_object *cfg, struct tm_schema *sc, struct tm_table *out,
+                       char *err, size_t errlen);
+void tm_table_free(struct tm_table *t);
+struct tm_sensor *tm_table_sensor(struct tm_table *t, const char *name);
+const struct tm_profile *tm_table_profile(const struct tm_table *t, const char *name);
+const struct tm_server *tm_table_server(const struct tm_table *t, const char *name);
+/*
+ * Moves window contents, counters and timers of sensors whose name, resource
+ * and rate are unchanged from old into new (a commit that did not touch a
+ * sensor does not reset it).
+ */
+void tm_table_carry(struct tm_table *old, struct tm_table *new_t);
+
+/*
+ * Offers one decoded bus message to every sensor; returns the number of
+ * pairs stored (a pair stored by two sensors counts twice).
+ */
+size_t tm_table_feed(struct tm_table *t, const Keel__Sensor__SensorData *d);
+/* Stores one pair in s if it matches s's resource; 1 stored, 0 not. */
+int tm_sensor_feed(struct tm_sensor *s, const char *component, const Keel__Sensor__KeyValue *kv,
+                   uint64_t timestamp);
+/*
+ * True when s should export now: something is pending and rate 0, or the
+ * window of rate_s seconds that started at the first pending value is over.
+ */
+bool tm_sensor_due(const struct tm_sensor *s, uint64_t now_ms);
+/* Starts the window at now (first pair after an export). */
+void tm_sensor_arm(struct tm_sensor *s, uint64_t now_ms);
+/*
+ * Moves the pending pairs out (sorted by key, so exports are stable) into
+ * *out; the caller frees with tm_window_free(). Resets the window and sets the
+ * next deadline to now + rate.
+ */
+void tm_sensor_take(struct tm_sensor *s, uint64_t now_ms, struct tm_window *out);
+void tm_window_init(struct tm_window *w);
+void tm_window_free(struct tm_window *w);
+/* The latest stored pair for key, NULL if none. */
+const struct tm_entry *tm_window_find(const struct tm_window *w, const char *key);
+
+/*
+ * Export payloads (pure). JSON: {"sensor":..,"node":..,"timestamp":ms,
+ * "values":{key:value,...}}. GPB: a keel.sensor.SensorData with component
+ * "telemetryd", sensor = the sensor name, and the pairs. malloc'd, *len set;
+ * NULL on out of memory or over SENSOR_MAX_MSG.
+ */
+uint8_t *tm_export_json(const struct tm_sensor *s, const struct tm_window *w, const char *node,
+                        uint64_t now_ms, size_t *len);
+uint8_t *tm_export_gpb(const struct tm_sensor *s, const struct tm_window *w, const char *node,
+                       uint64_t seq, uint64_t now_ms, size_t *len);
+
+#endif
