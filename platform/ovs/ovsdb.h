@@ -163,4 +163,86 @@ int ovs_port_vlan_from_row(struct json_object *row, struct ovs_port_vlan *out);
 struct json_object *ovs_port_vlan_diff(const struct ovs_port_vlan *have,
                                        const struct ovs_port_vlan *want);
 
+/* ------------------------------------------------------------ connection */
+
+struct ovsdb_conn;
+
+struct ovsdb_conn_ops {
+	/* Connected and the monitor's initial contents are in the cache (also
+	 * after every reconnect: re-apply wanted state then). */
+	void (*ready)(void *arg);
+	/* An "update" notification changed the cache. */
+	void (*update)(void *arg);
+	/* The connection was lost; a reconnect is scheduled. */
+	void (*down)(void *arg);
+};
+
+/* A reply: err 0 with result or error (the RPC's own error), or err < 0 when
+ * the connection was lost before the reply (-ECONNRESET). */
+typedef void (*ovsdb_reply_fn)(void *arg, int err, struct json_object *result,
+                               struct json_object *error);
+typedef void (*ovsdb_done_fn)(void *arg, int err);
+
+/* Connects to unix socket `path` (non-blocking), monitors Open_vSwitch
+ * (cur_cfg, next_cfg, bridges), Bridge (name, ports, datapath_type), Port
+ * (name, interfaces, tag, trunks, vlan_mode) and Interface (name, type,
+ * ofport), and reconnects with backoff (100 ms doubling to 5 s) until
+ * closed. */
+struct ovsdb_conn *ovsdb_conn_open(struct event_base *base, const char *path,
+                                   const struct ovsdb_conn_ops *ops, void *arg);
+void ovsdb_conn_close(struct ovsdb_conn *c);
+bool ovsdb_conn_is_ready(const struct ovsdb_conn *c);
+const struct ovsdb_cache *ovsdb_conn_cache(const struct ovsdb_conn *c);
+/* The root Open_vSwitch row's uuid, NULL before the first monitor reply. */
+const char *ovsdb_conn_root(const struct ovsdb_conn *c);
+/* Sends a request; fn (may be NULL) gets the reply. Takes params. 0 or -errno. */
+int ovsdb_conn_call(struct ovsdb_conn *c, const char *method, struct json_object *params,
+                    ovsdb_reply_fn fn, void *arg);
+/* "transact" on Open_vSwitch with the ops array (taken). */
+int ovsdb_transact(struct ovsdb_conn *c, struct json_object *ops, ovsdb_reply_fn fn, void *arg);
+/* fn(arg, 0) once the cached Open_vSwitch.cur_cfg >= next_cfg (vswitchd has
+ * applied that configuration), -ETIMEDOUT after timeout_ms, -ECONNRESET if
+ * the connection drops first. */
+int ovsdb_wait_cfg(struct ovsdb_conn *c, int64_t next_cfg, uint32_t timeout_ms, ovsdb_done_fn fn,
+                   void *arg);
+/* Counters for tests and "show": messages in/out, transactions, reconnects. */
+struct ovsdb_conn_stats {
+	uint64_t msgs_in, msgs_out, transacts, echoes, reconnects, updates;
+};
+void ovsdb_conn_get_stats(const struct ovsdb_conn *c, struct ovsdb_conn_stats *out);
+
+/* ------------------------------------------------------------ ports (ports.c) */
+
+/* The ops for one transaction that makes each named Port's VLAN columns
+ * equal to want[i], writing only what differs, then bumps next_cfg and
+ * selects it (RFC 7047 §5.2 update/mutate/select). Returns the number of
+ * ports that differ (0: *ops is NULL, nothing to write), -ENOENT if a port
+ * is not in the cache, -EPROTO if its row is unreadable. */
+int ovs_txn_port_vlans(const struct ovsdb_cache *c, const char *root, size_t n,
+                       const char *const *names, const struct ovs_port_vlan *want,
+                       struct json_object **ops);
+/* Ops that add port `name` (a system interface of that name) to `bridge`
+ * with VLAN columns `want` (NULL: none). -ENOENT no such bridge, -EEXIST. */
+int ovs_txn_port_add(const struct ovsdb_cache *c, const char *root, const char *bridge,
+                     const char *name, const struct ovs_port_vlan *want, struct json_object **ops);
+/* Ops that remove port `name` from its bridge. -ENOENT if absent. */
+int ovs_txn_port_del(const struct ovsdb_cache *c, const char *root, const char *name,
+                     struct json_object **ops);
+/* Ops that create bridge `name` (datapath_type netdev: the userspace
+ * datapath, notes §9) with its internal port. -EEXIST. */
+int ovs_txn_bridge_add(const struct ovsdb_cache *c, const char *root, const char *name,
+                       struct json_object **ops);
+/* The next_cfg a transaction built above returned (its last "select"). */
+bool ovs_txn_next_cfg(struct json_object *result, int64_t *next_cfg);
+
+/* Run a transaction built above on the connection and call fn once
+ * vswitchd applied it (or failed). Each returns 1 when there was nothing to
+ * write (fn is not called), 0 when fn will be called, or -errno. */
+int ovs_port_set_vlans(struct ovsdb_conn *c, size_t n, const char *const *names,
+                       const struct ovs_port_vlan *want, ovsdb_done_fn fn, void *arg);
+int ovs_port_add(struct ovsdb_conn *c, const char *bridge, const char *name,
+                 const struct ovs_port_vlan *want, ovsdb_done_fn fn, void *arg);
+int ovs_port_del(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg);
+int ovs_bridge_add(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg);
+
 #endif

@@ -1,0 +1,414 @@
+/*
+ * Switch ports on Open vSwitch: transactions built from the monitor cache
+ * (pure, tested without a server) and their execution on a connection.
+ *
+ * VLAN columns are reconciled, not set: the wanted values are compared with
+ * the cached row and only differing columns are written, all ports in one
+ * transaction, so re-applying an unchanged config sends nothing and never
+ * makes vswitchd reconfigure (which would flush learned MACs).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/ovs/ovsdb.h"
+
+#define OVS_APPLY_TIMEOUT_MS 10000
+
+static struct json_object *ovs_where_eq(const char *col, struct json_object *val)
+{
+	struct json_object *w = json_object_new_array();
+	struct json_object *c = json_object_new_array();
+
+	json_object_array_add(c, json_object_new_string(col));
+	json_object_array_add(c, json_object_new_string("=="));
+	json_object_array_add(c, val);
+	json_object_array_add(w, c);
+	return w;
+}
+
+static struct json_object *ovs_op(const char *op, const char *table)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "op", json_object_new_string(op));
+	json_object_object_add(o, "table", json_object_new_string(table));
+	return o;
+}
+
+/* Ask vswitchd to reconfigure and learn the target next_cfg (the way
+ * ovs-vsctl does it): mutate next_cfg += 1, then select it. */
+static void ovs_add_cfg_bump(struct json_object *ops, const char *root)
+{
+	struct json_object *m = ovs_op("mutate", "Open_vSwitch");
+	struct json_object *muts = json_object_new_array();
+	struct json_object *mu = json_object_new_array();
+	struct json_object *s = ovs_op("select", "Open_vSwitch");
+	struct json_object *cols = json_object_new_array();
+
+	json_object_object_add(m, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(root)));
+	json_object_array_add(mu, json_object_new_string("next_cfg"));
+	json_object_array_add(mu, json_object_new_string("+="));
+	json_object_array_add(mu, json_object_new_int(1));
+	json_object_array_add(muts, mu);
+	json_object_object_add(m, "mutations", muts);
+	json_object_array_add(ops, m);
+
+	json_object_object_add(s, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(root)));
+	json_object_array_add(cols, json_object_new_string("next_cfg"));
+	json_object_object_add(s, "columns", cols);
+	json_object_array_add(ops, s);
+}
+
+bool ovs_txn_next_cfg(struct json_object *result, int64_t *next_cfg)
+{
+	struct json_object *last, *rows, *v;
+	size_t n;
+
+	if (!result || !json_object_is_type(result, json_type_array))
+		return false;
+	n = json_object_array_length(result);
+	if (!n)
+		return false;
+	last = json_object_array_get_idx(result, n - 1);
+	if (!last || !json_object_object_get_ex(last, "rows", &rows) ||
+	    !json_object_is_type(rows, json_type_array) || json_object_array_length(rows) != 1 ||
+	    !json_object_object_get_ex(json_object_array_get_idx(rows, 0), "next_cfg", &v))
+		return false;
+	return ovsdb_int(v, next_cfg);
+}
+
+int ovs_txn_port_vlans(const struct ovsdb_cache *c, const char *root, size_t n,
+                       const char *const *names, const struct ovs_port_vlan *want,
+                       struct json_object **ops)
+{
+	struct json_object *a = NULL;
+	int changed = 0;
+
+	*ops = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *uuid;
+		struct json_object *row = ovsdb_cache_find(c, "Port", "name", names[i], &uuid);
+		struct ovs_port_vlan have;
+		struct json_object *diff, *op;
+
+		if (!row) {
+			json_object_put(a);
+			return -ENOENT;
+		}
+		if (ovs_port_vlan_from_row(row, &have) < 0) {
+			json_object_put(a);
+			return -EPROTO;
+		}
+		diff = ovs_port_vlan_diff(&have, &want[i]);
+		if (!diff)
+			continue;
+		if (!a)
+			a = json_object_new_array();
+		op = ovs_op("update", "Port");
+		json_object_object_add(op, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(uuid)));
+		json_object_object_add(op, "row", diff);
+		json_object_array_add(a, op);
+		changed++;
+	}
+	if (!changed)
+		return 0;
+	ovs_add_cfg_bump(a, root);
+	*ops = a;
+	return changed;
+}
+
+static void ovs_set_vlan_cols(struct json_object *row, const struct ovs_port_vlan *want)
+{
+	struct ovs_port_vlan none;
+	struct json_object *d;
+
+	memset(&none, 0, sizeof(none));
+	d = want ? ovs_port_vlan_diff(&none, want) : NULL;
+	if (!d)
+		return;
+	json_object_object_foreach(d, k, v) json_object_object_add(row, k, json_object_get(v));
+	json_object_put(d);
+}
+
+/* Insert Interface + Port (named uuids) and add the Port to the bridge's
+ * ports set: RFC 7047 §5.2.1 insert, §5.2.4 mutate "insert". */
+static void ovs_add_port_ops(struct json_object *ops, struct json_object *bridge_where,
+                             const char *name, const char *if_type,
+                             const struct ovs_port_vlan *want)
+{
+	struct json_object *ins_if = ovs_op("insert", "Interface");
+	struct json_object *if_row = json_object_new_object();
+	struct json_object *ins_p = ovs_op("insert", "Port");
+	struct json_object *p_row = json_object_new_object();
+	struct json_object *mu = ovs_op("mutate", "Bridge");
+	struct json_object *muts = json_object_new_array();
+	struct json_object *m = json_object_new_array();
+	struct json_object *set = json_object_new_array();
+	struct json_object *elems = json_object_new_array();
+
+	json_object_object_add(if_row, "name", json_object_new_string(name));
+	if (if_type)
+		json_object_object_add(if_row, "type", json_object_new_string(if_type));
+	json_object_object_add(ins_if, "row", if_row);
+	json_object_object_add(ins_if, "uuid-name", json_object_new_string("newif"));
+	json_object_array_add(ops, ins_if);
+
+	json_object_object_add(p_row, "name", json_object_new_string(name));
+	json_object_object_add(p_row, "interfaces", ovsdb_named_uuid("newif"));
+	ovs_set_vlan_cols(p_row, want);
+	json_object_object_add(ins_p, "row", p_row);
+	json_object_object_add(ins_p, "uuid-name", json_object_new_string("newport"));
+	json_object_array_add(ops, ins_p);
+
+	json_object_object_add(mu, "where", bridge_where);
+	json_object_array_add(elems, ovsdb_named_uuid("newport"));
+	json_object_array_add(set, json_object_new_string("set"));
+	json_object_array_add(set, elems);
+	json_object_array_add(m, json_object_new_string("ports"));
+	json_object_array_add(m, json_object_new_string("insert"));
+	json_object_array_add(m, set);
+	json_object_array_add(muts, m);
+	json_object_object_add(mu, "mutations", muts);
+	json_object_array_add(ops, mu);
+}
+
+int ovs_txn_port_add(const struct ovsdb_cache *c, const char *root, const char *bridge,
+                     const char *name, const struct ovs_port_vlan *want, struct json_object **ops)
+{
+	const char *br_uuid;
+
+	*ops = NULL;
+	if (!ovsdb_cache_find(c, "Bridge", "name", bridge, &br_uuid))
+		return -ENOENT;
+	if (ovsdb_cache_find(c, "Port", "name", name, NULL))
+		return -EEXIST;
+	*ops = json_object_new_array();
+	ovs_add_port_ops(*ops, ovs_where_eq("_uuid", ovsdb_uuid_new(br_uuid)), name, NULL, want);
+	ovs_add_cfg_bump(*ops, root);
+	return 0;
+}
+
+int ovs_txn_port_del(const struct ovsdb_cache *c, const char *root, const char *name,
+                     struct json_object **ops)
+{
+	const char *p_uuid;
+	struct json_object *rows;
+
+	*ops = NULL;
+	if (!ovsdb_cache_find(c, "Port", "name", name, &p_uuid))
+		return -ENOENT;
+	if (!json_object_object_get_ex(c->tables, "Bridge", &rows))
+		return -ENOENT;
+	/* Removing the reference is enough: Port and Interface are not root
+	 * tables, so the server garbage-collects them (RFC 7047 §3.2). */
+	json_object_object_foreach(rows, br_uuid, br)
+	{
+		struct json_object *ports, *e;
+		bool has = false;
+
+		if (!json_object_object_get_ex(br, "ports", &ports))
+			continue;
+		if (ovsdb_uuid(ports)) {
+			has = !strcmp(ovsdb_uuid(ports), p_uuid);
+		} else if (json_object_is_type(ports, json_type_array) &&
+		           json_object_array_length(ports) == 2 &&
+		           (e = json_object_array_get_idx(ports, 1)) &&
+		           json_object_is_type(e, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(e); i++) {
+				const char *u = ovsdb_uuid(json_object_array_get_idx(e, i));
+
+				if (u && !strcmp(u, p_uuid))
+					has = true;
+			}
+		}
+		if (has) {
+			struct json_object *mu = ovs_op("mutate", "Bridge");
+			struct json_object *muts = json_object_new_array();
+			struct json_object *m = json_object_new_array();
+
+			json_object_object_add(mu, "where",
+			                       ovs_where_eq("_uuid", ovsdb_uuid_new(br_uuid)));
+			json_object_array_add(m, json_object_new_string("ports"));
+			json_object_array_add(m, json_object_new_string("delete"));
+			json_object_array_add(m, ovsdb_uuid_new(p_uuid));
+			json_object_array_add(muts, m);
+			json_object_object_add(mu, "mutations", muts);
+			*ops = json_object_new_array();
+			json_object_array_add(*ops, mu);
+			ovs_add_cfg_bump(*ops, root);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int ovs_txn_bridge_add(const struct ovsdb_cache *c, const char *root, const char *name,
+                       struct json_object **ops)
+{
+	struct json_object *ins, *row, *mu, *muts, *m, *set, *elems;
+	struct json_object *a;
+
+	*ops = NULL;
+	if (ovsdb_cache_find(c, "Bridge", "name", name, NULL))
+		return -EEXIST;
+	a = json_object_new_array();
+	/* Like ovs-vsctl add-br: a bridge carries an internal port of its own
+	 * name; datapath_type netdev since the kernel datapath is absent. */
+	ins = ovs_op("insert", "Bridge");
+	row = json_object_new_object();
+	json_object_object_add(row, "name", json_object_new_string(name));
+	json_object_object_add(row, "datapath_type", json_object_new_string("netdev"));
+	json_object_object_add(row, "ports", ovsdb_named_uuid("newport"));
+	json_object_object_add(ins, "row", row);
+	json_object_object_add(ins, "uuid-name", json_object_new_string("newbr"));
+
+	/* Port/Interface inserts first, then the Bridge that names them; the
+	 * mutate of Bridge.ports is not needed for a new bridge. */
+	{
+		struct json_object *tmp = json_object_new_array();
+
+		ovs_add_port_ops(tmp, ovs_where_eq("name", json_object_new_string(name)), name,
+		                 "internal", NULL);
+		json_object_array_add(a, json_object_get(json_object_array_get_idx(tmp, 0)));
+		json_object_array_add(a, json_object_get(json_object_array_get_idx(tmp, 1)));
+		json_object_put(tmp);
+	}
+	json_object_array_add(a, ins);
+
+	mu = ovs_op("mutate", "Open_vSwitch");
+	muts = json_object_new_array();
+	m = json_object_new_array();
+	set = json_object_new_array();
+	elems = json_object_new_array();
+	json_object_object_add(mu, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(root)));
+	json_object_array_add(elems, ovsdb_named_uuid("newbr"));
+	json_object_array_add(set, json_object_new_string("set"));
+	json_object_array_add(set, elems);
+	json_object_array_add(m, json_object_new_string("bridges"));
+	json_object_array_add(m, json_object_new_string("insert"));
+	json_object_array_add(m, set);
+	json_object_array_add(muts, m);
+	json_object_object_add(mu, "mutations", muts);
+	json_object_array_add(a, mu);
+	ovs_add_cfg_bump(a, root);
+	*ops = a;
+	return 0;
+}
+
+/* ------------------------------------------------------------ execution */
+
+struct ovs_job {
+	struct ovsdb_conn *conn;
+	ovsdb_done_fn fn;
+	void *arg;
+};
+
+/* RFC 7047 §4.1.3: the result array has one element per op; a failed op
+ * carries "error", and a trailing extra element may report a commit
+ * failure. */
+static int ovs_txn_error(struct json_object *result)
+{
+	size_t n = json_object_array_length(result);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(result, i), *e;
+
+		if (r && json_object_object_get_ex(r, "error", &e) && e)
+			return -EIO;
+	}
+	return 0;
+}
+
+static void ovs_job_reply(void *arg, int err, struct json_object *result, struct json_object *error)
+{
+	struct ovs_job *j = arg;
+	int64_t next_cfg;
+
+	if (!err && (error || !result || !json_object_is_type(result, json_type_array)))
+		err = -EIO;
+	if (!err)
+		err = ovs_txn_error(result);
+	if (!err && !ovs_txn_next_cfg(result, &next_cfg))
+		err = -EPROTO;
+	if (!err)
+		err = ovsdb_wait_cfg(j->conn, next_cfg, OVS_APPLY_TIMEOUT_MS, j->fn, j->arg);
+	if (err)
+		j->fn(j->arg, err);
+	free(j);
+}
+
+static int ovs_job_run(struct ovsdb_conn *c, struct json_object *ops, ovsdb_done_fn fn, void *arg)
+{
+	struct ovs_job *j = calloc(1, sizeof(*j));
+	int r;
+
+	if (!j) {
+		json_object_put(ops);
+		return -ENOMEM;
+	}
+	j->conn = c;
+	j->fn = fn;
+	j->arg = arg;
+	r = ovsdb_transact(c, ops, ovs_job_reply, j);
+	if (r < 0)
+		free(j);
+	return r;
+}
+
+int ovs_port_set_vlans(struct ovsdb_conn *c, size_t n, const char *const *names,
+                       const struct ovs_port_vlan *want, ovsdb_done_fn fn, void *arg)
+{
+	struct json_object *ops;
+	int r;
+
+	if (!ovsdb_conn_is_ready(c))
+		return -ENOTCONN;
+	if (!ovsdb_conn_root(c))
+		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	r = ovs_txn_port_vlans(ovsdb_conn_cache(c), ovsdb_conn_root(c), n, names, want, &ops);
+	if (r <= 0)
+		return r < 0 ? r : 1;
+	return ovs_job_run(c, ops, fn, arg);
+}
+
+int ovs_port_add(struct ovsdb_conn *c, const char *bridge, const char *name,
+                 const struct ovs_port_vlan *want, ovsdb_done_fn fn, void *arg)
+{
+	struct json_object *ops;
+	int r;
+
+	if (!ovsdb_conn_is_ready(c))
+		return -ENOTCONN;
+	if (!ovsdb_conn_root(c))
+		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	r = ovs_txn_port_add(ovsdb_conn_cache(c), ovsdb_conn_root(c), bridge, name, want, &ops);
+	return r < 0 ? r : ovs_job_run(c, ops, fn, arg);
+}
+
+int ovs_port_del(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg)
+{
+	struct json_object *ops;
+	int r;
+
+	if (!ovsdb_conn_is_ready(c))
+		return -ENOTCONN;
+	if (!ovsdb_conn_root(c))
+		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	r = ovs_txn_port_del(ovsdb_conn_cache(c), ovsdb_conn_root(c), name, &ops);
+	return r < 0 ? r : ovs_job_run(c, ops, fn, arg);
+}
+
+int ovs_bridge_add(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg)
+{
+	struct json_object *ops;
+	int r;
+
+	if (!ovsdb_conn_is_ready(c))
+		return -ENOTCONN;
+	if (!ovsdb_conn_root(c))
+		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	r = ovs_txn_bridge_add(ovsdb_conn_cache(c), ovsdb_conn_root(c), name, &ops);
+	return r < 0 ? r : ovs_job_run(c, ops, fn, arg);
+}
