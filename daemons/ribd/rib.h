@@ -1,0 +1,138 @@
+/*
+ * The routing information base: inet.0 and inet6.0, routes per destination
+ * from several protocols, best-path selection by Junos preference, next-hop
+ * resolution (connected gateways, recursive through any route with
+ * `resolve`), ECMP. Pure logic: interface and address state come in as
+ * calls, FIB changes go out through a callback; no I/O.
+ *
+ * Mutations select the best route of the touched destination at once;
+ * next-hop resolution, which may depend on any other route, runs in
+ * rib_run(), which the daemon calls once per batch of changes (an event
+ * loop turn). rib_run() then reports each destination whose active route or
+ * its resolved next hops changed.
+ */
+#ifndef KEEL_RIBD_RIB_H
+#define KEEL_RIBD_RIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/platform.h"
+
+#define RIB_MAX_NH PLAT_MAX_NEXTHOPS
+
+/* In tie-break order: at equal preference the lower protocol wins. */
+enum rib_proto {
+	RIB_PROTO_DIRECT,
+	RIB_PROTO_LOCAL,
+	RIB_PROTO_STATIC,
+	RIB_PROTO_KERNEL,
+	RIB_PROTO_COUNT,
+};
+
+enum rib_type {
+	RIB_TYPE_UNICAST, /* forward to the next hops */
+	RIB_TYPE_DISCARD, /* drop silently (RTN_BLACKHOLE) */
+	RIB_TYPE_REJECT,  /* drop with ICMP unreachable (RTN_UNREACHABLE) */
+};
+
+/* "Direct", "Local", "Static", "Kernel" as Junos prints them. */
+const char *rib_proto_name(enum rib_proto p);
+const char *rib_type_name(enum rib_type t);
+/* Junos default preferences (notes §11.2): direct 0, local 0, static 5, kernel 40. */
+uint32_t rib_proto_pref(enum rib_proto p);
+
+/* A next hop as configured or learned. */
+struct rib_nh {
+	struct plat_ip gw; /* family 0: an interface route (ifindex set) */
+	int ifindex;       /* 0: found by resolving gw */
+};
+
+struct rib_route_attr {
+	enum rib_type type;
+	uint32_t pref;
+	uint32_t metric;
+	bool resolve; /* static: the gateway may resolve through any route */
+	size_t n_nh;
+	const struct rib_nh *nh;
+};
+
+struct rib_dest;
+
+struct rib_route {
+	struct rib_route *next; /* in the destination's list */
+	struct rib_dest *dest;
+	struct rib_route *track_prev, *track_next; /* routes needing resolution */
+	enum rib_proto proto;
+	enum rib_type type;
+	uint32_t key; /* distinguishes routes of one protocol: see rib_route_set */
+	uint32_t pref, metric;
+	bool resolve;
+	bool usable;   /* has a resolved next hop (or is discard/reject) */
+	int64_t since; /* rib time of the last change */
+	uint8_t n_nh;  /* configured */
+	uint8_t n_res; /* resolved: what goes into the FIB, sorted */
+	struct rib_nh *nh;
+	struct rib_nh *res; /* each with gw (or family 0) and an ifindex */
+};
+
+struct rib_dest {
+	struct plat_prefix pfx;
+	struct rib_route *routes; /* sorted: best candidate first */
+	struct rib_route *best;   /* the active route, NULL if none is usable */
+	bool dirty;               /* queued for the change callback */
+	struct rib_dest *dirty_next;
+};
+
+/* Called from rib_run for each destination whose FIB-relevant state changed
+ * (d->best is the new active route or NULL). d may be freed after it returns. */
+typedef void (*rib_change_fn)(void *arg, const struct rib_dest *d);
+
+struct rib;
+
+struct rib *rib_new(rib_change_fn fn, void *arg);
+void rib_free(struct rib *r);
+/* Seconds on the caller's clock, stamped on routes as they change. */
+void rib_set_time(struct rib *r, int64_t now);
+
+/*
+ * Adds or replaces the route of `proto` with `key` at prefix p (host bits
+ * are cleared). key: the ifindex for direct/local routes, the preference
+ * for static routes (each preference of a prefix is its own route, as Junos
+ * shows a qualified-next-hop with its own preference), the metric for kernel
+ * routes. Setting identical attributes changes nothing. 0, -EINVAL or -ENOMEM.
+ */
+int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto proto, uint32_t key,
+                  const struct rib_route_attr *a);
+/* Removes it; 0, or -ENOENT. */
+int rib_route_unset(struct rib *r, const struct plat_prefix *p, enum rib_proto proto, uint32_t key);
+
+/* Interface state: a link that is down (or unknown) carries no direct or
+ * local routes and no next hops. */
+int rib_link_set(struct rib *r, int ifindex, bool up);
+void rib_link_del(struct rib *r, int ifindex);
+/* An interface address (a local address with its prefix length): gives a
+ * Direct route to the subnet and a Local route to the address. */
+int rib_addr_add(struct rib *r, int ifindex, const struct plat_prefix *addr);
+void rib_addr_del(struct rib *r, int ifindex, const struct plat_prefix *addr);
+
+/* Resolves next hops until nothing changes, then reports the changes. */
+void rib_run(struct rib *r);
+
+/* Lookups (family AF_INET or AF_INET6). */
+const struct rib_dest *rib_exact(const struct rib *r, const struct plat_prefix *p);
+/* Longest-matching destination with an active route. */
+const struct rib_dest *rib_lookup(const struct rib *r, const struct plat_ip *ip);
+/* Destinations inside p (p NULL or length 0: the whole table), in order. */
+typedef int (*rib_walk_fn)(void *arg, const struct rib_dest *d);
+int rib_walk(const struct rib *r, int family, const struct plat_prefix *p, rib_walk_fn fn,
+             void *arg);
+
+struct rib_stats {
+	size_t dests, routes, active, hidden; /* hidden: not usable */
+	size_t routes_by_proto[RIB_PROTO_COUNT], active_by_proto[RIB_PROTO_COUNT];
+};
+void rib_stats(const struct rib *r, int family, struct rib_stats *out);
+
+#endif
