@@ -89,6 +89,16 @@ static int tm_path_pred(struct tm_path_elem *el, const char *s, const char *e, c
 		return -1;
 	}
 	k = &el->keys[el->n_keys];
+	if (tm_copy(k->name, sizeof(k->name), s, (size_t)(eq - s))) {
+		tm_errf(err, errlen, "predicate of %s too long", el->name);
+		return -1;
+	}
+	/* a key given twice has no single value to match */
+	for (unsigned i = 0; i < el->n_keys; i++)
+		if (!strcmp(el->keys[i].name, k->name)) {
+			tm_errf(err, errlen, "key %s given twice on %s", k->name, el->name);
+			return -1;
+		}
 	v = eq + 1;
 	vn = (size_t)(e - v);
 	/* XPath quotes (gNMI and libyang style) are accepted and dropped. */
@@ -96,8 +106,7 @@ static int tm_path_pred(struct tm_path_elem *el, const char *s, const char *e, c
 		v++;
 		vn -= 2;
 	}
-	if (tm_copy(k->name, sizeof(k->name), s, (size_t)(eq - s)) ||
-	    tm_copy(k->value, sizeof(k->value), v, vn)) {
+	if (tm_copy(k->value, sizeof(k->value), v, vn)) {
 		tm_errf(err, errlen, "predicate of %s too long", el->name);
 		return -1;
 	}

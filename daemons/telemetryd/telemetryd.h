@@ -200,4 +200,68 @@ uint8_t *tm_export_json(const struct tm_sensor *s, const struct tm_window *w, co
 uint8_t *tm_export_gpb(const struct tm_sensor *s, const struct tm_window *w, const char *node,
                        uint64_t seq, uint64_t now_ms, size_t *len);
 
+/* ---- publishers on the bus: sequence gaps (bus.c, pure part) */
+
+#define TM_MAX_PUBS 128
+
+struct tm_pub {
+	char node[TM_NAME_MAX];
+	char component[TM_NAME_MAX];
+	uint64_t last_seq;
+	uint64_t msgs;
+	uint64_t lost;     /* sequence numbers skipped (lib/sensor.h: drops show as gaps) */
+	uint64_t restarts; /* sequence went backwards: the publisher restarted */
+};
+
+struct tm_pubs {
+	struct tm_pub p[TM_MAX_PUBS];
+	size_t n;
+	uint64_t untracked; /* messages from publishers over TM_MAX_PUBS */
+};
+
+/* Counts one message of node/component with seq; returns how many were lost before it. */
+uint64_t tm_pubs_account(struct tm_pubs *t, const char *node, const char *component, uint64_t seq);
+
+/* ---- the bus subscriber (bus.c) */
+
+struct event_base;
+struct tm_bus;
+
+struct tm_bus_stats {
+	uint64_t msgs; /* decoded */
+	uint64_t bad;  /* refused by sensor_msg_decode */
+	uint64_t lost; /* sum of the publishers' gaps */
+	uint64_t connects;
+	bool connected;
+};
+
+typedef void (*tm_bus_fn)(void *arg, const Keel__Sensor__SensorData *d);
+
+/* Subscribes to keel/# on the node's bus (KEEL_BUS_HOST / KEEL_BUS_PORT override). */
+struct tm_bus *tm_bus_open(struct event_base *base, tm_bus_fn fn, void *arg);
+void tm_bus_close(struct tm_bus *b);
+void tm_bus_stats(const struct tm_bus *b, struct tm_bus_stats *out);
+const struct tm_pubs *tm_bus_pubs(const struct tm_bus *b);
+
+/* ---- MQTT export to an external broker (export.c) */
+
+#define TM_EXPORT_QUEUE_MSGS 256 /* handed to libmosquitto, not yet written */
+
+struct tm_exporter;
+
+struct tm_exporter_stats {
+	uint64_t sent;
+	uint64_t dropped;
+	uint32_t queued;
+	uint64_t connects;
+	bool connected;
+};
+
+struct tm_exporter *tm_exporter_new(struct event_base *base, const struct tm_server *srv);
+void tm_exporter_free(struct tm_exporter *x);
+bool tm_exporter_same(const struct tm_exporter *x, const struct tm_server *srv);
+/* QoS 0, never blocks: 0 handed over, -1 dropped (down, queue full, refused). */
+int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *buf, size_t len);
+void tm_exporter_stats(const struct tm_exporter *x, struct tm_exporter_stats *out);
+
 #endif

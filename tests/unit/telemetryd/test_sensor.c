@@ -60,6 +60,7 @@ static void test_path_parse(void **st)
 	assert_int_equal(tm_path_parse("/a[name]", &p, err, sizeof(err)), -1);
 	assert_int_equal(tm_path_parse("/a[n=x]junk", &p, err, sizeof(err)), -1);
 	assert_int_equal(tm_path_parse("/:a", &p, err, sizeof(err)), -1);
+	assert_int_equal(tm_path_parse("/a[n=x][n=y]", &p, err, sizeof(err)), -1);
 }
 
 static void test_path_parse_bounds(void **st)
