@@ -456,6 +456,8 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 	rt->n_res = 0;
 	rib_resolve(r, rt);
 	rib_select(r, d, rt);
+	/* Even an inactive route matters to the FIB (another program's route). */
+	rib_mark(r, d);
 	r->need_resolve = true;
 	return 0;
 nomem:

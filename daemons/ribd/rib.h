@@ -8,8 +8,8 @@
  * Mutations select the best route of the touched destination at once;
  * next-hop resolution, which may depend on any other route, runs in
  * rib_run(), which the daemon calls once per batch of changes (an event
- * loop turn). rib_run() then reports each destination whose active route or
- * its resolved next hops changed.
+ * loop turn). rib_run() then reports each destination whose active route,
+ * its resolved next hops, or its set of routes changed.
  */
 #ifndef KEEL_RIBD_RIB_H
 #define KEEL_RIBD_RIB_H

@@ -1,0 +1,79 @@
+/*
+ * The FIB: keeps the kernel's main table in step with the RIB's active
+ * routes, through the platform layer, in batches.
+ *
+ * ribd's routes carry rtm_protocol FIB_RTPROT (186, a number of keel's own,
+ * outside iproute2's rt_protos list), so they are told apart from every
+ * other program's. Only routes of protocols the kernel does not already hold
+ * are installed: static (and later ones); direct and local routes are the
+ * kernel's own, kernel routes belong to someone else. A destination that also
+ * has a route from another program is left to that program (replacing it
+ * would touch a route we must never touch).
+ *
+ * Restart without flap: routes of FIB_RTPROT already in the kernel are
+ * recorded as stale (fib_kernel_seen), kept while config and interfaces
+ * load, adopted as they are when the RIB wants them unchanged (no kernel
+ * operation at all), replaced when it wants them changed, and only the ones
+ * still stale at fib_sweep() are deleted.
+ */
+#ifndef KEEL_RIBD_FIB_H
+#define KEEL_RIBD_FIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemons/ribd/rib.h"
+#include "platform/platform.h"
+
+#define FIB_RTPROT 186
+
+/* One route as the FIB holds it (installed or wanted). */
+struct fib_route {
+	enum rib_type type;
+	uint8_t n_nh;
+	struct rib_nh *nh; /* sorted like the RIB's resolved next hops */
+};
+
+struct fib_entry {
+	struct plat_prefix pfx;
+	struct fib_route have; /* in the kernel (valid if installed) */
+	struct fib_route want; /* valid if wanted */
+	bool installed, wanted, stale, queued, failed;
+	struct fib_entry *queue_next;
+};
+
+struct fib_stats {
+	size_t installed, stale, queued;
+	uint64_t adds, replaces, deletes, adopted, errors, batches;
+};
+
+struct fib;
+
+/* protocol: the rtm_protocol to install with and to recognise as ours. */
+struct fib *fib_new(struct plat *p, uint8_t protocol);
+void fib_free(struct fib *f);
+
+/* A kernel route of ours found at start or reported by the monitor. */
+void fib_kernel_seen(struct fib *f, const struct plat_route *r);
+/* One of ours vanished from the kernel (someone deleted it, or its
+ * interface went down): reinstalled at the next flush if still wanted. */
+void fib_kernel_gone(struct fib *f, const struct plat_route *r);
+/* The RIB's change callback (rib_change_fn): queues the destination. */
+void fib_rib_changed(void *arg, const struct rib_dest *d);
+/* Sends every queued change in one batch. Returns the failures (>= 0) or -errno. */
+int fib_flush(struct fib *f);
+/* Deletes the stale routes nobody re-added since start. Returns how many. */
+int fib_sweep(struct fib *f);
+bool fib_swept(const struct fib *f);
+
+/* Entries of one family in prefix order (installed or wanted). */
+typedef int (*fib_walk_fn)(void *arg, const struct fib_entry *e);
+int fib_walk(const struct fib *f, int family, fib_walk_fn fn, void *arg);
+void fib_get_stats(const struct fib *f, struct fib_stats *out);
+
+/* The plat_route for a FIB route (pure; exported for the tests). */
+void fib_to_plat(const struct plat_prefix *pfx, const struct fib_route *r, uint8_t protocol,
+                 struct plat_route *out);
+
+#endif
