@@ -8,6 +8,7 @@
  * re-sent after each reconnect so the cache is rebuilt from scratch.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ struct ovsdb_conn {
 	uint32_t backoff_ms;
 	int64_t next_id;
 	bool ready;
+	uint64_t ready_ms; /* when the last monitor reply arrived */
 	char root[OVSDB_UUID_STRLEN];
 	struct ovsdb_conn_stats stats;
 };
@@ -95,6 +97,10 @@ static void ovsdb_conn_down(struct ovsdb_conn *c, const char *why)
 	struct ovsdb_call *calls = c->calls;
 	bool was_ready = c->ready;
 
+	/* A link that stayed up a while starts the backoff over; one that drops
+	 * right after the monitor reply keeps backing off. */
+	if (was_ready && mono_ms() - c->ready_ms >= OVSDB_BACKOFF_MAX_MS)
+		c->backoff_ms = OVSDB_BACKOFF_MIN_MS;
 	if (c->bev) {
 		log_warnx("ovsdb %s: %s; reconnecting in %u ms", c->path, why, c->backoff_ms);
 		bufferevent_free(c->bev);
@@ -165,7 +171,7 @@ static void ovsdb_conn_monitor_reply(void *arg, int err, struct json_object *res
 		}
 	}
 	c->ready = true;
-	c->backoff_ms = OVSDB_BACKOFF_MIN_MS;
+	c->ready_ms = mono_ms();
 	log_info("ovsdb %s: connected, %zu bridges, %zu ports", c->path,
 	         ovsdb_cache_count(&c->cache, "Bridge"), ovsdb_cache_count(&c->cache, "Port"));
 	ovsdb_conn_check_waiters(c, 0);
@@ -284,11 +290,17 @@ struct ovsdb_conn *ovsdb_conn_open(struct event_base *base, const char *path,
                                    const struct ovsdb_conn_ops *ops, void *arg)
 {
 	struct ovsdb_conn *c;
+	struct sigaction sa;
 
 	if (strlen(path) >= sizeof(c->path)) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
+	/* bufferevent writes with writev(), which cannot pass MSG_NOSIGNAL: a
+	 * server that went away must cost a reconnect, not the process (as
+	 * lib/mqtt.c does; lib/daemon.c ignores SIGPIPE already). */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;

@@ -18,8 +18,10 @@ int ovsdb_stream_init(struct ovsdb_stream *s)
 	if (!s->tok)
 		return -ENOMEM;
 	/* Strict RFC 8259 JSON: json-c's lenient mode accepts single quotes and
-	 * trailing commas, which no OVSDB server sends. */
-	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT);
+	 * trailing commas, which no OVSDB server sends; RFC 7047 §4 requires
+	 * UTF-8. Trailing characters are the next message. */
+	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
+	                                       JSON_TOKENER_VALIDATE_UTF8);
 	return 0;
 }
 

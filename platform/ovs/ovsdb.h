@@ -186,7 +186,8 @@ typedef void (*ovsdb_done_fn)(void *arg, int err);
 /* Connects to unix socket `path` (non-blocking), monitors Open_vSwitch
  * (cur_cfg, next_cfg, bridges), Bridge (name, ports, datapath_type), Port
  * (name, interfaces, tag, trunks, vlan_mode) and Interface (name, type,
- * ofport), and reconnects with backoff (100 ms doubling to 5 s) until
+ * ofport), and reconnects with backoff (100 ms doubling to 5 s, restarting at 100 ms after
+ * a link that was up for 5 s) until
  * closed. */
 struct ovsdb_conn *ovsdb_conn_open(struct event_base *base, const char *path,
                                    const struct ovsdb_conn_ops *ops, void *arg);
