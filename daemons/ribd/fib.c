@@ -119,7 +119,8 @@ static int fib_nh_cmp(const void *pa, const void *pb)
 	return memcmp(a->gw.bytes, b->gw.bytes, sizeof(a->gw.bytes));
 }
 
-static int fib_route_set(struct fib_route *r, enum rib_type type, const struct rib_nh *nh, size_t n)
+static int fib_route_set(struct fib_route *r, enum rib_type type, uint32_t priority,
+                         const struct rib_nh *nh, size_t n)
 {
 	struct rib_nh *copy = NULL;
 
@@ -134,12 +135,13 @@ static int fib_route_set(struct fib_route *r, enum rib_type type, const struct r
 	r->nh = copy;
 	r->n_nh = (uint8_t)n;
 	r->type = type;
+	r->priority = priority;
 	return 0;
 }
 
 static bool fib_route_equal(const struct fib_route *a, const struct fib_route *b)
 {
-	if (a->type != b->type || a->n_nh != b->n_nh)
+	if (a->type != b->type || a->priority != b->priority || a->n_nh != b->n_nh)
 		return false;
 	for (size_t i = 0; i < a->n_nh; i++)
 		if (fib_nh_cmp(&a->nh[i], &b->nh[i]) != 0)
@@ -153,6 +155,7 @@ void fib_to_plat(const struct plat_prefix *pfx, const struct fib_route *r, uint8
 	memset(out, 0, sizeof(*out));
 	out->dst = *pfx;
 	out->protocol = protocol;
+	out->priority = r->priority;
 	switch (r->type) {
 	case RIB_TYPE_DISCARD:
 		out->type = RTN_BLACKHOLE;
@@ -197,7 +200,7 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r)
 		nh[n].gw = r->nh[i].gw;
 		nh[n++].ifindex = r->nh[i].ifindex;
 	}
-	if (fib_route_set(&e->have, type, nh, n) < 0)
+	if (fib_route_set(&e->have, type, r->priority, nh, n) < 0)
 		return;
 	e->installed = true;
 	if (!f->swept) {
@@ -237,7 +240,7 @@ void fib_rib_changed(void *arg, const struct rib_dest *d)
 	e = fib_entry_get(f, &d->pfx, want);
 	if (!e)
 		return;
-	if (want && fib_route_set(&e->want, b->type, b->res, b->n_res) < 0) {
+	if (want && fib_route_set(&e->want, b->type, b->pref, b->res, b->n_res) < 0) {
 		log_warnx("fib: out of memory");
 		want = false;
 	}
@@ -255,7 +258,7 @@ struct fib_pending {
 struct fib_commit {
 	struct fib *f;
 	struct fib_pending *ops;
-	size_t n;
+	size_t n, cap;
 	int failures;
 };
 
@@ -285,6 +288,23 @@ static void fib_batch_err(void *arg, size_t index, int err, const char *errmsg)
 		fib_op_failed(c, index, err, errmsg);
 }
 
+/* Sends (or queues in the batch) one operation; c->ops has room for two per entry. */
+static int fib_op_queue(struct fib *f, struct fib_commit *c, struct fib_entry *e, enum fib_op op,
+                        const struct plat_route *pr, bool batched)
+{
+	int rc;
+
+	if (c->n >= c->cap)
+		return -ENOSPC;
+	c->ops[c->n].e = e;
+	c->ops[c->n].op = op;
+	rc = op == FIB_OP_ADD ? plat_route_add(f->plat, pr, true) : plat_route_del(f->plat, pr);
+	if (!batched && rc < 0)
+		fib_op_failed(c, c->n, rc, plat_errmsg(f->plat));
+	c->n++;
+	return 0;
+}
+
 int fib_flush(struct fib *f)
 {
 	struct fib_commit c = {.f = f};
@@ -295,7 +315,8 @@ int fib_flush(struct fib *f)
 
 	if (!f->queue)
 		return 0;
-	c.ops = calloc(cap ? cap : 1, sizeof(*c.ops));
+	c.cap = 2 * cap + 2;
+	c.ops = calloc(c.cap, sizeof(*c.ops));
 	if (!c.ops)
 		return -ENOMEM;
 	batched = plat_batch_begin(f->plat) == 0;
@@ -313,13 +334,22 @@ int fib_flush(struct fib *f)
 				}
 				continue;
 			}
+			if (e->installed && e->have.priority != e->want.priority) {
+				/* The metric is part of the kernel's key: a replace
+				 * would add a second route, so delete the old first. */
+				fib_to_plat(&e->pfx, &e->have, f->protocol, &pr);
+				if (fib_op_queue(f, &c, e, FIB_OP_DEL, &pr, batched) < 0)
+					break;
+				e->installed = false;
+			}
 			op = FIB_OP_ADD;
 			fib_to_plat(&e->pfx, &e->want, f->protocol, &pr);
 			if (e->installed)
 				f->st.replaces++;
 			else
 				f->st.adds++;
-			fib_route_set(&e->have, e->want.type, e->want.nh, e->want.n_nh);
+			fib_route_set(&e->have, e->want.type, e->want.priority, e->want.nh,
+			              e->want.n_nh);
 			e->installed = true;
 			e->failed = false;
 			if (e->stale) {
@@ -335,13 +365,8 @@ int fib_flush(struct fib *f)
 			e->installed = false;
 			f->st.deletes++;
 		}
-		c.ops[c.n].e = e;
-		c.ops[c.n].op = op;
-		rc = op == FIB_OP_ADD ? plat_route_add(f->plat, &pr, true)
-		                      : plat_route_del(f->plat, &pr);
-		if (!batched && rc < 0)
-			fib_op_failed(&c, c.n, rc, plat_errmsg(f->plat));
-		c.n++;
+		if (fib_op_queue(f, &c, e, op, &pr, batched) < 0)
+			break;
 	}
 	if (batched) {
 		rc = plat_batch_commit(f->plat, fib_batch_err, &c);

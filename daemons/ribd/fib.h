@@ -31,6 +31,7 @@
 /* One route as the FIB holds it (installed or wanted). */
 struct fib_route {
 	enum rib_type type;
+	uint32_t priority; /* kernel metric: the route's preference (the YANG says so) */
 	uint8_t n_nh;
 	struct rib_nh *nh; /* sorted like the RIB's resolved next hops */
 };

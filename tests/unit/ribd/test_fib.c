@@ -35,9 +35,9 @@ static void log_route(const char *verb, const struct plat_route *r, bool replace
 	size_t off;
 
 	assert_true(n_ops < 64);
-	off = (size_t)snprintf(buf, sizeof(buf), "%s %s proto %u type %u%s", verb,
+	off = (size_t)snprintf(buf, sizeof(buf), "%s %s proto %u type %u metric %u%s", verb,
 	                       plat_prefix_str(&r->dst, pfx, sizeof(pfx)), r->protocol, r->type,
-	                       replace ? " replace" : "");
+	                       r->priority, replace ? " replace" : "");
 	for (size_t i = 0; i < r->n_nh && off < sizeof(buf); i++)
 		off += (size_t)snprintf(
 		        buf + off, sizeof(buf) - off, " %s@%d",
@@ -161,7 +161,8 @@ static void assert_ops(const char *const *want, size_t nwant)
 
 static struct plat_route kroute(const char *pfx, uint8_t proto, const char *gw, int ifindex)
 {
-	struct plat_route r = {.dst = P(pfx), .protocol = proto, .type = RTN_UNICAST, .n_nh = 1};
+	struct plat_route r = {
+	        .dst = P(pfx), .protocol = proto, .type = RTN_UNICAST, .priority = 5, .n_nh = 1};
 
 	if (gw)
 		assert_int_equal(plat_ip_parse(gw, &r.nh[0].gw), 0);
@@ -184,28 +185,43 @@ static void test_install(void **state)
 
 	set_static(&n, "10.0.0.0/8", RIB_TYPE_UNICAST, 1, "192.168.12.2");
 	commit(&n);
-	assert_ops((const char *[]){"add 10.0.0.0/8 proto 186 type 1 replace 192.168.12.2@2"}, 1);
+	assert_ops(
+	        (const char *[]){"add 10.0.0.0/8 proto 186 type 1 metric 5 replace 192.168.12.2@2"},
+	        1);
 
 	set_static(&n, "10.0.0.0/8", RIB_TYPE_UNICAST, 2, "192.168.13.2", "192.168.12.2");
 	commit(&n);
-	assert_ops((const char *[]){"add 10.0.0.0/8 proto 186 type 1 replace 192.168.12.2@2 "
-	                            "192.168.13.2@3"},
-	           1);
+	assert_ops(
+	        (const char *[]){"add 10.0.0.0/8 proto 186 type 1 metric 5 replace 192.168.12.2@2 "
+	                         "192.168.13.2@3"},
+	        1);
 
 	set_static(&n, "192.0.2.0/24", RIB_TYPE_DISCARD, 0);
 	set_static(&n, "198.51.100.0/24", RIB_TYPE_REJECT, 0);
 	commit(&n);
-	assert_ops((const char *[]){"add 192.0.2.0/24 proto 186 type 6 replace",
-	                            "add 198.51.100.0/24 proto 186 type 7 replace"},
+	assert_ops((const char *[]){"add 192.0.2.0/24 proto 186 type 6 metric 5 replace",
+	                            "add 198.51.100.0/24 proto 186 type 7 metric 5 replace"},
 	           2);
+
+	/* A new preference is a new kernel metric: the old route goes first. */
+	struct rib_route_attr p7 = {.type = RIB_TYPE_DISCARD, .pref = 7};
+	struct plat_prefix bh = P("192.0.2.0/24");
+	rib_route_unset(n.rib, &bh, RIB_PROTO_STATIC, 5);
+	assert_int_equal(rib_route_set(n.rib, &bh, RIB_PROTO_STATIC, 7, &p7), 0);
+	commit(&n);
+	assert_int_equal(n_ops, 2);
+	assert_string_equal(ops_log[0], "del 192.0.2.0/24 proto 186 type 6 metric 5");
+	assert_string_equal(ops_log[1], "add 192.0.2.0/24 proto 186 type 6 metric 7 replace");
 
 	/* Interface down: the route loses a path; then all of them. */
 	rib_link_set(n.rib, 3, false);
 	commit(&n);
-	assert_ops((const char *[]){"add 10.0.0.0/8 proto 186 type 1 replace 192.168.12.2@2"}, 1);
+	assert_ops(
+	        (const char *[]){"add 10.0.0.0/8 proto 186 type 1 metric 5 replace 192.168.12.2@2"},
+	        1);
 	rib_link_set(n.rib, 2, false);
 	commit(&n);
-	assert_ops((const char *[]){"del 10.0.0.0/8 proto 186 type 1 192.168.12.2@2"}, 1);
+	assert_ops((const char *[]){"del 10.0.0.0/8 proto 186 type 1 metric 5 192.168.12.2@2"}, 1);
 
 	/* Deleted behind our back while wanted: reinstalled. */
 	struct plat_route gone = {.dst = P("192.0.2.0/24"), .protocol = FIB_RTPROT};
@@ -213,7 +229,7 @@ static void test_install(void **state)
 	fib_kernel_gone(n.fib, &gone);
 	assert_int_equal(fib_flush(n.fib), 0);
 	assert_int_equal(n_ops, 1);
-	assert_string_equal(ops_log[0], "add 192.0.2.0/24 proto 186 type 6 replace");
+	assert_string_equal(ops_log[0], "add 192.0.2.0/24 proto 186 type 6 metric 7 replace");
 
 	/* A failure is counted and the entry not taken as installed. */
 	rib_link_set(n.rib, 2, true);
@@ -243,7 +259,7 @@ static void test_foreign_route(void **state)
 	/* Another program's route appears: ours steps aside, theirs stays. */
 	rib_route_set(n.rib, &p, RIB_PROTO_KERNEL, 0, &k);
 	commit(&n);
-	assert_ops((const char *[]){"del 10.5.0.0/16 proto 186 type 1 192.168.12.2@2"}, 1);
+	assert_ops((const char *[]){"del 10.5.0.0/16 proto 186 type 1 metric 5 192.168.12.2@2"}, 1);
 	/* Foreign routes seen in the kernel are not ours to adopt or sweep. */
 	struct plat_route fr = kroute("10.5.0.0/16", RTPROT_BOOT, NULL, 3);
 	fib_kernel_seen(n.fib, &fr);
@@ -282,7 +298,10 @@ static void test_restart(void **state)
 	set_static(&n, "10.1.0.0/16", RIB_TYPE_UNICAST, 1, "192.168.12.2");
 	set_static(&n, "10.2.0.0/16", RIB_TYPE_UNICAST, 1, "192.168.13.2");
 	commit(&n);
-	assert_ops((const char *[]){"add 10.2.0.0/16 proto 186 type 1 replace 192.168.13.2@3"}, 1);
+	assert_ops(
+	        (const char *[]){
+	                "add 10.2.0.0/16 proto 186 type 1 metric 5 replace 192.168.13.2@3"},
+	        1);
 	fib_get_stats(n.fib, &st);
 	assert_int_equal(st.adopted, 1);
 	assert_int_equal(st.stale, 1);
@@ -295,7 +314,7 @@ static void test_restart(void **state)
 	/* The sweep removes only what nobody re-added. */
 	n_ops = 0;
 	assert_int_equal(fib_sweep(n.fib), 1);
-	assert_ops((const char *[]){"del 10.3.0.0/16 proto 186 type 1 192.168.12.2@2"}, 1);
+	assert_ops((const char *[]){"del 10.3.0.0/16 proto 186 type 1 metric 5 192.168.12.2@2"}, 1);
 	assert_true(fib_swept(n.fib));
 	fib_get_stats(n.fib, &st);
 	assert_int_equal(st.stale, 0);
@@ -313,7 +332,7 @@ static void test_restart(void **state)
 	fib_kernel_seen(n.fib, &stray);
 	n_ops = 0;
 	assert_int_equal(fib_flush(n.fib), 0);
-	assert_ops((const char *[]){"del 10.9.0.0/16 proto 186 type 1 192.168.12.9@2"}, 1);
+	assert_ops((const char *[]){"del 10.9.0.0/16 proto 186 type 1 metric 5 192.168.12.9@2"}, 1);
 	node_down(&n);
 	plat_close(n.plat);
 }
