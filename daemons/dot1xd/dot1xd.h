@@ -133,6 +133,11 @@ enum eap_err eap_decode(const uint8_t *buf, size_t len, struct eap_pkt *out);
 /* Request/Response carry type + data; Success/Failure ignore both (Length 4). */
 enum eap_err eap_encode(uint8_t code, uint8_t id, uint8_t type, const uint8_t *data,
                         size_t data_len, uint8_t *buf, size_t cap, size_t *outlen);
+/*
+ * RFC 3748 §5.1: the identity of a Response/Identity, cut at a NUL (a supplicant that
+ * terminates the string must not give keel a User-Name with a NUL in it); may be empty.
+ */
+enum eap_err eap_identity_parse(const struct eap_pkt *p, const uint8_t **identity, size_t *len);
 /* RFC 3748 §5.4: Value-Size, Value, Name. */
 enum eap_err eap_md5_parse(const struct eap_pkt *p, const uint8_t **value, size_t *value_len,
                            const uint8_t **name, size_t *name_len);

@@ -255,6 +255,21 @@ enum eap_err eap_encode(uint8_t code, uint8_t id, uint8_t type, const uint8_t *d
 	return EAP_OK;
 }
 
+enum eap_err eap_identity_parse(const struct eap_pkt *p, const uint8_t **identity, size_t *len)
+{
+	const uint8_t *nul;
+
+	*identity = NULL;
+	*len = 0;
+	if (p->code != EAP_CODE_RESPONSE || p->type != EAP_TYPE_IDENTITY)
+		return EAP_ERR_NOT_TYPE;
+	*identity = p->data;
+	*len = p->data_len;
+	if (p->data_len && (nul = memchr(p->data, 0, p->data_len)) != NULL)
+		*len = (size_t)(nul - p->data);
+	return EAP_OK;
+}
+
 enum eap_err eap_md5_parse(const struct eap_pkt *p, const uint8_t **value, size_t *value_len,
                            const uint8_t **name, size_t *name_len)
 {

@@ -32,6 +32,9 @@ static void check_eap(const uint8_t *data, size_t size)
 		abort();
 	if (eap_decode(buf, n, &f) != EAP_OK || f.type != e.type || f.data_len != e.data_len)
 		abort();
+	if (eap_identity_parse(&e, &v, &vl) == EAP_OK &&
+	    (v != e.data || vl > e.data_len || memchr(v, 0, vl)))
+		abort();
 	r = eap_md5_parse(&e, &v, &vl, &name, &nl);
 	if (r == EAP_OK) {
 		if (vl == 0 || 1 + vl + nl != e.data_len || v != e.data + 1)

@@ -94,6 +94,8 @@ static void test_eapol_versions_and_lengths(void **state)
 	               'b',  0,    0,    0,    0,    0,    0,    0,    0,    0,   0};
 	struct eapol_pkt p;
 	struct eap_pkt e;
+	const uint8_t *id;
+	size_t idlen;
 
 	(void)state;
 	for (int v = 0; v < 256; v += 51) {
@@ -106,6 +108,19 @@ static void test_eapol_versions_and_lengths(void **state)
 	assert_int_equal(e.id, 7);
 	assert_int_equal(e.data_len, 3);
 	assert_memory_equal(e.data, "bob", 3);
+	assert_int_equal(eap_identity_parse(&e, &id, &idlen), EAP_OK);
+	assert_int_equal(idlen, 3);
+	assert_memory_equal(id, "bob", 3);
+	f[10] = 0; /* "b\0b": cut at the NUL */
+	assert_int_equal(eapol_decode(f, sizeof(f), &p), EAPOL_OK);
+	assert_int_equal(eap_decode(p.body, p.body_len, &e), EAP_OK);
+	assert_int_equal(eap_identity_parse(&e, &id, &idlen), EAP_OK);
+	assert_int_equal(idlen, 1);
+	f[10] = 'o';
+	f[4] = EAP_CODE_REQUEST; /* a Request/Identity is not an identity */
+	assert_int_equal(eap_decode(p.body, p.body_len, &e), EAP_OK);
+	assert_int_equal(eap_identity_parse(&e, &id, &idlen), EAP_ERR_NOT_TYPE);
+	f[4] = EAP_CODE_RESPONSE;
 	/* Body Length past the frame; fewer than 4 bytes. */
 	assert_int_equal(eapol_decode(f, 11, &p), EAPOL_ERR_BODY_LEN);
 	assert_int_equal(p.body_len, 0);
