@@ -3,10 +3,12 @@
  * themselves live next to their fetch/render code in op_<area>.c.
  */
 #include "daemons/cli/cli.h"
+#include "daemons/cli/op_agent.h"
 #include "daemons/cli/op_bfd.h"
 #include "daemons/cli/op_cluster.h"
 
 static const struct cli_node cli_show[] = {
+        {.name = "agent", .help = "Show agent information", .children = cli_show_agent},
         {.name = "bfd",
          .help = "Show Bidirectional Forwarding Detection information",
          .children = cli_show_bfd},

@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 
+#include "lib/cfg.h"
+#include "lib/ctl.h"
 #include "lib/proto/sensor.pb-c.h"
 
 #define TM_NAME_MAX         64
@@ -263,5 +265,32 @@ bool tm_exporter_same(const struct tm_exporter *x, const struct tm_server *srv);
 /* QoS 0, never blocks: 0 handed over, -1 dropped (down, queue full, refused). */
 int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *buf, size_t len);
 void tm_exporter_stats(const struct tm_exporter *x, struct tm_exporter_stats *out);
+
+/* ---- the daemon (agent.c, config.c, ctl.c) */
+
+#define TM_TICK_MS 100 /* window check period: export jitter bound */
+
+struct telemetryd {
+	struct daemon *d;
+	struct tm_schema *schema; /* NULL when the modules failed to load */
+	struct tm_table table;
+	struct tm_bus *bus;
+	struct tm_exporter **exp; /* parallel to table.server, NULL where unused */
+	struct event *tick;
+	char node[TM_NAME_MAX];
+	uint64_t seq; /* GPB export sequence */
+};
+
+/* Starts the bus subscription and the export tick; -1 on out of memory. */
+int tm_agent_start(struct telemetryd *t);
+void tm_agent_stop(struct telemetryd *t);
+/* Installs a new table (carries unchanged sensors, reconnects only changed servers). */
+void tm_agent_install(struct telemetryd *t, struct tm_table *nt);
+/* The exporter serving a sensor, NULL when it has none (no mqtt profile or server). */
+struct tm_exporter *tm_agent_exporter(struct telemetryd *t, const struct tm_sensor *s);
+
+extern const struct cfg_ops tm_cfg_ops;
+extern const struct ctl_method tm_ctl_methods[];
+extern const size_t tm_ctl_n_methods;
 
 #endif

@@ -1,0 +1,131 @@
+/*
+ * telemetryd's control-socket methods: "show.sensors" (`show agent sensors`):
+ * one SensorsReply{sensor} per provisioned sensor, then one SensorsReply{bus}
+ * with the bus subscription and its publishers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemons/telemetryd/telemetryd.h"
+#include "lib/daemon.h"
+#include "lib/proto/telemetryd.pb-c.h"
+
+static int tm_ctl_sensor(struct ctl_req *req, struct telemetryd *t, struct tm_sensor *s)
+{
+	Keel__Telemetryd__SensorsReply r = KEEL__TELEMETRYD__SENSORS_REPLY__INIT;
+	Keel__Telemetryd__Sensor m = KEEL__TELEMETRYD__SENSOR__INIT;
+	char *comps[TM_MAX_COMPONENTS];
+	const struct tm_profile *p =
+	        s->export_name[0] ? tm_table_profile(&t->table, s->export_name) : NULL;
+	const struct tm_server *srv =
+	        s->server_name[0] ? tm_table_server(&t->table, s->server_name) : NULL;
+	struct tm_exporter *x = tm_agent_exporter(t, s);
+	unsigned i;
+
+	m.name = s->name;
+	m.resource = s->resource;
+	m.version = "1.0";
+	m.sensor_id = s->sensor_id;
+	m.parent_sensor_name = "";
+	for (i = 0; i < s->n_components; i++)
+		comps[i] = s->components[i];
+	m.components = comps;
+	m.n_components = s->n_components;
+	m.profile_name = s->export_name;
+	m.reporting_interval = s->rate_s;
+	m.format = (char *)(p ? tm_format_name(p->format) : "");
+	m.transport = (char *)(p ? tm_transport_name(p->transport) : "");
+	m.server_name = s->server_name;
+	m.server_address = (char *)(srv ? srv->address : "");
+	m.server_port = srv ? srv->port : 0;
+	if (x) {
+		struct tm_exporter_stats xs;
+
+		tm_exporter_stats(x, &xs);
+		m.server_connected = xs.connected;
+	}
+	m.updates = s->updates;
+	m.messages_sent = s->sent;
+	m.messages_dropped = s->dropped;
+	m.pending = (uint32_t)s->win.n;
+	r.item_case = KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_SENSOR;
+	r.sensor = &m;
+	return ctl_reply(req, &r.base);
+}
+
+static int tm_ctl_bus(struct ctl_req *req, struct telemetryd *t)
+{
+	Keel__Telemetryd__SensorsReply r = KEEL__TELEMETRYD__SENSORS_REPLY__INIT;
+	Keel__Telemetryd__BusInfo b = KEEL__TELEMETRYD__BUS_INFO__INIT;
+	Keel__Telemetryd__Publisher *pubs = NULL, **pp = NULL;
+	struct tm_bus_stats st;
+	const struct tm_pubs *tp;
+	size_t i;
+	int rc;
+
+	if (t->bus) {
+		tm_bus_stats(t->bus, &st);
+		b.connected = st.connected;
+		b.connects = st.connects;
+		b.messages = st.msgs;
+		b.malformed = st.bad;
+		b.lost = st.lost;
+		tp = tm_bus_pubs(t->bus);
+		if (tp->n) {
+			pubs = calloc(tp->n, sizeof(*pubs));
+			pp = calloc(tp->n, sizeof(*pp));
+		}
+		for (i = 0; pubs && pp && i < tp->n; i++) {
+			keel__telemetryd__publisher__init(&pubs[i]);
+			pubs[i].node = (char *)tp->p[i].node;
+			pubs[i].component = (char *)tp->p[i].component;
+			pubs[i].messages = tp->p[i].msgs;
+			pubs[i].lost = tp->p[i].lost;
+			pubs[i].restarts = tp->p[i].restarts;
+			pp[i] = &pubs[i];
+			b.n_publishers++;
+		}
+		b.publishers = pp;
+	}
+	r.item_case = KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_BUS;
+	r.bus = &b;
+	rc = ctl_reply(req, &r.base);
+	free(pubs);
+	free(pp);
+	return rc;
+}
+
+static void tm_show_sensors(struct ctl_req *req, void *arg)
+{
+	struct telemetryd *t = ((struct daemon *)arg)->priv;
+	Keel__Telemetryd__ShowSensors *q = NULL;
+	size_t i;
+
+	if (req->payload_len) {
+		q = keel__telemetryd__show_sensors__unpack(NULL, req->payload_len, req->payload);
+		if (!q) {
+			ctl_error(req, CTL_ERR_INVALID, "show.sensors: bad request");
+			return;
+		}
+	}
+	for (i = 0; t && i < t->table.n_sensor; i++) {
+		struct tm_sensor *s = &t->table.sensor[i];
+
+		if (q && q->name && q->name[0] && strcmp(q->name, s->name))
+			continue;
+		if (tm_ctl_sensor(req, t, s))
+			break;
+	}
+	if (t)
+		tm_ctl_bus(req, t);
+	if (q)
+		keel__telemetryd__show_sensors__free_unpacked(q, NULL);
+	ctl_end(req);
+}
+
+const struct ctl_method tm_ctl_methods[] = {
+        {.name = "show.sensors",
+         .fn = tm_show_sensors,
+         .help = "Provisioned sensors and the bus (ShowSensors -> SensorsReply*)"},
+};
+const size_t tm_ctl_n_methods = sizeof(tm_ctl_methods) / sizeof(tm_ctl_methods[0]);

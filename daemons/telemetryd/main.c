@@ -1,0 +1,107 @@
+/*
+ * telemetryd — sensor provisioning, the node bus subscription and MQTT
+ * export (Junos agentd + the namqtd client role). gNMI comes later.
+ *
+ *   main.c      start-up: YANG schema, bus, export tick, ctl methods, config
+ *   telemetryd.h types
+ *   sensor.c    the sensor table (pure): config -> sensors, path matcher,
+ *               reporting-rate windows, export payloads (JSON, GPB)
+ *   schema.c    sensor resources checked against yang/ with libyang, once
+ *   bus.c       subscriber to keel/# on the node's bus, per-publisher gaps
+ *   export.c    one MQTT client per streaming server, bounded, never blocks
+ *   agent.c     bus -> table -> due windows -> exporters, on one loop
+ *   config.c    `services analytics` validate/apply (lib/cfg)
+ *   ctl.c       "show.sensors"
+ *
+ * Environment: KEEL_YANG_DIR (modules; default: the tree a build/bin or
+ * build/NAME/bin binary came from, then the installed copy), KEEL_BUS_HOST,
+ * KEEL_BUS_PORT, KEEL_NODE_NAME.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemons/telemetryd/telemetryd.h"
+#include "lib/daemon.h"
+#include "lib/log.h"
+
+static const char *const tm_debug_flags[] = {"bus", "export", "ctl", NULL};
+
+/* The same search as mgd's, so both check against one module set. */
+static int tm_yang_dir(char *buf, size_t len)
+{
+	static const char *const rel[] = {"../../yang", "../../../yang", "../share/keel/yang"};
+	const char *env = getenv("KEEL_YANG_DIR");
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
+	ssize_t n;
+
+	if (env && *env)
+		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			snprintf(probe, sizeof(probe), "%s/%s/keel-services.yang", exe, rel[i]);
+			if (access(probe, R_OK) == 0)
+				return snprintf(buf, len, "%s/%s", exe, rel[i]) < (int)len ? 0 : -1;
+		}
+	}
+	return snprintf(buf, len, "/usr/local/share/keel/yang") < (int)len ? 0 : -1;
+}
+
+static int tm_init(struct daemon *d)
+{
+	struct telemetryd *t = calloc(1, sizeof(*t));
+	char dir[PATH_MAX], err[256] = "";
+
+	if (!t)
+		return -1;
+	d->priv = t;
+	t->d = d;
+	/* Without the schema telemetryd still runs (the control plane never
+	 * depends on telemetry); config.c then refuses sensors. */
+	if (tm_yang_dir(dir, sizeof(dir)) < 0 ||
+	    !(t->schema = tm_schema_open(dir, err, sizeof(err))))
+		log_warnx("YANG modules not loaded (%s): sensors cannot be provisioned", err);
+	if (tm_agent_start(t)) {
+		log_warnx("cannot start the bus subscription");
+		return -1;
+	}
+	return 0;
+}
+
+static void tm_shutdown(struct daemon *d)
+{
+	struct telemetryd *t = d->priv;
+
+	if (!t)
+		return;
+	tm_agent_stop(t);
+	tm_schema_close(t->schema);
+	free(t);
+	d->priv = NULL;
+}
+
+static const struct daemon_desc tm_desc = {
+        .name = "telemetryd",
+        .debug_flags = tm_debug_flags,
+        .methods = tm_ctl_methods,
+        .init = tm_init,
+        .shutdown = tm_shutdown,
+        .cfg = &tm_cfg_ops,
+};
+
+int main(int argc, char **argv)
+{
+	struct daemon_desc desc = tm_desc;
+
+	desc.n_methods = tm_ctl_n_methods;
+	return daemon_main(&desc, argc, argv);
+}
