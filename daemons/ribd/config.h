@@ -1,0 +1,45 @@
+/*
+ * ribd's config: the `routing-options` subtree (yang/keel-routing-options.yang)
+ * turned into RIB static routes, and applied to the RIB as a diff.
+ */
+#ifndef KEEL_RIBD_CONFIG_H
+#define KEEL_RIBD_CONFIG_H
+
+#include <json-c/json.h>
+
+#include "daemons/ribd/rib.h"
+
+/*
+ * One RIB static route: a prefix at one preference. A configured route
+ * gives one of these for its own preference (next-hop, discard, reject) and
+ * one per other preference its qualified-next-hops name (floating statics);
+ * qualified next hops at the route's preference join its ECMP set.
+ */
+struct ribd_static {
+	struct plat_prefix pfx; /* host bits cleared */
+	uint32_t pref, metric;
+	enum rib_type type;
+	bool resolve;
+	size_t n_nh;
+	struct rib_nh nh[RIB_MAX_NH];
+};
+
+struct ribd_conf {
+	struct ribd_static *routes;
+	size_t n;
+};
+
+/* Interface name -> ifindex (0 if absent), for interface next hops. */
+typedef int (*ribd_ifindex_fn)(void *arg, const char *name);
+
+/* Pure: RFC 7951 JSON (the daemon's whole config, {} when empty) -> conf.
+ * 0, or -1 with a message naming the route. */
+int ribd_conf_parse(struct json_object *cfg, ribd_ifindex_fn ifindex, void *arg,
+                    struct ribd_conf *out, char *err, size_t errlen);
+void ribd_conf_free(struct ribd_conf *c);
+/* Removes what old had and new lacks, sets everything in new (unchanged
+ * routes are no-ops in the RIB, so nothing they carry moves). Returns the
+ * number of RIB errors. */
+int ribd_conf_apply(struct rib *rib, const struct ribd_conf *old, const struct ribd_conf *new);
+
+#endif
