@@ -32,13 +32,17 @@
 #define BFDD_CLIENT_CONFIG "config" /* the client name of `protocols bfd session` */
 #define BFDD_HASH          4096     /* buckets of each session hash */
 #define BFDD_RX_BATCH      64       /* recvmmsg vector */
-#define BFDD_SPORT_MIN     49152    /* RFC 5881 §4 source port range */
+#define BFDD_TX_BATCH      128      /* sendmmsg vector of the raw IPv4 send path (io.c) */
+#define BFDD_TX_PKT        (20 + 8 + BFD_PKT_MAX) /* IPv4 header, UDP header, BFD */
+#define BFDD_RAW_MAX       32    /* raw IPv4 send sockets: unbound + one per bound interface */
+#define BFDD_SPORT_MIN     49152 /* RFC 5881 §4 source port range */
 #define BFDD_SPORT_MAX     65535
 #define BFDD_MH_MIN_TTL_DEF                                                                        \
 	1 /* multihop: no TTL floor unless asked (RFC 5883 §5: auth covers it) */
 #define BFDD_SAMPLE_MS   10000 /* counters to the bus */
 #define BFDD_LATE_US     2000  /* a timer wake-up this late reads the sockets first */
-#define BFDD_WAKE_MIN_US 250   /* timer wake-ups at most every 250 µs (io.c, bfdd_arm) */
+#define BFDD_WAKE_MIN_US 1000  /* timer wake-ups at most every 1 ms (io.c, bfdd_arm) */
+#define BFDD_RX_POLL_US  2000  /* next deadline this close: read receive sockets on wheel runs */
 
 struct daemon;
 struct sensor_bus;
@@ -111,6 +115,8 @@ struct bfdd_sess {
 	int ifindex;            /* 0: unbound or unresolved */
 	int fd;                 /* send socket, -1 until it could be opened */
 	uint16_t sport;
+	uint8_t raw;   /* 1 + index into bfdd.raw of the IPv4 raw send socket; 0: own socket */
+	uint32_t src4; /* IPv4 source in network order, for the raw path's headers */
 	/* counters */
 	uint64_t tx, rx, dropped, tx_errors;
 	uint64_t drops[BFD_DROP_COUNT];
@@ -130,6 +136,22 @@ struct bfdd_rxsock {
 	struct event *ev;
 };
 
+/* A raw IPv4 send socket (IPPROTO_RAW: headers built here), ifindex 0: not bound. */
+struct bfdd_raw {
+	int ifindex;
+	int fd;
+};
+
+/* IPv4 packets built during one batch of work, sent with one sendmmsg (io.c). */
+struct bfdd_txq {
+	unsigned n;
+	int fd; /* the raw socket they leave by */
+	uint32_t disc[BFDD_TX_BATCH];
+	uint32_t dst[BFDD_TX_BATCH]; /* network order */
+	uint16_t len[BFDD_TX_BATCH];
+	uint8_t pkt[BFDD_TX_BATCH][BFDD_TX_PKT];
+};
+
 struct bfdd {
 	struct daemon *d;
 	struct event_base *base;
@@ -137,6 +159,7 @@ struct bfdd {
 	struct timer wheel_timer; /* one libevent timer at the wheel's next deadline */
 	uint64_t armed_at;
 	uint64_t last_run_us;      /* when the wheel last ran (coalescing) */
+	bool rx_polling;           /* receive sockets read on wheel runs, not watched (io.c) */
 	struct timer housekeeping; /* 1 s: reopen send sockets that failed, resolve interfaces */
 	struct bfdd_rxsock rx[4];
 	struct bfdd_sess *by_disc[BFDD_HASH];
@@ -144,10 +167,13 @@ struct bfdd {
 	struct bfdd_sess *head, *tail;
 	uint32_t n_sess;
 	uint16_t next_port;
+	struct bfdd_raw raw[BFDD_RAW_MAX];
+	unsigned n_raw;
+	struct bfdd_txq txq;
 	struct bfdd_conf conf; /* last applied */
 	/* counters */
 	uint64_t drops[BFD_DROP_COUNT]; /* every drop, by reason */
-	uint64_t rx_packets, rx_batches, timer_runs, late_wakeups;
+	uint64_t rx_packets, rx_batches, timer_runs, late_wakeups, tx_batches;
 	/* telemetry */
 	struct sensor_bus *bus;
 	struct timer sample;
@@ -163,6 +189,8 @@ void bfdd_io_stop(struct bfdd *b);
 int bfdd_io_sess_open(struct bfdd_sess *x);
 void bfdd_io_sess_close(struct bfdd_sess *x);
 void bfdd_io_send(struct bfdd_sess *x);
+/* Sends the queued raw IPv4 packets (bfdd_arm does, after every batch of work). */
+void bfdd_io_flush(struct bfdd *b);
 /* Acts on what the core said: send, state change, deadlines. */
 void bfdd_out(struct bfdd_sess *x, const struct bfd_out *o);
 /* Re-arms the libevent timer at the wheel's earliest deadline (call after changes). */

@@ -16,7 +16,10 @@
  * (RFC 5881 §4: constant per session), to the local address when configured (IP_FREEBIND:
  * the address may come later), to the interface (SO_BINDTODEVICE) for a single-hop session
  * that names one, connected to the peer; TTL / hop limit 255 (RFC 5881 §5; multihop too,
- * so a peer with a TTL floor sees the most we can give), TOS CS6 like FRR and BIRD.
+ * so a peer with a TTL floor sees the most we can give), TOS CS6 like FRR and BIRD. IPv4
+ * packets do not go out of it but, headers built here with the same port, TTL and TOS,
+ * through a raw socket, all of one batch of work in one sendmmsg (bfdd_io_flush, from
+ * bfdd_arm); the session socket remains for IPv6 and as the fallback.
  *
  * Clock: every session deadline lives in the timer wheel (wheel.c); one libevent timer
  * (µs precision, lib/ev.h) is armed at the wheel's earliest deadline and re-armed after
@@ -53,8 +56,11 @@ static void bfdd_wheel_fire(void *arg)
 	/* Woken late (the process was not scheduled, or a long piece of work ran): packets
 	 * that arrived meanwhile wait in the sockets, and running the detection deadlines
 	 * first would declare their sessions down. Read them first. */
-	if (b->armed_at && now > b->armed_at + BFDD_LATE_US) {
+	if (b->armed_at && now > b->armed_at + BFDD_LATE_US)
 		b->late_wakeups++;
+	/* Late, or in poll mode (the receive sockets are out of the event loop, bfdd_arm):
+	 * read what arrived before running deadlines. */
+	if (b->rx_polling || (b->armed_at && now > b->armed_at + BFDD_LATE_US)) {
 		bfdd_rx_drain(b);
 		now = mono_us();
 	}
@@ -65,10 +71,35 @@ static void bfdd_wheel_fire(void *arg)
 	bfdd_arm(b);
 }
 
+/*
+ * Poll mode: while the wheel wakes the loop every few hundred µs anyway (hundreds of fast
+ * sessions), a wake-up per arriving packet batch only adds context switches (perf: half of
+ * the CPU went to epoll_wait and its wake-ups at N=1000). Then the receive sockets leave the
+ * event loop and every wheel run reads them first, so a packet waits at most
+ * BFDD_RX_POLL_US; when the next deadline is further away they are watched again.
+ */
+static void bfdd_rx_poll_mode(struct bfdd *b, bool poll)
+{
+	if (poll == b->rx_polling)
+		return;
+	b->rx_polling = poll;
+	for (int i = 0; i < 4; i++) {
+		if (!b->rx[i].ev)
+			continue;
+		if (poll)
+			event_del(b->rx[i].ev);
+		else
+			event_add(b->rx[i].ev, NULL);
+	}
+}
+
 void bfdd_arm(struct bfdd *b)
 {
-	uint64_t next = wheel_next(&b->wheel);
-	uint64_t now;
+	uint64_t next, now;
+
+	bfdd_io_flush(b); /* the packets of the batch of work that just ended */
+	next = wheel_next(&b->wheel);
+	now = mono_us();
 
 	/* Coalescing: never wake sooner than BFDD_WAKE_MIN_US after the previous run. With
 	 * thousands of jittered sessions the deadlines lie tens of µs apart, and one wake-up
@@ -77,6 +108,7 @@ void bfdd_arm(struct bfdd *b)
 	 * 1 / BFDD_WAKE_MIN_US times a second. A lone deadline is still met to the µs. */
 	if (next && b->last_run_us && next < b->last_run_us + BFDD_WAKE_MIN_US)
 		next = b->last_run_us + BFDD_WAKE_MIN_US;
+	bfdd_rx_poll_mode(b, next != 0 && next <= now + BFDD_RX_POLL_US);
 	if (next == b->armed_at && (next == 0 || timer_pending(&b->wheel_timer)))
 		return;
 	b->armed_at = next;
@@ -84,7 +116,6 @@ void bfdd_arm(struct bfdd *b)
 		timer_del(&b->wheel_timer);
 		return;
 	}
-	now = mono_us();
 	timer_add_us(&b->wheel_timer, next > now ? next - now : 0);
 }
 
@@ -159,6 +190,180 @@ static int bfdd_bind_port(struct bfdd *b, int fd, const struct bfdd_ip *local, i
 	return -1;
 }
 
+/*
+ * The raw IPv4 send path. One send() per packet per session socket cost a system call
+ * each; the packets of one wheel run (or one receive batch) instead go out with a single
+ * sendmmsg on a raw socket (IP_HDRINCL), headers built here: the session's own source port
+ * (RFC 5881 §4) and TTL 255 (§5) in them, TOS CS6. The session socket stays open: it holds
+ * the port, finds the source address, and is the path for IPv6 (no IPV6_HDRINCL) and for
+ * anything the raw path cannot take. Single hop bound to an interface: a raw socket bound
+ * to it (SO_BINDTODEVICE), one per interface.
+ */
+static int bfdd_raw_get(struct bfdd *b, int ifindex, const char *ifname)
+{
+	int fd, sndbuf = 1024 * 1024;
+
+	for (unsigned i = 0; i < b->n_raw; i++)
+		if (b->raw[i].ifindex == ifindex)
+			return (int)i;
+	if (b->n_raw >= BFDD_RAW_MAX)
+		return -1;
+	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return -1; /* no CAP_NET_RAW: the session sockets do it all */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (ifindex &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0) {
+		close(fd);
+		return -1;
+	}
+	b->raw[b->n_raw].ifindex = ifindex;
+	b->raw[b->n_raw].fd = fd;
+	return (int)b->n_raw++;
+}
+
+/* The raw path for an IPv4 session whose source address is known. */
+static void bfdd_raw_attach(struct bfdd_sess *x, int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int bound = !x->key.multihop && x->key.ifname[0] ? x->ifindex : 0;
+	int i;
+
+	x->raw = 0;
+	x->src4 = 0;
+	if (x->key.peer.af != AF_INET)
+		return;
+	if (x->key.local.af == AF_INET)
+		memcpy(&x->src4, x->key.local.a, 4);
+	else if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET)
+		x->src4 = sa.sin_addr.s_addr; /* the route's source, chosen by connect() */
+	if (x->src4 == 0)
+		return;
+	i = bfdd_raw_get(x->b, bound, x->key.ifname);
+	if (i >= 0)
+		x->raw = (uint8_t)(i + 1);
+}
+
+static uint32_t bfdd_sum16(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t bfdd_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* IPv4 header (RFC 791) + UDP header (RFC 768, checksum over the pseudo-header) before the
+ * BFD packet already at pkt + 28. */
+static void bfdd_raw_headers(const struct bfdd_sess *x, uint8_t *pkt, size_t bfd_len)
+{
+	uint16_t ulen = (uint16_t)(8 + bfd_len), tot = (uint16_t)(20 + ulen), ck;
+	uint16_t dport = x->key.multihop ? BFD_PORT_MULTIHOP : BFD_PORT_SINGLEHOP;
+	uint8_t *ip = pkt, *udp = pkt + 20;
+	uint32_t sum;
+
+	ip[0] = 0x45; /* version 4, 5 words */
+	ip[1] = BFDD_TOS_CS6;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	memset(ip + 4, 0, 4); /* identification 0: the kernel picks one (raw(7)) */
+	ip[6] = 0x40;         /* DF, as the UDP sockets send */
+	ip[8] = 255;          /* RFC 5881 §5 (and RFC 5883 for what a TTL floor sees) */
+	ip[9] = IPPROTO_UDP;
+	ip[10] = ip[11] = 0; /* the kernel fills the header checksum in */
+	memcpy(ip + 12, &x->src4, 4);
+	memcpy(ip + 16, x->key.peer.a, 4);
+	udp[0] = (uint8_t)(x->sport >> 8);
+	udp[1] = (uint8_t)x->sport;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)(ulen >> 8);
+	udp[5] = (uint8_t)ulen;
+	udp[6] = udp[7] = 0;
+	sum = bfdd_sum16(0, ip + 12, 8); /* pseudo-header: addresses, protocol, length */
+	sum += IPPROTO_UDP + ulen;
+	sum = bfdd_sum16(sum, udp, ulen);
+	ck = bfdd_fold(sum);
+	if (ck == 0)
+		ck = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+	udp[6] = (uint8_t)(ck >> 8);
+	udp[7] = (uint8_t)ck;
+}
+
+void bfdd_io_flush(struct bfdd *b)
+{
+	struct bfdd_txq *q = &b->txq;
+	struct mmsghdr mm[BFDD_TX_BATCH];
+	struct iovec iov[BFDD_TX_BATCH];
+	struct sockaddr_in dst[BFDD_TX_BATCH];
+	unsigned off = 0;
+
+	if (q->n == 0)
+		return;
+	for (unsigned i = 0; i < q->n; i++) {
+		memset(&dst[i], 0, sizeof(dst[i]));
+		dst[i].sin_family = AF_INET;
+		dst[i].sin_addr.s_addr = q->dst[i];
+		iov[i].iov_base = q->pkt[i];
+		iov[i].iov_len = q->len[i];
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = &dst[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(dst[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (off < q->n) {
+		int r = sendmmsg(q->fd, mm + off, q->n - off, MSG_DONTWAIT);
+		struct bfdd_sess *x;
+
+		b->tx_batches++;
+		if (r > 0) {
+			off += (unsigned)r;
+			continue;
+		}
+		/* The first one failed (no route, a full buffer): counted on its session, the
+		 * rest go on. */
+		x = bfdd_sess_by_disc(b, q->disc[off]);
+		if (x) {
+			x->tx--;
+			x->tx_errors++;
+		}
+		off++;
+	}
+	q->n = 0;
+}
+
+static void bfdd_raw_send(struct bfdd_sess *x)
+{
+	struct bfdd *b = x->b;
+	struct bfdd_txq *q = &b->txq;
+	int fd = b->raw[x->raw - 1].fd;
+	size_t len;
+
+	if (q->n && (q->fd != fd || q->n == BFDD_TX_BATCH))
+		bfdd_io_flush(b);
+	if (bfd_session_build(&x->s, q->pkt[q->n] + 28, BFDD_TX_PKT - 28, &len) != 0) {
+		x->tx_errors++;
+		return;
+	}
+	bfdd_raw_headers(x, q->pkt[q->n], len);
+	q->fd = fd;
+	q->disc[q->n] = x->s.local_disc;
+	memcpy(&q->dst[q->n], x->key.peer.a, 4);
+	q->len[q->n] = (uint16_t)(28 + len);
+	q->n++;
+	x->tx++;
+}
+
 int bfdd_io_sess_open(struct bfdd_sess *x)
 {
 	int af = x->key.peer.af, one = 1, ttl = 255, tos = BFDD_TOS_CS6, fd;
@@ -200,6 +405,7 @@ int bfdd_io_sess_open(struct bfdd_sess *x)
 	    errno != EHOSTUNREACH)
 		goto fail;
 	x->fd = fd;
+	bfdd_raw_attach(x, fd);
 	return 0;
 fail:
 	log_debug("bfd: send socket for discriminator %u: %s", x->s.local_disc, strerror(errno));
@@ -212,6 +418,7 @@ void bfdd_io_sess_close(struct bfdd_sess *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
+	x->raw = 0;
 }
 
 void bfdd_io_send(struct bfdd_sess *x)
@@ -219,6 +426,10 @@ void bfdd_io_send(struct bfdd_sess *x)
 	uint8_t buf[BFD_PKT_MAX];
 	size_t len;
 
+	if (x->raw) {
+		bfdd_raw_send(x);
+		return;
+	}
 	if (bfd_session_build(&x->s, buf, sizeof(buf), &len) != 0) {
 		x->tx_errors++;
 		return;
@@ -481,6 +692,13 @@ int bfdd_io_start(struct bfdd *b)
 
 void bfdd_io_stop(struct bfdd *b)
 {
+	bfdd_io_flush(b);
+	for (unsigned i = 0; i < b->n_raw; i++)
+		close(b->raw[i].fd);
+	b->n_raw = 0;
+	for (struct bfdd_sess *x = b->head; x; x = x->next)
+		x->raw = 0;
+	b->rx_polling = false;
 	for (int i = 0; i < 4; i++) {
 		if (b->rx[i].ev)
 			event_free(b->rx[i].ev);
