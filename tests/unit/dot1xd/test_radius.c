@@ -206,6 +206,10 @@ static void test_access_request_args(void **state)
 	assert_int_equal(radius_access_request_encode(&r, SECRET, SECRET_LEN, buf, sizeof(buf), &n),
 	                 RADIUS_ERR_NO_SPACE);
 	assert_int_equal(n, 0);
+	eap_req(&r, big, 3900); /* fits: 16 EAP-Message attributes, 4046 bytes in all */
+	assert_int_equal(radius_access_request_encode(&r, SECRET, SECRET_LEN, buf, sizeof(buf), &n),
+	                 RADIUS_OK);
+	assert_int_equal(n, 4046);
 	eap_req(&r, big, 100);
 	assert_int_equal(radius_access_request_encode(&r, SECRET, SECRET_LEN, buf, 100, &n),
 	                 RADIUS_ERR_NO_SPACE);
