@@ -164,7 +164,7 @@ void cli_render_agent_sensors(struct cli *cli, const struct cli_argv *av, struct
 			fputc('\n', out);
 		cli_render_sensor(json_object_array_get_idx(arr, i), out);
 	}
-	if (cli_argv_value(av, "<sensor-name>") ||
+	if ((av && cli_argv_value(av, "<sensor-name>")) ||
 	    !json_object_object_get_ex(data, CLI_AGENT_BUS, &bus))
 		return;
 	if (i)
