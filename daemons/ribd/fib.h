@@ -2,8 +2,8 @@
  * The FIB: keeps the kernel's main table in step with the RIB's active
  * routes, through the platform layer, in batches.
  *
- * ribd's routes carry rtm_protocol FIB_RTPROT (186, a number of keel's own,
- * outside iproute2's rt_protos list), so they are told apart from every
+ * ribd's routes carry rtm_protocol FIB_RTPROT (200: not 186, which is RTPROT_BGP and FRR bgpd's,
+ * nor 187-197, FRR's other daemons (rt_protos.d/frr.conf)), so they are told apart from every
  * other program's. Only routes of protocols the kernel does not already hold
  * are installed: static (and later ones); direct and local routes are the
  * kernel's own, kernel routes belong to someone else. A destination that also
@@ -26,7 +26,7 @@
 #include "daemons/ribd/rib.h"
 #include "platform/platform.h"
 
-#define FIB_RTPROT 186
+#define FIB_RTPROT 200
 
 /* One route as the FIB holds it (installed or wanted). */
 struct fib_route {

@@ -186,21 +186,21 @@ static void test_install(void **state)
 	set_static(&n, "10.0.0.0/8", RIB_TYPE_UNICAST, 1, "192.168.12.2");
 	commit(&n);
 	assert_ops(
-	        (const char *[]){"add 10.0.0.0/8 proto 186 type 1 metric 5 replace 192.168.12.2@2"},
+	        (const char *[]){"add 10.0.0.0/8 proto 200 type 1 metric 5 replace 192.168.12.2@2"},
 	        1);
 
 	set_static(&n, "10.0.0.0/8", RIB_TYPE_UNICAST, 2, "192.168.13.2", "192.168.12.2");
 	commit(&n);
 	assert_ops(
-	        (const char *[]){"add 10.0.0.0/8 proto 186 type 1 metric 5 replace 192.168.12.2@2 "
+	        (const char *[]){"add 10.0.0.0/8 proto 200 type 1 metric 5 replace 192.168.12.2@2 "
 	                         "192.168.13.2@3"},
 	        1);
 
 	set_static(&n, "192.0.2.0/24", RIB_TYPE_DISCARD, 0);
 	set_static(&n, "198.51.100.0/24", RIB_TYPE_REJECT, 0);
 	commit(&n);
-	assert_ops((const char *[]){"add 192.0.2.0/24 proto 186 type 6 metric 5 replace",
-	                            "add 198.51.100.0/24 proto 186 type 7 metric 5 replace"},
+	assert_ops((const char *[]){"add 192.0.2.0/24 proto 200 type 6 metric 5 replace",
+	                            "add 198.51.100.0/24 proto 200 type 7 metric 5 replace"},
 	           2);
 
 	/* A new preference is a new kernel metric: the old route goes first. */
@@ -210,18 +210,18 @@ static void test_install(void **state)
 	assert_int_equal(rib_route_set(n.rib, &bh, RIB_PROTO_STATIC, 7, &p7), 0);
 	commit(&n);
 	assert_int_equal(n_ops, 2);
-	assert_string_equal(ops_log[0], "del 192.0.2.0/24 proto 186 type 6 metric 5");
-	assert_string_equal(ops_log[1], "add 192.0.2.0/24 proto 186 type 6 metric 7 replace");
+	assert_string_equal(ops_log[0], "del 192.0.2.0/24 proto 200 type 6 metric 5");
+	assert_string_equal(ops_log[1], "add 192.0.2.0/24 proto 200 type 6 metric 7 replace");
 
 	/* Interface down: the route loses a path; then all of them. */
 	rib_link_set(n.rib, 3, false);
 	commit(&n);
 	assert_ops(
-	        (const char *[]){"add 10.0.0.0/8 proto 186 type 1 metric 5 replace 192.168.12.2@2"},
+	        (const char *[]){"add 10.0.0.0/8 proto 200 type 1 metric 5 replace 192.168.12.2@2"},
 	        1);
 	rib_link_set(n.rib, 2, false);
 	commit(&n);
-	assert_ops((const char *[]){"del 10.0.0.0/8 proto 186 type 1 metric 5 192.168.12.2@2"}, 1);
+	assert_ops((const char *[]){"del 10.0.0.0/8 proto 200 type 1 metric 5 192.168.12.2@2"}, 1);
 
 	/* Deleted behind our back while wanted: reinstalled. */
 	struct plat_route gone = {.dst = P("192.0.2.0/24"), .protocol = FIB_RTPROT};
@@ -229,7 +229,7 @@ static void test_install(void **state)
 	fib_kernel_gone(n.fib, &gone);
 	assert_int_equal(fib_flush(n.fib), 0);
 	assert_int_equal(n_ops, 1);
-	assert_string_equal(ops_log[0], "add 192.0.2.0/24 proto 186 type 6 metric 7 replace");
+	assert_string_equal(ops_log[0], "add 192.0.2.0/24 proto 200 type 6 metric 7 replace");
 
 	/* A failure is counted and the entry not taken as installed. */
 	rib_link_set(n.rib, 2, true);
@@ -259,7 +259,7 @@ static void test_foreign_route(void **state)
 	/* Another program's route appears: ours steps aside, theirs stays. */
 	rib_route_set(n.rib, &p, RIB_PROTO_KERNEL, 0, &k);
 	commit(&n);
-	assert_ops((const char *[]){"del 10.5.0.0/16 proto 186 type 1 metric 5 192.168.12.2@2"}, 1);
+	assert_ops((const char *[]){"del 10.5.0.0/16 proto 200 type 1 metric 5 192.168.12.2@2"}, 1);
 	/* Foreign routes seen in the kernel are not ours to adopt or sweep. */
 	struct plat_route fr = kroute("10.5.0.0/16", RTPROT_BOOT, NULL, 3);
 	fib_kernel_seen(n.fib, &fr);
@@ -300,7 +300,7 @@ static void test_restart(void **state)
 	commit(&n);
 	assert_ops(
 	        (const char *[]){
-	                "add 10.2.0.0/16 proto 186 type 1 metric 5 replace 192.168.13.2@3"},
+	                "add 10.2.0.0/16 proto 200 type 1 metric 5 replace 192.168.13.2@3"},
 	        1);
 	fib_get_stats(n.fib, &st);
 	assert_int_equal(st.adopted, 1);
@@ -314,7 +314,7 @@ static void test_restart(void **state)
 	/* The sweep removes only what nobody re-added. */
 	n_ops = 0;
 	assert_int_equal(fib_sweep(n.fib), 1);
-	assert_ops((const char *[]){"del 10.3.0.0/16 proto 186 type 1 metric 5 192.168.12.2@2"}, 1);
+	assert_ops((const char *[]){"del 10.3.0.0/16 proto 200 type 1 metric 5 192.168.12.2@2"}, 1);
 	assert_true(fib_swept(n.fib));
 	fib_get_stats(n.fib, &st);
 	assert_int_equal(st.stale, 0);
@@ -332,7 +332,7 @@ static void test_restart(void **state)
 	fib_kernel_seen(n.fib, &stray);
 	n_ops = 0;
 	assert_int_equal(fib_flush(n.fib), 0);
-	assert_ops((const char *[]){"del 10.9.0.0/16 proto 186 type 1 metric 5 192.168.12.9@2"}, 1);
+	assert_ops((const char *[]){"del 10.9.0.0/16 proto 200 type 1 metric 5 192.168.12.9@2"}, 1);
 	node_down(&n);
 	plat_close(n.plat);
 }

@@ -1,0 +1,33 @@
+/*
+ * ribd's own state: the RIB, the FIB, the platform monitor, the config.
+ */
+#ifndef KEEL_RIBD_H
+#define KEEL_RIBD_H
+
+#include "daemons/ribd/config.h"
+#include "daemons/ribd/fib.h"
+#include "daemons/ribd/rib.h"
+#include "lib/daemon.h"
+#include "lib/ev.h"
+#include "platform/platform.h"
+
+struct ribd {
+	struct daemon *d;
+	struct plat *plat;
+	struct plat_monitor *mon;
+	struct rib *rib;
+	struct fib *fib;
+	struct ribd_conf conf;
+	struct timer run; /* rib_run + fib_flush once per loop turn of changes */
+	bool mon_loaded;  /* the monitor's first resync ended */
+	bool conf_loaded; /* the first config apply ran */
+	bool in_resync;
+};
+
+extern const struct cfg_ops ribd_cfg_ops;
+extern const struct plat_monitor_cbs ribd_monitor_cbs;
+
+/* Schedules a rib_run + fib_flush (and the start-up sweep when due). */
+void ribd_kick(struct ribd *r);
+
+#endif
