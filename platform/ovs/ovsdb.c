@@ -18,10 +18,11 @@ int ovsdb_stream_init(struct ovsdb_stream *s)
 	if (!s->tok)
 		return -ENOMEM;
 	/* Strict RFC 8259 JSON: json-c's lenient mode accepts single quotes and
-	 * trailing commas, which no OVSDB server sends; RFC 7047 §4 requires
-	 * UTF-8. Trailing characters are the next message. */
-	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-	                                       JSON_TOKENER_VALIDATE_UTF8);
+	 * trailing commas, which no OVSDB server sends. Trailing characters are
+	 * the next message. Not JSON_TOKENER_VALIDATE_UTF8: json-c 0.16 rejects
+	 * a multi-byte character split across two reads (found by
+	 * fuzz_ovsdb_stream), and strings are only compared, never interpreted. */
+	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	return 0;
 }
 
@@ -62,6 +63,11 @@ int ovsdb_stream_feed(struct ovsdb_stream *s, const char *buf, size_t len, ovsdb
 			len--;
 			continue;
 		}
+		/* RFC 7047 §4: every message is a JSON object. Refusing anything
+		 * else at its first byte keeps json-c from waiting for the end of
+		 * a top-level number, which without framing never comes. */
+		if (s->msg_bytes == 0 && *buf != '{')
+			goto fail;
 		o = json_tokener_parse_ex(s->tok, buf, (int)chunk);
 		e = json_tokener_get_error(s->tok);
 		if (!o && e == json_tokener_continue) {
@@ -79,8 +85,6 @@ int ovsdb_stream_feed(struct ovsdb_stream *s, const char *buf, size_t len, ovsdb
 			json_object_put(o);
 			goto fail;
 		}
-		/* RFC 7047 §4: every message is a JSON object. A bare number at
-		 * top level would also be ambiguous without framing. */
 		if (!json_object_is_type(o, json_type_object)) {
 			json_object_put(o);
 			goto fail;
