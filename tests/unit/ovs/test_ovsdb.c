@@ -112,7 +112,7 @@ static void expect_proto(const char *text)
 static void test_stream_errors(void **state)
 {
 	struct ovsdb_stream s;
-	char deep[200];
+	char deep[201];
 	int calls = 0;
 
 	(void)state;
@@ -121,7 +121,8 @@ static void test_stream_errors(void **state)
 	expect_proto("{\"a\":1}}");
 	expect_proto("{\"a\":[1,]}"); /* no trailing commas */
 	expect_proto("{\"a\":tru}");
-	memset(deep, '[', sizeof(deep));
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = 0;
 	deep[0] = '{';
 	deep[1] = '"';
 	deep[2] = 'a';
