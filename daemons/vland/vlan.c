@@ -114,6 +114,7 @@ static int vlan_parse_vlans(struct json_object *cfg, struct vlan_model *m, char 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(list, i);
 		const char *name = cfg_get_str(v, "name");
+		const char *s;
 		struct vlan_def *d = &m->vlans[m->n_vlans];
 
 		if (!name || !*name || strlen(name) >= sizeof(d->name)) {
@@ -138,6 +139,28 @@ static int vlan_parse_vlans(struct json_object *cfg, struct vlan_model *m, char 
 			}
 		}
 		snprintf(d->name, sizeof(d->name), "%s", name);
+		if ((s = cfg_get_str(v, "l3-interface"))) {
+			/* keel-vlans.yang: an irb unit, irb.N. */
+			if (strncmp(s, "irb.", 4) || !s[4] ||
+			    strspn(s + 4, "0123456789") != strlen(s + 4) ||
+			    strlen(s) >= sizeof(d->l3_interface)) {
+				snprintf(err, errlen,
+				         "vlans %s l3-interface %s: not an irb unit (irb.N)", name,
+				         s);
+				return -1;
+			}
+			for (size_t j = 0; j < m->n_vlans; j++)
+				if (!strcmp(m->vlans[j].l3_interface, s)) {
+					snprintf(
+					        err, errlen,
+					        "vlans %s l3-interface %s: already used by VLAN %s",
+					        name, s, m->vlans[j].name);
+					return -1;
+				}
+			snprintf(d->l3_interface, sizeof(d->l3_interface), "%s", s);
+		}
+		if ((s = cfg_get_str(v, "description")))
+			snprintf(d->description, sizeof(d->description), "%s", s);
 		m->n_vlans++;
 	}
 	qsort(m->vlans, m->n_vlans, sizeof(*m->vlans), vlan_cmp_id);

@@ -33,6 +33,8 @@ const char *vlan_port_mode_name(enum vlan_port_mode m);
 struct vlan_def {
 	char name[VLAN_NAMESIZ];
 	uint16_t id;
+	char l3_interface[VLAN_IFNAMSIZ + 8]; /* "irb.N", "" = none */
+	char description[256];
 };
 
 /* A switch port: an interface with unit 0 family ethernet-switching. */

@@ -13,9 +13,9 @@
 
 #include "daemons/vland/vland.h"
 
-#define VLANS                                                                                      \
-	"\"keel-vlans:vlans\":{\"vlan\":[{\"name\":\"v10\",\"vlan-id\":10},"                       \
-	"{\"name\":\"v20\",\"vlan-id\":20},{\"name\":\"v30\",\"vlan-id\":30},"                     \
+#define VLANS                                                                                                                    \
+	"\"keel-vlans:vlans\":{\"vlan\":[{\"name\":\"v10\",\"vlan-id\":10},"                                                     \
+	"{\"name\":\"v20\",\"vlan-id\":20,\"l3-interface\":\"irb.20\",\"description\":\"d\"},{\"name\":\"v30\",\"vlan-id\":30}," \
 	"{\"name\":\"v4094\",\"vlan-id\":4094}]}"
 
 /* One interface NAME with unit 0 family ethernet-switching ES, and EXTRA
@@ -85,6 +85,9 @@ static void test_access_and_trunks(void **state)
 	assert_int_equal(m.n_ports, 5); /* eth0 is not a switch port */
 	assert_string_equal(vlan_model_find_id(&m, 4094)->name, "v4094");
 	assert_int_equal(vlan_model_find_name(&m, "v30")->id, 30);
+	assert_string_equal(vlan_model_find_id(&m, 20)->l3_interface, "irb.20");
+	assert_string_equal(vlan_model_find_id(&m, 20)->description, "d");
+	assert_string_equal(vlan_model_find_id(&m, 10)->l3_interface, "");
 
 	p = vlan_model_find_port(&m, "p1");
 	assert_non_null(p);
@@ -137,6 +140,12 @@ static void test_vlan_errors(void **state)
 	             "{\"name\":\"a\",\"vlan-id\":2}]}}",
 	             "defined twice");
 	expect_error("[]", "not an object");
+	expect_error("{\"vlans\":{\"vlan\":[{\"name\":\"a\",\"vlan-id\":1,\"l3-interface\":"
+	             "\"ge-0.1\"}]}}",
+	             "not an irb unit");
+	expect_error("{\"vlans\":{\"vlan\":[{\"name\":\"a\",\"vlan-id\":1,\"l3-interface\":"
+	             "\"irb.1\"},{\"name\":\"b\",\"vlan-id\":2,\"l3-interface\":\"irb.1\"}]}}",
+	             "already used by VLAN a");
 }
 
 static void test_port_errors(void **state)
