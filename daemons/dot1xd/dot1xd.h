@@ -483,6 +483,15 @@ enum radius_err radius_msg_finish(struct radius_msg *m, const void *secret, size
 enum radius_err radius_access_request_encode(const struct radius_access_req *r, const void *secret,
                                              size_t secret_len, uint8_t *buf, size_t cap,
                                              size_t *outlen);
+/*
+ * RFC 5997 §3 Status-Server to the authentication port (server-fail detection without a
+ * user): M-A first (required there), NAS-Identifier when given. The reply is an
+ * Access-Accept for radius_reply_parse().
+ */
+enum radius_err radius_status_server_encode(uint8_t id, const uint8_t auth[RADIUS_AUTH_LEN],
+                                            const char *nas_identifier, const void *secret,
+                                            size_t secret_len, uint8_t *buf, size_t cap,
+                                            size_t *outlen);
 /* The packet's authenticator is computed; it is at buf + 4 afterwards (for the response). */
 enum radius_err radius_acct_request_encode(const struct radius_acct_req *r, const void *secret,
                                            size_t secret_len, uint8_t *buf, size_t cap,

@@ -877,6 +877,20 @@ enum radius_err radius_access_request_encode(const struct radius_access_req *r, 
 	return radius_msg_finish(&m, secret, secret_len, NULL, outlen);
 }
 
+enum radius_err radius_status_server_encode(uint8_t id, const uint8_t auth[RADIUS_AUTH_LEN],
+                                            const char *nas_identifier, const void *secret,
+                                            size_t secret_len, uint8_t *buf, size_t cap,
+                                            size_t *outlen)
+{
+	struct radius_msg m;
+
+	*outlen = 0;
+	radius_msg_begin(&m, buf, cap, RADIUS_CODE_STATUS_SERVER, id, auth, true);
+	if (nas_identifier)
+		radius_msg_attr_str(&m, RADIUS_ATTR_NAS_IDENTIFIER, nas_identifier);
+	return radius_msg_finish(&m, secret, secret_len, NULL, outlen);
+}
+
 enum radius_err radius_acct_request_encode(const struct radius_acct_req *r, const void *secret,
                                            size_t secret_len, uint8_t *buf, size_t cap,
                                            size_t *outlen)

@@ -703,6 +703,27 @@ static void test_das(void **state)
 	assert_int_equal(radius_das_parse(&p, SECRET, SECRET_LEN, &d), RADIUS_ERR_CODE);
 }
 
+static void test_status_server(void **state)
+{
+	uint8_t buf[64];
+	struct radius_pkt p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(radius_status_server_encode(3, ra_seq, "sw1", SECRET, SECRET_LEN, buf,
+	                                             sizeof(buf), &n),
+	                 RADIUS_OK);
+	assert_int_equal(n, 20 + 18 + 5);
+	assert_int_equal(radius_decode(buf, n, &p), RADIUS_OK);
+	assert_int_equal(p.code, RADIUS_CODE_STATUS_SERVER);
+	assert_memory_equal(p.auth, ra_seq, 16); /* random, untouched by signing */
+	assert_int_equal(p.ma_index, 0);
+	assert_int_equal(radius_verify_ma(&p, ra_seq, SECRET, SECRET_LEN), RADIUS_OK);
+	assert_int_equal(
+	        radius_status_server_encode(3, ra_seq, NULL, SECRET, SECRET_LEN, buf, 37, &n),
+	        RADIUS_ERR_NO_SPACE);
+}
+
 static void test_mac_and_password(void **state)
 {
 	char s[RADIUS_MAC_STR_LEN];
@@ -758,6 +779,7 @@ int main(void)
 	        cmocka_unit_test(test_decode_structure),
 	        cmocka_unit_test(test_accounting),
 	        cmocka_unit_test(test_das),
+	        cmocka_unit_test(test_status_server),
 	        cmocka_unit_test(test_mac_and_password),
 	};
 
