@@ -1,0 +1,155 @@
+/*
+ * ribd — the routing table daemon (the RIB part of Junos rpd).
+ *
+ *   main.c     start-up: platform, monitor, RIB, FIB, config glue, the run timer
+ *   ribd.h     the daemon's state
+ *   lpm.c      Patricia trie: longest-prefix match for the RIB and the FIB
+ *   rib.c      routes per destination, preference, next-hop resolution, ECMP
+ *   fib.c      the kernel's main table kept in step, batched; restart without flap
+ *   config.c   routing-options -> static routes, applied as a diff
+ *   kernel.c   the platform monitor -> links, addresses, kernel routes
+ *
+ * Changes from the monitor and the config only touch the RIB; a zero-delay
+ * timer then runs next-hop resolution and sends the FIB changes in one
+ * batch, once per loop turn however many changes came in.
+ *
+ * Restart: keel's routes already in the kernel (protocol 200, FIB_RTPROT) are stale
+ * until the config has been applied and the monitor's first resync (links,
+ * addresses, routes) has ended; routes wanted unchanged are adopted without
+ * touching the kernel, and only the leftovers are swept then.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <time.h>
+
+#include "daemons/ribd/ribd.h"
+#include "lib/cfg.h"
+#include "lib/log.h"
+
+static const char *const ribd_debug_flags[] = {"rib", "fib", NULL};
+static const int ribd_caps[] = {CAP_NET_ADMIN, -1};
+
+static void ribd_run(void *arg)
+{
+	struct ribd *r = arg;
+	int n;
+
+	rib_set_time(r->rib, (int64_t)(mono_ms() / 1000));
+	rib_run(r->rib);
+	fib_flush(r->fib);
+	if (!fib_swept(r->fib) && r->mon_loaded && r->conf_loaded) {
+		n = fib_sweep(r->fib);
+		log_info("start-up sweep: %d stale route%s removed", n, n == 1 ? "" : "s");
+	}
+}
+
+void ribd_kick(struct ribd *r)
+{
+	if (!timer_pending(&r->run))
+		timer_add_ms(&r->run, 0);
+}
+
+static int ribd_ifindex(void *arg, const char *name)
+{
+	struct ribd *r = arg;
+	struct plat_link l;
+
+	return plat_link_get_by_name(r->plat, name, &l) == 0 ? l.ifindex : 0;
+}
+
+static int ribd_cfg_validate(void *arg, struct json_object *cfg, char *err, size_t errlen)
+{
+	struct ribd *r = arg;
+	struct ribd_conf c;
+
+	if (ribd_conf_parse(cfg, ribd_ifindex, r, &c, err, errlen) < 0)
+		return -1;
+	ribd_conf_free(&c);
+	return 0;
+}
+
+static int ribd_cfg_apply(void *arg, struct json_object *old, struct json_object *cfg, char *err,
+                          size_t errlen)
+{
+	struct ribd *r = arg;
+	struct ribd_conf c;
+
+	(void)old;
+	if (ribd_conf_parse(cfg, ribd_ifindex, r, &c, err, errlen) < 0)
+		return -1;
+	ribd_conf_apply(r->rib, &r->conf, &c);
+	ribd_conf_free(&r->conf);
+	r->conf = c;
+	r->conf_loaded = true;
+	ribd_kick(r);
+	return 0;
+}
+
+const struct cfg_ops ribd_cfg_ops = {
+        .validate = ribd_cfg_validate,
+        .apply = ribd_cfg_apply,
+};
+
+static int ribd_init(struct daemon *d)
+{
+	struct ribd *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -1;
+	d->priv = r;
+	r->d = d;
+	timer_init(&r->run, d->base, ribd_run, r);
+	r->plat = plat_open("linux");
+	if (!r->plat) {
+		log_warn("cannot open the linux platform");
+		return -1;
+	}
+	r->fib = fib_new(r->plat, FIB_RTPROT);
+	r->rib = r->fib ? rib_new(fib_rib_changed, r->fib) : NULL;
+	if (!r->rib) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	r->mon = plat_monitor_new(r->plat, d->base,
+	                          PLAT_WATCH_LINK | PLAT_WATCH_ADDR | PLAT_WATCH_ROUTE,
+	                          &ribd_monitor_cbs, r);
+	if (!r->mon || plat_monitor_start(r->mon) != 0) {
+		log_warnx("cannot start the route monitor: %s", plat_errmsg(r->plat));
+		return -1;
+	}
+	return 0;
+}
+
+static void ribd_shutdown(struct daemon *d)
+{
+	struct ribd *r = d->priv;
+
+	if (!r)
+		return;
+	timer_del(&r->run);
+	if (r->mon)
+		plat_monitor_free(r->mon);
+	/* Routes stay in the kernel: a restart adopts them (no flap). */
+	rib_free(r->rib);
+	fib_free(r->fib);
+	if (r->plat)
+		plat_close(r->plat);
+	ribd_conf_free(&r->conf);
+	free(r);
+	d->priv = NULL;
+}
+
+static const struct daemon_desc ribd_desc = {
+        .name = "ribd",
+        .debug_flags = ribd_debug_flags,
+        .caps = ribd_caps,
+        .init = ribd_init,
+        .shutdown = ribd_shutdown,
+        .cfg = &ribd_cfg_ops,
+};
+
+int main(int argc, char **argv)
+{
+	return daemon_main(&ribd_desc, argc, argv);
+}
