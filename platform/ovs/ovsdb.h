@@ -189,6 +189,8 @@ typedef void (*ovsdb_done_fn)(void *arg, int err);
  * ofport), and reconnects with backoff (100 ms doubling to 5 s, restarting at 100 ms after
  * a link that was up for 5 s) until
  * closed. */
+/* Callbacks (ops, reply and done functions) must not call ovsdb_conn_close();
+ * defer that to a timer. */
 struct ovsdb_conn *ovsdb_conn_open(struct event_base *base, const char *path,
                                    const struct ovsdb_conn_ops *ops, void *arg);
 void ovsdb_conn_close(struct ovsdb_conn *c);
