@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include "lib/ev.h"
 #include "lib/log.h"
@@ -31,6 +32,7 @@ struct mqtt_client {
 	uint32_t backoff_ms;
 	bool connected;
 	bool closing;
+	bool want_v5; /* ask for v5 on connect */
 	struct mqtt_client_ops ops;
 	void *arg;
 	struct mqtt_client_stats st;
@@ -58,11 +60,21 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *arg, int rc)
 	if (rc != 0) {
 		/* MQTT 3.1.1 §3.2.2.3: the server closes the connection after a refusal */
 		c->st.refused++;
+		/* MQTT 5.0 §3.1.2.2: a server without v5 answers 132 (or the 3.1.1
+		 * code 1); speak 3.1.1 to it from the next attempt on */
+		if (c->want_v5 && (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ||
+		                   rc == CONNACK_REFUSED_PROTOCOL_VERSION)) {
+			c->want_v5 = false;
+			mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+			                     MQTT_PROTOCOL_V311);
+			log_info("mqtt: %s:%d has no MQTT v5, using 3.1.1", c->host, c->port);
+		}
 		log_warnx("mqtt: %s:%d refused the connection: %s", c->host, c->port,
 		          mosquitto_connack_string(rc));
 		return;
 	}
 	c->connected = true;
+	c->st.v5 = c->want_v5;
 	c->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	c->st.connects++;
 	log_info("mqtt: connected to %s:%d", c->host, c->port);
@@ -222,6 +234,12 @@ struct mqtt_client *mqtt_client_new(struct event_base *base, const char *id, con
 	return c;
 }
 
+void mqtt_client_prefer_v5(struct mqtt_client *c)
+{
+	c->want_v5 = mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5) ==
+	             MOSQ_ERR_SUCCESS;
+}
+
 void mqtt_client_free(struct mqtt_client *c)
 {
 	if (!c)
@@ -271,15 +289,33 @@ int mqtt_client_subscribe(struct mqtt_client *c, const char *pattern, int qos)
 int mqtt_client_publish(struct mqtt_client *c, const char *topic, const void *payload, size_t len,
                         int qos, bool retain, int *mid)
 {
+	return mqtt_client_publish_v5(c, topic, payload, len, qos, retain, 0, NULL, mid);
+}
+
+int mqtt_client_publish_v5(struct mqtt_client *c, const char *topic, const void *payload,
+                           size_t len, int qos, bool retain, uint32_t expiry_s,
+                           const char *content_type, int *mid)
+{
+	mosquitto_property *props = NULL;
 	int rc;
 
 	if (!c->connected || len > INT32_MAX)
 		return -1;
-	rc = mosquitto_publish(c->mosq, mid, topic, (int)len, payload, qos, retain);
+	if (c->st.v5 && expiry_s &&
+	    mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, expiry_s))
+		goto nomem;
+	if (c->st.v5 && content_type &&
+	    mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, content_type))
+		goto nomem;
+	rc = mosquitto_publish_v5(c->mosq, mid, topic, (int)len, payload, qos, retain, props);
+	mosquitto_property_free_all(&props);
 	if (rc == MOSQ_ERR_ERRNO || rc == MOSQ_ERR_CONN_LOST)
 		/* a write error leaves the socket open; let the loop meet it and
 		 * report the disconnect */
 		mosquitto_loop_write(c->mosq, 1);
 	mqtt_watch(c);
 	return rc == MOSQ_ERR_SUCCESS ? 0 : -1;
+nomem:
+	mosquitto_property_free_all(&props);
+	return -1;
 }

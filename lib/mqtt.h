@@ -37,6 +37,7 @@ struct mqtt_client_stats {
 	uint64_t disconnects;
 	uint64_t refused; /* CONNACKs refusing us */
 	bool connected;
+	bool v5; /* the current session speaks MQTT v5 */
 };
 
 /*
@@ -46,6 +47,11 @@ struct mqtt_client_stats {
  */
 struct mqtt_client *mqtt_client_new(struct event_base *base, const char *id, const char *host,
                                     int port, const struct mqtt_client_ops *ops, void *arg);
+/*
+ * Asks for MQTT v5 on the next connects (call right after mqtt_client_new);
+ * a broker that refuses the protocol version gets MQTT 3.1.1 from then on.
+ */
+void mqtt_client_prefer_v5(struct mqtt_client *c);
 /* Disconnects (best effort, non-blocking) and frees; NULL is fine. */
 void mqtt_client_free(struct mqtt_client *c);
 bool mqtt_client_connected(const struct mqtt_client *c);
@@ -60,5 +66,15 @@ int mqtt_client_subscribe(struct mqtt_client *c, const char *pattern, int qos);
  */
 int mqtt_client_publish(struct mqtt_client *c, const char *topic, const void *payload, size_t len,
                         int qos, bool retain, int *mid);
+
+/*
+ * The same with MQTT v5 properties when the session has v5 (ignored
+ * otherwise): Message Expiry Interval (MQTT 5.0 §3.3.2.3.3, 0 = none) so a
+ * broker never delivers a stale sample late, and Content Type (§3.3.2.3.9,
+ * NULL = none).
+ */
+int mqtt_client_publish_v5(struct mqtt_client *c, const char *topic, const void *payload,
+                           size_t len, int qos, bool retain, uint32_t expiry_s,
+                           const char *content_type, int *mid);
 
 #endif

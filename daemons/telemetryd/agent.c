@@ -53,7 +53,10 @@ static void tm_agent_export(struct telemetryd *t, struct tm_sensor *s, uint64_t 
 		buf = tm_export_json(s, &w, t->node, wall_ms(), &len);
 	else
 		buf = tm_export_gpb(s, &w, t->node, ++t->seq, wall_ms(), &len);
-	if (buf && tm_exporter_send(x, topic, buf, len) == 0)
+	/* a sample older than two reporting periods has been superseded */
+	if (buf && tm_exporter_send(x, topic, buf, len, s->rate_s ? 2 * s->rate_s : 2,
+	                            p->format == TM_FORMAT_JSON ? "application/json"
+	                                                        : "application/x-protobuf") == 0)
 		s->sent++;
 	else
 		s->dropped++;

@@ -3,7 +3,10 @@
  * streaming-server as broker): one lib/mqtt.c client per streaming server,
  * reconnecting with backoff. Exports go out at QoS 0 and are dropped, never
  * queued, while the broker is away: a sample delivered after an outage is
- * stale (the reason MQTT v5 has message expiry, telemetry.md §7). At most
+ * stale. With an MQTT v5 broker each export also carries a Message Expiry
+ * Interval (the caller's: two reporting periods), so the broker does not
+ * hand a stale sample to a late subscriber either (telemetry.md §7); a 3.1.1
+ * broker gets plain publishes. At most
  * TM_EXPORT_QUEUE_MSGS messages wait unwritten in libmosquitto; a QoS 0
  * publish reports its last byte written through on_publish, so the count of
  * handed-over minus written messages is exact.
@@ -58,6 +61,7 @@ struct tm_exporter *tm_exporter_new(struct event_base *base, const struct tm_ser
 		free(x);
 		return NULL;
 	}
+	mqtt_client_prefer_v5(x->c);
 	return x;
 }
 
@@ -75,7 +79,8 @@ bool tm_exporter_same(const struct tm_exporter *x, const struct tm_server *srv)
 	       x->srv.port == srv->port;
 }
 
-int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *buf, size_t len)
+int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *buf, size_t len,
+                     uint32_t expiry_s, const char *content_type)
 {
 	if (!mqtt_client_connected(x->c) || x->st.queued >= TM_EXPORT_QUEUE_MSGS) {
 		x->st.dropped++;
@@ -83,7 +88,7 @@ int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *bu
 	}
 	/* counted first: on_publish may run inside the publish call */
 	x->st.queued++;
-	if (mqtt_client_publish(x->c, topic, buf, len, 0, false, NULL)) {
+	if (mqtt_client_publish_v5(x->c, topic, buf, len, 0, false, expiry_s, content_type, NULL)) {
 		if (x->st.queued)
 			x->st.queued--;
 		x->st.dropped++;

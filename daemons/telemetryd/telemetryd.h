@@ -262,8 +262,13 @@ struct tm_exporter_stats {
 struct tm_exporter *tm_exporter_new(struct event_base *base, const struct tm_server *srv);
 void tm_exporter_free(struct tm_exporter *x);
 bool tm_exporter_same(const struct tm_exporter *x, const struct tm_server *srv);
-/* QoS 0, never blocks: 0 handed over, -1 dropped (down, queue full, refused). */
-int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *buf, size_t len);
+/*
+ * QoS 0, never blocks: 0 handed over, -1 dropped (down, queue full, refused).
+ * expiry_s (0 = none) and content_type (NULL = none) go out as MQTT v5
+ * properties when the broker speaks v5.
+ */
+int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *buf, size_t len,
+                     uint32_t expiry_s, const char *content_type);
 void tm_exporter_stats(const struct tm_exporter *x, struct tm_exporter_stats *out);
 
 /* ---- the daemon (agent.c, config.c, ctl.c) */

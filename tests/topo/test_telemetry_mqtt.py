@@ -51,18 +51,23 @@ class Sub:
         self.f = open(self.path, "w")
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", bed.ns("h"), "stdbuf", "-oL", "mosquitto_sub", "-h",
-             "10.77.0.2", "-p", str(BROKER_PORT), "-t", "keel/#", "-v", "-F",
-             "%U %t %p"],
+             "10.77.0.2", "-p", str(BROKER_PORT), "-V", "mqttv5", "-t", "keel/#", "-F",
+             "%U %t E=%E C=%C %p"],
             stdout=self.f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def messages(self, topic_suffix="/ifc"):
+        return [(t, topic, m) for t, topic, m, _ in self.messages_props(topic_suffix)]
+
+    def messages_props(self, topic_suffix="/ifc"):
+        """[(arrival, topic, json, {"expiry": str, "content-type": str})]"""
         out = []
         for ln in self.path.read_text().splitlines():
-            parts = ln.split(" ", 2)
-            if len(parts) < 3 or not parts[1].endswith(topic_suffix):
+            parts = ln.split(" ", 4)
+            if len(parts) < 5 or not parts[1].endswith(topic_suffix):
                 continue
             try:
-                out.append((float(parts[0]), parts[1], json.loads(parts[2])))
+                props = {"expiry": parts[2][2:], "content-type": parts[3][2:]}
+                out.append((float(parts[0]), parts[1], json.loads(parts[4]), props))
             except ValueError:
                 continue
         return out
@@ -155,6 +160,12 @@ def test_mqtt_export_once_per_second(bed, broker, tmp_path):
         median = gaps[len(gaps) // 2]
         assert 0.8 <= median <= 1.3, gaps
         assert max(gaps) < 2.5, gaps
+        print(f"export intervals (s): median {median:.3f} min {gaps[0]:.3f} max {gaps[-1]:.3f} "
+              f"n={len(gaps)}")
+        # MQTT v5: stale samples expire after two reporting periods
+        for _, _, _, props in sub.messages_props():
+            assert props["content-type"] == "application/json", props
+            assert props["expiry"] in ("1", "2"), props
 
         js = sensors_json(bed)
         s = js["sensor-information"][0]
