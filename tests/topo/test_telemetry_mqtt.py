@@ -12,6 +12,8 @@ telemetryd keeps running and the export resumes once the bus is back.
 """
 
 import json
+import sys
+from pathlib import Path
 import os
 import signal
 import subprocess
@@ -224,3 +226,51 @@ def test_bus_down_and_back(bed, broker, tmp_path):
         if restarted:
             restarted.terminate()
             restarted.wait(timeout=5)
+
+
+def test_gpb_export(bed, broker, tmp_path):
+    """format gpb: each export is a keel.sensor.SensorData (lib/proto/sensor.proto)."""
+    if sh(["which", "protoc"], check=False).returncode:
+        pytest.skip("protoc not installed")
+    proto_dir = Path(__file__).resolve().parents[2]
+    sh(["protoc", f"-I{proto_dir}", f"--python_out={tmp_path}", "lib/proto/sensor.proto"])
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from lib.proto import sensor_pb2  # noqa: E402
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "gpb.out"
+    f = open(out, "w")
+    sub = subprocess.Popen(
+        ["ip", "netns", "exec", bed.ns("h"), "mosquitto_sub", "-h", "10.77.0.2", "-p",
+         str(BROKER_PORT), "-t", "keel/+/gpbs", "-C", "2", "-F", "%x"],
+        stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        cli(bed, "configure; "
+                 "set interfaces eth0 unit 0 family inet address 10.77.0.1/24; "
+                 f"set services analytics streaming-server col remote-address 10.77.0.2 "
+                 f"remote-port {BROKER_PORT}; "
+                 "set services analytics export-profile pb reporting-rate 1 format gpb "
+                 "transport mqtt; "
+                 "set services analytics sensor gpbs resource "
+                 "/interfaces/interface[name=eth0]/state/; "
+                 "set services analytics sensor gpbs export-name pb; "
+                 "set services analytics sensor gpbs server-name col; commit")
+        sub.wait(timeout=15)
+    finally:
+        if sub.poll() is None:
+            sub.kill()
+        f.close()
+    lines = [ln for ln in out.read_text().split() if ln]
+    assert len(lines) == 2, out.read_text()
+    seqs = []
+    for ln in lines:
+        d = sensor_pb2.SensorData.FromString(bytes.fromhex(ln))
+        assert d.component == "telemetryd" and d.sensor == "gpbs" and d.eom, d
+        keys = {kv.key: kv for kv in d.kv}
+        # only eth0, the whole state subtree (counters and oper-status)
+        assert all(k.startswith("/interfaces/interface[name=eth0]/state/") for k in keys), keys
+        assert COUNTER in keys and keys[COUNTER].WhichOneof("value") == "uint_value", keys
+        assert "/interfaces/interface[name=eth0]/state/oper-status" in keys, keys
+        seqs.append(d.sequence)
+    assert seqs[1] > seqs[0], seqs
