@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *keel_root(void)
 {
@@ -45,4 +47,30 @@ int keel_mkdirs(const char *dir)
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+int keel_yang_dir(char *buf, size_t len)
+{
+	static const char *const rel[] = {"../../yang", "../../../yang", "../share/keel/yang"};
+	const char *env = getenv("KEEL_YANG_DIR");
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
+	ssize_t n;
+
+	if (env && *env)
+		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			snprintf(probe, sizeof(probe), "%s/%s/keel-types.yang", exe, rel[i]);
+			if (access(probe, R_OK) == 0)
+				return snprintf(buf, len, "%s/%s", exe, rel[i]) < (int)len ? 0 : -1;
+		}
+	}
+	return snprintf(buf, len, "/usr/local/share/keel/yang") < (int)len ? 0 : -1;
 }

@@ -14,6 +14,11 @@ int keel_path(char *buf, size_t len, const char *dir, const char *name);
 /* Creates $KEEL_ROOT/<dir> and its parents (mode 0755). */
 int keel_mkdirs(const char *dir);
 
+/* The YANG modules: $KEEL_YANG_DIR, else the source tree's yang/ next to the
+ * running binary (build/bin/../../yang, also one level deeper for variant
+ * builds such as build/asan/bin), else the installed share/keel/yang. */
+int keel_yang_dir(char *buf, size_t len);
+
 #define KEEL_DIR_ETC   "etc/keel"
 #define KEEL_DIR_STATE "var/lib/keel"
 #define KEEL_DIR_RUN   "run/keel"

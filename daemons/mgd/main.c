@@ -25,42 +25,17 @@
 
 #include "daemons/mgd/mgd.h"
 #include "lib/log.h"
+#include "lib/paths.h"
 
 static const char *const mgd_debug_flags[] = {"commit", "ctl", "store", NULL};
 
 /* Where the YANG modules are: $KEEL_YANG_DIR, the tree a build/bin or
  * build/NAME/bin binary came from, then the installed copy. */
-static int mgd_yang_dir(char *buf, size_t len)
-{
-	static const char *const rel[] = {"../../yang", "../../../yang", "../share/keel/yang"};
-	const char *env = getenv("KEEL_YANG_DIR");
-	char exe[PATH_MAX], probe[PATH_MAX + 64];
-	ssize_t n;
-
-	if (env && *env)
-		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			snprintf(probe, sizeof(probe), "%s/%s/keel-system.yang", exe, rel[i]);
-			if (access(probe, R_OK) == 0)
-				return snprintf(buf, len, "%s/%s", exe, rel[i]) < (int)len ? 0 : -1;
-		}
-	}
-	return snprintf(buf, len, "/usr/local/share/keel/yang") < (int)len ? 0 : -1;
-}
-
 static int mgd_load(struct daemon *d, struct mgd *m)
 {
 	char dir[PATH_MAX], err[MGD_ERR_LEN] = "";
 
-	if (mgd_yang_dir(dir, sizeof(dir)) < 0) {
+	if (keel_yang_dir(dir, sizeof(dir)) < 0) {
 		log_warnx("YANG directory path too long");
 		return -1;
 	}

@@ -26,35 +26,9 @@
 #include "daemons/telemetryd/telemetryd.h"
 #include "lib/daemon.h"
 #include "lib/log.h"
+#include "lib/paths.h"
 
 static const char *const tm_debug_flags[] = {"bus", "export", "ctl", NULL};
-
-/* The same search as mgd's, so both check against one module set. */
-static int tm_yang_dir(char *buf, size_t len)
-{
-	static const char *const rel[] = {"../../yang", "../../../yang", "../share/keel/yang"};
-	const char *env = getenv("KEEL_YANG_DIR");
-	char exe[PATH_MAX], probe[PATH_MAX + 64];
-	ssize_t n;
-
-	if (env && *env)
-		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			snprintf(probe, sizeof(probe), "%s/%s/keel-services.yang", exe, rel[i]);
-			if (access(probe, R_OK) == 0)
-				return snprintf(buf, len, "%s/%s", exe, rel[i]) < (int)len ? 0 : -1;
-		}
-	}
-	return snprintf(buf, len, "/usr/local/share/keel/yang") < (int)len ? 0 : -1;
-}
 
 static int tm_init(struct daemon *d)
 {
@@ -67,7 +41,7 @@ static int tm_init(struct daemon *d)
 	t->d = d;
 	/* Without the schema telemetryd still runs (the control plane never
 	 * depends on telemetry); config.c then refuses sensors. */
-	if (tm_yang_dir(dir, sizeof(dir)) < 0 ||
+	if (keel_yang_dir(dir, sizeof(dir)) < 0 ||
 	    !(t->schema = tm_schema_open(dir, err, sizeof(err))))
 		log_warnx("YANG modules not loaded (%s): sensors cannot be provisioned", err);
 	if (tm_agent_start(t)) {
