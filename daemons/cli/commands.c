@@ -6,6 +6,7 @@
 #include "daemons/cli/op_agent.h"
 #include "daemons/cli/op_bfd.h"
 #include "daemons/cli/op_cluster.h"
+#include "daemons/cli/op_route.h"
 
 static const struct cli_node cli_show[] = {
         {.name = "agent", .help = "Show agent information", .children = cli_show_agent},
@@ -24,6 +25,11 @@ static const struct cli_node cli_show[] = {
          .fetch = cli_fetch_interfaces,
          .render = cli_render_interfaces,
          .children = cli_show_interfaces},
+        {.name = "route",
+         .help = "Show routing table information",
+         .fetch = cli_fetch_route,
+         .render = cli_render_route,
+         .children = cli_show_route},
         {.name = "system", .help = "Show system information", .children = cli_show_system},
         {.name = "version",
          .help = "Show software version",

@@ -40,6 +40,7 @@ static void ribd_mon_link(void *arg, enum plat_ev ev, const struct plat_link *l,
 {
 	struct ribd *r = arg;
 
+	ribd_clock(r);
 	(void)changes;
 	if (ev == PLAT_EV_DEL)
 		rib_link_del(r->rib, l->ifindex);
@@ -52,6 +53,7 @@ static void ribd_mon_addr(void *arg, enum plat_ev ev, const struct plat_addr *a)
 {
 	struct ribd *r = arg;
 
+	ribd_clock(r);
 	if (ev == PLAT_EV_DEL)
 		rib_addr_del(r->rib, a->ifindex, &a->prefix);
 	else
@@ -87,6 +89,7 @@ static void ribd_mon_route(void *arg, enum plat_ev ev, const struct plat_route *
 	}
 	if (!ribd_route_foreign(rt))
 		return;
+	ribd_clock(r);
 	if (ev == PLAT_EV_DEL) {
 		rib_route_unset(r->rib, &rt->dst, RIB_PROTO_KERNEL, rt->priority);
 	} else {

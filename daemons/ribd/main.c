@@ -8,6 +8,7 @@
  *   fib.c      the kernel's main table kept in step, batched; restart without flap
  *   config.c   routing-options -> static routes, applied as a diff
  *   kernel.c   the platform monitor -> links, addresses, kernel routes
+ *   ctl.c      "show.route", "show.route.summary", "show.route.forwarding"
  *
  * Changes from the monitor and the config only touch the RIB; a zero-delay
  * timer then runs next-hop resolution and sends the FIB changes in one
@@ -35,13 +36,18 @@ static void ribd_run(void *arg)
 	struct ribd *r = arg;
 	int n;
 
-	rib_set_time(r->rib, (int64_t)(mono_ms() / 1000));
+	ribd_clock(r);
 	rib_run(r->rib);
 	fib_flush(r->fib);
 	if (!fib_swept(r->fib) && r->mon_loaded && r->conf_loaded) {
 		n = fib_sweep(r->fib);
 		log_info("start-up sweep: %d stale route%s removed", n, n == 1 ? "" : "s");
 	}
+}
+
+void ribd_clock(struct ribd *r)
+{
+	rib_set_time(r->rib, (int64_t)(mono_ms() / 1000));
 }
 
 void ribd_kick(struct ribd *r)
@@ -78,6 +84,7 @@ static int ribd_cfg_apply(void *arg, struct json_object *old, struct json_object
 	(void)old;
 	if (ribd_conf_parse(cfg, ribd_ifindex, r, &c, err, errlen) < 0)
 		return -1;
+	ribd_clock(r);
 	ribd_conf_apply(r->rib, &r->conf, &c);
 	ribd_conf_free(&r->conf);
 	r->conf = c;
@@ -111,6 +118,7 @@ static int ribd_init(struct daemon *d)
 		log_warnx("out of memory");
 		return -1;
 	}
+	ribd_clock(r);
 	r->mon = plat_monitor_new(r->plat, d->base,
 	                          PLAT_WATCH_LINK | PLAT_WATCH_ADDR | PLAT_WATCH_ROUTE,
 	                          &ribd_monitor_cbs, r);
@@ -144,6 +152,7 @@ static const struct daemon_desc ribd_desc = {
         .name = "ribd",
         .debug_flags = ribd_debug_flags,
         .caps = ribd_caps,
+        .methods = ribd_ctl_methods,
         .init = ribd_init,
         .shutdown = ribd_shutdown,
         .cfg = &ribd_cfg_ops,
@@ -151,5 +160,8 @@ static const struct daemon_desc ribd_desc = {
 
 int main(int argc, char **argv)
 {
-	return daemon_main(&ribd_desc, argc, argv);
+	struct daemon_desc desc = ribd_desc;
+
+	desc.n_methods = ribd_ctl_n_methods;
+	return daemon_main(&desc, argc, argv);
 }

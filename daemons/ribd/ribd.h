@@ -25,8 +25,12 @@ struct ribd {
 };
 
 extern const struct cfg_ops ribd_cfg_ops;
+extern const struct ctl_method ribd_ctl_methods[];
+extern const size_t ribd_ctl_n_methods;
 extern const struct plat_monitor_cbs ribd_monitor_cbs;
 
+/* Stamps the RIB with the current time before a change (route ages). */
+void ribd_clock(struct ribd *r);
 /* Schedules a rib_run + fib_flush (and the start-up sweep when due). */
 void ribd_kick(struct ribd *r);
 

@@ -148,6 +148,24 @@ def test_static_routes(r1):
 
     # another program's route: shown as Kernel by ribd, never touched
     sh(["ip", "-n", ns, "route", "add", "10.88.0.0/16", "via", "192.168.12.2", "proto", "static"])
+    poll(lambda: "[Kernel/40]" in cli(bed, "show route 10.88.0.0/16 exact").stdout, timeout=5,
+         what="the foreign route shown as Kernel")
+
+    # show route: Junos layout, recursive next hop shown resolved; | display json
+    out = cli(bed, "show route").stdout
+    assert "inet.0: " in out and "+ = Active Route, - = Last Active, * = Both" in out, out
+    assert "172.16.0.0/16      *[Static/5]" in out, out
+    assert "> to 192.168.12.2 via eth0" in out and "> to 192.168.13.2 via eth1" in out, out
+    assert "Discard" in out and "*[Direct/0]" in out and "Local via eth0" in out, out
+    js = json.loads(cli(bed, "show route 172.16.1.1 | display json").stdout)
+    dests = js["route-information"]["destinations"]
+    assert [d["prefix"] for d in dests] == ["172.16.0.0/16"], js
+    nh = dests[0]["routes"][0]["next-hops"]
+    assert [(h["gateway"], h["interface"]) for h in nh] == [("192.168.12.2", "eth0")], js
+    out = cli(bed, "show route summary").stdout
+    assert "Static:      5 routes,      5 active" in out, out
+    out = cli(bed, "show route forwarding-table").stdout
+    assert "10.77.0.0/16       user     0 192.168.12.2       ucst" in out, out
 
     # interface down: its next hops go; up: they come back
     sh(["ip", "-n", ns, "link", "set", "eth1", "down"])
