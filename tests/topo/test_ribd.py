@@ -122,6 +122,15 @@ def ribd_pid(bed):
     return int((bed.node_root("r1") / "run" / "keel" / "ribd.pid").read_text())
 
 
+def kill9_ribd(bed):
+    """kill -9 ribd and wait until it is reaped: a new ribd refuses to start
+    while the pid file names a live process, and a zombie still looks live."""
+    pid = ribd_pid(bed)
+    os.kill(pid, 9)
+    poll(lambda: not Path(f"/proc/{pid}").exists(), timeout=5, interval=0.02,
+         what=f"ribd {pid} reaped")
+
+
 def test_static_routes(r1):
     bed = r1
     ns = bed.ns("r1")
@@ -185,7 +194,7 @@ def test_static_routes(r1):
 
     # kill -9 ribd; drop one route while it is down; start it again
     mon = RouteMonitor(ns).start()
-    os.kill(ribd_pid(bed), 9)
+    kill9_ribd(bed)
     cli(bed, "configure; delete routing-options static route 10.61.0.0/16; commit")
     bed.run("r1", [BIN / "ribd"])
     poll(lambda: "10.61.0.0/16" not in keel_routes(ns), timeout=10, what="10.61/16 swept")
@@ -195,4 +204,45 @@ def test_static_routes(r1):
     assert [ln for ln in lines if "10.61.0.0/16" in ln and "Deleted" in ln], "\n".join(lines)
     assert [ln for ln in lines if "10.88.0.0" in ln] == [], "\n".join(lines)
     assert ip_json(ns, "route", "show", "10.88.0.0/16"), "the foreign route is gone"
+    os.kill(ribd_pid(bed), 15)
+
+
+def test_restart_10k_without_flap(r1, tmp_path):
+    """Issue 6: kill -9 ribd with 10k routes installed and restart it; a route
+    monitor running through the restart sees no deletion (nor re-add)."""
+    bed = r1
+    ns = bed.ns("r1")
+    n = 10000
+    script = tmp_path / "10k.cli"
+    lines = ["configure", "set interfaces eth0 unit 0 family inet address 192.168.12.1/24"]
+    lines += [f"set routing-options static route 10.{i // 256}.{i % 256}.0/24 "
+              "next-hop 192.168.12.2" for i in range(n)]
+    script.write_text("\n".join(lines + ["commit", ""]))
+    t0 = time.monotonic()
+    bed.run("r1", ["sh", "-c", f"{BIN / 'cli'} < {script}"], timeout=120)
+    poll(lambda: len(keel_routes(ns)) == n, timeout=30, interval=0.2, what=f"{n} routes installed")
+    installed = time.monotonic() - t0
+
+    mon = RouteMonitor(ns).start()
+    kill9_ribd(bed)
+    t0 = time.monotonic()
+    bed.run("r1", [BIN / "ribd"])
+
+    last = {}
+
+    def adopted():
+        p = cli(bed, "show route summary", check=False)
+        last["out"] = p.stdout + p.stderr
+        return f"Static:  {n} routes,  {n} active" in p.stdout and " 0 stale" in p.stdout
+
+    try:
+        poll(adopted, timeout=30, interval=0.1, what="restarted ribd adopted every route")
+    except AssertionError:
+        print(last.get("out"))
+        raise
+    restart = time.monotonic() - t0
+    lines = mon.stop()
+    assert lines == [], "\n".join(lines[:20])
+    assert len(keel_routes(ns)) == n
+    print(f"\n{n} routes: commit to kernel {installed:.2f} s, restart to adopted {restart:.2f} s")
     os.kill(ribd_pid(bed), 15)
