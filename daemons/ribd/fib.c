@@ -21,6 +21,7 @@ struct fib {
 	struct lpm *t4, *t6;
 	struct fib_entry *queue;
 	bool swept;
+	uint32_t gen;
 	struct fib_stats st;
 };
 
@@ -190,7 +191,10 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r)
 	if (!fib_ours(f, r))
 		return;
 	e = fib_entry_get(f, &r->dst, true);
-	if (!e || e->installed)
+	if (!e)
+		return;
+	e->gen = f->gen;
+	if (e->installed)
 		return; /* known (the echo of our own change) */
 	if (r->type == RTN_BLACKHOLE)
 		type = RIB_TYPE_DISCARD;
@@ -210,6 +214,36 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r)
 		/* Appeared after the sweep: keep it only if wanted. */
 		fib_queue(f, e);
 	}
+}
+
+void fib_resync_begin(struct fib *f)
+{
+	f->gen++;
+}
+
+static int fib_resync_one(void *arg, const uint8_t *addr, unsigned plen, void *value)
+{
+	struct fib *f = arg;
+	struct fib_entry *e = value;
+
+	(void)addr;
+	(void)plen;
+	if (e->installed && e->gen != f->gen) {
+		/* Gone while notifications were lost: put it back if wanted. */
+		e->installed = false;
+		if (e->stale) {
+			e->stale = false;
+			f->st.stale--;
+		}
+		fib_queue(f, e);
+	}
+	return 0;
+}
+
+void fib_resync_end(struct fib *f)
+{
+	lpm_walk(f->t4, NULL, 0, fib_resync_one, f);
+	lpm_walk(f->t6, NULL, 0, fib_resync_one, f);
 }
 
 void fib_kernel_gone(struct fib *f, const struct plat_route *r)

@@ -41,6 +41,7 @@ struct fib_entry {
 	struct fib_route have; /* in the kernel (valid if installed) */
 	struct fib_route want; /* valid if wanted */
 	bool installed, wanted, stale, queued, failed;
+	uint32_t gen; /* resync generation that last saw it in the kernel */
 	struct fib_entry *queue_next;
 };
 
@@ -60,6 +61,10 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r);
 /* One of ours vanished from the kernel (someone deleted it, or its
  * interface went down): reinstalled at the next flush if still wanted. */
 void fib_kernel_gone(struct fib *f, const struct plat_route *r);
+/* Resync after lost notifications: fib_kernel_seen is called for each of
+ * our routes in between; an installed route not seen is reinstalled. */
+void fib_resync_begin(struct fib *f);
+void fib_resync_end(struct fib *f);
 /* The RIB's change callback (rib_change_fn): queues the destination. */
 void fib_rib_changed(void *arg, const struct rib_dest *d);
 /* Sends every queued change in one batch. Returns the failures (>= 0) or -errno. */

@@ -23,6 +23,8 @@ static void ribd_mon_resync_begin(void *arg)
 	struct ribd *r = arg;
 
 	r->in_resync = true;
+	rib_resync_begin(r->rib);
+	fib_resync_begin(r->fib);
 }
 
 static void ribd_mon_resync_end(void *arg)
@@ -30,6 +32,9 @@ static void ribd_mon_resync_end(void *arg)
 	struct ribd *r = arg;
 
 	r->in_resync = false;
+	/* What was not reported again is gone (see plat_monitor_cbs). */
+	rib_resync_end(r->rib);
+	fib_resync_end(r->fib);
 	if (!r->mon_loaded)
 		log_info("kernel state loaded");
 	r->mon_loaded = true;

@@ -29,11 +29,13 @@
 struct rib_link {
 	int ifindex;
 	bool up;
+	uint32_t gen;
 };
 
 struct rib_addr {
 	int ifindex;
 	struct plat_prefix p;
+	uint32_t gen;
 };
 
 struct rib {
@@ -44,6 +46,7 @@ struct rib {
 	struct rib_route *track; /* static and kernel routes: re-resolved in rib_run */
 	struct rib_dest *dirty;
 	bool need_resolve;
+	uint32_t gen; /* current resync generation */
 	struct rib_link *links;
 	size_t n_links, cap_links;
 	struct rib_addr *addrs;
@@ -423,8 +426,10 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 	for (rt = d->routes; rt; rt = rt->next)
 		if (rt->proto == proto && rt->key == key)
 			break;
-	if (rt && rib_attr_same(rt, a))
+	if (rt && rib_attr_same(rt, a)) {
+		rt->gen = r->gen;
 		return 0; /* a re-add of what is there: nothing moves */
+	}
 	if (a->n_nh) {
 		nh = malloc(a->n_nh * sizeof(*nh));
 		if (!nh)
@@ -451,6 +456,7 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 	rt->metric = a->metric;
 	rt->resolve = a->resolve;
 	rt->since = r->now;
+	rt->gen = r->gen;
 	/* Force the FIB to hear about a changed route even if it resolves the same. */
 	rt->usable = false;
 	rt->n_res = 0;
@@ -546,6 +552,7 @@ int rib_link_set(struct rib *r, int ifindex, bool up)
 		}
 		r->links[r->n_links++] = (struct rib_link){.ifindex = ifindex, .up = !up};
 	}
+	r->links[i].gen = r->gen;
 	if (r->links[i].up == up)
 		return 0;
 	r->links[i].up = up;
@@ -574,8 +581,10 @@ int rib_addr_add(struct rib *r, int ifindex, const struct plat_prefix *addr)
 	if (!rib_prefix_ok(addr) || ifindex <= 0)
 		return -EINVAL;
 	for (size_t i = 0; i < r->n_addrs; i++)
-		if (rib_addr_same(&r->addrs[i], ifindex, addr))
+		if (rib_addr_same(&r->addrs[i], ifindex, addr)) {
+			r->addrs[i].gen = r->gen;
 			return 0;
+		}
 	if (r->n_addrs == r->cap_addrs) {
 		size_t cap = r->cap_addrs ? 2 * r->cap_addrs : 16;
 		struct rib_addr *a = realloc(r->addrs, cap * sizeof(*a));
@@ -585,7 +594,7 @@ int rib_addr_add(struct rib *r, int ifindex, const struct plat_prefix *addr)
 		r->addrs = a;
 		r->cap_addrs = cap;
 	}
-	r->addrs[r->n_addrs++] = (struct rib_addr){.ifindex = ifindex, .p = *addr};
+	r->addrs[r->n_addrs++] = (struct rib_addr){.ifindex = ifindex, .p = *addr, .gen = r->gen};
 	rib_connected_sync(r, ifindex);
 	return 0;
 }
@@ -604,6 +613,87 @@ void rib_addr_del(struct rib *r, int ifindex, const struct plat_prefix *addr)
 		/* Another address of the interface may cover the same subnet. */
 		rib_connected_sync(r, ifindex);
 		return;
+	}
+}
+
+/* ------------------------------------------------------------ resync */
+
+void rib_resync_begin(struct rib *r)
+{
+	r->gen++;
+}
+
+struct rib_stale {
+	struct rib_dest **dests;
+	size_t n, cap;
+	uint32_t gen;
+};
+
+static int rib_collect_stale(void *arg, const uint8_t *addr, unsigned plen, void *value)
+{
+	struct rib_stale *s = arg;
+	struct rib_dest *d = value;
+
+	(void)addr;
+	(void)plen;
+	for (const struct rib_route *rt = d->routes; rt; rt = rt->next) {
+		if (rt->proto != RIB_PROTO_KERNEL || rt->gen == s->gen)
+			continue;
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 64;
+			struct rib_dest **p = realloc(s->dests, cap * sizeof(*p));
+
+			if (!p)
+				return -1;
+			s->dests = p;
+			s->cap = cap;
+		}
+		s->dests[s->n++] = d;
+		break;
+	}
+	return 0;
+}
+
+void rib_resync_end(struct rib *r)
+{
+	struct rib_stale s = {.gen = r->gen};
+	struct lpm *trees[2] = {r->t4, r->t6};
+
+	/* Kernel routes: collected first, the walk must not see the trie change. */
+	for (int t = 0; t < 2; t++) {
+		s.n = 0;
+		if (lpm_walk(trees[t], NULL, 0, rib_collect_stale, &s) < 0)
+			log_warnx("rib: out of memory sweeping kernel routes");
+		for (size_t i = 0; i < s.n; i++) {
+			struct rib_dest *d = s.dests[i];
+			struct rib_route *rt;
+
+			/* Unsetting re-sorts the list: look again from the head each time. */
+			do {
+				for (rt = d->routes; rt; rt = rt->next)
+					if (rt->proto == RIB_PROTO_KERNEL && rt->gen != s.gen)
+						break;
+				if (rt)
+					rib_route_unset(r, &d->pfx, RIB_PROTO_KERNEL, rt->key);
+			} while (rt);
+		}
+	}
+	free(s.dests);
+	for (size_t i = 0; i < r->n_addrs;) {
+		if (r->addrs[i].gen != r->gen) {
+			struct rib_addr gone = r->addrs[i];
+
+			rib_addr_del(r, gone.ifindex, &gone.p); /* moves the last one here */
+			continue;
+		}
+		i++;
+	}
+	for (size_t i = 0; i < r->n_links;) {
+		if (r->links[i].gen != r->gen) {
+			rib_link_del(r, r->links[i].ifindex);
+			continue;
+		}
+		i++;
 	}
 }
 

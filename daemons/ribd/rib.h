@@ -71,6 +71,7 @@ struct rib_route {
 	bool resolve;
 	bool usable;   /* has a resolved next hop (or is discard/reject) */
 	int64_t since; /* rib time of the last change */
+	uint32_t gen;  /* resync generation that last reported it (rib_resync_*) */
 	uint8_t n_nh;  /* configured */
 	uint8_t n_res; /* resolved: what goes into the FIB, sorted */
 	struct rib_nh *nh;
@@ -116,6 +117,15 @@ void rib_link_del(struct rib *r, int ifindex);
  * Direct route to the subnet and a Local route to the address. */
 int rib_addr_add(struct rib *r, int ifindex, const struct plat_prefix *addr);
 void rib_addr_del(struct rib *r, int ifindex, const struct plat_prefix *addr);
+
+/*
+ * Resync after lost notifications (the monitor's mark and sweep): between
+ * rib_resync_begin and rib_resync_end every link, address and kernel route
+ * still there is reported again; rib_resync_end removes those that were not.
+ * Static routes (config) are not touched.
+ */
+void rib_resync_begin(struct rib *r);
+void rib_resync_end(struct rib *r);
 
 /* Resolves next hops until nothing changes, then reports the changes. */
 void rib_run(struct rib *r);

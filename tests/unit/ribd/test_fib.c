@@ -337,12 +337,38 @@ static void test_restart(void **state)
 	plat_close(n.plat);
 }
 
+/* A monitor resync: an installed route the dump no longer holds is put back. */
+static void test_resync(void **state)
+{
+	struct node n = {0};
+	struct plat_route k1 = kroute("10.1.0.0/16", FIB_RTPROT, "192.168.12.2", 2);
+
+	(void)state;
+	node_up(&n);
+	set_static(&n, "10.1.0.0/16", RIB_TYPE_UNICAST, 1, "192.168.12.2");
+	set_static(&n, "10.2.0.0/16", RIB_TYPE_UNICAST, 1, "192.168.12.2");
+	commit(&n);
+	assert_int_equal(n_ops, 2);
+	n_ops = 0;
+	fib_resync_begin(n.fib);
+	fib_kernel_seen(n.fib, &k1);
+	fib_resync_end(n.fib);
+	assert_int_equal(fib_flush(n.fib), 0);
+	assert_ops(
+	        (const char *[]){
+	                "add 10.2.0.0/16 proto 200 type 1 metric 5 replace 192.168.12.2@2"},
+	        1);
+	node_down(&n);
+	plat_close(n.plat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_install),
 	        cmocka_unit_test(test_foreign_route),
 	        cmocka_unit_test(test_restart),
+	        cmocka_unit_test(test_resync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

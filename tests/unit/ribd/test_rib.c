@@ -469,6 +469,59 @@ static void test_many(void **state)
 	rib_free(r);
 }
 
+/* A monitor resync: what is reported again stays untouched, the rest goes. */
+static void test_resync(void **state)
+{
+	struct rec rec;
+	struct rib *r = setup(&rec);
+	struct plat_prefix k1 = P("10.5.0.0/16"), k2 = P("10.6.0.0/16");
+	struct plat_prefix a12 = P("192.168.12.1/24");
+	struct rib_nh knh = {.ifindex = 2};
+	struct rib_route_attr k = {.pref = 40, .n_nh = 1, .nh = &knh};
+	const char *gw[] = {"192.168.13.2"};
+
+	(void)state;
+	rib_route_set(r, &k1, RIB_PROTO_KERNEL, 0, &k);
+	rib_route_set(r, &k2, RIB_PROTO_KERNEL, 0, &k);
+	add_static(r, "172.16.0.0/16", 5, false, 1, gw);
+	rib_run(r);
+	rec.n = 0;
+
+	/* Lost: k2, eth2 (3) and its address. */
+	rib_resync_begin(r);
+	rib_link_set(r, 2, true);
+	rib_addr_add(r, 2, &a12);
+	rib_route_set(r, &k1, RIB_PROTO_KERNEL, 0, &k);
+	rib_resync_end(r);
+	rib_run(r);
+	assert_non_null(active(r, "10.5.0.0/16"));
+	assert_null(active(r, "10.6.0.0/16"));
+	assert_null(active(r, "192.168.13.0/24"));
+	assert_non_null(active(r, "192.168.12.0/24"));
+	/* The static route stays configured, hidden without its interface. */
+	struct rib_stats s;
+	rib_stats(r, AF_INET, &s);
+	assert_int_equal(s.routes_by_proto[RIB_PROTO_STATIC], 1);
+	assert_null(active(r, "172.16.0.0/16"));
+	/* Nothing re-reported moved. */
+	assert_null(changed(&rec, "10.5.0.0/16"));
+	assert_null(changed(&rec, "192.168.12.0/24"));
+	assert_non_null(changed(&rec, "10.6.0.0/16"));
+	assert_non_null(changed(&rec, "192.168.13.1/32"));
+
+	/* An interrupted resync, then a full one: nothing is lost. */
+	rib_resync_begin(r);
+	rib_resync_begin(r);
+	rib_link_set(r, 2, true);
+	rib_addr_add(r, 2, &a12);
+	rib_route_set(r, &k1, RIB_PROTO_KERNEL, 0, &k);
+	rib_resync_end(r);
+	rib_run(r);
+	assert_non_null(active(r, "10.5.0.0/16"));
+	assert_non_null(active(r, "192.168.12.1/32"));
+	rib_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +533,7 @@ int main(void)
 	        cmocka_unit_test(test_preference_and_types),
 	        cmocka_unit_test(test_ipv6),
 	        cmocka_unit_test(test_many),
+	        cmocka_unit_test(test_resync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
