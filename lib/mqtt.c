@@ -1,9 +1,8 @@
 /*
- * libmosquitto inside a libevent loop; see lib/mqtt.h. The approach is the
- * one lib/sensor.c's publisher uses (read event on mosquitto_socket(), a
- * one-shot write event while mosquitto_want_write(), loop_misc each second,
- * a retry timer for connects), made reusable for clients that subscribe or
- * talk to a broker other than the node's bus.
+ * libmosquitto inside a libevent loop; see lib/mqtt.h: a read event on
+ * mosquitto_socket(), a one-shot write event while mosquitto_want_write(),
+ * loop_misc each second and a retry timer for connects. lib/sensor.c's bus
+ * publisher and telemetryd's subscriber and exporter all use it.
  */
 #include "lib/mqtt.h"
 
@@ -32,7 +31,8 @@ struct mqtt_client {
 	uint32_t backoff_ms;
 	bool connected;
 	bool closing;
-	bool want_v5; /* ask for v5 on connect */
+	bool want_v5;  /* ask for v5 on connect */
+	bool pub_down; /* the last publish failed for want of a connection */
 	struct mqtt_client_ops ops;
 	void *arg;
 	struct mqtt_client_stats st;
@@ -265,6 +265,11 @@ void mqtt_client_stats(const struct mqtt_client *c, struct mqtt_client_stats *ou
 	out->connected = c->connected;
 }
 
+bool mqtt_client_publish_down(const struct mqtt_client *c)
+{
+	return c->pub_down;
+}
+
 const char *mqtt_client_host(const struct mqtt_client *c)
 {
 	return c->host;
@@ -299,6 +304,7 @@ int mqtt_client_publish_v5(struct mqtt_client *c, const char *topic, const void 
 	mosquitto_property *props = NULL;
 	int rc;
 
+	c->pub_down = !c->connected;
 	if (!c->connected || len > INT32_MAX)
 		return -1;
 	if (c->st.v5 && expiry_s &&
@@ -309,6 +315,7 @@ int mqtt_client_publish_v5(struct mqtt_client *c, const char *topic, const void 
 		goto nomem;
 	rc = mosquitto_publish_v5(c->mosq, mid, topic, (int)len, payload, qos, retain, props);
 	mosquitto_property_free_all(&props);
+	c->pub_down = rc == MOSQ_ERR_NO_CONN;
 	if (rc == MOSQ_ERR_ERRNO || rc == MOSQ_ERR_CONN_LOST)
 		/* a write error leaves the socket open; let the loop meet it and
 		 * report the disconnect */

@@ -61,6 +61,11 @@ int mqtt_client_port(const struct mqtt_client *c);
 /* 0, or -1 when not connected or refused by libmosquitto. */
 int mqtt_client_subscribe(struct mqtt_client *c, const char *pattern, int qos);
 /*
+ * After a failed publish: true when it failed for want of a connection (not
+ * connected, or libmosquitto held no socket), false for any other refusal.
+ */
+bool mqtt_client_publish_down(const struct mqtt_client *c);
+/*
  * Hands one message to libmosquitto (never blocks); *mid (may be NULL) gets
  * its message id. 0, or -1 when not connected or refused.
  */

@@ -1,35 +1,28 @@
 /*
  * Telemetry publishing on the node's MQTT bus; see lib/sensor.h.
  *
- * libmosquitto 2.0 runs inside the caller's libevent loop (telemetry.md §7):
- * we watch mosquitto_socket() for reads, add a one-shot write event while
- * mosquitto_want_write(), and call mosquitto_loop_misc() once a second for
- * keepalive. Only loop_forever()/loop_start() reconnect by themselves, so the
- * retry timer here does it, and bus_watch() re-registers whatever socket
- * libmosquitto holds after every call into it (the fd changes on reconnect and
- * disappears on any error).
+ * The connection (non-blocking connects, reconnects with backoff, libevent
+ * plumbing, keepalive) is lib/mqtt.c's; what is left here is what the bus
+ * adds on top: names, sequence numbers, and the bound on unwritten output.
  *
  * Output-queue accounting: a QoS 0 PUBLISH triggers on_publish once its last
  * byte is written (lib/packet_mosq.c packet__write), and libmosquitto writes
  * packets in FIFO order, so a ring of message sizes popped from the front in
- * on_publish tracks exactly what is handed over but unwritten. The size is
- * pushed before mosquitto_publish() because the publish may be written, and
- * on_publish called, before mosquitto_publish() returns.
+ * the `published` callback tracks exactly what is handed over but unwritten.
+ * The size is pushed before mqtt_client_publish() because the publish may be
+ * written, and the callback called, before mqtt_client_publish() returns.
  */
 #include "lib/sensor.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <mosquitto.h>
-
 #include "lib/ev.h"
 #include "lib/log.h"
+#include "lib/mqtt.h"
 
 /* ------------------------------------------------------------------ names */
 
@@ -567,38 +560,24 @@ void sensor_data_free(Keel__Sensor__SensorData *d)
 
 /* -------------------------------------------------------------------- bus */
 
+/* lib/sensor.h documents the bus's timing; lib/mqtt.c is what applies it */
+_Static_assert(SENSOR_BUS_BACKOFF_MIN_MS == MQTT_BACKOFF_MIN_MS &&
+                       SENSOR_BUS_BACKOFF_MAX_MS == MQTT_BACKOFF_MAX_MS &&
+                       SENSOR_BUS_KEEPALIVE_S == MQTT_KEEPALIVE_S,
+               "sensor.h and mqtt.h disagree on the bus timing");
+
 struct sensor_bus {
-	struct event_base *base;
-	struct mosquitto *mosq;
+	struct mqtt_client *c; /* connection, reconnects, event plumbing */
 	char component[SENSOR_MAX_NAME + 1];
 	char node[SENSOR_MAX_NAME + 1];
-	char host[256];
-	int port;
-	int fd; /* registered socket, -1 when none */
-	struct event *ev_read;
-	struct event *ev_write;
-	struct timer misc_timer;
-	struct timer retry_timer;
-	uint32_t backoff_ms;
-	bool connected; /* CONNACK accepted */
-	bool closing;
 	uint32_t max_msgs, max_bytes;
 	/* sizes of handed-over, unwritten messages, oldest at q_head */
 	uint32_t q_size[SENSOR_BUS_QUEUE_CAP];
 	uint32_t q_head, q_n, q_bytes;
+	bool in_publish;  /* inside mqtt_client_publish(): its message is q's last */
+	bool in_pub_lost; /* ... and the connection broke meanwhile */
 	struct sensor_bus_stats st;
 };
-
-static void bus_watch(struct sensor_bus *bus);
-
-static void bus_queue_pop_front(struct sensor_bus *bus)
-{
-	if (bus->q_n == 0)
-		return;
-	bus->q_bytes -= bus->q_size[bus->q_head];
-	bus->q_head = (bus->q_head + 1) % SENSOR_BUS_QUEUE_CAP;
-	bus->q_n--;
-}
 
 static void bus_queue_pop_back(struct sensor_bus *bus)
 {
@@ -614,142 +593,45 @@ static void bus_drop(struct sensor_bus *bus, uint64_t *counter, uint64_t n)
 	bus->st.dropped += n;
 }
 
+static void bus_on_connected(void *arg)
+{
+	struct sensor_bus *bus = arg;
+
+	bus->st.connects++;
+	if (bus->st.connects > 1)
+		bus->st.reconnects++;
+}
+
 /*
  * The connection is gone: libmosquitto discards its unwritten packets on the
  * next connect (lib/connect.c mosquitto__reconnect -> packet__cleanup_all),
- * so whatever is still queued is lost.
+ * so whatever is still queued is lost. A message whose publish is still
+ * under way is left to sensor_publish(): lost if libmosquitto took it,
+ * otherwise dropped for the reason the publish gives.
  */
-static void bus_lost(struct sensor_bus *bus)
+static void bus_on_disconnected(void *arg)
 {
-	if (bus->connected && !bus->closing)
-		log_info("sensor bus: disconnected from %s:%d", bus->host, bus->port);
-	bus->connected = false;
+	struct sensor_bus *bus = arg;
+
+	if (bus->in_publish && bus->q_n > 0) {
+		bus_queue_pop_back(bus);
+		bus->in_pub_lost = true;
+	}
 	bus_drop(bus, &bus->st.dropped_lost, bus->q_n);
 	bus->q_head = bus->q_n = bus->q_bytes = 0;
 }
 
-static void bus_on_connect(struct mosquitto *mosq, void *arg, int rc)
+/* QoS 0: libmosquitto calls this once the PUBLISH's last byte is written. */
+static void bus_on_published(void *arg, int mid)
 {
 	struct sensor_bus *bus = arg;
 
-	if (rc != 0) {
-		/* MQTT 3.1.1 §3.2.2.3: the server closes the connection after a refusal */
-		log_warnx("sensor bus: %s:%d refused the connection: %s", bus->host, bus->port,
-		          mosquitto_connack_string(rc));
-		return;
+	if (bus->q_n > 0) {
+		bus->q_bytes -= bus->q_size[bus->q_head];
+		bus->q_head = (bus->q_head + 1) % SENSOR_BUS_QUEUE_CAP;
+		bus->q_n--;
 	}
-	bus->connected = true;
-	bus->backoff_ms = SENSOR_BUS_BACKOFF_MIN_MS;
-	bus->st.connects++;
-	if (bus->st.connects > 1)
-		bus->st.reconnects++;
-	log_info("sensor bus: connected to %s:%d", bus->host, bus->port);
-}
-
-static void bus_on_disconnect(struct mosquitto *mosq, void *arg, int rc)
-{
-	bus_lost(arg);
-}
-
-static void bus_on_publish(struct mosquitto *mosq, void *arg, int mid)
-{
-	struct sensor_bus *bus = arg;
-
-	bus_queue_pop_front(bus);
 	bus->st.written++;
-}
-
-static void bus_retry_cb(void *arg)
-{
-	struct sensor_bus *bus = arg;
-	int rc;
-
-	if (bus->closing)
-		return;
-	/* connect_async re-inits host/port and closes any stale socket first */
-	rc = mosquitto_connect_async(bus->mosq, bus->host, bus->port, SENSOR_BUS_KEEPALIVE_S);
-	if (rc != MOSQ_ERR_SUCCESS)
-		log_debug("sensor bus: connect %s:%d: %s", bus->host, bus->port,
-		          rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-	bus_watch(bus);
-}
-
-static void bus_schedule_retry(struct sensor_bus *bus)
-{
-	if (bus->closing || timer_pending(&bus->retry_timer))
-		return;
-	timer_add_ms(&bus->retry_timer, bus->backoff_ms);
-	bus->backoff_ms *= 2;
-	if (bus->backoff_ms > SENSOR_BUS_BACKOFF_MAX_MS)
-		bus->backoff_ms = SENSOR_BUS_BACKOFF_MAX_MS;
-}
-
-static void bus_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sensor_bus *bus = arg;
-
-	mosquitto_loop_read(bus->mosq, 1);
-	bus_watch(bus);
-}
-
-static void bus_write_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sensor_bus *bus = arg;
-
-	mosquitto_loop_write(bus->mosq, 1);
-	bus_watch(bus);
-}
-
-static void bus_misc_cb(void *arg)
-{
-	struct sensor_bus *bus = arg;
-
-	mosquitto_loop_misc(bus->mosq);
-	bus_watch(bus);
-	timer_add_ms(&bus->misc_timer, 1000);
-}
-
-static void bus_unwatch(struct sensor_bus *bus)
-{
-	if (bus->ev_read)
-		event_free(bus->ev_read);
-	if (bus->ev_write)
-		event_free(bus->ev_write);
-	bus->ev_read = bus->ev_write = NULL;
-	bus->fd = -1;
-}
-
-/* Re-syncs our events with libmosquitto's socket after every call into it. */
-static void bus_watch(struct sensor_bus *bus)
-{
-	int fd = mosquitto_socket(bus->mosq);
-
-	if (fd != bus->fd) {
-		bus_unwatch(bus);
-		if (fd >= 0) {
-			bus->ev_read =
-			        event_new(bus->base, fd, EV_READ | EV_PERSIST, bus_read_cb, bus);
-			bus->ev_write = event_new(bus->base, fd, EV_WRITE, bus_write_cb, bus);
-			if (!bus->ev_read || !bus->ev_write) {
-				/* no way to drive this socket: drop it and retry later */
-				bus_unwatch(bus);
-				mosquitto_disconnect(bus->mosq);
-				bus_lost(bus);
-				bus_schedule_retry(bus);
-				return;
-			}
-			bus->fd = fd;
-			event_add(bus->ev_read, NULL);
-		}
-	}
-	if (bus->fd < 0) {
-		if (bus->connected)
-			bus_lost(bus);
-		bus_schedule_retry(bus);
-		return;
-	}
-	if (mosquitto_want_write(bus->mosq))
-		event_add(bus->ev_write, NULL);
 }
 
 static void bus_node_name(char *buf, size_t len)
@@ -779,57 +661,47 @@ static void bus_node_name(char *buf, size_t len)
 
 struct sensor_bus *sensor_bus_open(struct event_base *base, const char *component)
 {
-	static bool lib_ready;
+	static const struct mqtt_client_ops ops = {
+	        .connected = bus_on_connected,
+	        .disconnected = bus_on_disconnected,
+	        .published = bus_on_published,
+	};
 	struct sensor_bus *bus;
-	struct sigaction sa;
 	const char *env;
+	const char *host = SENSOR_BUS_HOST;
+	int port = SENSOR_BUS_PORT;
 	char id[SENSOR_MAX_NAME + 32];
 
 	if (!sensor_name_valid(component))
 		return NULL;
-	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-		signal(SIGPIPE, SIG_IGN);
-	if (!lib_ready) {
-		mosquitto_lib_init();
-		lib_ready = true;
-	}
 	bus = calloc(1, sizeof(*bus));
 	if (!bus)
 		return NULL;
-	bus->base = base;
-	bus->fd = -1;
 	bus->max_msgs = SENSOR_BUS_QUEUE_MSGS;
 	bus->max_bytes = SENSOR_BUS_QUEUE_BYTES;
-	bus->backoff_ms = SENSOR_BUS_BACKOFF_MIN_MS;
 	memcpy(bus->component, component, strlen(component) + 1);
 	bus_node_name(bus->node, sizeof(bus->node));
 	env = getenv("KEEL_BUS_HOST");
-	snprintf(bus->host, sizeof(bus->host), "%s", env && *env ? env : SENSOR_BUS_HOST);
-	bus->port = SENSOR_BUS_PORT;
+	if (env && *env)
+		host = env;
 	env = getenv("KEEL_BUS_PORT");
 	if (env && *env) {
 		char *end;
 		long p = strtol(env, &end, 10);
 
 		if (*end == '\0' && p > 0 && p <= 65535)
-			bus->port = (int)p;
+			port = (int)p;
 		else
 			log_warnx("sensor bus: ignoring KEEL_BUS_PORT=%s", env);
 	}
 	/* unique per broker: the broker drops the older of two equal client ids */
 	snprintf(id, sizeof(id), "keel-%s-%ld", component, (long)getpid());
-	bus->mosq = mosquitto_new(id, true, bus);
-	if (!bus->mosq) {
+	/* MQTT 3.1.1 (libmosquitto's default: no prefer_v5): every consumer reads it */
+	bus->c = mqtt_client_new(base, id, host, port, &ops, bus);
+	if (!bus->c) {
 		free(bus);
 		return NULL;
 	}
-	mosquitto_connect_callback_set(bus->mosq, bus_on_connect);
-	mosquitto_disconnect_callback_set(bus->mosq, bus_on_disconnect);
-	mosquitto_publish_callback_set(bus->mosq, bus_on_publish);
-	timer_init(&bus->misc_timer, base, bus_misc_cb, bus);
-	timer_init(&bus->retry_timer, base, bus_retry_cb, bus);
-	timer_add_ms(&bus->misc_timer, 1000);
-	bus_retry_cb(bus);
 	return bus;
 }
 
@@ -837,13 +709,7 @@ void sensor_bus_close(struct sensor_bus *bus)
 {
 	if (!bus)
 		return;
-	bus->closing = true;
-	timer_del(&bus->misc_timer);
-	timer_del(&bus->retry_timer);
-	if (bus->connected)
-		mosquitto_disconnect(bus->mosq); /* best effort: one non-blocking write */
-	bus_unwatch(bus);
-	mosquitto_destroy(bus->mosq);
+	mqtt_client_free(bus->c);
 	free(bus);
 }
 
@@ -863,7 +729,7 @@ int sensor_publish(struct sensor_bus *bus, struct sensor_msg *m)
 	size_t len = 0;
 	int rc;
 
-	if (!bus->connected) {
+	if (!mqtt_client_connected(bus->c)) {
 		bus_drop(bus, &bus->st.dropped_down, 1);
 		sensor_msg_free(m);
 		return -1;
@@ -882,31 +748,27 @@ int sensor_publish(struct sensor_bus *bus, struct sensor_msg *m)
 		free(buf);
 		return -1;
 	}
-	/* pushed first: on_publish may run inside mosquitto_publish() */
+	/* pushed first: the published callback may run inside the publish */
 	bus->q_size[(bus->q_head + bus->q_n) % SENSOR_BUS_QUEUE_CAP] = (uint32_t)len;
 	bus->q_n++;
 	bus->q_bytes += (uint32_t)len;
-	rc = mosquitto_publish(bus->mosq, NULL, topic, (int)len, buf, 0, false);
+	bus->in_publish = true;
+	bus->in_pub_lost = false;
+	rc = mqtt_client_publish(bus->c, topic, buf, len, 0, false, NULL);
+	bus->in_publish = false;
 	free(buf);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		bus_queue_pop_back(bus);
-		if (rc == MOSQ_ERR_NO_CONN) {
-			bus_drop(bus, &bus->st.dropped_down, 1);
-		} else {
-			bus_drop(bus, &bus->st.dropped_error, 1);
-			/*
-			 * A write error (EPIPE, ECONNRESET) leaves libmosquitto's socket
-			 * open; only the loop functions close it and report the
-			 * disconnect, so let one of them meet the error again.
-			 */
-			if (rc == MOSQ_ERR_ERRNO || rc == MOSQ_ERR_CONN_LOST)
-				mosquitto_loop_write(bus->mosq, 1);
-		}
-		bus_watch(bus);
+	if (rc != 0) {
+		if (!bus->in_pub_lost)
+			bus_queue_pop_back(bus);
+		bus_drop(bus,
+		         mqtt_client_publish_down(bus->c) ? &bus->st.dropped_down
+		                                          : &bus->st.dropped_error,
+		         1);
 		return -1;
 	}
 	bus->st.published++;
-	bus_watch(bus);
+	if (bus->in_pub_lost)
+		bus_drop(bus, &bus->st.dropped_lost, 1);
 	return 0;
 }
 
@@ -915,10 +777,10 @@ void sensor_bus_stats(const struct sensor_bus *bus, struct sensor_bus_stats *out
 	*out = bus->st;
 	out->queued_msgs = bus->q_n;
 	out->queued_bytes = bus->q_bytes;
-	out->connected = bus->connected;
+	out->connected = mqtt_client_connected(bus->c);
 }
 
 bool sensor_bus_connected(const struct sensor_bus *bus)
 {
-	return bus->connected;
+	return mqtt_client_connected(bus->c);
 }
