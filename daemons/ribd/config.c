@@ -23,8 +23,63 @@
 void ribd_conf_free(struct ribd_conf *c)
 {
 	free(c->routes);
-	c->routes = NULL;
-	c->n = 0;
+	free(c->idx);
+	memset(c, 0, sizeof(*c));
+}
+
+static uint32_t ribd_key_hash(const struct plat_prefix *p, uint32_t pref)
+{
+	uint32_t h = 2166136261u;
+
+	h = (h ^ p->ip.family) * 16777619u;
+	h = (h ^ p->len) * 16777619u;
+	for (size_t i = 0; i < sizeof(p->ip.bytes); i++)
+		h = (h ^ p->ip.bytes[i]) * 16777619u;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((pref >> (8 * i)) & 0xff)) * 16777619u;
+	return h;
+}
+
+static bool ribd_key_eq(const struct ribd_static *s, const struct plat_prefix *p, uint32_t pref)
+{
+	return s->pref == pref && s->pfx.len == p->len && plat_ip_equal(&s->pfx.ip, &p->ip);
+}
+
+/* The route with this key, or NULL; *slot gets where it is or would go. */
+static struct ribd_static *ribd_find(const struct ribd_conf *c, const struct plat_prefix *p,
+                                     uint32_t pref, size_t *slot)
+{
+	if (!c || !c->idx_cap)
+		return NULL;
+	size_t mask = c->idx_cap - 1;
+
+	for (size_t i = ribd_key_hash(p, pref) & mask;; i = (i + 1) & mask) {
+		if (slot)
+			*slot = i;
+		if (!c->idx[i])
+			return NULL;
+		if (ribd_key_eq(&c->routes[c->idx[i] - 1], p, pref))
+			return &c->routes[c->idx[i] - 1];
+	}
+}
+
+static int ribd_index_grow(struct ribd_conf *c)
+{
+	size_t cap = c->idx_cap ? c->idx_cap * 2 : 64;
+	uint32_t *idx = calloc(cap, sizeof(*idx));
+
+	if (!idx)
+		return -1;
+	free(c->idx);
+	c->idx = idx;
+	c->idx_cap = cap;
+	for (size_t r = 0; r < c->n; r++) {
+		size_t slot = 0;
+
+		ribd_find(c, &c->routes[r].pfx, c->routes[r].pref, &slot);
+		c->idx[slot] = (uint32_t)(r + 1);
+	}
+	return 0;
 }
 
 static void ribd_mask(struct plat_prefix *p)
@@ -63,16 +118,24 @@ static int ribd_get_u32(struct json_object *o, const char *name, uint32_t def, u
 static struct ribd_static *ribd_group(struct ribd_conf *c, const struct plat_prefix *p,
                                       uint32_t pref, uint32_t metric, bool resolve)
 {
-	struct ribd_static *s;
+	struct ribd_static *s = ribd_find(c, p, pref, NULL);
+	size_t slot = 0;
 
-	for (size_t i = 0; i < c->n; i++)
-		if (c->routes[i].pref == pref && c->routes[i].pfx.len == p->len &&
-		    plat_ip_equal(&c->routes[i].pfx.ip, &p->ip))
-			return &c->routes[i];
-	s = realloc(c->routes, (c->n + 1) * sizeof(*s));
-	if (!s)
+	if (s)
+		return s;
+	if ((c->n + 1) * 2 > c->idx_cap && ribd_index_grow(c) < 0)
 		return NULL;
-	c->routes = s;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+
+		s = reallocarray(c->routes, cap, sizeof(*s));
+		if (!s)
+			return NULL;
+		c->routes = s;
+		c->cap = cap;
+	}
+	ribd_find(c, p, pref, &slot);
+	c->idx[slot] = (uint32_t)(c->n + 1);
 	s = &c->routes[c->n++];
 	memset(s, 0, sizeof(*s));
 	s->pfx = *p;
@@ -250,11 +313,7 @@ fail:
 
 static bool ribd_conf_has(const struct ribd_conf *c, const struct ribd_static *s)
 {
-	for (size_t i = 0; c && i < c->n; i++)
-		if (c->routes[i].pref == s->pref && c->routes[i].pfx.len == s->pfx.len &&
-		    plat_ip_equal(&c->routes[i].pfx.ip, &s->pfx.ip))
-			return true;
-	return false;
+	return ribd_find(c, &s->pfx, s->pref, NULL) != NULL;
 }
 
 int ribd_conf_apply(struct rib *rib, const struct ribd_conf *old, const struct ribd_conf *new)

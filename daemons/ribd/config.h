@@ -26,7 +26,12 @@ struct ribd_static {
 
 struct ribd_conf {
 	struct ribd_static *routes;
-	size_t n;
+	size_t n, cap;
+	/* Open-addressing index of routes by (prefix, preference): slot = route
+	 * index + 1, 0 = empty; idx_cap is a power of two >= 2 n. Keeps parsing
+	 * and applying a config linear in the number of routes. */
+	uint32_t *idx;
+	size_t idx_cap;
 };
 
 /* Interface name -> ifindex (0 if absent), for interface next hops. */
