@@ -27,7 +27,7 @@ b = "h:eth0"
 def solo(module_testbed, tmp_path_factory):
     for b in ("mgd", "cli"):
         if not os.access(BIN / b, os.X_OK):
-            pytest.skip(f"{BIN}/{b} not built")
+            pytest.fail(f"{BIN}/{b} not built: the build is incomplete")
     topo = tmp_path_factory.mktemp("topo") / "solo.toml"
     topo.write_text(TOPO)
     bed = module_testbed(str(topo), start_nodes=True)

@@ -108,7 +108,7 @@ class RouteMonitor:
 def r1(testbed, tmp_path):
     for b in ("mgd", "ifd", "ribd", "cli"):
         if not os.access(BIN / b, os.X_OK):
-            pytest.skip(f"{BIN}/{b} not built")
+            pytest.fail(f"{BIN}/{b} not built: the build is incomplete")
     topo = tmp_path / "ribd.toml"
     topo.write_text(TOPO)
     return testbed(str(topo), start_nodes=True)

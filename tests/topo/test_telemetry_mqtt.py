@@ -84,7 +84,7 @@ class Sub:
 def bed(testbed, tmp_path, monkeypatch):
     for b in ("mgd", "ifd", "telemetryd", "cli"):
         if not os.access(BIN / b, os.X_OK):
-            pytest.skip(f"{BIN}/{b} not built")
+            pytest.fail(f"{BIN}/{b} not built: the build is incomplete")
     for tool in ("mosquitto", "mosquitto_sub"):
         if sh(["which", tool], check=False).returncode:
             pytest.skip(f"{tool} not installed")
