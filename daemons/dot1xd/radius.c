@@ -159,6 +159,19 @@ bool radius_mac_parse(const uint8_t *s, size_t len, uint8_t mac[6])
 
 /* ---------------------------------------------------- RFC 2865 §5.2 */
 
+/* One 16-byte keystream block of User-Password hiding (RFC 2865 §5.2):
+ * MD5(secret + previous), previous = the Request Authenticator or the last
+ * ciphertext block. */
+static int radius_pw_block(const void *secret, size_t secret_len, const uint8_t *prev,
+                           uint8_t b[16])
+{
+	struct iovec iov[2] = {{.iov_base = (void *)secret, .iov_len = secret_len},
+	                       {.iov_base = (void *)prev, .iov_len = 16}};
+	size_t n = 16;
+
+	return crypto_digestv(CRYPTO_MD_MD5, iov, 2, b, &n);
+}
+
 enum radius_err radius_password_hide(const void *secret, size_t secret_len,
                                      const uint8_t auth[RADIUS_AUTH_LEN], const uint8_t *pw,
                                      size_t pw_len, uint8_t *out, size_t *out_len)
@@ -171,12 +184,9 @@ enum radius_err radius_password_hide(const void *secret, size_t secret_len,
 		return RADIUS_ERR_ARG;
 	/* b1 = MD5(S + RA), c1 = p1 ^ b1; bi = MD5(S + c(i-1)), ci = pi ^ bi. */
 	for (size_t off = 0; off < padded; off += 16) {
-		struct iovec iov[2] = {{.iov_base = (void *)secret, .iov_len = secret_len},
-		                       {.iov_base = (void *)prev, .iov_len = 16}};
 		uint8_t b[16];
-		size_t n = sizeof(b);
 
-		if (crypto_digestv(CRYPTO_MD_MD5, iov, 2, b, &n) != 0)
+		if (radius_pw_block(secret, secret_len, prev, b) != 0)
 			return RADIUS_ERR_CRYPTO;
 		for (size_t i = 0; i < 16; i++)
 			out[off + i] = (off + i < pw_len ? pw[off + i] : 0) ^ b[i];
@@ -196,12 +206,9 @@ enum radius_err radius_password_unhide(const void *secret, size_t secret_len,
 	if (in_len == 0 || in_len % 16 || in_len > RADIUS_PASSWORD_MAX)
 		return RADIUS_ERR_VALUE;
 	for (size_t off = 0; off < in_len; off += 16) {
-		struct iovec iov[2] = {{.iov_base = (void *)secret, .iov_len = secret_len},
-		                       {.iov_base = (void *)prev, .iov_len = 16}};
 		uint8_t b[16];
-		size_t n = sizeof(b);
 
-		if (crypto_digestv(CRYPTO_MD_MD5, iov, 2, b, &n) != 0)
+		if (radius_pw_block(secret, secret_len, prev, b) != 0)
 			return RADIUS_ERR_CRYPTO;
 		for (size_t i = 0; i < 16; i++)
 			out[off + i] = in[off + i] ^ b[i];

@@ -357,16 +357,26 @@ static int ovs_job_run(struct ovsdb_conn *c, struct json_object *ops, ovsdb_done
 	return r;
 }
 
+/* 0 when c can take a transaction; -ENOTCONN while it is not connected and
+ * monitoring, -ENODEV when the database has no Open_vSwitch row (ovs-vsctl
+ * init not run). */
+static int ovs_conn_usable(struct ovsdb_conn *c)
+{
+	if (!ovsdb_conn_is_ready(c))
+		return -ENOTCONN;
+	if (!ovsdb_conn_root(c))
+		return -ENODEV;
+	return 0;
+}
+
 int ovs_port_set_vlans(struct ovsdb_conn *c, size_t n, const char *const *names,
                        const struct ovs_port_vlan *want, ovsdb_done_fn fn, void *arg)
 {
 	struct json_object *ops;
 	int r;
 
-	if (!ovsdb_conn_is_ready(c))
-		return -ENOTCONN;
-	if (!ovsdb_conn_root(c))
-		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	if ((r = ovs_conn_usable(c)) < 0)
+		return r;
 	r = ovs_txn_port_vlans(ovsdb_conn_cache(c), ovsdb_conn_root(c), n, names, want, &ops);
 	if (r <= 0)
 		return r < 0 ? r : 1;
@@ -379,10 +389,8 @@ int ovs_port_add(struct ovsdb_conn *c, const char *bridge, const char *name,
 	struct json_object *ops;
 	int r;
 
-	if (!ovsdb_conn_is_ready(c))
-		return -ENOTCONN;
-	if (!ovsdb_conn_root(c))
-		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	if ((r = ovs_conn_usable(c)) < 0)
+		return r;
 	r = ovs_txn_port_add(ovsdb_conn_cache(c), ovsdb_conn_root(c), bridge, name, want, &ops);
 	return r < 0 ? r : ovs_job_run(c, ops, fn, arg);
 }
@@ -392,10 +400,8 @@ int ovs_port_del(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void 
 	struct json_object *ops;
 	int r;
 
-	if (!ovsdb_conn_is_ready(c))
-		return -ENOTCONN;
-	if (!ovsdb_conn_root(c))
-		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	if ((r = ovs_conn_usable(c)) < 0)
+		return r;
 	r = ovs_txn_port_del(ovsdb_conn_cache(c), ovsdb_conn_root(c), name, &ops);
 	return r < 0 ? r : ovs_job_run(c, ops, fn, arg);
 }
@@ -405,10 +411,8 @@ int ovs_bridge_add(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, voi
 	struct json_object *ops;
 	int r;
 
-	if (!ovsdb_conn_is_ready(c))
-		return -ENOTCONN;
-	if (!ovsdb_conn_root(c))
-		return -ENODEV; /* no Open_vSwitch row: ovs-vsctl init not run */
+	if ((r = ovs_conn_usable(c)) < 0)
+		return r;
 	r = ovs_txn_bridge_add(ovsdb_conn_cache(c), ovsdb_conn_root(c), name, &ops);
 	return r < 0 ? r : ovs_job_run(c, ops, fn, arg);
 }
