@@ -51,6 +51,8 @@ struct rib {
 	size_t n_links, cap_links;
 	struct rib_addr *addrs;
 	size_t n_addrs, cap_addrs;
+	rib_nh_usable_fn nh_usable; /* tracked next hops (BFD) */
+	void *nh_usable_arg;
 };
 
 static const char *const rib_proto_names[RIB_PROTO_COUNT] = {
@@ -241,6 +243,9 @@ static bool rib_resolve(struct rib *r, struct rib_route *rt)
 		for (size_t i = 0; i < rt->n_nh; i++) {
 			const struct rib_nh *nh = &rt->nh[i];
 
+			if (nh->track && rt->proto == RIB_PROTO_STATIC && r->nh_usable &&
+			    !r->nh_usable(r->nh_usable_arg, nh->track))
+				continue;
 			if (nh->ifindex) {
 				if (rib_link_up(r, nh->ifindex))
 					n = rib_res_add(res, n, nh);
@@ -400,7 +405,8 @@ static bool rib_attr_same(const struct rib_route *rt, const struct rib_route_att
 	    rt->resolve != a->resolve || rt->n_nh != a->n_nh)
 		return false;
 	for (size_t i = 0; i < a->n_nh; i++)
-		if (!rib_nh_equal(&rt->nh[i], &a->nh[i]))
+		if (!rib_nh_equal(&rt->nh[i], &a->nh[i]) ||
+		    (rt->proto == RIB_PROTO_STATIC && rt->nh[i].track != a->nh[i].track))
 			return false;
 	return true;
 }
@@ -435,6 +441,8 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 		if (!nh)
 			goto nomem;
 		memcpy(nh, a->nh, a->n_nh * sizeof(*nh));
+		for (size_t i = 0; proto != RIB_PROTO_STATIC && i < a->n_nh; i++)
+			nh[i].track = 0; /* only static next hops are tracked */
 	}
 	if (!rt) {
 		rt = calloc(1, sizeof(*rt));
@@ -496,6 +504,29 @@ int rib_route_unset(struct rib *r, const struct plat_prefix *p, enum rib_proto p
 	rib_select(r, d, NULL);
 	rib_mark(r, d);
 	r->need_resolve = true;
+	return 0;
+}
+
+void rib_set_nh_usable(struct rib *r, rib_nh_usable_fn fn, void *arg)
+{
+	r->nh_usable = fn;
+	r->nh_usable_arg = arg;
+}
+
+int rib_route_reeval(struct rib *r, const struct plat_prefix *p, enum rib_proto proto, uint32_t key)
+{
+	struct rib_dest *d = rib_prefix_ok(p) ? rib_dest_get(r, p, false) : NULL;
+	struct rib_route *rt;
+
+	for (rt = d ? d->routes : NULL; rt; rt = rt->next)
+		if (rt->proto == proto && rt->key == key)
+			break;
+	if (!rt)
+		return -ENOENT;
+	if (rib_resolve(r, rt)) {
+		rib_select(r, d, rt);
+		r->need_resolve = true; /* routes resolving through this one follow */
+	}
 	return 0;
 }
 

@@ -46,6 +46,8 @@ uint32_t rib_proto_pref(enum rib_proto p);
 /* A next hop as configured or learned. */
 struct rib_nh {
 	struct plat_ip gw; /* family 0: an interface route (ifindex set) */
+	uint16_t track;    /* static: nonzero = usable only while rib_nh_usable_fn says so (BFD);
+	                    * sits in padding, costs no memory */
 	int ifindex;       /* 0: found by resolving gw */
 };
 
@@ -108,6 +110,19 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
                   const struct rib_route_attr *a);
 /* Removes it; 0, or -ENOENT. */
 int rib_route_unset(struct rib *r, const struct plat_prefix *p, enum rib_proto proto, uint32_t key);
+
+/*
+ * Tracked next hops (BFD-tracked statics, daemons/ribd/bfd.c): a static
+ * route's configured next hop with a nonzero `track` is used only while
+ * fn(arg, track) is true. When that answer changes, the tracker calls
+ * rib_route_reeval for each route using the next hop (it keeps that index),
+ * so a session going down costs only its own routes.
+ */
+typedef bool (*rib_nh_usable_fn)(void *arg, uint16_t track);
+void rib_set_nh_usable(struct rib *r, rib_nh_usable_fn fn, void *arg);
+/* Re-resolves one route at once and re-selects its destination; 0 or -ENOENT. */
+int rib_route_reeval(struct rib *r, const struct plat_prefix *p, enum rib_proto proto,
+                     uint32_t key);
 
 /* Interface state: a link that is down (or unknown) carries no direct or
  * local routes and no next hops. */
