@@ -1,0 +1,217 @@
+/*
+ * Open vSwitch back-end: IEEE 802.1X port authorization through OpenFlow 1.3
+ * on the bridge's management socket (<ovs rundir>/<bridge>.mgmt, unix
+ * stream), as ovs-ofctl talks to it, without shelling out.
+ *
+ * Two layers:
+ *   - the codec (ovs_of_encode_* / ovs_of_decode): pure, bytes in, struct
+ *     out, OpenFlow Switch Specification 1.3.5 wire format (ofp_header,
+ *     HELLO version bitmap, ECHO, ERROR, FLOW_MOD with OXM match and
+ *     APPLY_ACTIONS, PORT_MOD, MULTIPART PORT_DESC, PORT_STATUS, BARRIER);
+ *   - the connection (struct ovs_of) on a libevent base: HELLO version
+ *     negotiation, echo, reconnect with backoff, and the desired
+ *     authorization state, re-installed after every (re)connect so that an
+ *     ovs-vswitchd restart loses nothing.
+ *
+ * Enforcement (802.1X-2004 §6.4 controlled port, directions Both):
+ *   EAPOL_ONLY port P, no admitted MAC:
+ *     flow  prio 100  in_port=P                 -> drop (no instructions)
+ *     port  OFPPC_NO_FWD on P: NORMAL sends nothing out of P.
+ *     EAPOL still reaches an AF_PACKET socket on P's interface: with the
+ *     userspace datapath the kernel hands ingress frames to every packet
+ *     socket on the device, OVS's own and ours (tests/unit/ovs/
+ *     test_openflow_live.c checks it); NORMAL never forwards the PAE group.
+ *   admitted MAC M on P (multiple-supplicant mode):
+ *     flow  prio 200  in_port=P,dl_src=M        -> NORMAL
+ *     NO_FWD cleared while P has an admitted MAC; NORMAL only learns M (the
+ *     drop flow keeps other sources unlearned), so unicast egress goes to
+ *     admitted MACs; floods reach the port as on any shared segment.
+ *   a revoked MAC on a port that stays EAPOL_ONLY:
+ *     flow  prio 150  dl_dst=M                  -> drop
+ *     (NORMAL may still hold M in its MAC table; OpenFlow cannot flush it).
+ *   OPEN port: no keel flow, NO_FWD cleared.
+ * Every keel flow carries OVS_OF_COOKIE in the top 48 bits of its cookie;
+ * keel only ever adds, and deletes with a cookie mask, its own flows.
+ *
+ * Per-MAC VLAN (vlan != 0) returns -EOPNOTSUPP: NORMAL tags egress frames
+ * by the port's OVSDB vlan_mode/tag, and OpenFlow 1.3 in OVS has no egress
+ * table, so frames of a second VLAN cannot leave an untagged port untagged
+ * without re-implementing NORMAL (learning included) in flows. Use the
+ * port's OVSDB tag (vland) for a per-port dynamic VLAN.
+ */
+#ifndef KEEL_OPENFLOW_H
+#define KEEL_OPENFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+/* ------------------------------------------------------------ API */
+
+struct ovs_of;
+
+enum ovs_of_port_auth {
+	OVS_OF_PORT_OPEN = 0,
+	OVS_OF_PORT_EAPOL_ONLY = 1,
+};
+
+/* Connects (and keeps reconnecting) to mgmt_sock_path. NULL on ENOMEM or a
+ * path longer than sun_path. */
+struct ovs_of *ovs_of_new(struct event_base *base, const char *mgmt_sock_path);
+void ovs_of_free(struct ovs_of *of);
+
+/* Sets the desired state; sent at once when connected, else on connect.
+ * 0, -EINVAL (ofport 0 or a reserved port >= 0xffffff00), -ENOMEM. Setting
+ * OPEN forgets the port's MAC admissions. */
+int ovs_of_port_set(struct ovs_of *of, uint32_t ofport, enum ovs_of_port_auth st);
+/* Admits (or revokes) mac on ofport. Effective while the port is EAPOL_ONLY;
+ * remembered otherwise. vlan: 0 = the port's own VLAN; anything else
+ * -EOPNOTSUPP (see above). -EINVAL for a multicast mac or a bad port. */
+int ovs_of_mac_set(struct ovs_of *of, uint32_t ofport, const uint8_t mac[6], bool admit,
+                   uint16_t vlan /* 0 = the port's own VLAN */);
+
+/* Called each time every change made so far has been confirmed by a
+ * BARRIER_REPLY (OpenFlow 1.3.5 §6.2: everything before the barrier has been
+ * processed). Errors from the switch are counted in stats. */
+typedef void (*ovs_of_applied_fn)(void *arg);
+void ovs_of_set_applied_cb(struct ovs_of *of, ovs_of_applied_fn fn, void *arg);
+/* Connected, negotiated, and no change waiting for its barrier. */
+bool ovs_of_applied(const struct ovs_of *of);
+bool ovs_of_connected(const struct ovs_of *of);
+
+struct ovs_of_stats {
+	uint64_t connects;  /* successful HELLO negotiations */
+	uint64_t flow_mods; /* FLOW_MODs sent */
+	uint64_t port_mods; /* PORT_MODs sent */
+	uint64_t barriers;  /* BARRIER_REPLYs received */
+	uint64_t errors;    /* ERROR messages received */
+	uint16_t last_err_type, last_err_code;
+	uint64_t echo_rx;       /* ECHO_REQUESTs answered */
+	uint64_t last_apply_us; /* last change -> its barrier reply */
+};
+void ovs_of_get_stats(const struct ovs_of *of, struct ovs_of_stats *out);
+
+/* ------------------------------------------------------------ codec */
+
+#define OVS_OF_VERSION     0x04 /* OpenFlow 1.3 */
+#define OVS_OF_HDR_LEN     8
+#define OVS_OF_MAX_MSG     65535
+#define OVS_OF_COOKIE      0x6b65656c00000000ull /* "keel" */
+#define OVS_OF_COOKIE_MASK 0xffffffffffff0000ull
+
+enum ovs_of_type {
+	OVS_OF_T_HELLO = 0,
+	OVS_OF_T_ERROR = 1,
+	OVS_OF_T_ECHO_REQUEST = 2,
+	OVS_OF_T_ECHO_REPLY = 3,
+	OVS_OF_T_EXPERIMENTER = 4,
+	OVS_OF_T_FEATURES_REQUEST = 5,
+	OVS_OF_T_FEATURES_REPLY = 6,
+	OVS_OF_T_PACKET_IN = 10,
+	OVS_OF_T_FLOW_REMOVED = 11,
+	OVS_OF_T_PORT_STATUS = 12,
+	OVS_OF_T_FLOW_MOD = 14,
+	OVS_OF_T_PORT_MOD = 16,
+	OVS_OF_T_MULTIPART_REQUEST = 18,
+	OVS_OF_T_MULTIPART_REPLY = 19,
+	OVS_OF_T_BARRIER_REQUEST = 20,
+	OVS_OF_T_BARRIER_REPLY = 21,
+};
+
+/* OpenFlow 1.3.5 §7.2.1 reserved ports */
+#define OVS_OF_PORT_MAX    0xffffff00u
+#define OVS_OF_PORT_NORMAL 0xfffffffau
+#define OVS_OF_PORT_ANY    0xffffffffu
+
+/* §7.2.1 ofp_port_config */
+#define OVS_OF_PC_PORT_DOWN    (1u << 0)
+#define OVS_OF_PC_NO_RECV      (1u << 2)
+#define OVS_OF_PC_NO_FWD       (1u << 5)
+#define OVS_OF_PC_NO_PACKET_IN (1u << 6)
+
+enum ovs_of_flow_cmd {
+	OVS_OF_FC_ADD = 0,
+	OVS_OF_FC_DELETE = 3,
+	OVS_OF_FC_DELETE_STRICT = 4,
+};
+
+/* A flow as keel writes them: table 0, OXM match on the fields whose
+ * has_* is set, and either drop (normal = false) or APPLY_ACTIONS
+ * output:NORMAL. */
+struct ovs_of_flow {
+	enum ovs_of_flow_cmd cmd;
+	uint64_t cookie, cookie_mask;
+	uint8_t table; /* 0xff (OFPTT_ALL) only for DELETE */
+	uint16_t priority;
+	bool has_in_port, has_dl_src, has_dl_dst;
+	uint32_t in_port;
+	uint8_t dl_src[6], dl_dst[6];
+	bool normal;
+};
+
+struct ovs_of_port_desc {
+	uint32_t port_no;
+	uint8_t hw_addr[6];
+	char name[16 + 1];
+	uint32_t config, state;
+};
+
+/* One decoded message; pointers point into the decoded buffer. */
+struct ovs_of_msg {
+	uint8_t version;
+	uint8_t type;
+	uint16_t length;
+	uint32_t xid;
+	union {
+		struct {
+			uint32_t bitmap; /* versions 0..31 offered; 0 = no bitmap */
+		} hello;
+		struct {
+			uint16_t type, code;
+			const uint8_t *data;
+			size_t data_len;
+		} error;
+		struct {
+			const uint8_t *data;
+			size_t data_len;
+		} echo;
+		struct {
+			uint8_t reason; /* 0 add, 1 delete, 2 modify */
+			struct ovs_of_port_desc desc;
+		} port_status;
+		struct {
+			uint16_t type, flags;
+			const uint8_t *body; /* PORT_DESC: n_ports × 64 octets */
+			size_t body_len;
+			size_t n_ports;
+		} multipart;
+	} u;
+};
+
+/* Decodes the first message in buf. Returns its length (> 0), 0 when buf
+ * holds less than one whole message, or -EPROTO (length field < 8, or a
+ * body that violates the layout of its type). Types keel does not use are
+ * returned with only the header filled. */
+int ovs_of_decode(const uint8_t *buf, size_t len, struct ovs_of_msg *out);
+/* The i-th ofp_port of a PORT_DESC multipart reply. */
+int ovs_of_port_desc_at(const struct ovs_of_msg *m, size_t i, struct ovs_of_port_desc *out);
+
+/* Encoders write into out (cap bytes) and return the length, or -ENOSPC. */
+int ovs_of_encode_hello(uint8_t *out, size_t cap, uint32_t xid, uint32_t bitmap);
+int ovs_of_encode_echo(uint8_t *out, size_t cap, uint8_t type, uint32_t xid, const uint8_t *data,
+                       size_t data_len);
+int ovs_of_encode_barrier(uint8_t *out, size_t cap, uint32_t xid);
+int ovs_of_encode_port_desc_request(uint8_t *out, size_t cap, uint32_t xid);
+int ovs_of_encode_flow_mod(uint8_t *out, size_t cap, uint32_t xid, const struct ovs_of_flow *f);
+int ovs_of_encode_port_mod(uint8_t *out, size_t cap, uint32_t xid, uint32_t port_no,
+                           const uint8_t hw_addr[6], uint32_t config, uint32_t mask);
+int ovs_of_encode_error(uint8_t *out, size_t cap, uint32_t xid, uint16_t type, uint16_t code,
+                        const uint8_t *data, size_t data_len);
+/* The highest version both sides offer (OpenFlow 1.3.5 §6.3.1), or -1. */
+int ovs_of_negotiate(uint32_t ours, const struct ovs_of_msg *peer_hello);
+
+const char *ovs_of_type_name(uint8_t type);
+
+#endif
