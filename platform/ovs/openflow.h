@@ -109,6 +109,7 @@ enum ovs_of_type {
 	OVS_OF_T_EXPERIMENTER = 4,
 	OVS_OF_T_FEATURES_REQUEST = 5,
 	OVS_OF_T_FEATURES_REPLY = 6,
+	OVS_OF_T_SET_CONFIG = 9,
 	OVS_OF_T_PACKET_IN = 10,
 	OVS_OF_T_FLOW_REMOVED = 11,
 	OVS_OF_T_PORT_STATUS = 12,
@@ -207,6 +208,10 @@ int ovs_of_encode_port_desc_request(uint8_t *out, size_t cap, uint32_t xid);
 int ovs_of_encode_flow_mod(uint8_t *out, size_t cap, uint32_t xid, const struct ovs_of_flow *f);
 int ovs_of_encode_port_mod(uint8_t *out, size_t cap, uint32_t xid, uint32_t port_no,
                            const uint8_t hw_addr[6], uint32_t config, uint32_t mask);
+/* §7.3.2 ofp_switch_config: flags, miss_send_len. A nonzero miss_send_len
+ * is what makes OVS send a service connection PORT_STATUS messages. */
+int ovs_of_encode_set_config(uint8_t *out, size_t cap, uint32_t xid, uint16_t flags,
+                             uint16_t miss_send_len);
 int ovs_of_encode_error(uint8_t *out, size_t cap, uint32_t xid, uint16_t type, uint16_t code,
                         const uint8_t *data, size_t data_len);
 /* The highest version both sides offer (OpenFlow 1.3.5 §6.3.1), or -1. */
