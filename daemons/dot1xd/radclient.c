@@ -1,0 +1,1305 @@
+/*
+ * RADIUS client transport (see radclient.h for the contract).
+ *
+ * Objects:
+ *   struct rc_server   one configured server: address, resolved timers, up/dead state machine
+ *                      (lib/fsm table below), revert and Status-Server probe timers, counters
+ *   struct rc_pool     the sockets of one (address family, source address): nsockets UDP
+ *                      sockets, 256 Identifier slots each, and the FIFO of requests waiting
+ *                      for a slot
+ *   struct radclient_req  one transaction: an owned copy of what to ask, the encoded datagram
+ *                      for the current server (retransmitted byte for byte), its slot and
+ *                      its retransmission timer
+ *
+ * A request lives on one server at a time. Its slot (socket, Identifier) is held from the
+ * first transmission until it completes or is cancelled, across failovers within the same
+ * pool; moving to a server of another pool trades the slot for one there.
+ */
+#include "daemons/dot1xd/radclient.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/crypto.h"
+#include "lib/ev.h"
+#include "lib/fsm.h"
+#include "lib/log.h"
+
+#define RC_MAX_POOLS  (2 * RADCLIENT_MAX_SERVERS)
+#define RC_RX_BATCH   256       /* datagrams read per readiness event */
+#define RC_RCVBUF     (1 << 20) /* a burst of 1000s of replies must not overflow */
+#define RC_REQ_ACCESS 0
+#define RC_REQ_ACCT   1
+#define RC_REQ_PROBE  2
+
+struct rc_pool;
+
+struct rc_server {
+	struct radclient *rc;
+	struct radclient_server_cfg cfg; /* defaults resolved */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	bool acct;
+	int index; /* in its list */
+	struct rc_pool *pool;
+	struct fsm_inst fsm; /* enum radclient_server_state */
+	uint64_t dead_since_ms;
+	uint64_t last_answer_us; /* mono_us of the last valid reply; 0 = never */
+	struct timer revert_timer;
+	struct timer probe_timer;
+	struct radclient_req *probe; /* Status-Server in flight */
+	struct radclient_server_stats st;
+};
+
+struct rc_sock {
+	int fd;
+	struct event ev;
+	struct rc_pool *pool;
+	struct radclient_req *slot[256];
+	uint16_t used;
+	uint8_t next_id;
+};
+
+TAILQ_HEAD(rc_req_list, radclient_req);
+
+struct rc_pool {
+	struct radclient *rc;
+	int family;
+	char source[RADCLIENT_ADDR_STR_LEN];
+	struct rc_sock *socks;
+	size_t nsocks;
+	size_t next_sock;
+	struct rc_req_list queue;
+	uint32_t nqueued;
+};
+
+struct radclient_req {
+	struct radclient *rc;
+	int kind; /* RC_REQ_* */
+	radclient_cb cb;
+	void *arg;
+	/* What to ask: a copy whose pointers lead into blob. */
+	struct radius_access_req access;
+	struct radius_acct_req acct;
+	uint8_t *blob;
+	uint64_t submitted_us;
+	uint32_t delay_base; /* the caller's Acct-Delay-Time */
+	/* Where it is. */
+	struct rc_server *srv;
+	uint32_t tried; /* bit per server index of its list */
+	struct rc_sock *sock;
+	int id; /* -1: no slot */
+	bool queued;
+	bool done;
+	uint8_t auth[RADIUS_AUTH_LEN]; /* of the datagram in pkt */
+	uint8_t *pkt;
+	size_t pkt_len;
+	uint32_t tries_on_srv; /* transmissions to srv */
+	uint32_t transmissions;
+	uint64_t srv_start_us; /* first transmission to srv */
+	enum radclient_result deferred;
+	struct timer timer;
+	TAILQ_ENTRY(radclient_req) qlink;  /* pool queue */
+	TAILQ_ENTRY(radclient_req) allink; /* rc->all */
+};
+
+struct radclient {
+	struct event_base *base;
+	struct radclient_cfg cfg; /* defaults resolved */
+	struct rc_server *auth[RADCLIENT_MAX_SERVERS];
+	size_t n_auth;
+	struct rc_server *acct[RADCLIENT_MAX_SERVERS];
+	size_t n_acct;
+	struct rc_pool *pools[RC_MAX_POOLS];
+	size_t npools;
+	struct rc_req_list all;
+	struct radclient_stats st;
+	uint64_t rng; /* xorshift state for retransmission jitter */
+	uint8_t scratch[RADIUS_MAX_LEN];
+	struct radius_reply reply; /* decoded for the callback (6 KB: not on the stack) */
+};
+
+/* ------------------------------------------------------------------ names */
+
+static const char *const result_names[RADCLIENT_RESULT_COUNT] = {
+        [RADCLIENT_RESULT_REPLY] = "reply",
+        [RADCLIENT_RESULT_TIMEOUT] = "timeout",
+        [RADCLIENT_RESULT_ALL_DEAD] = "all-servers-dead",
+        [RADCLIENT_RESULT_ERROR] = "error",
+};
+
+static const char *const drop_names[RADCLIENT_DROP_COUNT] = {
+        [RADCLIENT_DROP_MALFORMED] = "malformed",
+        [RADCLIENT_DROP_UNKNOWN_ID] = "unknown-id",
+        [RADCLIENT_DROP_WRONG_SOURCE] = "wrong-source",
+        [RADCLIENT_DROP_CODE] = "unexpected-code",
+        [RADCLIENT_DROP_NO_MA] = "no-message-authenticator",
+        [RADCLIENT_DROP_BAD_MA] = "bad-message-authenticator",
+        [RADCLIENT_DROP_BAD_AUTH] = "bad-response-authenticator",
+        [RADCLIENT_DROP_DUPLICATE] = "duplicate-attribute",
+        [RADCLIENT_DROP_PROXY_STATE] = "proxy-state",
+};
+
+static const char *const server_state_names[] = {
+        [RADCLIENT_SERVER_UP] = "up",
+        [RADCLIENT_SERVER_DEAD] = "dead",
+};
+
+const char *radclient_result_name(enum radclient_result r)
+{
+	return (unsigned)r < RADCLIENT_RESULT_COUNT ? result_names[r] : "?";
+}
+
+const char *radclient_drop_name(enum radclient_drop d)
+{
+	return (unsigned)d < RADCLIENT_DROP_COUNT ? drop_names[d] : "?";
+}
+
+const char *radclient_server_state_name(enum radclient_server_state s)
+{
+	return (unsigned)s <= RADCLIENT_SERVER_DEAD ? server_state_names[s] : "?";
+}
+
+/* ----------------------------------------------------- server state machine */
+
+enum rc_srv_event {
+	RC_SRV_EVT_SILENT, /* a request gave up on it with no valid reply since it was sent */
+	RC_SRV_EVT_ANSWER, /* a verified reply (request or Status-Server) */
+	RC_SRV_EVT_REVERT, /* revert-interval elapsed */
+	RC_SRV_EVT_MAX,
+};
+
+static const char *const srv_event_names[RC_SRV_EVT_MAX] = {
+        [RC_SRV_EVT_SILENT] = "silent",
+        [RC_SRV_EVT_ANSWER] = "answer",
+        [RC_SRV_EVT_REVERT] = "revert",
+};
+
+static int srv_act_dead(void *obj, int event, void *arg)
+{
+	struct rc_server *s = obj;
+
+	s->st.dead_marks++;
+	s->dead_since_ms = mono_ms();
+	timer_add_ms(&s->revert_timer, (uint64_t)s->rc->cfg.revert_interval_s * 1000);
+	/* The state is still UP inside the action: arm directly. */
+	if (s->rc->cfg.status_server)
+		timer_add_ms(&s->probe_timer, s->rc->cfg.probe_interval_ms);
+	log_warnx("radius server %s port %u: no answer, marked dead for %u s", s->cfg.addr,
+	          s->cfg.port, s->rc->cfg.revert_interval_s);
+	return FSM_KEEP;
+}
+
+static int srv_act_up(void *obj, int event, void *arg)
+{
+	struct rc_server *s = obj;
+
+	timer_del(&s->revert_timer);
+	timer_del(&s->probe_timer);
+	log_info("radius server %s port %u: back (%s)", s->cfg.addr, s->cfg.port,
+	         srv_event_names[event]);
+	return FSM_KEEP;
+}
+
+static const struct fsm_row srv_rows[] = {
+        {RADCLIENT_SERVER_UP, RC_SRV_EVT_SILENT, srv_act_dead, RADCLIENT_SERVER_DEAD},
+        {RADCLIENT_SERVER_UP, RC_SRV_EVT_ANSWER, NULL, FSM_SAME},
+        {RADCLIENT_SERVER_DEAD, RC_SRV_EVT_ANSWER, srv_act_up, RADCLIENT_SERVER_UP},
+        {RADCLIENT_SERVER_DEAD, RC_SRV_EVT_REVERT, srv_act_up, RADCLIENT_SERVER_UP},
+        {RADCLIENT_SERVER_DEAD, RC_SRV_EVT_SILENT, NULL, FSM_SAME},
+};
+
+static void srv_label(const void *obj, char *buf, size_t len)
+{
+	const struct rc_server *s = obj;
+
+	snprintf(buf, len, "%s:%u", s->cfg.addr, s->cfg.port);
+}
+
+static const struct fsm_def srv_fsm_def = {
+        .name = "radius-server",
+        .rows = srv_rows,
+        .n_rows = FSM_NROWS(srv_rows),
+        .state_names = server_state_names,
+        .n_states = 2,
+        .event_names = srv_event_names,
+        .n_events = RC_SRV_EVT_MAX,
+        .debug_bit = 0,
+        .label = srv_label,
+};
+
+static void srv_fsm(struct rc_server *s, enum rc_srv_event ev)
+{
+	fsm_dispatch(&srv_fsm_def, &s->fsm, (int)ev, s, NULL);
+}
+
+static bool srv_dead(const struct rc_server *s)
+{
+	return s->fsm.state == RADCLIENT_SERVER_DEAD;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	if (inet_pton(AF_INET, s, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
+static bool same_sockaddr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static uint32_t rc_rand(struct radclient *rc)
+{
+	/* xorshift64: jitter only, never security. */
+	rc->rng ^= rc->rng << 13;
+	rc->rng ^= rc->rng >> 7;
+	rc->rng ^= rc->rng << 17;
+	return (uint32_t)(rc->rng >> 32);
+}
+
+/*
+ * RFC 5080 §2.2.1: the wait doubles per retransmission up to MRT, with a random factor so a
+ * burst of requests does not retransmit in lock step; here +-1/8.
+ */
+static uint64_t wait_ms(struct radclient_req *q)
+{
+	struct radclient *rc = q->rc;
+	uint64_t t = q->srv->cfg.timeout_ms;
+	uint64_t cap = rc->cfg.backoff_max_ms > t ? rc->cfg.backoff_max_ms : t;
+
+	for (uint32_t i = 1; i < q->tries_on_srv && t < cap; i++)
+		t *= 2;
+	if (t > cap)
+		t = cap;
+	uint64_t j = t / 4;
+
+	if (j)
+		t = t - j / 2 + rc_rand(rc) % (j + 1);
+	return t ? t : 1;
+}
+
+static void count_drop(struct radclient *rc, struct rc_server *s, enum radclient_drop d)
+{
+	rc->st.drops[d]++;
+	if (s)
+		s->st.drops[d]++;
+	log_debug("radius: reply from %s dropped: %s", s ? s->cfg.addr : "unknown source",
+	          drop_names[d]);
+}
+
+static struct rc_server *server_by_addr(struct radclient *rc, const struct sockaddr_storage *ss)
+{
+	for (size_t i = 0; i < rc->n_auth; i++)
+		if (same_sockaddr(&rc->auth[i]->sa, ss))
+			return rc->auth[i];
+	for (size_t i = 0; i < rc->n_acct; i++)
+		if (same_sockaddr(&rc->acct[i]->sa, ss))
+			return rc->acct[i];
+	return NULL;
+}
+
+/* -------------------------------------------------------------------- pools */
+
+static void sock_read(evutil_socket_t fd, short what, void *arg);
+
+static void pool_free(struct rc_pool *p)
+{
+	for (size_t i = 0; i < p->nsocks; i++) {
+		event_del(&p->socks[i].ev);
+		close(p->socks[i].fd);
+	}
+	free(p->socks);
+	free(p);
+}
+
+static struct rc_pool *pool_get(struct radclient *rc, int family, const char *source)
+{
+	for (size_t i = 0; i < rc->npools; i++)
+		if (rc->pools[i]->family == family && strcmp(rc->pools[i]->source, source) == 0)
+			return rc->pools[i];
+	if (rc->npools == RC_MAX_POOLS)
+		return NULL;
+
+	struct rc_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->rc = rc;
+	p->family = family;
+	snprintf(p->source, sizeof(p->source), "%s", source);
+	TAILQ_INIT(&p->queue);
+	p->socks = calloc(rc->cfg.nsockets, sizeof(*p->socks));
+	if (!p->socks) {
+		free(p);
+		return NULL;
+	}
+	struct sockaddr_storage bind_sa;
+	socklen_t bind_len;
+
+	if (source[0]) {
+		if (parse_addr(source, 0, &bind_sa, &bind_len) != 0 || bind_sa.ss_family != family)
+			goto fail;
+	} else {
+		memset(&bind_sa, 0, sizeof(bind_sa));
+		bind_sa.ss_family = (sa_family_t)family;
+		bind_len = family == AF_INET ? sizeof(struct sockaddr_in)
+		                             : sizeof(struct sockaddr_in6);
+	}
+	for (size_t i = 0; i < rc->cfg.nsockets; i++) {
+		struct rc_sock *k = &p->socks[i];
+		int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+		int buf = RC_RCVBUF;
+
+		if (fd < 0) {
+			log_warn("radius: socket");
+			goto fail;
+		}
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		/* Port 0: each socket gets its own source port, its own Identifier space. */
+		if (bind(fd, (struct sockaddr *)&bind_sa, bind_len) != 0) {
+			log_warn("radius: bind %s", source[0] ? source : "(any)");
+			close(fd);
+			goto fail;
+		}
+		k->fd = fd;
+		k->pool = p;
+		event_assign(&k->ev, rc->base, fd, EV_READ | EV_PERSIST, sock_read, k);
+		event_add(&k->ev, NULL);
+		p->nsocks++;
+		rc->st.slots += 256;
+	}
+	rc->pools[rc->npools++] = p;
+	return p;
+fail:
+	rc->st.slots -= (uint32_t)(256 * p->nsocks);
+	pool_free(p);
+	return NULL;
+}
+
+/* Takes the next free Identifier, round robin over the sockets; false when all are in use. */
+static bool slot_take(struct rc_pool *p, struct radclient_req *q)
+{
+	for (size_t n = 0; n < p->nsocks; n++) {
+		struct rc_sock *k = &p->socks[(p->next_sock + n) % p->nsocks];
+
+		if (k->used >= 256)
+			continue;
+		/* Rotate, so a just-freed Identifier is the last to be reused. */
+		for (int i = 0; i < 256; i++) {
+			uint8_t id = (uint8_t)(k->next_id + i);
+
+			if (k->slot[id])
+				continue;
+			k->slot[id] = q;
+			k->used++;
+			k->next_id = (uint8_t)(id + 1);
+			q->sock = k;
+			q->id = id;
+			p->next_sock = (p->next_sock + n + 1) % p->nsocks;
+			q->rc->st.in_flight++;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void req_start_on_server(struct radclient_req *q);
+
+static void pool_pump(struct rc_pool *p)
+{
+	struct radclient_req *q;
+
+	while ((q = TAILQ_FIRST(&p->queue)) != NULL) {
+		if (!slot_take(p, q))
+			return;
+		TAILQ_REMOVE(&p->queue, q, qlink);
+		q->queued = false;
+		p->nqueued--;
+		p->rc->st.queued--;
+		req_start_on_server(q);
+	}
+}
+
+static void slot_release(struct radclient_req *q)
+{
+	if (q->id < 0)
+		return;
+	struct rc_sock *k = q->sock;
+
+	k->slot[q->id] = NULL;
+	k->used--;
+	q->id = -1;
+	q->sock = NULL;
+	q->rc->st.in_flight--;
+}
+
+static void unqueue(struct radclient_req *q)
+{
+	if (!q->queued)
+		return;
+	struct rc_pool *p = q->srv->pool;
+
+	TAILQ_REMOVE(&p->queue, q, qlink);
+	q->queued = false;
+	p->nqueued--;
+	q->rc->st.queued--;
+}
+
+/* ----------------------------------------------------------------- requests */
+
+static void req_free(struct radclient_req *q)
+{
+	struct radclient *rc = q->rc;
+	struct rc_pool *pool = q->sock ? q->sock->pool : NULL;
+
+	timer_del(&q->timer);
+	unqueue(q);
+	slot_release(q);
+	TAILQ_REMOVE(&rc->all, q, allink);
+	if (q->kind == RC_REQ_PROBE && q->srv && q->srv->probe == q)
+		q->srv->probe = NULL;
+	free(q->pkt);
+	free(q->blob);
+	free(q);
+	if (pool)
+		pool_pump(pool);
+}
+
+static void req_complete(struct radclient_req *q, enum radclient_result res, uint8_t code,
+                         const struct radius_reply *reply, uint32_t rtt_us)
+{
+	struct radclient_done d = {
+	        .result = res,
+	        .reply = reply,
+	        .code = code,
+	        .server = res == RADCLIENT_RESULT_REPLY && q->srv ? q->srv->index : -1,
+	        .rtt_us = rtt_us,
+	        .transmissions = q->transmissions,
+	};
+
+	struct rc_pool *pool = q->sock ? q->sock->pool : NULL;
+
+	q->done = true;
+	if (q->kind != RC_REQ_PROBE)
+		q->rc->st.completed[res]++;
+	/* Free the slot first so the callback's own new requests can use it. */
+	timer_del(&q->timer);
+	slot_release(q);
+	if (q->cb)
+		q->cb(q, &d, q->arg);
+	req_free(q);
+	if (pool)
+		pool_pump(pool);
+}
+
+/* The next server in configured order that is neither dead nor tried by this request. */
+static struct rc_server *pick_server(struct radclient_req *q)
+{
+	struct radclient *rc = q->rc;
+	struct rc_server **list = q->kind == RC_REQ_ACCT ? rc->acct : rc->auth;
+	size_t n = q->kind == RC_REQ_ACCT ? rc->n_acct : rc->n_auth;
+
+	for (size_t i = 0; i < n; i++)
+		if (!srv_dead(list[i]) && !(q->tried & (1u << i)))
+			return list[i];
+	return NULL;
+}
+
+static int req_encode(struct radclient_req *q)
+{
+	struct radclient *rc = q->rc;
+	struct rc_server *s = q->srv;
+	size_t secret_len = strlen(s->cfg.secret);
+	size_t len = 0;
+	enum radius_err e;
+
+	switch (q->kind) {
+	case RC_REQ_ACCESS:
+		/* RFC 2865 §3: a new, unpredictable authenticator for every new request. */
+		if (crypto_random(q->auth, sizeof(q->auth)) != 0)
+			return -1;
+		q->access.id = (uint8_t)q->id;
+		memcpy(q->access.auth, q->auth, RADIUS_AUTH_LEN);
+		e = radius_access_request_encode(&q->access, s->cfg.secret, secret_len, rc->scratch,
+		                                 sizeof(rc->scratch), &len);
+		break;
+	case RC_REQ_ACCT:
+		q->acct.id = (uint8_t)q->id;
+		/* RFC 2866 §5.2: the time this record has been waiting, set per new datagram. */
+		q->acct.delay_time =
+		        q->delay_base + (uint32_t)((mono_us() - q->submitted_us) / 1000000);
+		e = radius_acct_request_encode(&q->acct, s->cfg.secret, secret_len, rc->scratch,
+		                               sizeof(rc->scratch), &len);
+		if (e == RADIUS_OK)
+			memcpy(q->auth, rc->scratch + 4, RADIUS_AUTH_LEN);
+		break;
+	default:
+		if (crypto_random(q->auth, sizeof(q->auth)) != 0)
+			return -1;
+		e = radius_status_server_encode(
+		        (uint8_t)q->id, q->auth,
+		        rc->cfg.nas_identifier[0] ? rc->cfg.nas_identifier : NULL, s->cfg.secret,
+		        secret_len, rc->scratch, sizeof(rc->scratch), &len);
+		break;
+	}
+	if (e != RADIUS_OK) {
+		log_warnx("radius: cannot encode request for %s: %s", s->cfg.addr,
+		          radius_err_name(e));
+		return -1;
+	}
+	uint8_t *pkt = realloc(q->pkt, len);
+
+	if (!pkt)
+		return -1;
+	memcpy(pkt, rc->scratch, len);
+	q->pkt = pkt;
+	q->pkt_len = len;
+	return 0;
+}
+
+static void req_transmit(struct radclient_req *q)
+{
+	struct rc_server *s = q->srv;
+
+	q->tries_on_srv++;
+	q->transmissions++;
+	if (q->tries_on_srv == 1)
+		q->srv_start_us = mono_us();
+	/* Status-Server probes have their own counters. */
+	if (q->kind != RC_REQ_PROBE) {
+		if (q->tries_on_srv == 1)
+			s->st.requests++;
+		else
+			s->st.retransmissions++;
+	}
+	if (sendto(q->sock->fd, q->pkt, q->pkt_len, 0, (struct sockaddr *)&s->sa, s->salen) < 0) {
+		/* The timer retransmits: a full socket buffer is a loss like any other. */
+		q->rc->st.send_errors++;
+		log_debug("radius: sendto %s: %s", s->cfg.addr, strerror(errno));
+	}
+	timer_add_ms(&q->timer, wait_ms(q));
+}
+
+/* q->srv is set; take a slot in its pool (or queue), encode and send. */
+static void req_start_on_server(struct radclient_req *q)
+{
+	struct rc_pool *p = q->srv->pool;
+	struct rc_pool *old = NULL;
+
+	q->tries_on_srv = 0;
+	q->srv->st.pending++;
+	if (q->id >= 0 && q->sock->pool != p) {
+		old = q->sock->pool;
+		slot_release(q);
+	}
+	if (q->id < 0 && !slot_take(p, q)) {
+		q->srv->st.pending--;
+		TAILQ_INSERT_TAIL(&p->queue, q, qlink);
+		q->queued = true;
+		p->nqueued++;
+		q->rc->st.queued++;
+		q->rc->st.queued_total++;
+	} else if (req_encode(q) != 0) {
+		q->srv->st.pending--;
+		req_complete(q, RADCLIENT_RESULT_ERROR, 0, NULL, 0);
+	} else {
+		req_transmit(q);
+	}
+	if (old)
+		pool_pump(old);
+}
+
+static void req_leave_server(struct radclient_req *q)
+{
+	if (q->srv && !q->queued && q->srv->st.pending)
+		q->srv->st.pending--;
+}
+
+static void req_deferred_cb(void *arg)
+{
+	struct radclient_req *q = arg;
+
+	req_complete(q, q->deferred, 0, NULL, 0);
+}
+
+/* Go to the next usable server, or finish with `none` when there is none. */
+static void req_next_server(struct radclient_req *q, enum radclient_result none)
+{
+	struct rc_server *s = q->kind == RC_REQ_PROBE ? NULL : pick_server(q);
+
+	if (!s) {
+		req_complete(q, none, 0, NULL, 0);
+		return;
+	}
+	q->srv = s;
+	q->tried |= 1u << s->index;
+	req_start_on_server(q);
+}
+
+static void req_timeout(void *arg)
+{
+	struct radclient_req *q = arg;
+	struct rc_server *s = q->srv;
+
+	if (q->tries_on_srv <= s->cfg.retry) {
+		req_transmit(q);
+		return;
+	}
+	if (q->kind != RC_REQ_PROBE)
+		s->st.timeouts++;
+	req_leave_server(q);
+	/*
+	 * Junos: a server that does not answer is marked unreachable. Only when it stayed
+	 * silent for this whole request: one lost datagram on a busy server proves nothing.
+	 */
+	if (s->last_answer_us < q->srv_start_us)
+		srv_fsm(s, RC_SRV_EVT_SILENT);
+	req_next_server(q, RADCLIENT_RESULT_TIMEOUT);
+}
+
+static struct radclient_req *req_new(struct radclient *rc, int kind, radclient_cb cb, void *arg)
+{
+	struct radclient_req *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->rc = rc;
+	q->kind = kind;
+	q->cb = cb;
+	q->arg = arg;
+	q->id = -1;
+	q->submitted_us = mono_us();
+	timer_init(&q->timer, rc->base, req_timeout, q);
+	TAILQ_INSERT_TAIL(&rc->all, q, allink);
+	return q;
+}
+
+static struct radclient_req *req_submit(struct radclient_req *q)
+{
+	struct radclient *rc = q->rc;
+	struct rc_server *s = pick_server(q);
+
+	rc->st.requests++;
+	if (!s) {
+		/* Server-fail without waiting; the callback runs from the loop, not from here. */
+		q->deferred = RADCLIENT_RESULT_ALL_DEAD;
+		timer_init(&q->timer, rc->base, req_deferred_cb, q);
+		timer_add_ms(&q->timer, 0);
+		return q;
+	}
+	q->srv = s;
+	q->tried |= 1u << s->index;
+	req_start_on_server(q);
+	return q;
+}
+
+/* Copies n bytes into the blob at *off; returns the copy (NULL for n == 0). */
+static const void *blob_put(uint8_t *blob, size_t *off, const void *src, size_t n)
+{
+	if (!n || !src)
+		return NULL;
+	void *dst = blob + *off;
+
+	memcpy(dst, src, n);
+	*off += n;
+	return dst;
+}
+
+static const char *blob_str(uint8_t *blob, size_t *off, const char *s)
+{
+	if (!s)
+		return NULL;
+	return blob_put(blob, off, s, strnlen(s, RADIUS_ATTR_MAX) + 1);
+}
+
+static size_t str_size(const char *s)
+{
+	return s ? strnlen(s, RADIUS_ATTR_MAX) + 1 : 0;
+}
+
+struct radclient_req *radclient_access(struct radclient *rc, const struct radius_access_req *r,
+                                       radclient_cb cb, void *arg)
+{
+	size_t len;
+
+	/* Refuse what radius.c would refuse now, not on some later failover. */
+	if (radius_access_request_encode(r, "x", 1, rc->scratch, sizeof(rc->scratch), &len) !=
+	    RADIUS_OK) {
+		log_warnx("radius: access request refused (bad attributes)");
+		return NULL;
+	}
+	if (rc->st.queued >= rc->cfg.max_queued) {
+		rc->st.queue_full++;
+		return NULL;
+	}
+	struct radclient_req *q = req_new(rc, RC_REQ_ACCESS, cb, arg);
+
+	if (!q)
+		return NULL;
+	size_t need = r->user_name_len + r->password_len + r->eap_len + r->state_len +
+	              str_size(r->nas_identifier) + str_size(r->nas_port_id) +
+	              str_size(r->acct_session_id) + 1;
+	size_t off = 0;
+
+	q->blob = malloc(need);
+	if (!q->blob) {
+		req_free(q);
+		return NULL;
+	}
+	q->access = *r;
+	q->access.user_name = blob_put(q->blob, &off, r->user_name, r->user_name_len);
+	q->access.password = blob_put(q->blob, &off, r->password, r->password_len);
+	q->access.eap = blob_put(q->blob, &off, r->eap, r->eap_len);
+	q->access.state = blob_put(q->blob, &off, r->state, r->state_len);
+	q->access.nas_identifier = blob_str(q->blob, &off, r->nas_identifier);
+	q->access.nas_port_id = blob_str(q->blob, &off, r->nas_port_id);
+	q->access.acct_session_id = blob_str(q->blob, &off, r->acct_session_id);
+	return req_submit(q);
+}
+
+struct radclient_req *radclient_acct(struct radclient *rc, const struct radius_acct_req *r,
+                                     radclient_cb cb, void *arg)
+{
+	size_t len;
+
+	if (radius_acct_request_encode(r, "x", 1, rc->scratch, sizeof(rc->scratch), &len) !=
+	    RADIUS_OK) {
+		log_warnx("radius: accounting request refused (bad attributes)");
+		return NULL;
+	}
+	if (rc->st.queued >= rc->cfg.max_queued) {
+		rc->st.queue_full++;
+		return NULL;
+	}
+	struct radclient_req *q = req_new(rc, RC_REQ_ACCT, cb, arg);
+
+	if (!q)
+		return NULL;
+	size_t need = str_size(r->session_id) + r->user_name_len + str_size(r->nas_identifier) +
+	              str_size(r->nas_port_id) + r->nclass * sizeof(struct radius_bytes) + 1;
+	size_t off = 0;
+
+	q->blob = malloc(need);
+	if (!q->blob) {
+		req_free(q);
+		return NULL;
+	}
+	q->acct = *r;
+	q->delay_base = r->delay_time;
+	q->acct.session_id = blob_str(q->blob, &off, r->session_id);
+	q->acct.user_name = blob_put(q->blob, &off, r->user_name, r->user_name_len);
+	q->acct.nas_identifier = blob_str(q->blob, &off, r->nas_identifier);
+	q->acct.nas_port_id = blob_str(q->blob, &off, r->nas_port_id);
+	q->acct.class_ = blob_put(q->blob, &off, r->class_, r->nclass * sizeof(*r->class_));
+	return req_submit(q);
+}
+
+void radclient_cancel(struct radclient_req *q)
+{
+	if (!q || q->done)
+		return;
+	q->rc->st.cancelled++;
+	req_leave_server(q);
+	req_free(q);
+}
+
+/* ------------------------------------------------------------ Status-Server */
+
+static void srv_probe_arm(struct rc_server *s);
+
+static void probe_done(struct radclient_req *q, const struct radclient_done *d, void *arg)
+{
+	struct rc_server *s = arg;
+
+	s->probe = NULL;
+	if (d->result == RADCLIENT_RESULT_REPLY) {
+		s->st.probe_answers++;
+		return; /* the answer already revived it (rx path) */
+	}
+	if (srv_dead(s))
+		srv_probe_arm(s);
+}
+
+static void probe_fire(void *arg)
+{
+	struct rc_server *s = arg;
+	struct radclient *rc = s->rc;
+
+	if (!srv_dead(s) || s->probe)
+		return;
+	struct radclient_req *q = req_new(rc, RC_REQ_PROBE, probe_done, s);
+
+	if (!q)
+		return;
+	s->probe = q;
+	s->st.probes++;
+	q->srv = s;
+	req_start_on_server(q);
+}
+
+static void srv_probe_arm(struct rc_server *s)
+{
+	if (s->rc->cfg.status_server && srv_dead(s))
+		timer_add_ms(&s->probe_timer, s->rc->cfg.probe_interval_ms);
+}
+
+static void srv_revert(void *arg)
+{
+	srv_fsm(arg, RC_SRV_EVT_REVERT);
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+static enum radclient_drop drop_for(enum radius_err e)
+{
+	switch (e) {
+	case RADIUS_ERR_MA_MISSING:
+		return RADCLIENT_DROP_NO_MA;
+	case RADIUS_ERR_MA_LEN:
+	case RADIUS_ERR_MA_BAD:
+		return RADCLIENT_DROP_BAD_MA;
+	case RADIUS_ERR_AUTHENTICATOR:
+		return RADCLIENT_DROP_BAD_AUTH;
+	case RADIUS_ERR_DUP:
+		return RADCLIENT_DROP_DUPLICATE;
+	case RADIUS_ERR_PROXY_STATE:
+		return RADCLIENT_DROP_PROXY_STATE;
+	case RADIUS_ERR_CODE:
+		return RADCLIENT_DROP_CODE;
+	default:
+		return RADCLIENT_DROP_MALFORMED;
+	}
+}
+
+static bool code_answers(const struct radclient_req *q, uint8_t code)
+{
+	switch (q->kind) {
+	case RC_REQ_ACCESS:
+		return code == RADIUS_CODE_ACCESS_ACCEPT || code == RADIUS_CODE_ACCESS_REJECT ||
+		       code == RADIUS_CODE_ACCESS_CHALLENGE;
+	case RC_REQ_ACCT:
+		return code == RADIUS_CODE_ACCOUNTING_RESPONSE;
+	default:
+		/* RFC 5997 §3: Access-Accept from an auth port, Accounting-Response from acct. */
+		return code ==
+		       (q->srv->acct ? RADIUS_CODE_ACCOUNTING_RESPONSE : RADIUS_CODE_ACCESS_ACCEPT);
+	}
+}
+
+static void rx_one(struct rc_sock *k, const uint8_t *buf, size_t n,
+                   const struct sockaddr_storage *from)
+{
+	struct radclient *rc = k->pool->rc;
+	struct radius_pkt pkt;
+	struct radclient_req *q;
+	enum radius_err e;
+
+	if (radius_decode(buf, n, &pkt) != RADIUS_OK) {
+		count_drop(rc, server_by_addr(rc, from), RADCLIENT_DROP_MALFORMED);
+		return;
+	}
+	q = k->slot[pkt.id];
+	if (!q) {
+		count_drop(rc, server_by_addr(rc, from), RADCLIENT_DROP_UNKNOWN_ID);
+		return;
+	}
+	struct rc_server *s = q->srv;
+
+	/* RFC 2865 §3: a reply is matched on source address and port as well. */
+	if (!same_sockaddr(from, &s->sa)) {
+		count_drop(rc, server_by_addr(rc, from), RADCLIENT_DROP_WRONG_SOURCE);
+		return;
+	}
+	if (!code_answers(q, pkt.code)) {
+		count_drop(rc, s, RADCLIENT_DROP_CODE);
+		return;
+	}
+	size_t secret_len = strlen(s->cfg.secret);
+
+	if (pkt.code == RADIUS_CODE_ACCOUNTING_RESPONSE)
+		e = radius_acct_response_verify(&pkt, q->auth, s->cfg.secret, secret_len);
+	else
+		e = radius_reply_parse(&pkt, q->auth, s->cfg.secret, secret_len, &rc->reply);
+	if (e != RADIUS_OK) {
+		count_drop(rc, s, drop_for(e));
+		return;
+	}
+	uint64_t now = mono_us();
+	uint32_t rtt = (uint32_t)(now - q->srv_start_us);
+
+	s->last_answer_us = now;
+	s->st.rtt_last_us = rtt;
+	s->st.rtt_avg_us =
+	        s->st.rtt_avg_us ? s->st.rtt_avg_us - s->st.rtt_avg_us / 8 + rtt / 8 : rtt;
+	switch (pkt.code) {
+	case RADIUS_CODE_ACCESS_ACCEPT:
+		if (q->kind != RC_REQ_PROBE)
+			s->st.accepts++;
+		break;
+	case RADIUS_CODE_ACCESS_REJECT:
+		s->st.rejects++;
+		break;
+	case RADIUS_CODE_ACCESS_CHALLENGE:
+		s->st.challenges++;
+		break;
+	default:
+		if (q->kind != RC_REQ_PROBE)
+			s->st.acct_responses++;
+		break;
+	}
+	srv_fsm(s, RC_SRV_EVT_ANSWER);
+	req_leave_server(q);
+	req_complete(q, RADCLIENT_RESULT_REPLY, pkt.code,
+	             pkt.code == RADIUS_CODE_ACCOUNTING_RESPONSE ? NULL : &rc->reply, rtt);
+}
+
+static void sock_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct rc_sock *k = arg;
+	uint8_t buf[RADIUS_MAX_LEN + 1];
+
+	for (int i = 0; i < RC_RX_BATCH; i++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("radius: recvfrom");
+			return;
+		}
+		rx_one(k, buf, (size_t)n, &from);
+	}
+}
+
+/* ------------------------------------------------------------ configuration */
+
+static void resolve_cfg(struct radclient_cfg *c)
+{
+	if (!c->revert_interval_s)
+		c->revert_interval_s = RADCLIENT_DEF_REVERT_S;
+	if (!c->backoff_max_ms)
+		c->backoff_max_ms = RADCLIENT_DEF_BACKOFF_MAX_MS;
+	if (!c->nsockets)
+		c->nsockets = RADCLIENT_DEF_NSOCKETS;
+	if (c->nsockets > RADCLIENT_MAX_SOCKETS)
+		c->nsockets = RADCLIENT_MAX_SOCKETS;
+	if (!c->max_queued)
+		c->max_queued = RADCLIENT_DEF_MAX_QUEUED;
+	if (!c->probe_interval_ms)
+		c->probe_interval_ms = RADCLIENT_DEF_PROBE_INTERVAL_MS;
+	if (c->n_auth > RADCLIENT_MAX_SERVERS)
+		c->n_auth = RADCLIENT_MAX_SERVERS;
+	if (c->n_acct > RADCLIENT_MAX_SERVERS)
+		c->n_acct = RADCLIENT_MAX_SERVERS;
+}
+
+static bool same_server(const struct radclient_server_cfg *a, const struct radclient_server_cfg *b)
+{
+	return strcmp(a->addr, b->addr) == 0 && a->port == b->port &&
+	       strcmp(a->secret, b->secret) == 0 && strcmp(a->source, b->source) == 0;
+}
+
+/* Validates and resolves one server; NULL (logged) when the addresses do not parse. */
+static struct rc_server *server_new(struct radclient *rc, const struct radclient_server_cfg *c,
+                                    bool acct, int index)
+{
+	struct rc_server *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->rc = rc;
+	s->cfg = *c;
+	s->cfg.addr[sizeof(s->cfg.addr) - 1] = '\0';
+	s->cfg.secret[sizeof(s->cfg.secret) - 1] = '\0';
+	s->cfg.source[sizeof(s->cfg.source) - 1] = '\0';
+	if (!s->cfg.port)
+		s->cfg.port = acct ? RADIUS_PORT_ACCT : RADIUS_PORT_AUTH;
+	if (!s->cfg.timeout_ms)
+		s->cfg.timeout_ms = RADCLIENT_DEF_TIMEOUT_MS;
+	if (!s->cfg.retry)
+		s->cfg.retry = RADCLIENT_DEF_RETRY;
+	s->acct = acct;
+	s->index = index;
+	struct sockaddr_storage src;
+	socklen_t srclen;
+
+	if (parse_addr(s->cfg.addr, s->cfg.port, &s->sa, &s->salen) != 0 ||
+	    (s->cfg.source[0] && (parse_addr(s->cfg.source, 0, &src, &srclen) != 0 ||
+	                          src.ss_family != s->sa.ss_family))) {
+		log_warnx("radius: bad server address %s (source %s)", s->cfg.addr,
+		          s->cfg.source[0] ? s->cfg.source : "any");
+		free(s);
+		return NULL;
+	}
+	if (!s->cfg.secret[0]) {
+		log_warnx("radius: server %s has no secret", s->cfg.addr);
+		free(s);
+		return NULL;
+	}
+	fsm_inst_init(&srv_fsm_def, &s->fsm, RADCLIENT_SERVER_UP, NULL);
+	timer_init(&s->revert_timer, rc->base, srv_revert, s);
+	timer_init(&s->probe_timer, rc->base, probe_fire, s);
+	return s;
+}
+
+static void server_free(struct rc_server *s)
+{
+	timer_del(&s->revert_timer);
+	timer_del(&s->probe_timer);
+	free(s);
+}
+
+static int build_list(struct radclient *rc, const struct radclient_server_cfg *cfgs, size_t n,
+                      bool acct, struct rc_server **old, size_t nold, struct rc_server **out,
+                      bool *kept)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		for (size_t j = 0; j < nold; j++) {
+			if (!kept[j] && old[j] && same_server(&old[j]->cfg, &cfgs[i])) {
+				/* Keep state and counters; timers may change. */
+				struct rc_server *tmp = server_new(rc, &cfgs[i], acct, (int)i);
+
+				if (!tmp)
+					return -1;
+				old[j]->cfg.timeout_ms = tmp->cfg.timeout_ms;
+				old[j]->cfg.retry = tmp->cfg.retry;
+				old[j]->index = (int)i;
+				server_free(tmp);
+				out[i] = old[j];
+				kept[j] = true;
+				break;
+			}
+		}
+		if (!out[i] && !(out[i] = server_new(rc, &cfgs[i], acct, (int)i)))
+			return -1;
+	}
+	return 0;
+}
+
+static int attach_pools(struct radclient *rc, struct rc_server **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (list[i]->pool)
+			continue;
+		list[i]->pool = pool_get(rc, list[i]->sa.ss_family, list[i]->cfg.source);
+		if (!list[i]->pool)
+			return -1;
+	}
+	return 0;
+}
+
+int radclient_configure(struct radclient *rc, const struct radclient_cfg *cfg_in)
+{
+	struct radclient_cfg cfg = *cfg_in;
+	struct rc_server *na[RADCLIENT_MAX_SERVERS] = {0}, *nc[RADCLIENT_MAX_SERVERS] = {0};
+	bool kept_a[RADCLIENT_MAX_SERVERS] = {0}, kept_c[RADCLIENT_MAX_SERVERS] = {0};
+
+	resolve_cfg(&cfg);
+	cfg.nas_identifier[sizeof(cfg.nas_identifier) - 1] = '\0';
+	if (build_list(rc, cfg.auth, cfg.n_auth, false, rc->auth, rc->n_auth, na, kept_a) != 0 ||
+	    build_list(rc, cfg.acct, cfg.n_acct, true, rc->acct, rc->n_acct, nc, kept_c) != 0)
+		goto fail;
+	/* The socket count is fixed once pools exist (slots are held by pending requests). */
+	if (rc->npools)
+		cfg.nsockets = rc->cfg.nsockets;
+	rc->cfg = cfg;
+	if (attach_pools(rc, na, cfg.n_auth) != 0 || attach_pools(rc, nc, cfg.n_acct) != 0)
+		goto fail_pools;
+
+	/* Requests on a server that goes away restart on the new list. */
+	struct rc_server *gone[2 * RADCLIENT_MAX_SERVERS];
+	size_t ngone = 0;
+
+	for (size_t j = 0; j < rc->n_auth; j++)
+		if (!kept_a[j])
+			gone[ngone++] = rc->auth[j];
+	for (size_t j = 0; j < rc->n_acct; j++)
+		if (!kept_c[j])
+			gone[ngone++] = rc->acct[j];
+	memcpy(rc->auth, na, sizeof(na));
+	rc->n_auth = cfg.n_auth;
+	memcpy(rc->acct, nc, sizeof(nc));
+	rc->n_acct = cfg.n_acct;
+
+	struct radclient_req *q, *tmp;
+
+	for (q = TAILQ_FIRST(&rc->all); q; q = tmp) {
+		tmp = TAILQ_NEXT(q, allink);
+		bool moved = false;
+
+		for (size_t g = 0; g < ngone; g++)
+			moved |= q->srv == gone[g];
+		if (q->done || !q->srv)
+			continue;
+		/* Server indexes changed: what was tried is forgotten except the current one. */
+		q->tried = moved ? 0 : 1u << q->srv->index;
+		if (!moved)
+			continue;
+		timer_del(&q->timer);
+		if (q->kind == RC_REQ_PROBE) {
+			q->srv = NULL;
+			req_free(q);
+			continue;
+		}
+		unqueue(q);
+		q->srv = NULL;
+		req_next_server(q, RADCLIENT_RESULT_ALL_DEAD);
+	}
+	for (size_t g = 0; g < ngone; g++)
+		server_free(gone[g]);
+	return 0;
+fail_pools:
+	/* Keep the old servers; the new pools stay open (reused on the next attempt). */
+fail:
+	for (size_t i = 0; i < RADCLIENT_MAX_SERVERS; i++) {
+		bool old_a = false, old_c = false;
+
+		for (size_t j = 0; j < rc->n_auth; j++)
+			old_a |= na[i] == rc->auth[j];
+		for (size_t j = 0; j < rc->n_acct; j++)
+			old_c |= nc[i] == rc->acct[j];
+		if (na[i] && !old_a)
+			server_free(na[i]);
+		if (nc[i] && !old_c)
+			server_free(nc[i]);
+	}
+	/* Indexes of kept servers were rewritten: put them back. */
+	for (size_t j = 0; j < rc->n_auth; j++)
+		rc->auth[j]->index = (int)j;
+	for (size_t j = 0; j < rc->n_acct; j++)
+		rc->acct[j]->index = (int)j;
+	return -1;
+}
+
+struct radclient *radclient_new(struct event_base *base, const struct radclient_cfg *cfg)
+{
+	struct radclient *rc = calloc(1, sizeof(*rc));
+
+	if (!rc)
+		return NULL;
+	rc->base = base;
+	TAILQ_INIT(&rc->all);
+	if (crypto_random(&rc->rng, sizeof(rc->rng)) != 0 || !rc->rng)
+		rc->rng = 0x9e3779b97f4a7c15ull;
+	if (radclient_configure(rc, cfg) != 0) {
+		radclient_free(rc);
+		return NULL;
+	}
+	return rc;
+}
+
+void radclient_free(struct radclient *rc)
+{
+	struct radclient_req *q;
+
+	if (!rc)
+		return;
+	while ((q = TAILQ_FIRST(&rc->all)) != NULL) {
+		q->done = true;
+		q->sock = NULL; /* pools go below: do not pump */
+		q->id = -1;
+		q->queued = false;
+		timer_del(&q->timer);
+		TAILQ_REMOVE(&rc->all, q, allink);
+		free(q->pkt);
+		free(q->blob);
+		free(q);
+	}
+	for (size_t i = 0; i < rc->n_auth; i++)
+		server_free(rc->auth[i]);
+	for (size_t i = 0; i < rc->n_acct; i++)
+		server_free(rc->acct[i]);
+	for (size_t i = 0; i < rc->npools; i++)
+		pool_free(rc->pools[i]);
+	free(rc);
+}
+
+/* -------------------------------------------------------------------- stats */
+
+void radclient_stats(const struct radclient *rc, struct radclient_stats *out)
+{
+	*out = rc->st;
+}
+
+size_t radclient_server_count(const struct radclient *rc)
+{
+	return rc->n_auth + rc->n_acct;
+}
+
+bool radclient_server_stats(const struct radclient *rc, size_t i,
+                            struct radclient_server_stats *out)
+{
+	const struct rc_server *s;
+
+	if (i < rc->n_auth)
+		s = rc->auth[i];
+	else if (i < rc->n_auth + rc->n_acct)
+		s = rc->acct[i - rc->n_auth];
+	else
+		return false;
+	*out = s->st;
+	snprintf(out->addr, sizeof(out->addr), "%s", s->cfg.addr);
+	out->port = s->cfg.port;
+	out->accounting = s->acct;
+	out->state = (enum radclient_server_state)s->fsm.state;
+	out->dead_for_s = srv_dead(s) ? (uint32_t)((mono_ms() - s->dead_since_ms) / 1000) : 0;
+	return true;
+}
+
+static void clear_server(struct rc_server *s)
+{
+	uint32_t pending = s->st.pending;
+
+	memset(&s->st, 0, sizeof(s->st));
+	s->st.pending = pending;
+}
+
+void radclient_stats_clear(struct radclient *rc)
+{
+	uint32_t in_flight = rc->st.in_flight, queued = rc->st.queued, slots = rc->st.slots;
+
+	memset(&rc->st, 0, sizeof(rc->st));
+	rc->st.in_flight = in_flight;
+	rc->st.queued = queued;
+	rc->st.slots = slots;
+	for (size_t i = 0; i < rc->n_auth; i++)
+		clear_server(rc->auth[i]);
+	for (size_t i = 0; i < rc->n_acct; i++)
+		clear_server(rc->acct[i]);
+}
