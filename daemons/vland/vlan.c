@@ -90,8 +90,17 @@ const struct vlan_port *vlan_model_find_port(const struct vlan_model *m, const c
 	return NULL;
 }
 
+const struct vlan_irb *vlan_model_find_irb(const struct vlan_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_irbs; i++)
+		if (!strcmp(m->irbs[i].name, name))
+			return &m->irbs[i];
+	return NULL;
+}
+
 void vlan_model_free(struct vlan_model *m)
 {
+	free(m->irbs);
 	free(m->vlans);
 	free(m->ports);
 	memset(m, 0, sizeof(*m));
@@ -335,6 +344,78 @@ static int vlan_parse_port(struct vlan_model *m, struct json_object *ifc, const 
 	return 0;
 }
 
+/* "interfaces irb unit N family inet|inet6 address A" of every VLAN's
+ * l3-interface. A unit no VLAN names is not vland's (Junos: an irb unit
+ * without a VLAN routes nothing); a VLAN naming a unit that is not
+ * configured gets an IRB without addresses (YANG refuses that at commit). */
+static int vlan_parse_irbs(struct json_object *ifs, struct vlan_model *m, char *err, size_t errlen)
+{
+	struct json_object *irb = NULL;
+	size_t n = ifs ? json_object_array_length(ifs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ifc = json_object_array_get_idx(ifs, i);
+		const char *name = cfg_get_str(ifc, "name");
+
+		if (name && !strcmp(name, "irb"))
+			irb = ifc;
+	}
+	m->irbs = calloc(m->n_vlans ? m->n_vlans : 1, sizeof(*m->irbs));
+	if (!m->irbs) {
+		snprintf(err, errlen, "interfaces irb: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < m->n_vlans; i++) {
+		const struct vlan_def *d = &m->vlans[i];
+		struct vlan_irb *r = &m->irbs[m->n_irbs];
+		struct json_object *units = vlan_list(irb, "unit");
+		size_t nu = units ? json_object_array_length(units) : 0;
+
+		if (!d->l3_interface[0])
+			continue;
+		if (strlen(d->l3_interface) >= sizeof(r->name)) {
+			snprintf(err, errlen,
+			         "vlans %s l3-interface %s: longer than a Linux interface name",
+			         d->name, d->l3_interface);
+			return -1;
+		}
+		snprintf(r->name, sizeof(r->name), "%s", d->l3_interface);
+		r->vlan_id = d->id;
+		for (size_t u = 0; u < nu; u++) {
+			struct json_object *unit = json_object_array_get_idx(units, u);
+			struct json_object *un = cfg_get(unit, "name");
+			static const char *const fams[] = {"inet", "inet6"};
+
+			if (!un || strcmp(json_object_get_string(un), d->l3_interface + 4))
+				continue;
+			for (size_t f = 0; f < 2; f++) {
+				struct json_object *al = vlan_list(
+				        cfg_get(cfg_get(unit, "family"), fams[f]), "address");
+				size_t na = al ? json_object_array_length(al) : 0;
+
+				for (size_t a = 0; a < na; a++) {
+					const char *s = cfg_get_str(
+					        json_object_array_get_idx(al, a), "name");
+
+					if (!s || strlen(s) >= sizeof(r->addrs[0]))
+						continue;
+					if (r->n_addrs >= VLAN_IRB_MAX_ADDRS) {
+						snprintf(err, errlen,
+						         "interfaces irb unit %s: more than %d "
+						         "addresses",
+						         d->l3_interface + 4, VLAN_IRB_MAX_ADDRS);
+						return -1;
+					}
+					snprintf(r->addrs[r->n_addrs++], sizeof(r->addrs[0]), "%s",
+					         s);
+				}
+			}
+		}
+		m->n_irbs++;
+	}
+	return 0;
+}
+
 int vlan_model_parse(struct json_object *cfg, struct vlan_model *m, char *err, size_t errlen)
 {
 	struct json_object *ifs;
@@ -352,6 +433,8 @@ int vlan_model_parse(struct json_object *cfg, struct vlan_model *m, char *err, s
 
 	ifs = vlan_list(cfg_get(cfg, "interfaces"), "interface");
 	n = ifs ? json_object_array_length(ifs) : 0;
+	if (vlan_parse_irbs(ifs, m, err, errlen) < 0)
+		goto fail;
 	m->ports = calloc(n ? n : 1, sizeof(*m->ports));
 	if (!m->ports) {
 		snprintf(err, errlen, "interfaces: out of memory");

@@ -248,4 +248,32 @@ int ovs_port_add(struct ovsdb_conn *c, const char *bridge, const char *name,
 int ovs_port_del(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg);
 int ovs_bridge_add(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg);
 
+/* One wanted port of a bridge (ovs_txn_bridge_reconcile). */
+struct ovs_port_want {
+	const char *name;
+	const char *type; /* Interface.type: NULL = a system device, "internal" */
+	struct ovs_port_vlan vlan;
+};
+
+/* One transaction that makes `bridge` exist (datapath netdev, with its own
+ * internal port) and hold exactly the ports in want[] with their VLAN
+ * columns: missing ports are inserted, ports of this bridge that are not
+ * wanted are removed, differing VLAN columns are updated; nothing else is
+ * written. A wanted port that exists on another bridge is left alone and
+ * counted in *skipped (may be NULL). Returns the number of changes (0: *ops
+ * is NULL, nothing to write). Interface.type of an existing port is not
+ * changed. */
+int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, const char *bridge,
+                             size_t n, const struct ovs_port_want *want, struct json_object **ops,
+                             size_t *skipped);
+/* Runs it on the connection: 1 = nothing to write (fn not called), 0 = fn
+ * will be called once vswitchd applied it, or -errno. */
+int ovs_bridge_reconcile(struct ovsdb_conn *c, const char *bridge, size_t n,
+                         const struct ovs_port_want *want, ovsdb_done_fn fn, void *arg,
+                         size_t *skipped);
+/* Interface.ofport of the named interface (-1: unknown, not yet assigned,
+ * or failed) and the reverse lookup (NULL: none). */
+int64_t ovs_iface_ofport(const struct ovsdb_cache *c, const char *name);
+const char *ovs_iface_by_ofport(const struct ovsdb_cache *c, int64_t ofport);
+
 #endif

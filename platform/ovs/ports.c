@@ -416,3 +416,299 @@ int ovs_bridge_add(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, voi
 	r = ovs_txn_bridge_add(ovsdb_conn_cache(c), ovsdb_conn_root(c), name, &ops);
 	return r < 0 ? r : ovs_job_run(c, ops, fn, arg);
 }
+
+/* ------------------------------------------------------------ whole bridge */
+
+/* Calls fn for every uuid in a set-of-uuid column (bare atom or
+ * ["set",[…]], RFC 7047 §5.1). */
+static void ovs_uuid_set_walk(struct json_object *v, void (*fn)(void *arg, const char *uuid),
+                              void *arg)
+{
+	struct json_object *e;
+
+	if (!v)
+		return;
+	if (ovsdb_uuid(v)) {
+		fn(arg, ovsdb_uuid(v));
+		return;
+	}
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 2)
+		return;
+	e = json_object_array_get_idx(v, 1);
+	if (!e || !json_object_is_type(e, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(e); i++) {
+		const char *u = ovsdb_uuid(json_object_array_get_idx(e, i));
+
+		if (u)
+			fn(arg, u);
+	}
+}
+
+struct ovs_rec_walk {
+	const struct ovsdb_cache *c;
+	const char *bridge;
+	size_t n;
+	const struct ovs_port_want *want;
+	struct json_object *del; /* uuids of our bridge's ports nobody wants */
+};
+
+static void ovs_rec_port(void *arg, const char *uuid)
+{
+	struct ovs_rec_walk *w = arg;
+	struct json_object *row = ovsdb_cache_row(w->c, "Port", uuid), *v;
+	const char *name;
+
+	if (!row || !json_object_object_get_ex(row, "name", &v) || !(name = ovsdb_str(v)))
+		return;
+	/* The bridge's own internal port stays (ovs-vsctl add-br creates it). */
+	if (!strcmp(name, w->bridge))
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->want[i].name, name))
+			return;
+	json_object_array_add(w->del, ovsdb_uuid_new(uuid));
+}
+
+static struct json_object *ovs_set_of(struct json_object *elems)
+{
+	struct json_object *set = json_object_new_array();
+
+	json_object_array_add(set, json_object_new_string("set"));
+	json_object_array_add(set, elems);
+	return set;
+}
+
+static struct json_object *ovs_mutation(const char *col, const char *mutator,
+                                        struct json_object *val)
+{
+	struct json_object *muts = json_object_new_array();
+	struct json_object *m = json_object_new_array();
+
+	json_object_array_add(m, json_object_new_string(col));
+	json_object_array_add(m, json_object_new_string(mutator));
+	json_object_array_add(m, val);
+	json_object_array_add(muts, m);
+	return muts;
+}
+
+/* Insert Interface + Port for want (named uuids "iK" / "pK"). */
+static void ovs_rec_insert(struct json_object *ops, size_t k, const char *name, const char *type,
+                           const struct ovs_port_vlan *vlan)
+{
+	struct json_object *ins_if = ovs_op("insert", "Interface");
+	struct json_object *if_row = json_object_new_object();
+	struct json_object *ins_p = ovs_op("insert", "Port");
+	struct json_object *p_row = json_object_new_object();
+	char iname[24], pname[24];
+
+	snprintf(iname, sizeof(iname), "i%zu", k);
+	snprintf(pname, sizeof(pname), "p%zu", k);
+	json_object_object_add(if_row, "name", json_object_new_string(name));
+	if (type)
+		json_object_object_add(if_row, "type", json_object_new_string(type));
+	json_object_object_add(ins_if, "row", if_row);
+	json_object_object_add(ins_if, "uuid-name", json_object_new_string(iname));
+	json_object_array_add(ops, ins_if);
+
+	json_object_object_add(p_row, "name", json_object_new_string(name));
+	json_object_object_add(p_row, "interfaces", ovsdb_named_uuid(iname));
+	ovs_set_vlan_cols(p_row, vlan);
+	json_object_object_add(ins_p, "row", p_row);
+	json_object_object_add(ins_p, "uuid-name", json_object_new_string(pname));
+	json_object_array_add(ops, ins_p);
+}
+
+int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, const char *bridge,
+                             size_t n, const struct ovs_port_want *want, struct json_object **ops,
+                             size_t *skipped)
+{
+	struct json_object *a = json_object_new_array();
+	struct json_object *br_row, *ports = NULL, *new_ports = json_object_new_array();
+	const char *br_uuid = NULL;
+	int changes = 0;
+	size_t k = 0;
+
+	*ops = NULL;
+	if (skipped)
+		*skipped = 0;
+	br_row = ovsdb_cache_find(c, "Bridge", "name", bridge, &br_uuid);
+	if (!br_row) {
+		/* New bridge: its internal port, then every wanted port, then the
+		 * Bridge naming them all (as ovs_txn_bridge_add, netdev datapath). */
+		struct json_object *ins = ovs_op("insert", "Bridge");
+		struct json_object *row = json_object_new_object();
+
+		ovs_rec_insert(a, k, bridge, "internal", NULL);
+		json_object_array_add(new_ports, ovsdb_named_uuid("p0"));
+		k++;
+		for (size_t i = 0; i < n; i++) {
+			if (ovsdb_cache_find(c, "Port", "name", want[i].name, NULL)) {
+				if (skipped)
+					(*skipped)++; /* on another bridge: not ours */
+				continue;
+			}
+			char pname[24];
+
+			ovs_rec_insert(a, k, want[i].name, want[i].type, &want[i].vlan);
+			snprintf(pname, sizeof(pname), "p%zu", k++);
+			json_object_array_add(new_ports, ovsdb_named_uuid(pname));
+		}
+		json_object_object_add(row, "name", json_object_new_string(bridge));
+		json_object_object_add(row, "datapath_type", json_object_new_string("netdev"));
+		json_object_object_add(row, "ports", ovs_set_of(new_ports));
+		json_object_object_add(ins, "row", row);
+		json_object_object_add(ins, "uuid-name", json_object_new_string("newbr"));
+		json_object_array_add(a, ins);
+		{
+			struct json_object *mu = ovs_op("mutate", "Open_vSwitch");
+			struct json_object *el = json_object_new_array();
+
+			json_object_object_add(mu, "where",
+			                       ovs_where_eq("_uuid", ovsdb_uuid_new(root)));
+			json_object_array_add(el, ovsdb_named_uuid("newbr"));
+			json_object_object_add(mu, "mutations",
+			                       ovs_mutation("bridges", "insert", ovs_set_of(el)));
+			json_object_array_add(a, mu);
+		}
+		ovs_add_cfg_bump(a, root);
+		*ops = a;
+		return (int)k;
+	}
+
+	json_object_object_get_ex(br_row, "ports", &ports);
+	{
+		struct ovs_rec_walk w = {.c = c,
+		                         .bridge = bridge,
+		                         .n = n,
+		                         .want = want,
+		                         .del = json_object_new_array()};
+
+		ovs_uuid_set_walk(ports, ovs_rec_port, &w);
+		if (json_object_array_length(w.del)) {
+			/* RFC 7047 §5.2.4 mutate "delete"; Port and Interface rows go
+			 * with the last reference (not root tables). */
+			struct json_object *mu = ovs_op("mutate", "Bridge");
+
+			changes += (int)json_object_array_length(w.del);
+			json_object_object_add(mu, "where",
+			                       ovs_where_eq("_uuid", ovsdb_uuid_new(br_uuid)));
+			json_object_object_add(mu, "mutations",
+			                       ovs_mutation("ports", "delete", ovs_set_of(w.del)));
+			json_object_array_add(a, mu);
+		} else {
+			json_object_put(w.del);
+		}
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p_uuid;
+		struct json_object *row =
+		        ovsdb_cache_find(c, "Port", "name", want[i].name, &p_uuid);
+		struct ovs_port_vlan have;
+		struct json_object *diff, *op;
+		bool mine = false;
+
+		if (!row) {
+			char pname[24];
+
+			ovs_rec_insert(a, k, want[i].name, want[i].type, &want[i].vlan);
+			snprintf(pname, sizeof(pname), "p%zu", k++);
+			json_object_array_add(new_ports, ovsdb_named_uuid(pname));
+			changes++;
+			continue;
+		}
+		/* A port of that name on another bridge belongs to someone else. */
+		if (ports) {
+			struct json_object *e;
+
+			if (ovsdb_uuid(ports))
+				mine = !strcmp(ovsdb_uuid(ports), p_uuid);
+			else if (json_object_is_type(ports, json_type_array) &&
+			         (e = json_object_array_get_idx(ports, 1)) &&
+			         json_object_is_type(e, json_type_array))
+				for (size_t j = 0; j < json_object_array_length(e) && !mine; j++) {
+					const char *u = ovsdb_uuid(json_object_array_get_idx(e, j));
+
+					mine = u && !strcmp(u, p_uuid);
+				}
+		}
+		if (!mine) {
+			if (skipped)
+				(*skipped)++;
+			continue;
+		}
+		if (ovs_port_vlan_from_row(row, &have) < 0)
+			continue;
+		diff = ovs_port_vlan_diff(&have, &want[i].vlan);
+		if (!diff)
+			continue;
+		op = ovs_op("update", "Port");
+		json_object_object_add(op, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(p_uuid)));
+		json_object_object_add(op, "row", diff);
+		json_object_array_add(a, op);
+		changes++;
+	}
+	if (json_object_array_length(new_ports)) {
+		struct json_object *mu = ovs_op("mutate", "Bridge");
+
+		json_object_object_add(mu, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(br_uuid)));
+		json_object_object_add(mu, "mutations",
+		                       ovs_mutation("ports", "insert", ovs_set_of(new_ports)));
+		json_object_array_add(a, mu);
+	} else {
+		json_object_put(new_ports);
+	}
+	if (!changes) {
+		json_object_put(a);
+		return 0;
+	}
+	ovs_add_cfg_bump(a, root);
+	*ops = a;
+	return changes;
+}
+
+int ovs_bridge_reconcile(struct ovsdb_conn *c, const char *bridge, size_t n,
+                         const struct ovs_port_want *want, ovsdb_done_fn fn, void *arg,
+                         size_t *skipped)
+{
+	struct json_object *ops;
+	int r;
+
+	if ((r = ovs_conn_usable(c)) < 0)
+		return r;
+	r = ovs_txn_bridge_reconcile(ovsdb_conn_cache(c), ovsdb_conn_root(c), bridge, n, want, &ops,
+	                             skipped);
+	if (r <= 0)
+		return r < 0 ? r : 1;
+	return ovs_job_run(c, ops, fn, arg);
+}
+
+int64_t ovs_iface_ofport(const struct ovsdb_cache *c, const char *name)
+{
+	struct json_object *row = ovsdb_cache_find(c, "Interface", "name", name, NULL), *v;
+	int64_t x;
+
+	if (!row || !json_object_object_get_ex(row, "ofport", &v) || !ovsdb_int(v, &x))
+		return -1;
+	return x;
+}
+
+const char *ovs_iface_by_ofport(const struct ovsdb_cache *c, int64_t ofport)
+{
+	struct json_object *rows;
+
+	if (!c->tables || !json_object_object_get_ex(c->tables, "Interface", &rows))
+		return NULL;
+	json_object_object_foreach(rows, id, row)
+	{
+		struct json_object *v;
+		int64_t x;
+
+		(void)id;
+		if (json_object_object_get_ex(row, "ofport", &v) && ovsdb_int(v, &x) &&
+		    x == ofport && json_object_object_get_ex(row, "name", &v))
+			return ovsdb_str(v);
+	}
+	return NULL;
+}

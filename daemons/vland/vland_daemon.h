@@ -1,0 +1,55 @@
+/*
+ * vland's running state (main.c, sw.c, fdb.c, ctl.c, sensors.c).
+ */
+#ifndef KEEL_VLAND_DAEMON_H
+#define KEEL_VLAND_DAEMON_H
+
+#include "daemons/vland/vland.h"
+#include "lib/daemon.h"
+#include "lib/ev.h"
+#include "platform/platform.h"
+
+struct sensor_bus;
+struct ovs_of;
+
+struct vland {
+	struct daemon *d;
+	struct vlan_model model;
+	struct vland_auths auths;
+	struct plat *plat; /* linux: IRB addresses, link state */
+
+	char rundir[VLAND_PATHSIZ];       /* the node's OVS run directory */
+	char db_sock[VLAND_PATHSIZ + 16]; /* rundir/db.sock */
+	struct ovsdb_conn *ovs;           /* NULL until the config has switch ports or VLANs */
+	bool busy;                        /* a reconcile transaction is in flight */
+	bool dirty;                       /* run again when it ends */
+	bool converged;                   /* the last reconcile found nothing to write */
+	uint64_t txns;                    /* write transactions sent */
+	size_t skipped;                   /* wanted ports found on another bridge */
+	char last_error[256];
+	struct timer retry; /* after a failed transaction or a missing IRB device */
+	struct timer kick;  /* reconcile on the next loop turn */
+
+	/* IRB addresses vland put on, per name, to remove what the config drops. */
+	struct vlan_irb *irb_done;
+	size_t n_irb_done;
+
+	struct ovs_of *of; /* OpenFlow admission (platform/ovs/openflow.h) */
+
+	struct sensor_bus *bus;
+	struct timer sensor;
+};
+
+/* sw.c */
+void vland_sync(struct vland *v);     /* reconcile soon (coalesced) */
+void vland_ovs_open(struct vland *v); /* connect once there is something to switch */
+void vland_sw_close(struct vland *v);
+void vland_sw_init(struct vland *v);
+void vland_auth_push(struct vland *v); /* OpenFlow side of the auth table */
+void vland_auth_forget(struct vland *v, const struct vland_auth *e); /* before removal */
+
+/* sensors.c */
+void vland_sensors_start(struct vland *v);
+void vland_sensors_stop(struct vland *v);
+
+#endif

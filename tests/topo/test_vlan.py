@@ -1,0 +1,278 @@
+"""vland on Open vSwitch: two keel switches joined by a trunk (issue #7).
+
+    h1 (v10) --p1-+            +-p1-- h3 (v10)
+    h2 (v20) --p2-+  sw1 ==t1== sw2  +-p2-- h4 (v20, but a v10 address)
+    h5 (v30) --p5-+  native 30 | native 40  +-p6-- h6 (v40)
+                  |                  +-p3-- htr (trunk v10,v20)
+          irb.10 10.0.10.1, irb.20 10.0.20.1 (sw1 routes)
+
+Both switches run vland on their own private userspace Open vSwitch
+(keel-node --dataplane ovs). Checks: same-VLAN hosts reach each other across
+the trunk; a host of another VLAN with an address of the same subnet does
+not; the trunk carries VLANs 10 and 20 tagged (tcpdump on sw1's t1) and the
+native VLAN untagged; the native-VLAN mismatch (30 vs 40) puts untagged
+frames into the receiver's native VLAN, so h5 (v30) reaches h6 (v40); a host
+on a trunk port sees tags, an access host never does; h1 and h2 talk through
+sw1's IRBs; ovsdb-server restarted from an empty database under a running
+vland: the bridge, ports, tags and IRB come back and traffic flows again.
+"""
+
+import os
+import re
+import subprocess
+import time
+
+import pytest
+from conftest import BIN, ctl_call, poll, sh
+from testbed import pb
+
+SW1 = """
+vlans {
+    v10 { vlan-id 10; l3-interface irb.10; }
+    v20 { vlan-id 20; l3-interface irb.20; }
+    v30 { vlan-id 30; }
+    v40 { vlan-id 40; }
+}
+interfaces {
+    p1 { unit 0 { family ethernet-switching { interface-mode access; vlan { members v10; } } } }
+    p2 { unit 0 { family ethernet-switching { interface-mode access; vlan { members v20; } } } }
+    p5 { unit 0 { family ethernet-switching { interface-mode access; vlan { members v30; } } } }
+    t1 {
+        native-vlan-id 30;
+        unit 0 { family ethernet-switching { interface-mode trunk; vlan { members [ v10 v20 ]; } } }
+    }
+    irb {
+        unit 10 { family inet { address 10.0.10.1/24; } }
+        unit 20 { family inet { address 10.0.20.1/24; } }
+    }
+}
+"""
+
+SW2 = """
+vlans {
+    v10 { vlan-id 10; }
+    v20 { vlan-id 20; }
+    v30 { vlan-id 30; }
+    v40 { vlan-id 40; }
+}
+interfaces {
+    p1 { unit 0 { family ethernet-switching { interface-mode access; vlan { members v10; } } } }
+    p2 { unit 0 { family ethernet-switching { interface-mode access; vlan { members v20; } } } }
+    p6 { unit 0 { family ethernet-switching { interface-mode access; vlan { members v40; } } } }
+    p3 { unit 0 { family ethernet-switching { interface-mode trunk; vlan { members [ v10 v20 ]; } } } }
+    t1 {
+        native-vlan-id 40;
+        unit 0 { family ethernet-switching { interface-mode trunk; vlan { members [ v10 v20 ]; } } }
+    }
+}
+"""
+
+
+def topo(tmp):
+    (tmp / "sw1.conf").write_text(SW1)
+    (tmp / "sw2.conf").write_text(SW2)
+    return f"""
+[node.sw1]
+dataplane = "ovs"
+config = "sw1.conf"
+sysctl = {{ "net.ipv4.ip_forward" = "1" }}
+[node.sw2]
+dataplane = "ovs"
+config = "sw2.conf"
+[host.h1]
+addresses = {{ eth0 = ["10.0.10.11/24"] }}
+routes = ["default via 10.0.10.1"]
+[host.h2]
+addresses = {{ eth0 = ["10.0.20.12/24"] }}
+routes = ["default via 10.0.20.1"]
+[host.h3]
+addresses = {{ eth0 = ["10.0.10.13/24"] }}
+[host.h4]
+addresses = {{ eth0 = ["10.0.10.14/24"] }}
+[host.h5]
+addresses = {{ eth0 = ["10.0.30.15/24"] }}
+[host.h6]
+addresses = {{ eth0 = ["10.0.30.16/24"] }}
+[host.htr]
+[[link]]
+a = "sw1:t1"
+b = "sw2:t1"
+[[link]]
+a = "sw1:p1"
+b = "h1:eth0"
+[[link]]
+a = "sw1:p2"
+b = "h2:eth0"
+[[link]]
+a = "sw1:p5"
+b = "h5:eth0"
+[[link]]
+a = "sw2:p1"
+b = "h3:eth0"
+[[link]]
+a = "sw2:p2"
+b = "h4:eth0"
+[[link]]
+a = "sw2:p6"
+b = "h6:eth0"
+[[link]]
+a = "sw2:p3"
+b = "htr:eth0"
+"""
+
+
+def have_ovs():
+    return all(os.access(p, os.X_OK) for p in ("/usr/sbin/ovs-vswitchd", "/usr/sbin/ovsdb-server"))
+
+
+@pytest.fixture(scope="module")
+def bed(module_testbed, tmp_path_factory):
+    if not have_ovs():
+        pytest.skip("needs openvswitch-switch (ovsdb-server, ovs-vswitchd)")
+    if not os.access(BIN / "vland", os.X_OK):
+        pytest.fail(f"{BIN}/vland not built: the build is incomplete")
+    tmp = tmp_path_factory.mktemp("vlan")
+    (tmp / "vlan.toml").write_text(topo(tmp))
+    b = module_testbed(str(tmp / "vlan.toml"), start_nodes=True)
+    for sw in ("sw1", "sw2"):
+        poll(lambda sw=sw: converged(b, sw), timeout=20, what=f"{sw} OVS converged")
+    for h in ("h1", "h2", "h3", "h4", "h5", "h6", "htr"):
+        b.run(h, ["ip", "link", "set", "eth0", "up"])
+    return b
+
+
+def vsctl(bed, node, *args, check=True):
+    d = bed.node_root(node) / "run" / "openvswitch"
+    return bed.run(node, ["env", f"OVS_RUNDIR={d}", "ovs-vsctl", f"--db=unix:{d}/db.sock",
+                          "--timeout=5", *args], check=check)
+
+
+def cli(bed, node, cmd, check=True):
+    return bed.run(node, [BIN / "cli", "-c", cmd], check=check, timeout=30)
+
+
+STATUS = {"VlandStatus": {1: ("ovs_connected", pb.B), 2: ("ovsdb_socket", pb.S),
+                          3: ("bridge", pb.S), 4: ("converged", pb.B), 5: ("transactions", pb.U),
+                          6: ("reconnects", pb.U), 7: ("last_error", pb.S)}}
+
+
+def status(bed, node):
+    """vland's show.vland.status (lib/proto/vland.proto VlandStatus) as a dict."""
+    sock = bed.node_root(node) / "run" / "keel" / "vland.ctl"
+    return pb.decode(STATUS, (), "VlandStatus", ctl_call(str(sock), "show.vland.status")[0])
+
+
+def converged(bed, node):
+    """vland says OVS matches its config."""
+    st = status(bed, node)
+    return st["ovs_connected"] and st["converged"]
+
+
+def tagged_ids(pcap_text):
+    return sorted({int(m) for m in re.findall(r"vlan (\d+),", pcap_text)})
+
+
+class Capture:
+    """tcpdump -e on one interface in a namespace, stopped explicitly."""
+
+    def __init__(self, bed, name, ifname, flt=()):
+        argv = bed.tb.exec_argv(name, ["tcpdump", "-l", "-nn", "-e", "-i", ifname, *flt])
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)  # tcpdump has no readiness signal; its socket must exist first
+
+    def stop(self):
+        time.sleep(0.3)
+        self.p.terminate()
+        out, _ = self.p.communicate(timeout=5)
+        return out
+
+
+def ping_ok(bed, src, dst):
+    return poll(lambda: bed.ping(src, dst), timeout=10, what=f"{src} -> {dst}")
+
+
+def test_ports_and_tags_in_ovs(bed):
+    assert vsctl(bed, "sw1", "get", "port", "p1", "tag").stdout.strip() == "10"
+    assert vsctl(bed, "sw1", "get", "port", "t1", "vlan_mode").stdout.strip() == "native-untagged"
+    assert vsctl(bed, "sw1", "get", "port", "t1", "tag").stdout.strip() == "30"
+    assert vsctl(bed, "sw1", "get", "port", "irb.10", "tag").stdout.strip() == "10"
+    assert vsctl(bed, "sw2", "get", "port", "p3", "vlan_mode").stdout.strip() == "trunk"
+    assert vsctl(bed, "sw2", "get", "port", "p3", "trunks").stdout.strip() == "[10, 20]"
+
+
+def test_same_vlan_across_trunk_tagged(bed):
+    cap = Capture(bed, "sw1", "t1")
+    ping_ok(bed, "h1", "10.0.10.13")
+    assert bed.ping("h3", "10.0.10.11")
+    out = cap.stop()
+    assert "vlan 10," in out, out[-2000:]
+    assert "10.0.10.13" in out
+
+
+def test_different_vlan_isolated(bed):
+    # h4 sits in v20 with a v10 address: without a router, no way to h1/h3.
+    for _ in range(3):
+        assert not bed.ping("h3", "10.0.10.14")
+        assert not bed.ping("h1", "10.0.10.14")
+
+
+def test_native_vlan_untagged_and_mismatch(bed):
+    # sw1 t1 native 30, sw2 t1 native 40: h5 (v30 on sw1) frames cross the trunk
+    # untagged and land in sw2's native VLAN 40, where h6 is.
+    cap = Capture(bed, "sw1", "t1", ["host", "10.0.30.16"])
+    ping_ok(bed, "h5", "10.0.30.16")
+    out = cap.stop()
+    lines = [ln for ln in out.splitlines() if "10.0.30.16" in ln]
+    assert lines, out[-2000:]
+    assert not any("802.1Q" in ln or "vlan " in ln for ln in lines), "\n".join(lines)
+
+
+def test_trunk_host_sees_tags_access_host_never(bed):
+    trunk = Capture(bed, "htr", "eth0")
+    access = Capture(bed, "h3", "eth0")
+    # h1 -> h3 (v10) and h2 -> irb.20 (v20) floods/ARPs reach the trunk host.
+    ping_ok(bed, "h1", "10.0.10.13")
+    bed.ping("h4", "10.0.10.99")  # ARP broadcast in v20
+    bed.ping("h1", "10.0.10.98")  # ARP broadcast in v10
+    t, a = trunk.stop(), access.stop()
+    assert {10, 20} <= set(tagged_ids(t)), t[-2000:]
+    assert "802.1Q" not in a and "vlan " not in a, a[-2000:]
+
+
+def test_irb_routes_between_vlans(bed):
+    ping_ok(bed, "h1", "10.0.10.1")
+    ping_ok(bed, "h1", "10.0.20.12")
+    assert bed.ping("h2", "10.0.10.11")
+
+
+def test_cli_shows(bed):
+    out = cli(bed, "sw1", "show vlans").stdout
+    assert re.search(r"v10\s+10", out), out
+    assert "t1.0*" in out or "t1.0" in out, out
+    ping_ok(bed, "h1", "10.0.10.13")
+    table = cli(bed, "sw1", "show ethernet-switching table").stdout
+    assert re.search(r"v10\s+[0-9a-f:]{17}\s+D", table), table
+    js = cli(bed, "sw1", "show ethernet-switching interface p1 | display json").stdout
+    assert '"p1"' in js or "p1" in js
+
+
+def test_ovsdb_restart_reconverges(bed):
+    node = "sw1"
+    d = bed.node_root(node) / "run" / "openvswitch"
+    log = bed.node_root(node) / "var" / "log" / "keel" / "ovsdb-server.log"
+    pid = int((d / "ovsdb-server.pid").read_text().split()[0])
+    os.kill(pid, 15)
+    poll(lambda: not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read(),
+         timeout=5, what="ovsdb-server gone")
+    # An empty database: vswitchd drops the bridge, vland must rebuild it all.
+    (d / "conf.db").unlink()
+    sh(["ovsdb-tool", "create", str(d / "conf.db"), "/usr/share/openvswitch/vswitch.ovsschema"])
+    bed.run(node, ["env", f"OVS_RUNDIR={d}", f"OVS_LOGDIR={d}", "ovsdb-server", str(d / "conf.db"),
+                   f"--remote=punix:{d}/db.sock", f"--pidfile={d}/ovsdb-server.pid", "--detach",
+                   f"--log-file={log}"])
+    vsctl(bed, node, "--no-wait", "init")
+    poll(lambda: vsctl(bed, node, "get", "port", "irb.20", "tag", check=False).stdout.strip()
+         == "20", timeout=20, what="bridge rebuilt")
+    poll(lambda: converged(bed, node), timeout=20, what="vland converged again")
+    ping_ok(bed, "h1", "10.0.10.13")
+    ping_ok(bed, "h1", "10.0.20.12")
