@@ -7,6 +7,7 @@
 #include "daemons/cli/op_bfd.h"
 #include "daemons/cli/op_cluster.h"
 #include "daemons/cli/op_route.h"
+#include "daemons/cli/op_vlan.h"
 
 static const struct cli_node cli_show[] = {
         {.name = "agent", .help = "Show agent information", .children = cli_show_agent},
@@ -20,6 +21,9 @@ static const struct cli_node cli_show[] = {
          .text = cli_op_show_configuration,
          .verb = "show",
          .children = cli_config_path},
+        {.name = "ethernet-switching",
+         .help = "Show Ethernet switching information",
+         .children = cli_show_ethernet_switching},
         {.name = "interfaces",
          .help = "Show interface information",
          .fetch = cli_fetch_interfaces,
@@ -35,6 +39,11 @@ static const struct cli_node cli_show[] = {
          .help = "Show software version",
          .fetch = cli_fetch_version,
          .render = cli_render_version},
+        {.name = "vlans",
+         .help = "Show VLAN information",
+         .fetch = cli_fetch_vlans,
+         .render = cli_render_vlans,
+         .children = cli_show_vlans},
         {0},
 };
 
