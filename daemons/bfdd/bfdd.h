@@ -3,6 +3,7 @@
  *
  *   packet.c   control packet codec (RFC 5880 §4.1-4.4) with every §6.8.6 receive check that
  *              needs no session state; pure, fuzzed (tests/fuzz/fuzz_bfd_packet.c)
+ *   echo.c     echo packet payload and its IPv4/UDP headers (pure, fuzzed: fuzz_bfd_echo.c)
  *   auth.c     the five authentication types and the §6.7 sequence-number rules (pure)
  *   fsm.c      the session state machine table (lib/fsm.h), §6.8.6's state table
  *   session.c  one session: §6.8.6 reception, timer negotiation (§6.8.2-6.8.4), jitter
@@ -35,6 +36,8 @@
 #define BFD_PKT_MAX         52   /* 24 + keyed SHA1's 28: the largest packet keel sends or takes */
 #define BFD_SLOW_TX_US      1000000u /* §6.8.3: DesiredMinTx >= 1 s while not Up */
 #define BFD_DETECT_MULT_DEF 3
+/* §6.8.3: with the echo function active, bfd.RequiredMinRxInterval SHOULD be >= 1 s. */
+#define BFD_ECHO_CTL_RX_US 1000000u
 
 /* Debug flag bits for log_debugf(); main.c names them in this order. */
 #define BFDD_DEBUG_FSM    (1u << 0)
@@ -159,6 +162,41 @@ enum bfd_drop bfd_decode(const uint8_t *buf, size_t len, struct bfd_pkt *out);
 int bfd_encode(const struct bfd_pkt *p, uint8_t *buf, size_t cap, size_t *out_len);
 /* The Auth Len a type carries: 3 + password length for simple, 24 MD5, 28 SHA1; 0 unknown. */
 size_t bfd_auth_section_len(enum bfd_auth_type t, size_t password_len);
+
+/* ---------------------------------------------------------------- echo.c */
+
+#define BFD_ECHO_LEN    24 /* keel's echo payload (echo.c) */
+#define BFD_ECHO_TTL    255
+#define BFD_ECHO_RX_TTL 254 /* what comes back after the peer's one forwarding hop */
+#define IPPROTO_UDP_NUM 17
+
+/* An echo packet's payload (format: echo.c). */
+struct bfd_echo {
+	uint32_t disc;
+	uint32_t cookie;
+	uint32_t seq;
+	uint64_t tx_us;
+};
+
+/* The IPv4 and UDP header fields of an echo packet; addresses in network order. */
+struct bfd_ip4_udp {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint8_t ttl, tos;
+};
+
+/* Encodes e into buf; returns BFD_ECHO_LEN, or 0 when cap is too small. */
+size_t bfd_echo_encode(const struct bfd_echo *e, uint8_t *buf, size_t cap);
+/* 0, or -1 when buf is not one of keel's echo payloads (length, magic, discriminator 0). */
+int bfd_echo_decode(const uint8_t *buf, size_t len, struct bfd_echo *out);
+/* IPv4 header (checksum computed, DF, no options) + UDP header (checksum) + payload into buf.
+ * Returns the total length, 0 when it does not fit. */
+size_t bfd_ip4_udp_encode(const struct bfd_ip4_udp *h, const uint8_t *payload, size_t plen,
+                          uint8_t *buf, size_t cap);
+/* Parses an IPv4 packet carrying UDP (no fragments, checksums valid, lengths consistent);
+ * *payload points into buf. 0 or -1. */
+int bfd_ip4_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip4_udp *out,
+                       const uint8_t **payload, size_t *plen);
 
 /* ---------------------------------------------------------------- auth.c */
 

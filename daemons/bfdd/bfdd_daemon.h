@@ -4,6 +4,8 @@
  *   main.c      start-up (skeleton hooks, capabilities, file limit)
  *   io.c        RFC 5881 / 5883 transport: receive sockets (recvmmsg), per-session send
  *               sockets, TTL rules; the timer wheel on the event loop; struct bfd_out handling
+ *   io_echo.c   the echo function's packets (RFC 5881 §4): AF_PACKET out to the peer's MAC,
+ *               back in through a filtered AF_PACKET socket
  *   wheel.c     the hashed timer wheel (wheel.h, pure)
  *   sessions.c  the session table: by discriminator, by (peer, local, interface, multihop);
  *               clients and their parameters; effective parameters; create / delete
@@ -67,6 +69,10 @@ struct bfdd_params {
 	uint8_t min_ttl;   /* multihop receive floor */
 	uint8_t auth_type; /* enum bfd_auth_type; NONE: no authentication */
 	bool admin_down;   /* `disable` (config only) */
+	uint32_t echo_us;  /* echo-interval: our echo rate and the Required Min Echo RX we
+	                    * advertise; 0: no echo (single-hop IPv4 only, io_echo.c) */
+	uint32_t tx_thresh_us, dt_thresh_us; /* Junos transmit-interval / detection-time
+	                                      * threshold; 0: none */
 	char key_chain[BFDD_NAME_MAX];
 };
 
@@ -76,6 +82,7 @@ struct bfdd_chain {
 	uint8_t n_keys;
 	uint8_t tx_key; /* index: the key with the latest start-time that has come */
 	struct bfd_auth_key keys[BFD_AUTH_MAX_KEYS];
+	int64_t start[BFD_AUTH_MAX_KEYS]; /* start-time, seconds since the epoch; 0: always */
 };
 
 struct bfdd_conf_sess {
@@ -102,13 +109,20 @@ struct bfdd_client {
 
 struct bfdd;
 
+/* struct bfdd_sess.thresh */
+enum bfdd_thresh {
+	BFDD_THRESH_TX = 1 << 0, /* negotiated transmit interval > transmit-interval threshold */
+	BFDD_THRESH_DETECT = 1 << 1, /* detection time > detection-time threshold */
+};
+
 struct bfdd_sess {
 	struct bfd_session s; /* the RFC 5880 core */
 	struct bfdd *b;
 	struct bfdd_key key;
 	struct bfdd_sess *disc_next, *peer_next; /* hash chains */
 	struct bfdd_sess *prev, *next;           /* the list, for show in creation order */
-	struct wheel_timer t_tx, t_detect;
+	struct wheel_timer t_tx, t_detect, t_echo;
+	struct wheel_timer t_hold; /* deleted: AdminDown held until this fires (dying) */
 	struct bfdd_client *clients;
 	struct bfdd_params eff; /* effective parameters in use */
 	struct bfd_auth *auth;  /* owned; NULL: none */
@@ -123,6 +137,16 @@ struct bfdd_sess {
 	uint64_t up_transitions, fail_transitions, tx_interval_changes;
 	uint64_t last_change_ms, up_since_ms; /* wall clock */
 	uint32_t last_tx_interval;
+	/* echo (io_echo.c) */
+	uint32_t echo_cookie, echo_seq;
+	int echo_ifindex;    /* where echo packets leave: bound interface or control arrival */
+	uint8_t peer_mac[6]; /* the peer's MAC from the neighbour table */
+	bool mac_ok;         /* peer_mac is valid */
+	bool echo_loop;      /* our interface forwards: we advertise Required Min Echo RX */
+	bool dying;          /* no client left: AdminDown for a Detection Time (§6.8.16) */
+	uint8_t thresh;      /* enum bfdd_thresh bits: a threshold currently exceeded */
+	uint64_t echo_tx, echo_rx, echo_tx_errors, echo_rtt_us;
+	uint64_t tx_thresh_events, dt_thresh_events; /* times a threshold was crossed upwards */
 	bool sens_queued; /* a state sensor update is pending (sensors.c) */
 };
 
@@ -174,6 +198,11 @@ struct bfdd {
 	/* counters */
 	uint64_t drops[BFD_DROP_COUNT]; /* every drop, by reason */
 	uint64_t rx_packets, rx_batches, timer_runs, late_wakeups, tx_batches;
+	/* echo (io_echo.c): opened when the first session wants echo */
+	int echo_tx_fd, echo_rx_fd;
+	struct event *echo_ev;
+	uint64_t echo_rx_packets, echo_foreign; /* seen on 3785; not ours (the peer's, forged) */
+	struct timer key_timer;                 /* the next key-chain start-time (config.c) */
 	/* telemetry */
 	struct sensor_bus *bus;
 	struct timer sample;
@@ -205,6 +234,20 @@ struct bfdd_rxinfo {
 void bfdd_io_input(struct bfdd *b, const uint8_t *buf, size_t len, const struct bfdd_rxinfo *ri,
                    uint64_t now_us);
 
+/* ---------------------------------------------------------------- io_echo.c */
+/* Opens the echo sockets once (CAP_NET_RAW); 0 or -1. */
+int bfdd_echo_open(struct bfdd *b);
+void bfdd_echo_close(struct bfdd *b);
+/* Sends one echo packet of x's (BFD_OUT_SEND_ECHO). */
+void bfdd_echo_send(struct bfdd_sess *x);
+/* Whether the kernel would loop the peer's echo packets back: IPv4 forwarding on x's
+ * interface (or on all, unbound). */
+bool bfdd_echo_loops(const struct bfdd_sess *x);
+/* Looks the peer's MAC up in the neighbour table (housekeeping and before sending). */
+void bfdd_echo_resolve(struct bfdd_sess *x);
+/* The echo part of a received frame (split out for tests): IPv4 packet in, session refreshed. */
+void bfdd_echo_input(struct bfdd *b, const uint8_t *pkt, size_t len, int ifindex, uint64_t now_us);
+
 /* ---------------------------------------------------------------- sessions.c */
 void bfdd_sessions_init(struct bfdd *b);
 void bfdd_sessions_free(struct bfdd *b);
@@ -232,14 +275,32 @@ int bfdd_sess_update(struct bfdd_sess *x, char *err, size_t errlen);
 /* Junos `clear bfd session`: AdminDown then Down again at once. */
 void bfdd_sess_clear(struct bfdd_sess *x);
 void bfdd_sess_state_changed(struct bfdd_sess *x, uint8_t from, uint8_t to);
+/* After a change of the negotiated values: thresholds crossed are logged, counted and
+ * published (bfd.session event, sensor). */
+void bfdd_sess_thresholds(struct bfdd_sess *x);
+/* The forwarding sysctl changed: advertise Required Min Echo RX or stop (no flap). */
+void bfdd_sess_echo_recheck(struct bfdd_sess *x);
 unsigned bfdd_sess_n_clients(const struct bfdd_sess *x);
 /* Effective parameters from the client list (pure). */
 void bfdd_params_effective(const struct bfdd_client *list, struct bfdd_params *out);
+/*
+ * Junos transmit-interval threshold / detection-time threshold (pure): compares the
+ * negotiated values with the thresholds (0: none) and updates *bits (enum bfdd_thresh).
+ * Returns the bits that went from clear to set (crossed upwards, to be logged and counted);
+ * *cleared gets the ones that went back.
+ */
+uint8_t bfdd_thresh_eval(uint8_t *bits, uint32_t tx_us, uint64_t detect_us, uint32_t tx_thresh_us,
+                         uint32_t dt_thresh_us, uint8_t *cleared);
 
 /* ---------------------------------------------------------------- config.c */
 int bfdd_conf_parse(struct json_object *cfg, struct bfdd_conf *out, char *err, size_t errlen);
 void bfdd_conf_free(struct bfdd_conf *c);
 const struct bfdd_chain *bfdd_conf_chain(const struct bfdd_conf *c, const char *name);
+/* The transmit key at time now: the one with the latest start-time not after now (the
+ * first key while none has started). Returns whether it changed. */
+bool bfdd_chain_select(struct bfdd_chain *ch, int64_t now);
+/* The earliest start-time after now in any chain; 0 when none is in the future. */
+int64_t bfdd_conf_next_start(const struct bfdd_conf *c, int64_t now);
 /* Builds an authentication for algorithm type with chain (0, or -1 with err: unknown chain,
  * a key too long for the algorithm, too many keys). */
 int bfdd_auth_build(const struct bfdd_conf *c, uint8_t type, const char *chain,

@@ -197,8 +197,6 @@ static int bfdd_parse_chain(struct json_object *o, struct bfdd_chain *ch, time_t
 {
 	const char *name = cfg_get_str(o, "name");
 	struct json_object *keys = bfdd_list(o, "key");
-	time_t best = 0;
-	bool have_best = false;
 
 	memset(ch, 0, sizeof(*ch));
 	if (!name || !*name || strlen(name) >= sizeof(ch->name)) {
@@ -237,15 +235,42 @@ static int bfdd_parse_chain(struct json_object *o, struct bfdd_chain *ch, time_t
 		ch->keys[ch->n_keys].id = (uint8_t)id;
 		ch->keys[ch->n_keys].len = (uint8_t)strlen(secret);
 		memcpy(ch->keys[ch->n_keys].secret, secret, strlen(secret));
-		/* Send with the key whose start-time came last; every key is accepted. */
-		if (t <= now && (!have_best || t >= best)) {
-			best = t;
-			have_best = true;
-			ch->tx_key = ch->n_keys;
-		}
+		ch->start[ch->n_keys] = t;
 		ch->n_keys++;
 	}
+	bfdd_chain_select(ch, now);
 	return 0;
+}
+
+bool bfdd_chain_select(struct bfdd_chain *ch, int64_t now)
+{
+	uint8_t was = ch->tx_key, pick = 0;
+	bool have = false;
+	int64_t best = 0;
+
+	/* Send with the key whose start-time came last; every key is accepted. */
+	for (uint8_t i = 0; i < ch->n_keys; i++)
+		if (ch->start[i] <= now && (!have || ch->start[i] >= best)) {
+			best = ch->start[i];
+			have = true;
+			pick = i;
+		}
+	ch->tx_key = pick;
+	return pick != was;
+}
+
+int64_t bfdd_conf_next_start(const struct bfdd_conf *c, int64_t now)
+{
+	int64_t next = 0;
+
+	for (size_t i = 0; c && i < c->n_chains; i++)
+		for (uint8_t k = 0; k < c->chains[i].n_keys; k++) {
+			int64_t t = c->chains[i].start[k];
+
+			if (t > now && (!next || t < next))
+				next = t;
+		}
+	return next;
 }
 
 static int bfdd_ms(struct json_object *o, const char *name, uint32_t *us, const char *peer,
@@ -345,6 +370,36 @@ static int bfdd_parse_sess(struct json_object *o, struct bfdd_conf_sess *cs, cha
 		cs->p.min_ttl = (uint8_t)ttl;
 	}
 	cs->p.admin_down = cfg_get_bool(o, "disable");
+	if (bfdd_ms(o, "echo-interval", &cs->p.echo_us, peer, err, errlen) < 0)
+		return -1;
+	if (cs->p.echo_us && (cs->key.multihop || cs->key.peer.af != AF_INET)) {
+		snprintf(err, errlen,
+		         "protocols bfd session %s echo-interval: single-hop IPv4 sessions only "
+		         "(RFC 5883 section 3: no echo on multihop)",
+		         peer);
+		return -1;
+	}
+	struct json_object *dtc = cfg_get(o, "detection-time");
+	int64_t th;
+
+	if (txi && bfdd_num(txi, "threshold", &th)) {
+		if (th < 1 || th > 4294967) {
+			snprintf(err, errlen,
+			         "protocols bfd session %s transmit-interval threshold: bad value",
+			         peer);
+			return -1;
+		}
+		cs->p.tx_thresh_us = (uint32_t)th * 1000u;
+	}
+	if (dtc && bfdd_num(dtc, "threshold", &th)) {
+		if (th < 1 || th > 4294967) {
+			snprintf(err, errlen,
+			         "protocols bfd session %s detection-time threshold: bad value",
+			         peer);
+			return -1;
+		}
+		cs->p.dt_thresh_us = (uint32_t)th * 1000u;
+	}
 	if (auth && json_object_is_type(auth, json_type_object)) {
 		const char *alg = cfg_get_str(auth, "algorithm");
 		const char *chain = cfg_get_str(auth, "key-chain");
@@ -452,6 +507,52 @@ static const struct bfdd_conf_sess *bfdd_conf_find(const struct bfdd_conf *c,
 	return NULL;
 }
 
+/*
+ * Key-chain start-time: a key whose start-time lies in the future becomes the transmit key
+ * when that time comes, without a commit: one timer at the earliest future start-time
+ * (re-checked at least hourly, the wall clock may be stepped). Sessions using a chain whose
+ * transmit key changed are re-keyed (bfdd_sess_update: no flap).
+ */
+static void bfdd_key_timer_arm(struct bfdd *b);
+
+static void bfdd_key_timer_fire(void *arg)
+{
+	struct bfdd *b = arg;
+	int64_t now = (int64_t)time(NULL);
+	bool changed = false;
+	char e[256];
+
+	for (size_t i = 0; i < b->conf.n_chains; i++)
+		if (bfdd_chain_select(&b->conf.chains[i], now)) {
+			changed = true;
+			log_info("key-chain %s: key %u is now the transmit key (start-time)",
+			         b->conf.chains[i].name,
+			         b->conf.chains[i].keys[b->conf.chains[i].tx_key].id);
+		}
+	if (changed) {
+		for (struct bfdd_sess *x = b->head; x; x = x->next)
+			if (x->eff.auth_type && bfdd_sess_update(x, e, sizeof(e)) < 0)
+				log_warnx("bfd session: %s", e);
+		bfdd_arm(b);
+	}
+	bfdd_key_timer_arm(b);
+}
+
+static void bfdd_key_timer_arm(struct bfdd *b)
+{
+	int64_t now = (int64_t)time(NULL), next = bfdd_conf_next_start(&b->conf, now);
+	uint64_t ms;
+
+	if (!b->key_timer.init)
+		timer_init(&b->key_timer, b->base, bfdd_key_timer_fire, b);
+	if (!next) {
+		timer_del(&b->key_timer);
+		return;
+	}
+	ms = (uint64_t)(next - now) * 1000u;
+	timer_add_ms(&b->key_timer, ms > 3600000u ? 3600000u : ms);
+}
+
 static int bfdd_cfg_apply(void *arg, struct json_object *old, struct json_object *cfg, char *err,
                           size_t errlen)
 {
@@ -509,6 +610,7 @@ static int bfdd_cfg_apply(void *arg, struct json_object *old, struct json_object
 			rc = -1;
 		}
 	bfdd_conf_free(&o);
+	bfdd_key_timer_arm(b);
 	bfdd_arm(b);
 	log_info("protocols bfd: %zu configured sessions, %zu key chains, %u sessions in all",
 	         n.n_sess, n.n_chains, b->n_sess);

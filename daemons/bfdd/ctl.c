@@ -88,6 +88,22 @@ static void bfdd_smsg_fill(const struct bfdd_sess *x, struct bfdd_smsg *o, uint8
 	o->m.minimum_ttl = x->key.multihop ? (x->eff.min_ttl ? x->eff.min_ttl : 1) : 255;
 	o->m.source_port = x->sport;
 	o->m.tx_interval_changes = x->tx_interval_changes;
+	o->m.echo_active = (s->flags & BFD_SF_ECHO) != 0;
+	o->m.echo_interval_us = x->eff.echo_us;
+	o->m.echo_tx_interval_us = bfd_session_echo_interval(s);
+	o->m.echo_detection_time_us = (uint64_t)s->detect_mult * bfd_session_echo_interval(s);
+	o->m.required_min_echo_rx_us = s->cfg_echo_rx;
+	o->m.remote_min_echo_rx_us = s->remote_min_echo_rx;
+	o->m.echo_packets_sent = x->echo_tx;
+	o->m.echo_packets_received = x->echo_rx;
+	o->m.echo_rtt_us = x->echo_rtt_us;
+	o->m.transmit_threshold_us = x->eff.tx_thresh_us;
+	o->m.detection_threshold_us = x->eff.dt_thresh_us;
+	o->m.transmit_threshold_exceeded = (x->thresh & BFDD_THRESH_TX) != 0;
+	o->m.detection_threshold_exceeded = (x->thresh & BFDD_THRESH_DETECT) != 0;
+	o->m.transmit_threshold_events = x->tx_thresh_events;
+	o->m.detection_threshold_events = x->dt_thresh_events;
+	o->m.deleting = x->dying;
 }
 
 static bool bfdd_addr_match(const struct bfdd_sess *x, const char *addr)
@@ -176,6 +192,8 @@ static void bfdd_show_sessions(struct ctl_req *req, void *arg)
 	sum.timer_runs = b->timer_runs;
 	sum.timer_late_max_us = b->wheel.late_max_us;
 	sum.late_wakeups = b->late_wakeups;
+	sum.echo_packets_received = b->echo_rx_packets;
+	sum.echo_packets_foreign = b->echo_foreign;
 	page.sessions = ptrs;
 	page.n_sessions = n;
 	page.summary = &sum;
@@ -251,10 +269,18 @@ static int bfdd_req_parse(struct ctl_req *req, struct bfdd *b, Keel__Bfdd__Sessi
 	                                      : BFDD_MH_MIN_TTL_DEF);
 	if ((q->minimum_interval_ms == 0 && (!q->min_tx_ms || !q->min_rx_ms)) ||
 	    q->minimum_interval_ms > 255000 || q->min_tx_ms > 255000 || q->min_rx_ms > 255000 ||
-	    q->multiplier > 255) {
+	    q->multiplier > 255 || q->echo_interval_ms > 255000 ||
+	    q->transmit_threshold_ms > 4294967 || q->detection_threshold_ms > 4294967) {
 		ctl_error(req, CTL_ERR_INVALID, "intervals 1..255000 ms and multiplier 1..255");
 		return -1;
 	}
+	if (q->echo_interval_ms && (k->multihop || k->peer.af != AF_INET)) {
+		ctl_error(req, CTL_ERR_INVALID, "echo: single-hop IPv4 sessions only");
+		return -1;
+	}
+	p->echo_us = q->echo_interval_ms * 1000u;
+	p->tx_thresh_us = q->transmit_threshold_ms * 1000u;
+	p->dt_thresh_us = q->detection_threshold_ms * 1000u;
 	if (q->auth_algorithm && *q->auth_algorithm) {
 		int t = bfdd_auth_type_parse(q->auth_algorithm);
 

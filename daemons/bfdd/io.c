@@ -129,8 +129,11 @@ void bfdd_out(struct bfdd_sess *x, const struct bfd_out *o)
 	/* Cheap when unchanged (wheel_set returns at once): no need to trust TIMERS alone. */
 	wheel_set(w, &x->t_tx, o->tx_at_us);
 	wheel_set(w, &x->t_detect, o->detect_at_us);
+	wheel_set(w, &x->t_echo, o->echo_tx_at_us);
 	if (o->what & BFD_OUT_SEND)
 		bfdd_io_send(x);
+	if (o->what & BFD_OUT_SEND_ECHO)
+		bfdd_echo_send(x);
 	txi = bfd_session_tx_interval(&x->s);
 	if (txi != x->last_tx_interval) {
 		x->last_tx_interval = txi;
@@ -138,6 +141,8 @@ void bfdd_out(struct bfdd_sess *x, const struct bfd_out *o)
 	}
 	if (o->what & BFD_OUT_STATE)
 		bfdd_sess_state_changed(x, o->from, o->to);
+	if (x->eff.tx_thresh_us || x->eff.dt_thresh_us || x->thresh)
+		bfdd_sess_thresholds(x);
 }
 
 /* ------------------------------------------------------------ send */
@@ -501,6 +506,11 @@ void bfdd_io_input(struct bfdd *b, const uint8_t *buf, size_t len, const struct 
 		return;
 	}
 	x->rx++;
+	/* Echo leaves where the control packets come from (an unbound session's interface). */
+	if (!x->key.ifname[0] && ri->ifindex && ri->ifindex != x->echo_ifindex) {
+		x->echo_ifindex = ri->ifindex;
+		x->mac_ok = false;
+	}
 	bfd_session_rx(&x->s, &ok, now_us, &out);
 	bfdd_out(x, &out);
 }
@@ -667,9 +677,18 @@ static void bfdd_housekeeping(void *arg)
 {
 	struct bfdd *b = arg;
 
-	for (struct bfdd_sess *x = b->head; x; x = x->next)
+	for (struct bfdd_sess *x = b->head; x; x = x->next) {
 		if (x->fd < 0)
 			bfdd_io_sess_open(x);
+		/* Echo: keep the peer's MAC fresh, follow the forwarding sysctl (whether we may
+		 * advertise Required Min Echo RX). */
+		if (x->eff.echo_us && !x->key.multihop && x->key.peer.af == AF_INET) {
+			bfdd_echo_resolve(x);
+			if (bfdd_echo_loops(x) != x->echo_loop)
+				bfdd_sess_echo_recheck(x);
+		}
+	}
+	bfdd_arm(b);
 	timer_add_ms(&b->housekeeping, 1000);
 }
 
@@ -682,6 +701,7 @@ int bfdd_io_start(struct bfdd *b)
 	timer_init(&b->housekeeping, b->base, bfdd_housekeeping, b);
 	timer_add_ms(&b->housekeeping, 1000);
 	b->next_port = BFDD_SPORT_MIN;
+	b->echo_tx_fd = b->echo_rx_fd = -1;
 	ok += bfdd_rx_open(b, &b->rx[0], AF_INET, false) == 0;
 	ok += bfdd_rx_open(b, &b->rx[1], AF_INET6, false) == 0;
 	ok += bfdd_rx_open(b, &b->rx[2], AF_INET, true) == 0;
@@ -707,6 +727,8 @@ void bfdd_io_stop(struct bfdd *b)
 			close(b->rx[i].fd);
 		b->rx[i].fd = -1;
 	}
+	bfdd_echo_close(b);
+	timer_del(&b->key_timer);
 	timer_del(&b->wheel_timer);
 	timer_del(&b->housekeeping);
 }

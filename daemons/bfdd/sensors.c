@@ -71,6 +71,15 @@ static void bfdd_sensor_state(struct sensor_msg *m, const struct bfdd_sess *x)
 	sensor_msg_addf_u64(m, x->up_transitions, BFDD_P "up-transitions", id, d);
 	sensor_msg_addf_u64(m, x->fail_transitions, BFDD_P "failure-transitions", id, d);
 	sensor_msg_addf_u64(m, x->last_change_ms * 1000000ull, BFDD_P "last-state-change", id, d);
+	/* openconfig-bfd echo/active; the thresholds are keel's (Junos transmit-interval /
+	 * detection-time threshold; OpenConfig has no leaf for them). */
+	sensor_msg_addf_bool(m, (x->s.flags & BFD_SF_ECHO) != 0, BFDD_P "echo/active", id, d);
+	if (x->eff.tx_thresh_us)
+		sensor_msg_addf_bool(m, (x->thresh & BFDD_THRESH_TX) != 0,
+		                     BFDD_P "keel-transmit-interval-threshold-exceeded", id, d);
+	if (x->eff.dt_thresh_us)
+		sensor_msg_addf_bool(m, (x->thresh & BFDD_THRESH_DETECT) != 0,
+		                     BFDD_P "keel-detection-time-threshold-exceeded", id, d);
 }
 
 static void bfdd_sensor_counters(struct sensor_msg *m, const struct bfdd_sess *x)
@@ -82,6 +91,10 @@ static void bfdd_sensor_counters(struct sensor_msg *m, const struct bfdd_sess *x
 	sensor_msg_addf_u64(m, x->tx, BFDD_P "async/transmitted-packets", id, d);
 	sensor_msg_addf_u64(m, x->rx, BFDD_P "async/received-packets", id, d);
 	sensor_msg_addf_u64(m, x->dropped, BFDD_P "async/dropped-packets", id, d);
+	if (x->eff.echo_us) {
+		sensor_msg_addf_u64(m, x->echo_tx, BFDD_P "echo/transmitted-packets", id, d);
+		sensor_msg_addf_u64(m, x->echo_rx, BFDD_P "echo/received-packets", id, d);
+	}
 }
 
 /* State changes are queued by discriminator and published together on the next loop turn:

@@ -24,8 +24,12 @@
  * (bfd.RemoteDiscr back to 0, §6.8.18 RemoteMinRx back to 1); at twice the Detection Time
  * the §6.8.1 reset of bfd.AuthSeqKnown; and the echo detection deadline, whichever is first.
  *
- * Not implemented: Demand mode (see bfdd.h). With echo active §6.8.9 suggests a slower
- * control RequiredMinRx; keel leaves that to configuration (minimum-receive-interval).
+ * Echo (§6.4, §6.8.9): while it runs, the control packets are only a backstop, so the
+ * RequiredMinRx we advertise is raised to at least BFD_ECHO_CTL_RX_US (§6.8.3 "SHOULD ... not
+ * less than one second"); raising it and lowering it again when echo stops go through the
+ * same Poll Sequence rules as any configured change.
+ *
+ * Not implemented: Demand mode (see bfdd.h).
  */
 #include <string.h>
 
@@ -132,6 +136,8 @@ static void bfd_schedule_tx(struct bfd_session *s, uint64_t now, bool force)
 }
 
 /* §6.8.9: echo runs while Up, single hop, when we want it and the peer loops it. */
+static void bfd_apply_timers(struct bfd_session *s);
+
 static void bfd_update_echo(struct bfd_session *s, uint64_t now)
 {
 	bool want = s->fsm.state == BFD_STATE_UP && s->cfg_echo_tx && !s->multihop &&
@@ -145,7 +151,10 @@ static void bfd_update_echo(struct bfd_session *s, uint64_t now)
 		s->flags &= (uint8_t)~BFD_SF_ECHO;
 		s->echo_tx_at_us = 0;
 		s->echo_detect_us = 0;
+	} else {
+		return;
 	}
+	bfd_apply_timers(s); /* the control RequiredMinRx follows echo (§6.8.3) */
 }
 
 static void bfd_update_detect(struct bfd_session *s)
@@ -174,6 +183,8 @@ static void bfd_apply_timers(struct bfd_session *s)
 	uint32_t tx = s->fsm.state == BFD_STATE_UP ? s->cfg_tx : u32_max(s->cfg_tx, BFD_SLOW_TX_US);
 	uint32_t rx = s->cfg_rx;
 
+	if (s->flags & BFD_SF_ECHO)
+		rx = u32_max(rx, BFD_ECHO_CTL_RX_US); /* §6.8.3 */
 	if (!bfd_engaged(s)) {
 		s->flags &= (uint8_t)~BFD_SF_POLL;
 		s->adv_tx = s->act_tx = tx;
@@ -309,12 +320,14 @@ int bfd_session_configure(struct bfd_session *s, const struct bfd_session_cfg *c
 		return -1;
 	}
 	bfd_take_cfg(s, cfg);
-	bfd_apply_timers(s);
-	/* Echo settings may have changed: restart its bookkeeping with the new interval. */
+	/* Echo settings may have changed: restart its bookkeeping with the new interval, before
+	 * the timers, which depend on whether echo runs (a restart must not look like a stop). */
 	if (s->flags & BFD_SF_ECHO) {
 		s->flags &= (uint8_t)~BFD_SF_ECHO;
 		s->echo_tx_at_us = s->echo_detect_us = 0;
+		bfd_update_echo(s, now_us);
 	}
+	bfd_apply_timers(s);
 	bfd_refresh(s, now_us);
 	bfd_out_end(s, out);
 	return 0;

@@ -11,6 +11,12 @@
  * (shortest intervals, smallest multiplier, highest TTL floor, the first authentication).
  * A change of the effective parameters reaches the core through bfd_session_configure (a
  * poll sequence for intervals, RFC 5880 §6.8.3), never as a new session.
+ *
+ * Deletion: when the last claim goes, the session is not freed at once: it goes AdminDown
+ * (diag 7) and keeps sending that, at its AdminDown rate, for the peer's Detection Time (at
+ * least two packets) before it is freed (RFC 5880 §6.8.16, RFC 5882 §8), so the peer reads
+ * a deliberate AdminDown rather than a failure (diag 1). A client that asks for the same
+ * session meanwhile gets it back, Up again without a new discriminator.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -126,6 +132,15 @@ void bfdd_params_effective(const struct bfdd_client *list, struct bfdd_params *o
 			out->mult = c->p.mult;
 		if (c->p.min_ttl > out->min_ttl)
 			out->min_ttl = c->p.min_ttl;
+		/* Echo and thresholds: the fastest echo and the tightest threshold asked for. */
+		if (c->p.echo_us && (!out->echo_us || c->p.echo_us < out->echo_us))
+			out->echo_us = c->p.echo_us;
+		if (c->p.tx_thresh_us &&
+		    (!out->tx_thresh_us || c->p.tx_thresh_us < out->tx_thresh_us))
+			out->tx_thresh_us = c->p.tx_thresh_us;
+		if (c->p.dt_thresh_us &&
+		    (!out->dt_thresh_us || c->p.dt_thresh_us < out->dt_thresh_us))
+			out->dt_thresh_us = c->p.dt_thresh_us;
 		if (!out->auth_type && c->p.auth_type) {
 			out->auth_type = c->p.auth_type;
 			memcpy(out->key_chain, c->p.key_chain, sizeof(out->key_chain));
@@ -142,20 +157,95 @@ unsigned bfdd_sess_n_clients(const struct bfdd_sess *x)
 	return n;
 }
 
-static void bfdd_core_cfg(const struct bfdd_sess *x, const struct bfd_auth *auth,
+/*
+ * The core's configuration. Echo (echo-interval) runs on single-hop IPv4 sessions when the
+ * packet sockets open (io_echo.c); Required Min Echo RX is advertised only while our
+ * interface forwards IPv4, i.e. while the kernel will loop the peer's echoes (RFC 5880
+ * §6.8.9: a system that cannot loop advertises 0). Refreshes x->echo_loop.
+ */
+static void bfdd_core_cfg(struct bfdd_sess *x, const struct bfd_auth *auth,
                           struct bfd_session_cfg *cfg)
 {
+	bool echo = x->eff.echo_us && !x->key.multihop && x->key.peer.af == AF_INET;
+
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->desired_min_tx = x->eff.tx_us;
 	cfg->required_min_rx = x->eff.rx_us;
 	cfg->detect_mult = x->eff.mult;
 	cfg->multihop = x->key.multihop;
-	/* No echo: sending echo packets needs a raw socket addressed to ourselves through the
-	 * peer, and neither the YANG nor the interop peers ask for it (FRR echoes only FRR,
-	 * BIRD has none). Required Min Echo RX 0 tells the peer not to send us any. */
-	cfg->echo_tx = 0;
-	cfg->required_min_echo_rx = 0;
+	if (echo && bfdd_echo_open(x->b) < 0)
+		echo = false;
+	x->echo_loop = echo && bfdd_echo_loops(x);
+	cfg->echo_tx = echo ? x->eff.echo_us : 0;
+	cfg->required_min_echo_rx = x->echo_loop ? x->eff.echo_us : 0;
 	cfg->auth = auth;
+}
+
+void bfdd_sess_echo_recheck(struct bfdd_sess *x)
+{
+	struct bfd_session_cfg cfg;
+	struct bfd_out out;
+	char peer[INET6_ADDRSTRLEN];
+	bool was = x->echo_loop;
+
+	if (!x->clients)
+		return;
+	bfdd_core_cfg(x, x->auth, &cfg);
+	if (was == x->echo_loop || bfd_session_configure(&x->s, &cfg, mono_us(), &out) != 0)
+		return;
+	log_info("bfd session %s: IPv4 forwarding %s: Required Min Echo RX now %u ms",
+	         bfdd_ip_str(&x->key.peer, peer, sizeof(peer)), x->echo_loop ? "on" : "off",
+	         cfg.required_min_echo_rx / 1000);
+	bfdd_out(x, &out);
+}
+
+uint8_t bfdd_thresh_eval(uint8_t *bits, uint32_t tx_us, uint64_t detect_us, uint32_t tx_thresh_us,
+                         uint32_t dt_thresh_us, uint8_t *cleared)
+{
+	uint8_t now = 0, was = *bits;
+
+	if (tx_thresh_us && tx_us > tx_thresh_us)
+		now |= BFDD_THRESH_TX;
+	if (dt_thresh_us && detect_us > dt_thresh_us)
+		now |= BFDD_THRESH_DETECT;
+	*bits = now;
+	*cleared = (uint8_t)(was & ~now);
+	return (uint8_t)(now & ~was);
+}
+
+void bfdd_sess_thresholds(struct bfdd_sess *x)
+{
+	bool up = bfd_session_state(&x->s) == BFD_STATE_UP;
+	/* Junos compares the values negotiated in Up; a session not Up exceeds nothing. */
+	uint32_t tx = up ? bfd_session_tx_interval(&x->s) : 0;
+	uint64_t dt = up && (x->s.flags & BFD_SF_RX_SEEN) ? bfd_session_detect_time(&x->s) : 0;
+	uint8_t cleared, raised;
+	char peer[INET6_ADDRSTRLEN];
+
+	raised = bfdd_thresh_eval(&x->thresh, tx, dt, x->eff.tx_thresh_us, x->eff.dt_thresh_us,
+	                          &cleared);
+	if (!raised && !cleared)
+		return;
+	bfdd_ip_str(&x->key.peer, peer, sizeof(peer));
+	if (raised & BFDD_THRESH_TX) {
+		x->tx_thresh_events++;
+		log_warnx("bfd session %s: transmit interval %u ms exceeds the threshold %u ms "
+		          "(jnxBfdSessTxIntervalHigh)",
+		          peer, tx / 1000, x->eff.tx_thresh_us / 1000);
+	}
+	if (raised & BFDD_THRESH_DETECT) {
+		x->dt_thresh_events++;
+		log_warnx("bfd session %s: detection time %llu ms exceeds the threshold %u ms "
+		          "(jnxBfdSessDetectionTimeHigh)",
+		          peer, (unsigned long long)(dt / 1000), x->eff.dt_thresh_us / 1000);
+	}
+	if (cleared && up)
+		log_info("bfd session %s: back within the %s threshold", peer,
+		         cleared == BFDD_THRESH_TX       ? "transmit-interval"
+		         : cleared == BFDD_THRESH_DETECT ? "detection-time"
+		                                         : "transmit-interval and detection-time");
+	bfdd_ctl_event(x, (uint8_t)bfd_session_state(&x->s), false);
+	bfdd_sensors_state(x);
 }
 
 /* Builds the authentication the effective parameters ask for (NULL: none). */
@@ -186,6 +276,8 @@ int bfdd_sess_update(struct bfdd_sess *x, char *err, size_t errlen)
 	struct bfd_out out;
 	bool auth_same;
 
+	if (!x->clients)
+		return 0; /* being deleted (AdminDown hold): nothing to apply */
 	bfdd_params_effective(x->clients, &x->eff);
 	if (bfdd_sess_auth(x, &auth, err, errlen) < 0) {
 		x->eff = was;
@@ -259,6 +351,25 @@ static void bfdd_detect_fire(struct wheel_timer *t, uint64_t now)
 	bfdd_out(x, &out);
 }
 
+static void bfdd_echo_fire(struct wheel_timer *t, uint64_t now)
+{
+	struct bfdd_sess *x = (struct bfdd_sess *)((char *)t - offsetof(struct bfdd_sess, t_echo));
+	struct bfd_out out;
+
+	bfd_session_echo_timer(&x->s, now, &out);
+	bfdd_out(x, &out);
+}
+
+static void bfdd_sess_destroy(struct bfdd *b, struct bfdd_sess *x);
+
+static void bfdd_hold_fire(struct wheel_timer *t, uint64_t now)
+{
+	struct bfdd_sess *x = (struct bfdd_sess *)((char *)t - offsetof(struct bfdd_sess, t_hold));
+
+	(void)now;
+	bfdd_sess_destroy(x->b, x);
+}
+
 static void bfdd_link(struct bfdd *b, struct bfdd_sess *x)
 {
 	uint32_t hd = bfdd_hash_disc(x->s.local_disc);
@@ -323,6 +434,8 @@ static struct bfdd_sess *bfdd_sess_create(struct bfdd *b, const struct bfdd_key 
 	x->clients = c;
 	wheel_timer_init(&x->t_tx, bfdd_tx_fire);
 	wheel_timer_init(&x->t_detect, bfdd_detect_fire);
+	wheel_timer_init(&x->t_echo, bfdd_echo_fire);
+	wheel_timer_init(&x->t_hold, bfdd_hold_fire);
 	bfdd_params_effective(x->clients, &x->eff);
 	if (bfdd_sess_auth(x, &x->auth, err, errlen) < 0) {
 		free(x);
@@ -330,6 +443,8 @@ static struct bfdd_sess *bfdd_sess_create(struct bfdd *b, const struct bfdd_key 
 	}
 	if (crypto_random_u64(&rnd) != 0)
 		rnd = mono_ns();
+	if (crypto_random_u32(&x->echo_cookie) != 0)
+		x->echo_cookie = (uint32_t)(rnd >> 16);
 	bfdd_core_cfg(x, x->auth, &cfg);
 	if (bfd_session_init(&x->s, &cfg, bfdd_new_disc(b), rnd, x->eff.admin_down, mono_us(),
 	                     &out) != 0) {
@@ -368,6 +483,8 @@ static void bfdd_sess_destroy(struct bfdd *b, struct bfdd_sess *x)
 	bfdd_ctl_event(x, (uint8_t)bfd_session_state(&x->s), true);
 	wheel_cancel(&b->wheel, &x->t_tx);
 	wheel_cancel(&b->wheel, &x->t_detect);
+	wheel_cancel(&b->wheel, &x->t_echo);
+	wheel_cancel(&b->wheel, &x->t_hold);
 	bfdd_unlink(b, x);
 	bfdd_io_sess_close(x);
 	while (x->clients) {
@@ -378,6 +495,47 @@ static void bfdd_sess_destroy(struct bfdd *b, struct bfdd_sess *x)
 	}
 	free(x->auth);
 	free(x);
+}
+
+/*
+ * The last claim went: AdminDown (diag 7) now, freed after the hold (top of the file). A
+ * session the peer never answered, or one already AdminDown (`disable`: the peer knows),
+ * goes at once.
+ */
+static void bfdd_sess_retire(struct bfdd *b, struct bfdd_sess *x)
+{
+	uint64_t now = mono_us(), hold, peer_dt, two;
+	char peer[INET6_ADDRSTRLEN];
+	struct bfd_out out;
+
+	if (bfd_session_state(&x->s) == BFD_STATE_ADMIN_DOWN || x->s.remote_disc == 0) {
+		bfdd_sess_destroy(b, x);
+		return;
+	}
+	/* The peer times us with our multiplier and the interval we were sending at. */
+	peer_dt = (uint64_t)x->s.detect_mult * bfd_session_tx_interval(&x->s);
+	bfd_session_admin_down(&x->s, BFD_DIAG_ADMIN_DOWN, now, &out);
+	x->dying = true;
+	bfdd_out(x, &out); /* the first AdminDown packet goes now */
+	two = 2ull * bfd_session_tx_interval(&x->s);
+	hold = peer_dt > two ? peer_dt : two;
+	wheel_set(&b->wheel, &x->t_hold, now + hold);
+	log_info("bfd session %s: deleted, AdminDown for %llu ms before it goes (RFC 5880 "
+	         "section 6.8.16)",
+	         bfdd_ip_str(&x->key.peer, peer, sizeof(peer)), (unsigned long long)(hold / 1000));
+}
+
+/* A client asks for a session being deleted: it stays, and comes back from AdminDown. */
+static void bfdd_sess_revive(struct bfdd_sess *x)
+{
+	struct bfd_out out;
+
+	x->dying = false;
+	wheel_cancel(&x->b->wheel, &x->t_hold);
+	if (!x->eff.admin_down) {
+		bfd_session_admin_up(&x->s, mono_us(), &out);
+		bfdd_out(x, &out);
+	}
 }
 
 struct bfdd_sess *bfdd_sess_ref(struct bfdd *b, const struct bfdd_key *k, uint64_t conn_id,
@@ -436,6 +594,8 @@ struct bfdd_sess *bfdd_sess_ref(struct bfdd *b, const struct bfdd_key *k, uint64
 		free(c);
 		return NULL;
 	}
+	if (x->dying)
+		bfdd_sess_revive(x);
 	return x;
 }
 
@@ -455,7 +615,7 @@ int bfdd_sess_unref(struct bfdd *b, struct bfdd_sess *x, uint64_t conn_id, const
 	*pp = c->next;
 	free(c);
 	if (!x->clients) {
-		bfdd_sess_destroy(b, x);
+		bfdd_sess_retire(b, x);
 		return 0;
 	}
 	if (bfdd_sess_update(x, err, sizeof(err)) < 0)
@@ -532,6 +692,8 @@ void bfdd_sessions_free(struct bfdd *b)
 		}
 		wheel_cancel(&b->wheel, &x->t_tx);
 		wheel_cancel(&b->wheel, &x->t_detect);
+		wheel_cancel(&b->wheel, &x->t_echo);
+		wheel_cancel(&b->wheel, &x->t_hold);
 		bfdd_unlink(b, x);
 		bfdd_io_sess_close(x);
 		free(x->auth);

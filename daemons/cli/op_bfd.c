@@ -155,6 +155,33 @@ static void cli_bfd_clients(struct json_object *s, char *buf, size_t len)
 	}
 }
 
+/* Echo: Junos' "Echo mode enabled/active" line, then keel's numbers. */
+static void cli_bfd_echo(struct json_object *s, bool extensive, FILE *out)
+{
+	char a[16], b[16], c[16];
+	bool on = cli_ji(s, "echo-interval-us") != 0;
+	bool active = json_object_get_boolean(cli_jget(s, "echo-active"));
+
+	fprintf(out, " Echo mode %s/%s", on ? "enabled" : "disabled",
+	        active ? "active" : "inactive");
+	if (on)
+		fprintf(out, ", echo interval %s",
+		        cli_sec(a, sizeof(a),
+		                active ? cli_ji(s, "echo-tx-interval-us")
+		                       : cli_ji(s, "echo-interval-us")));
+	fprintf(out, "\n");
+	if (!extensive ||
+	    (!on && !cli_ji(s, "required-min-echo-rx-us") && !cli_ji(s, "remote-min-echo-rx-us")))
+		return;
+	fprintf(out, " Echo detection time %s, local min echo RX interval %s, remote %s\n",
+	        cli_sec(a, sizeof(a), cli_ji(s, "echo-detection-time-us")),
+	        cli_sec(b, sizeof(b), cli_ji(s, "required-min-echo-rx-us")),
+	        cli_sec(c, sizeof(c), cli_ji(s, "remote-min-echo-rx-us")));
+	fprintf(out, " Echo packets sent %lld, received %lld, last round trip %lld usec\n",
+	        cli_ji(s, "echo-packets-sent"), cli_ji(s, "echo-packets-received"),
+	        cli_ji(s, "echo-rtt-us"));
+}
+
 static void cli_bfd_detail(struct json_object *s, bool extensive, FILE *out)
 {
 	char a[16], b[16], c[16], clients[256], up[32];
@@ -180,6 +207,9 @@ static void cli_bfd_detail(struct json_object *s, bool extensive, FILE *out)
 	        cli_bfd_diag(cli_js(s, "local-diagnostic")),
 	        cli_bfd_diag(cli_js(s, "remote-diagnostic")));
 	fprintf(out, " Remote state %s, version 1\n", cli_js(s, "remote-state"));
+	if (json_object_get_boolean(cli_jget(s, "deleting")))
+		fprintf(out, " Session deleted, AdminDown until the peer's detection time ends\n");
+	cli_bfd_echo(s, extensive, out);
 	if (!extensive)
 		return;
 	fprintf(out, " Session type: %s\n",
@@ -197,9 +227,17 @@ static void cli_bfd_detail(struct json_object *s, bool extensive, FILE *out)
 	        cli_sec(a, sizeof(a), cli_ji(s, "remote-min-tx-us")),
 	        cli_sec(b, sizeof(b), cli_ji(s, "remote-min-rx-us")),
 	        cli_ji(s, "remote-multiplier"));
+	fprintf(out, " Threshold transmission interval %s, Threshold for detection time %s\n",
+	        cli_sec(a, sizeof(a), cli_ji(s, "transmit-threshold-us")),
+	        cli_sec(b, sizeof(b), cli_ji(s, "detection-threshold-us")));
+	if (json_object_get_boolean(cli_jget(s, "transmit-threshold-exceeded")))
+		fprintf(out, " Transmit interval above threshold (crossed %lld times)\n",
+		        cli_ji(s, "transmit-threshold-events"));
+	if (json_object_get_boolean(cli_jget(s, "detection-threshold-exceeded")))
+		fprintf(out, " Detection time above threshold (crossed %lld times)\n",
+		        cli_ji(s, "detection-threshold-events"));
 	fprintf(out, " Local discriminator %lld, remote discriminator %lld\n",
 	        cli_ji(s, "local-discriminator"), cli_ji(s, "remote-discriminator"));
-	fprintf(out, " Echo mode disabled/inactive\n");
 	if (*auth)
 		fprintf(out,
 		        " Authentication enabled/active, authentication-algorithm %s, key id "

@@ -47,11 +47,20 @@ SCHEMA = {
                 26: ("packets_sent", U), 27: ("packets_received", U),
                 28: ("packets_dropped", U), 29: ("drops", "DropCount"), 30: ("from_state", S),
                 31: ("poll_active", B), 32: ("minimum_ttl", U), 33: ("source_port", U),
-                34: ("deleted", B), 35: ("tx_interval_changes", U)},
+                34: ("deleted", B), 35: ("tx_interval_changes", U), 36: ("echo_active", B),
+                37: ("echo_interval_us", U), 38: ("echo_tx_interval_us", U),
+                39: ("echo_detection_time_us", U), 40: ("required_min_echo_rx_us", U),
+                41: ("remote_min_echo_rx_us", U), 42: ("echo_packets_sent", U),
+                43: ("echo_packets_received", U), 44: ("echo_rtt_us", U),
+                45: ("transmit_threshold_us", U), 46: ("detection_threshold_us", U),
+                47: ("transmit_threshold_exceeded", B), 48: ("detection_threshold_exceeded", B),
+                49: ("transmit_threshold_events", U), 50: ("detection_threshold_events", U),
+                51: ("deleting", B)},
     "Summary": {1: ("sessions", U), 2: ("clients", U), 3: ("transmit_pps", D),
                 4: ("receive_pps", D), 5: ("drops", "DropCount"), 6: ("packets_received", U),
                 7: ("rx_batches", U), 8: ("timer_runs", U), 9: ("timer_late_max_us", U),
-                10: ("late_wakeups", U)},
+                10: ("late_wakeups", U), 11: ("echo_packets_received", U),
+                12: ("echo_packets_foreign", U)},
     "SessionPage": {1: ("sessions", "Session"), 2: ("summary", "Summary")},
 }
 REPEATED = {"clients", "drops", "sessions"}
@@ -73,11 +82,13 @@ def session_key(peer, local="", interface="", multihop=False):
 
 
 def session_request(client, peer, local="", interface="", multihop=False, interval=0, tx=0,
-                    rx=0, mult=0, auth="", chain="", min_ttl=0):
+                    rx=0, mult=0, auth="", chain="", min_ttl=0, echo=0, tx_threshold=0,
+                    detect_threshold=0):
     k = session_key(peer, local, interface, multihop)
     return (_varint(1 << 3 | 2) + _varint(len(k)) + k + pb_str(2, client) + pb_u(3, interval)
             + pb_u(4, rx) + pb_u(5, tx) + pb_u(6, mult) + (pb_str(7, auth) if auth else b"")
-            + (pb_str(8, chain) if chain else b"") + pb_u(9, min_ttl))
+            + (pb_str(8, chain) if chain else b"") + pb_u(9, min_ttl) + pb_u(10, echo)
+            + pb_u(11, tx_threshold) + pb_u(12, detect_threshold))
 
 
 def drops(d):

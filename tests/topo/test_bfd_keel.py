@@ -251,3 +251,177 @@ def test_clients(pair):
     poll(lambda: k1.session("10.99.0.2")["clients"] == ["config"], timeout=3,
          what="static claim gone with its connection")
     assert k1.session("10.99.0.2")["state"] == "Up"
+
+
+def _echo_on_wire(bed, node):
+    """tcpdump on node's eth0: (source, ttl) of the UDP 3785 packets seen."""
+    p = bed.run(node, ["timeout", "5", "tcpdump", "-nn", "-v", "-l", "-c", "60", "-i", "eth0",
+                       "udp dst port 3785"], check=False, timeout=15)
+    seen, ttl = [], None
+    for line in p.stdout.splitlines():
+        if "ttl " in line:
+            ttl = int(line.split("ttl ")[1].split(",")[0])
+        elif ".3785:" in line and ttl is not None:
+            src, dst = line.split()[0], line.split()[2]
+            seen.append((src.rsplit(".", 1)[0], dst.rsplit(".", 1)[0], ttl))
+            ttl = None
+    return seen
+
+
+def test_echo(pair):
+    """RFC 5880 §6.4/§6.8.9, RFC 5881 §4: echo Up both ways, control slowed to 1 s; dropping
+    only UDP 3785 takes the session Down with Echo Function Failed within the echo detection
+    time; recovery."""
+    bed, k1, k2 = pair
+    for n in ("k1", "k2"):  # each side's kernel loops the other's echo packets
+        bed.run(n, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    ev = None
+    try:
+        for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
+            k.commit([f"set protocols bfd session {peer} echo-interval 50"])
+        for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
+            s = poll(lambda: (x := k.session(peer)) and x["echo_active"]
+                     and x["echo_packets_received"] >= 10 and not x["poll_active"]
+                     and x["required_min_rx_us"] == 1000000 and x, timeout=10,
+                     what=f"{k.node}: echo active")
+            assert s["echo_tx_interval_us"] == 50000 and s["echo_detection_time_us"] == 150000
+            assert s["required_min_echo_rx_us"] == 50000 and s["remote_min_echo_rx_us"] == 50000
+        # §6.8.3: with echo running each side asks for control packets once a second.
+        poll(lambda: k1.session("10.99.0.2")["transmit_interval_us"] == 1000000
+             and k2.session("10.99.0.1")["transmit_interval_us"] == 1000000, timeout=5,
+             what="control slowed to 1 s")
+        seen = _echo_on_wire(bed, "k1")
+        for me in ("10.99.0.1", "10.99.0.2"):
+            out = [x for x in seen if x[0] == me and x[1] == me]
+            assert {t for _, _, t in out} == {255, 254}, (me, seen)  # sent, and looped back
+        out = k1.cli("show bfd session address 10.99.0.2 extensive").stdout
+        assert "Echo mode enabled/active, echo interval 0.050" in out, out
+        assert "Echo detection time 0.150" in out, out
+        up = k1.session("10.99.0.2")["up_transitions"]
+
+        ev = Events(k1)
+        nft_drop(bed, "k2", dport=3785, hook="forward")  # k1's echoes die at k2; control lives
+        t0 = time.monotonic()
+        down = poll(lambda: [e for e in ev.events(0.02) if e["key"]["peer"] == "10.99.0.2"
+                             and e["state"] == "Down"], timeout=5, interval=0.001,
+                    what="k1: echo failure")
+        elapsed = time.monotonic() - t0
+        assert down[0]["local_diagnostic"] == "Echo Function Failed", down[0]
+        assert elapsed <= 0.150 + 0.35, f"echo failure after {elapsed:.3f} s"
+    finally:
+        nft_clear(bed, "k2")
+    try:
+        s = poll(lambda: (x := k1.session("10.99.0.2")) and x["state"] == "Up"
+                 and x["echo_active"] and x, timeout=10, what="k1: Up with echo again")
+        assert s["up_transitions"] > up
+        ev.events()
+        time.sleep(1.5)
+        bad = [e for e in ev.events() if e["key"]["peer"] == "10.99.0.2"]
+        assert not bad, f"state changes after recovery: {bad}"
+    finally:
+        if ev:
+            ev.close()
+        for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
+            k.commit([f"delete protocols bfd session {peer} echo-interval"])
+        for n in ("k1", "k2"):
+            bed.run(n, ["sysctl", "-qw", "net.ipv4.ip_forward=0"])
+    s = poll(lambda: (x := k1.session("10.99.0.2")) and x["state"] == "Up"
+             and not x["echo_active"] and x["required_min_rx_us"] == 100000
+             and not x["poll_active"] and x, timeout=10, what="k1: echo off, 100 ms again")
+
+
+def test_thresholds(pair):
+    """Junos transmit-interval threshold / detection-time threshold: crossing logged, counted,
+    in the bfd.session event and in show bfd session extensive; back below clears it."""
+    bed, k1, k2 = pair
+    k1.wait_state("10.99.0.2", "Up")
+    k1.commit(["set protocols bfd session 10.99.0.2 transmit-interval threshold 150",
+               "set protocols bfd session 10.99.0.2 detection-time threshold 1000"])
+    s = k1.session("10.99.0.2")
+    assert s["transmit_threshold_us"] == 150000 and s["detection_threshold_us"] == 1000000
+    assert not s["transmit_threshold_exceeded"] and not s["detection_threshold_exceeded"]
+    ev = Events(k1)
+    try:
+        # k2 asks for 400 ms: k1 sends at 400 ms (> 150), detects in 3 x 400 ms (> 1000).
+        set_interval(k2, "10.99.0.1", 400)
+        s = poll(lambda: (x := k1.session("10.99.0.2")) and x["transmit_threshold_exceeded"]
+                 and x["detection_threshold_exceeded"] and x, timeout=5,
+                 what="thresholds exceeded")
+        assert s["transmit_threshold_events"] == 1 and s["detection_threshold_events"] == 1
+        assert s["state"] == "Up"
+        evs = poll(lambda: [e for e in ev.events(0.05) if e["key"]["peer"] == "10.99.0.2"
+                            and e["transmit_threshold_exceeded"]], timeout=5,
+                   what="threshold in the bfd.session event")
+        assert evs[0]["state"] == evs[0]["from_state"] == "Up"
+        out = k1.cli("show bfd session address 10.99.0.2 extensive").stdout
+        assert "Threshold transmission interval 0.150, Threshold for detection time 1.000" \
+            in out, out
+        assert "Transmit interval above threshold (crossed 1 times)" in out, out
+        assert "Detection time above threshold (crossed 1 times)" in out, out
+        set_interval(k2, "10.99.0.1", 100)
+        s = poll(lambda: (x := k1.session("10.99.0.2")) and not x["transmit_threshold_exceeded"]
+                 and not x["detection_threshold_exceeded"] and x, timeout=5,
+                 what="thresholds cleared")
+        assert s["transmit_threshold_events"] == 1
+    finally:
+        ev.close()
+        set_interval(k2, "10.99.0.1", 100)
+        k1.commit(["delete protocols bfd session 10.99.0.2 transmit-interval threshold",
+                   "delete protocols bfd session 10.99.0.2 detection-time"])
+
+
+def test_delete_sends_admin_down(pair):
+    """RFC 5880 §6.8.16 / RFC 5882 §8: a deleted session stays AdminDown for the peer's
+    Detection Time before it goes; the peer goes Down on AdminDown (diag 3, remote diag 7),
+    never on Control Detection Time Expired. Re-added meanwhile, the same session comes back."""
+    bed, k1, k2 = pair
+    cfg = "set protocols bfd session 10.99.0.2 interface eth0 minimum-interval 100"
+    disc = k1.wait_state("10.99.0.2", "Up")["local_discriminator"]
+    k2.wait_state("10.99.0.1", "Up")
+    k1.commit(["delete protocols bfd session 10.99.0.2"])
+    s = k1.session("10.99.0.2")
+    assert s and s["deleting"] and s["state"] == "AdminDown" and not s.get("clients"), s
+    k1.commit([cfg])
+    s = k1.wait_state("10.99.0.2", "Up")
+    assert s["local_discriminator"] == disc and not s["deleting"]
+    k2.wait_state("10.99.0.1", "Up")
+    ev2 = Events(k2)
+    try:
+        k1.commit(["delete protocols bfd session 10.99.0.2"])
+        down = poll(lambda: [e for e in ev2.events(0.02) if e["key"]["peer"] == "10.99.0.1"
+                             and e["state"] == "Down"], timeout=5, what="k2 Down")
+        assert down[0]["local_diagnostic"] == "Neighbor Signaled Session Down", down[0]
+        assert down[0]["remote_diagnostic"] == "Administratively Down", down[0]
+        # k1 forgets it after the hold; k2 never times out (nothing to time in Down).
+        poll(lambda: k1.session("10.99.0.2") is None, timeout=6, what="k1 frees the session")
+        time.sleep(0.5)
+        s2 = k2.session("10.99.0.1")
+        assert s2["state"] == "Down" and s2["local_diagnostic"] == \
+            "Neighbor Signaled Session Down", s2
+        late = [e for e in ev2.events() if e["key"]["peer"] == "10.99.0.1"
+                and e["local_diagnostic"] == "Control Detection Time Expired"]
+        assert not late, late
+    finally:
+        ev2.close()
+        k1.commit([cfg])
+    k1.wait_state("10.99.0.2", "Up", timeout=10)
+    k2.wait_state("10.99.0.1", "Up", timeout=10)
+
+
+def test_client_echo_request(pair):
+    """session.add carries echo and thresholds (ribd's static routes); refused for IPv6."""
+    bed, k1, k2 = pair
+    ev = Events(k1)
+    try:
+        with pytest.raises(CtlError):
+            ev.call("session.add", session_request("static", "fd00:99::2", interface="eth0",
+                                                   interval=100, echo=50))
+        parts = ev.call("session.add", session_request("static", "10.99.0.2", interface="eth0",
+                                                       interval=100, echo=50,
+                                                       tx_threshold=500,
+                                                       detect_threshold=2000))
+        s = pb_decode("Session", parts[0])
+        # The config holds this session too and decides its parameters (sessions.c).
+        assert s["clients"] and "static" in s["clients"]
+    finally:
+        ev.close()

@@ -213,6 +213,113 @@ static void test_start_time(void **state)
 	        -1);
 }
 
+/* A future start-time becomes the transmit key by itself when its time comes (the daemon's
+ * timer runs bfdd_chain_select at bfdd_conf_next_start): a fake clock walks through it. */
+static void test_start_time_timer(void **state)
+{
+	struct bfdd_conf c = {0};
+	struct bfdd_chain ch[2];
+	int64_t now = 1000000;
+
+	(void)state;
+	memset(ch, 0, sizeof(ch));
+	ch[0].n_keys = 3;
+	ch[0].keys[0].id = 1;
+	ch[0].start[0] = 0; /* always */
+	ch[0].keys[1].id = 2;
+	ch[0].start[1] = now + 60;
+	ch[0].keys[2].id = 3;
+	ch[0].start[2] = now + 3600;
+	ch[1].n_keys = 1;
+	ch[1].keys[0].id = 9;
+	ch[1].start[0] = now + 30; /* a chain whose only key has not started: still key 9 */
+	c.chains = ch;
+	c.n_chains = 2;
+	assert_false(bfdd_chain_select(&ch[0], now));
+	assert_int_equal(ch[0].keys[ch[0].tx_key].id, 1);
+	assert_false(bfdd_chain_select(&ch[1], now));
+	assert_int_equal(ch[1].tx_key, 0);
+	/* The timer is armed for the earliest future start (any chain). */
+	assert_int_equal(bfdd_conf_next_start(&c, now), now + 30);
+	assert_int_equal(bfdd_conf_next_start(&c, now + 30), now + 60);
+	/* Fires a second early (timer rounding): nothing yet; at the time: key 2, a change. */
+	assert_false(bfdd_chain_select(&ch[0], now + 59));
+	assert_true(bfdd_chain_select(&ch[0], now + 60));
+	assert_int_equal(ch[0].keys[ch[0].tx_key].id, 2);
+	assert_false(bfdd_chain_select(&ch[0], now + 61)); /* no change, no re-key */
+	assert_int_equal(bfdd_conf_next_start(&c, now + 60), now + 3600);
+	assert_true(bfdd_chain_select(&ch[0], now + 4000));
+	assert_int_equal(ch[0].keys[ch[0].tx_key].id, 3);
+	assert_int_equal(bfdd_conf_next_start(&c, now + 4000), 0); /* nothing left: no timer */
+	/* A wall clock stepped back: the latest started key again. */
+	assert_true(bfdd_chain_select(&ch[0], now + 100));
+	assert_int_equal(ch[0].keys[ch[0].tx_key].id, 2);
+}
+
+/* echo-interval and the two Junos thresholds, and where echo is refused. */
+static void test_echo_thresholds(void **state)
+{
+	struct bfdd_conf c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("{\"keel-protocols:protocols\":{\"bfd\":{\"session\":[{\"name\":"
+	                       "\"10.99.0.2\",\"interface\":\"eth0\",\"minimum-interval\":300,"
+	                       "\"echo-interval\":50,\"transmit-interval\":{\"threshold\":400},"
+	                       "\"detection-time\":{\"threshold\":1000}}]}}}",
+	                       &c, err, sizeof(err)),
+	                 0);
+	assert_int_equal(c.sess[0].p.echo_us, 50000);
+	assert_int_equal(c.sess[0].p.tx_thresh_us, 400000);
+	assert_int_equal(c.sess[0].p.dt_thresh_us, 1000000);
+	assert_int_equal(c.sess[0].p.tx_us, 300000); /* threshold is not an interval */
+	bfdd_conf_free(&c);
+	assert_int_equal(parse("{\"keel-protocols:protocols\":{\"bfd\":{\"session\":[{\"name\":"
+	                       "\"fd00::2\",\"minimum-interval\":300,\"echo-interval\":50}]}}}",
+	                       &c, err, sizeof(err)),
+	                 -1);
+	assert_non_null(strstr(err, "single-hop IPv4"));
+	assert_int_equal(parse("{\"keel-protocols:protocols\":{\"bfd\":{\"session\":[{\"name\":"
+	                       "\"10.0.0.2\",\"local-address\":\"10.0.0.1\",\"multihop\":[null],"
+	                       "\"minimum-interval\":300,\"echo-interval\":50}]}}}",
+	                       &c, err, sizeof(err)),
+	                 -1);
+	assert_non_null(strstr(err, "echo-interval"));
+	assert_int_equal(parse("{\"keel-protocols:protocols\":{\"bfd\":{\"session\":[{\"name\":"
+	                       "\"10.0.0.2\",\"minimum-interval\":300,\"echo-interval\":0}]}}}",
+	                       &c, err, sizeof(err)),
+	                 -1);
+}
+
+/* Threshold crossings: raised once when crossed upwards, cleared once when back. */
+static void test_thresh_eval(void **state)
+{
+	uint8_t bits = 0, cleared;
+
+	(void)state;
+	/* No thresholds: nothing ever. */
+	assert_int_equal(bfdd_thresh_eval(&bits, 5000000, 15000000, 0, 0, &cleared), 0);
+	assert_int_equal(bits, 0);
+	/* At the threshold is not above it. */
+	assert_int_equal(bfdd_thresh_eval(&bits, 300000, 900000, 300000, 900000, &cleared), 0);
+	assert_int_equal(cleared, 0);
+	/* The peer slows down: both above. */
+	assert_int_equal(bfdd_thresh_eval(&bits, 1000000, 3000000, 300000, 900000, &cleared),
+	                 BFDD_THRESH_TX | BFDD_THRESH_DETECT);
+	assert_int_equal(bits, BFDD_THRESH_TX | BFDD_THRESH_DETECT);
+	/* Still above: no new crossing (logged and counted once). */
+	assert_int_equal(bfdd_thresh_eval(&bits, 2000000, 6000000, 300000, 900000, &cleared), 0);
+	assert_int_equal(cleared, 0);
+	/* Only the detection time comes back (multiplier change). */
+	assert_int_equal(bfdd_thresh_eval(&bits, 400000, 800000, 300000, 900000, &cleared), 0);
+	assert_int_equal(cleared, BFDD_THRESH_DETECT);
+	assert_int_equal(bits, BFDD_THRESH_TX);
+	/* Session not Up (values 0): everything clears. */
+	assert_int_equal(bfdd_thresh_eval(&bits, 0, 0, 300000, 900000, &cleared), 0);
+	assert_int_equal(cleared, BFDD_THRESH_TX);
+	assert_int_equal(bits, 0);
+}
+
 static void test_auth_names(void **state)
 {
 	(void)state;
@@ -250,6 +357,16 @@ static void test_effective(void **state)
 	assert_int_equal(p.auth_type, BFD_AUTH_KEYED_MD5);
 	assert_string_equal(p.key_chain, "kc");
 	assert_false(p.admin_down); /* only the config disables */
+	/* Echo and thresholds: the fastest echo, the tightest threshold, 0 = not asked for. */
+	a.p.echo_us = 0;
+	a.p.tx_thresh_us = 500000;
+	b.p.echo_us = 50000;
+	b.p.tx_thresh_us = 800000;
+	b.p.dt_thresh_us = 2000000;
+	bfdd_params_effective(&a, &p);
+	assert_int_equal(p.echo_us, 50000);
+	assert_int_equal(p.tx_thresh_us, 500000);
+	assert_int_equal(p.dt_thresh_us, 2000000);
 	/* The configuration decides when it holds the session. */
 	cfg.p = (struct bfdd_params){.tx_us = 1000000, .rx_us = 1000000, .mult = 7};
 	b.next = &cfg;
@@ -290,6 +407,9 @@ int main(void)
 	        cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_sha1_20_bytes_ok),
 	        cmocka_unit_test(test_start_time),
+	        cmocka_unit_test(test_start_time_timer),
+	        cmocka_unit_test(test_echo_thresholds),
+	        cmocka_unit_test(test_thresh_eval),
 	        cmocka_unit_test(test_auth_names),
 	        cmocka_unit_test(test_effective),
 	        cmocka_unit_test(test_ip),

@@ -849,6 +849,8 @@ static void test_echo(void **state)
 	assert_int_equal(bfd_session_echo_interval(&na->s), 0);
 	na->echo_loop = true;
 	run_to_up(&net, 5 * S);
+	unsigned n_up = na->n_hist;
+
 	assert_true(na->s.flags & BFD_SF_ECHO);
 	assert_false(net.n[1].s.flags & BFD_SF_ECHO); /* A advertises no echo rx */
 	assert_int_equal(bfd_session_echo_interval(&na->s), 100000);
@@ -856,6 +858,27 @@ static void test_echo(void **state)
 	run_for(&net, 10 * S);
 	assert_in_range(na->echo_tx - e0, 100, 130); /* 10 s / (100 ms x 0.875) = 114 */
 	assert_true(both_up(&net));
+	/* §6.8.3: with echo running, A asks for control packets at most once a second (a poll,
+	 * no flap); B's detection of A is untouched, A's detection of B grows to 3 x 1 s. */
+	struct bfd_pkt pk;
+
+	bfd_session_peek(&na->s, &pk);
+	assert_int_equal(pk.required_min_rx, BFD_ECHO_CTL_RX_US);
+	assert_false(na->s.flags & BFD_SF_POLL);
+	assert_int_equal(na->s.act_rx, BFD_ECHO_CTL_RX_US);
+	assert_int_equal(bfd_session_tx_interval(&net.n[1].s), BFD_ECHO_CTL_RX_US);
+	assert_int_equal(bfd_session_detect_time(&na->s), 3 * BFD_ECHO_CTL_RX_US);
+	assert_int_equal(bfd_session_detect_time(&net.n[1].s), 900000);
+	assert_int_equal(na->n_hist, n_up); /* no state change since Up */
+	/* A configuration change that keeps echo keeps the slow control rate (no poll back to
+	 * 300 ms and forth again). */
+	unsigned p0 = na->tx_p;
+
+	assert_int_equal(bfd_session_configure(&na->s, &a, net.now, &o), 0);
+	handle(&net, 0, &o);
+	run_for(&net, 2 * S);
+	assert_int_equal(na->tx_p, p0);
+	assert_int_equal(na->s.adv_rx, BFD_ECHO_CTL_RX_US);
 
 	/* The echo path breaks: Down with "Echo Function Failed" mult x 100 ms after the last
 	 * echo came back. (The control path still works, so the handshake brings it back Up at
@@ -880,6 +903,10 @@ static void test_echo(void **state)
 	run_for(&net, 2 * S);
 	assert_false(na->s.flags & BFD_SF_ECHO);
 	assert_true(both_up(&net));
+	/* Echo stopped: back to the configured 300 ms through a poll. */
+	assert_int_equal(na->s.adv_rx, 300000);
+	assert_int_equal(na->s.act_rx, 300000);
+	assert_false(na->s.flags & BFD_SF_POLL);
 
 	/* Never on multihop (RFC 5883 §3). */
 	struct bfd_pkt p;
