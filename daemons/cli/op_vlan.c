@@ -148,7 +148,7 @@ static void cli_vlan_brief(struct json_object *v, FILE *out)
 {
 	size_t n = cli_jlen(v, "members");
 
-	fprintf(out, "%-24s%-22s%-13lld\n", CLI_RI, cli_js(v, "name"), cli_ji(v, "id"));
+	fprintf(out, "%-24s%-22s%lld\n", CLI_RI, cli_js(v, "name"), cli_ji(v, "id"));
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *m = cli_jidx(v, "members", i);
 
