@@ -6,6 +6,7 @@
 #include "daemons/cli/op_agent.h"
 #include "daemons/cli/op_bfd.h"
 #include "daemons/cli/op_cluster.h"
+#include "daemons/cli/op_dot1x.h"
 #include "daemons/cli/op_route.h"
 #include "daemons/cli/op_vlan.h"
 
@@ -21,6 +22,7 @@ static const struct cli_node cli_show[] = {
          .text = cli_op_show_configuration,
          .verb = "show",
          .children = cli_config_path},
+        {.name = "dot1x", .help = "Show 802.1X information", .children = cli_show_dot1x},
         {.name = "ethernet-switching",
          .help = "Show Ethernet switching information",
          .children = cli_show_ethernet_switching},
@@ -52,6 +54,7 @@ static const struct cli_node cli_clear[] = {
          .help = "Clear Bidirectional Forwarding Detection information",
          .children = cli_clear_bfd},
         {.name = "chassis", .help = "Clear chassis information", .children = cli_clear_chassis},
+        {.name = "dot1x", .help = "Clear 802.1X information", .children = cli_clear_dot1x},
         {0},
 };
 
