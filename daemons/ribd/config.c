@@ -5,8 +5,9 @@
  * `qualified-next-hop ADDR preference N` makes a second route to the same
  * prefix at N, used while the better one is unusable; `discard` is a
  * blackhole, `reject` an unreachable route; `resolve` allows recursive
- * gateways. BFD liveness detection is not applied yet (its next hops are
- * used as if the session were Up).
+ * gateways; `bfd-liveness-detection` (on the route: its next-hop addresses;
+ * on a qualified-next-hop: that one) makes the next hop usable only while
+ * its BFD session is Up (bfd.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ void ribd_conf_free(struct ribd_conf *c)
 {
 	free(c->routes);
 	free(c->idx);
+	free(c->bfd);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -146,6 +148,90 @@ static struct ribd_static *ribd_group(struct ribd_conf *c, const struct plat_pre
 	return s;
 }
 
+/* The keel-protocols bfd-timers grouping; 0, or -1 with err set. */
+static int ribd_bfd_parse(struct json_object *b, const struct plat_ip *gw, const char *name,
+                          struct ribd_bfd_cfg *out, char *err, size_t errlen)
+{
+	struct json_object *tx = cfg_get(b, "transmit-interval"),
+	                   *auth = cfg_get(b, "authentication");
+	const char *s;
+	uint32_t min;
+
+	memset(out, 0, sizeof(*out));
+	out->peer = *gw;
+	if (ribd_get_u32(b, "minimum-interval", 0, &min) < 0 ||
+	    ribd_get_u32(b, "minimum-receive-interval", min, &out->rx_ms) < 0 ||
+	    ribd_get_u32(tx, "minimum-interval", min, &out->tx_ms) < 0 ||
+	    ribd_get_u32(b, "multiplier", 3, &out->mult) < 0 ||
+	    ribd_get_u32(b, "holddown-interval", 0, &out->holddown_ms) < 0)
+		goto bad;
+	/* The YANG must already demands the intervals; bfdd's limits (bfdd.proto). */
+	if (!out->tx_ms || !out->rx_ms || out->tx_ms > 255000 || out->rx_ms > 255000 ||
+	    !out->mult || out->mult > 255 || out->holddown_ms > 255000)
+		goto bad;
+	if ((s = cfg_get_str(b, "neighbor")) &&
+	    (plat_ip_parse(s, &out->peer) < 0 || out->peer.family != gw->family))
+		goto bad;
+	if ((s = cfg_get_str(b, "local-address")) &&
+	    (plat_ip_parse(s, &out->local) < 0 || out->local.family != gw->family))
+		goto bad;
+	if (auth) {
+		const char *alg = cfg_get_str(auth, "algorithm"),
+		           *kc = cfg_get_str(auth, "key-chain");
+
+		if (!alg || !kc || strlen(alg) >= sizeof(out->auth_algorithm) ||
+		    strlen(kc) >= sizeof(out->key_chain))
+			goto bad;
+		memcpy(out->auth_algorithm, alg, strlen(alg) + 1);
+		memcpy(out->key_chain, kc, strlen(kc) + 1);
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "route %s: bad bfd-liveness-detection", name);
+	return -1;
+}
+
+/* The track value (index + 1) of an entry equal to b, added if new. Entries
+ * are few (one per gateway and parameter set), so a scan from the most recent
+ * one is enough: routes sharing a gateway hit at once. */
+static uint16_t ribd_bfd_add(struct ribd_conf *c, const struct ribd_bfd_cfg *b)
+{
+	for (size_t i = c->n_bfd; i-- > 0;)
+		if (memcmp(&c->bfd[i], b, sizeof(*b)) == 0)
+			return (uint16_t)(i + 1);
+	if (c->n_bfd == RIBD_BFD_MAX)
+		return 0;
+	if (c->n_bfd == c->cap_bfd) {
+		size_t cap = c->cap_bfd ? c->cap_bfd * 2 : 8;
+		struct ribd_bfd_cfg *p = reallocarray(c->bfd, cap, sizeof(*p));
+
+		if (!p)
+			return 0;
+		c->bfd = p;
+		c->cap_bfd = cap;
+	}
+	c->bfd[c->n_bfd++] = *b;
+	return (uint16_t)c->n_bfd;
+}
+
+/* Sets nh->track from a bfd-liveness-detection container (absent: untracked). */
+static int ribd_nh_track(struct ribd_conf *c, struct json_object *bfd, struct rib_nh *nh,
+                         const char *name, char *err, size_t errlen)
+{
+	struct ribd_bfd_cfg b;
+
+	if (!bfd || !nh->gw.family)
+		return 0; /* an interface next hop has no address to run BFD to */
+	if (ribd_bfd_parse(bfd, &nh->gw, name, &b, err, errlen) < 0)
+		return -1;
+	nh->track = ribd_bfd_add(c, &b);
+	if (!nh->track) {
+		snprintf(err, errlen, "route %s: too many bfd-liveness-detection sessions", name);
+		return -1;
+	}
+	return 0;
+}
+
 /* A next hop: an address, or an interface name. */
 static int ribd_nh_parse(const char *s, const char *ifname, int family, ribd_ifindex_fn ifindex,
                          void *arg, struct rib_nh *out, char *err, size_t errlen)
@@ -188,6 +274,7 @@ static int ribd_route_parse(struct json_object *o, int family, ribd_ifindex_fn i
 {
 	const char *name = cfg_get_str(o, "name");
 	struct json_object *nhs = cfg_get(o, "next-hop"), *qnhs = cfg_get(o, "qualified-next-hop");
+	struct json_object *bfd = cfg_get(o, "bfd-liveness-detection");
 	bool discard = cfg_get_bool(o, "discard"), reject = cfg_get_bool(o, "reject");
 	bool resolve = cfg_get_bool(o, "resolve");
 	struct plat_prefix p;
@@ -226,6 +313,8 @@ static int ribd_route_parse(struct json_object *o, int family, ribd_ifindex_fn i
 				snprintf(err, errlen, "route %s: bad next-hop", name);
 			return -1;
 		}
+		if (rc == 0 && ribd_nh_track(c, bfd, &nh, name, err, errlen) < 0)
+			return -1;
 		g = ribd_group(c, &p, pref, metric, resolve);
 		if (!g)
 			goto nomem;
@@ -247,7 +336,8 @@ static int ribd_route_parse(struct json_object *o, int family, ribd_ifindex_fn i
 		}
 		rc = ribd_nh_parse(s, cfg_get_str(q, "interface"), family, ifindex, arg, &nh, err,
 		                   errlen);
-		if (rc < 0)
+		if (rc < 0 || (rc == 0 && ribd_nh_track(c, cfg_get(q, "bfd-liveness-detection"),
+		                                        &nh, name, err, errlen) < 0))
 			return -1;
 		g = ribd_group(c, &p, qpref, qmetric, resolve);
 		if (!g)

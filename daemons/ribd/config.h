@@ -24,9 +24,29 @@ struct ribd_static {
 	struct rib_nh nh[RIB_MAX_NH];
 };
 
+/*
+ * bfd-liveness-detection of a route's next hops (or of one qualified next
+ * hop): one BFD session per distinct entry. A tracked next hop in
+ * ribd_static.nh carries track = index + 1 into ribd_conf.bfd; bfd.c maps
+ * these to its session ids before the config is applied.
+ */
+struct ribd_bfd_cfg {
+	struct plat_ip peer;  /* `neighbor`, else the gateway */
+	struct plat_ip local; /* family 0: any (single hop); set: multihop (RFC 5883) */
+	uint32_t tx_ms, rx_ms;
+	uint32_t mult;
+	uint32_t holddown_ms; /* Up this long before the next hop is used again */
+	char auth_algorithm[32];
+	char key_chain[64];
+};
+
+#define RIBD_BFD_MAX 65535 /* distinct bfd-liveness-detection entries (rib_nh.track) */
+
 struct ribd_conf {
 	struct ribd_static *routes;
 	size_t n, cap;
+	struct ribd_bfd_cfg *bfd;
+	size_t n_bfd, cap_bfd;
 	/* Open-addressing index of routes by (prefix, preference): slot = route
 	 * index + 1, 0 = empty; idx_cap is a power of two >= 2 n. Keeps parsing
 	 * and applying a config linear in the number of routes. */

@@ -7,6 +7,8 @@
  *   rib.c      routes per destination, preference, next-hop resolution, ECMP
  *   fib.c      the kernel's main table kept in step, batched; restart without flap
  *   config.c   routing-options -> static routes, applied as a diff
+ *   bfd.c      BFD-tracked next hops: sessions claimed from bfdd, routes re-evaluated
+ *   sensors.c  route counts, FIB errors and BFD tracking on the telemetry bus
  *   kernel.c   the platform monitor -> links, addresses, kernel routes
  *   ctl.c      "show.route", "show.route.summary", "show.route.forwarding"
  *
@@ -19,6 +21,7 @@
  * addresses, routes) has ended; routes wanted unchanged are adopted without
  * touching the kernel, and only the leftovers are swept then.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -39,6 +42,8 @@ static void ribd_run(void *arg)
 	ribd_clock(r);
 	rib_run(r->rib);
 	fib_flush(r->fib);
+	ribd_bfd_ran(r->bfd);
+	ribd_sensors_changed(r->sensors);
 	if (!fib_swept(r->fib) && r->mon_loaded && r->conf_loaded) {
 		n = fib_sweep(r->fib);
 		log_info("start-up sweep: %d stale route%s removed", n, n == 1 ? "" : "s");
@@ -54,6 +59,11 @@ void ribd_kick(struct ribd *r)
 {
 	if (!timer_pending(&r->run))
 		timer_add_ms(&r->run, 0);
+}
+
+static void ribd_kick_cb(void *arg)
+{
+	ribd_kick(arg);
 }
 
 static int ribd_ifindex(void *arg, const char *name)
@@ -84,8 +94,14 @@ static int ribd_cfg_apply(void *arg, struct json_object *old, struct json_object
 	(void)old;
 	if (ribd_conf_parse(cfg, ribd_ifindex, r, &c, err, errlen) < 0)
 		return -1;
+	if (ribd_bfd_conf_bind(r->bfd, &c) < 0) {
+		snprintf(err, errlen, "bfd-liveness-detection: out of memory or sessions");
+		ribd_conf_free(&c);
+		return -1;
+	}
 	ribd_clock(r);
 	ribd_conf_apply(r->rib, &r->conf, &c);
+	ribd_bfd_conf_done(r->bfd, &c);
 	ribd_conf_free(&r->conf);
 	r->conf = c;
 	r->conf_loaded = true;
@@ -118,6 +134,12 @@ static int ribd_init(struct daemon *d)
 		log_warnx("out of memory");
 		return -1;
 	}
+	r->bfd = ribd_bfd_new(d->base, r->rib, ribd_kick_cb, r);
+	if (!r->bfd || ribd_bfd_connect(r->bfd, NULL) < 0) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	r->sensors = ribd_sensors_start(r);
 	ribd_clock(r);
 	r->mon = plat_monitor_new(r->plat, d->base,
 	                          PLAT_WATCH_LINK | PLAT_WATCH_ADDR | PLAT_WATCH_ROUTE,
@@ -136,6 +158,9 @@ static void ribd_shutdown(struct daemon *d)
 	if (!r)
 		return;
 	timer_del(&r->run);
+	ribd_sensors_stop(r->sensors);
+	/* Our claims at bfdd go with the connection. */
+	ribd_bfd_free(r->bfd);
 	if (r->mon)
 		plat_monitor_free(r->mon);
 	/* Routes stay in the kernel: a restart adopts them (no flap). */

@@ -4,6 +4,7 @@
 #ifndef KEEL_RIBD_H
 #define KEEL_RIBD_H
 
+#include "daemons/ribd/bfd.h"
 #include "daemons/ribd/config.h"
 #include "daemons/ribd/fib.h"
 #include "daemons/ribd/rib.h"
@@ -18,9 +19,11 @@ struct ribd {
 	struct rib *rib;
 	struct fib *fib;
 	struct ribd_conf conf;
-	struct timer run; /* rib_run + fib_flush once per loop turn of changes */
-	bool mon_loaded;  /* the monitor's first resync ended */
-	bool conf_loaded; /* the first config apply ran */
+	struct ribd_bfd *bfd;         /* BFD-tracked next hops (bfd.c) */
+	struct ribd_sensors *sensors; /* telemetry (sensors.c) */
+	struct timer run;             /* rib_run + fib_flush once per loop turn of changes */
+	bool mon_loaded;              /* the monitor's first resync ended */
+	bool conf_loaded;             /* the first config apply ran */
 	bool in_resync;
 };
 
@@ -28,6 +31,12 @@ extern const struct cfg_ops ribd_cfg_ops;
 extern const struct ctl_method ribd_ctl_methods[];
 extern const size_t ribd_ctl_n_methods;
 extern const struct plat_monitor_cbs ribd_monitor_cbs;
+
+/* sensors.c: route counts per table and protocol, FIB errors, BFD tracking. */
+struct ribd_sensors *ribd_sensors_start(struct ribd *r);
+void ribd_sensors_stop(struct ribd_sensors *s);
+/* The table changed: publish soon (several changes make one message). */
+void ribd_sensors_changed(struct ribd_sensors *s);
 
 /* Stamps the RIB with the current time before a change (route ages). */
 void ribd_clock(struct ribd *r);
