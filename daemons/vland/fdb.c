@@ -45,7 +45,9 @@ static int vland_fdb_row(char *line, struct vland_fdb_entry *e)
 			return -EPROTO;
 		e->ofport = x;
 	} else {
-		if (strlen(port) >= sizeof(e->port_name))
+		/* A port name (an interface name starts with a letter). */
+		if (!((port[0] >= 'a' && port[0] <= 'z') || (port[0] >= 'A' && port[0] <= 'Z')) ||
+		    strlen(port) >= sizeof(e->port_name))
 			return -EPROTO;
 		e->ofport = -1;
 		snprintf(e->port_name, sizeof(e->port_name), "%s", port);
