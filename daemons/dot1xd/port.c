@@ -1,0 +1,426 @@
+/*
+ * 802.1X ports: one AF_PACKET socket per port for EtherType 0x888E, bound to the interface,
+ * member of the PAE group 01:80:C2:00:00:03 (PACKET_ADD_MEMBERSHIP, like hostapd's wired
+ * driver), and, while mac-radius is on, a second one for every frame so that silent hosts'
+ * MACs are learned. Frames are decoded (eapol.c) and handed to the supplicant's session:
+ *   single, single-secure  the port's one instance, bound to the first MAC heard;
+ *   multiple               one instance per MAC, created on its first frame.
+ * A port whose interface does not exist yet (or went away) is retried once a second.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemons/dot1xd/dot1xd_daemon.h"
+#include "lib/log.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+/* Sessions per port in multiple mode: bounds what a MAC flood can allocate. */
+#define D1X_MAX_SESS_PER_PORT 1024
+/* A multiple-mode session with no access and no frame for this long is dropped. */
+#define D1X_IDLE_ROUNDS 3
+
+static const uint8_t d1x_group[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x03};
+
+struct d1x_port *d1x_port_find(struct dot1xd *dx, const char *name)
+{
+	struct d1x_port *pt;
+
+	TAILQ_FOREACH(pt, &dx->ports, entry)
+	if (strcmp(pt->c.name, name) == 0)
+		return pt;
+	return NULL;
+}
+
+struct d1x_sess *d1x_sess_find(struct d1x_port *pt, const uint8_t mac[6])
+{
+	struct d1x_sess *s;
+
+	TAILQ_FOREACH(s, &pt->sessions, entry)
+	if (s->has_mac && memcmp(s->mac, mac, 6) == 0)
+		return s;
+	return NULL;
+}
+
+/* Link state and MAC of the interface; false when it does not exist. */
+static bool d1x_port_probe(struct d1x_port *pt, bool *up)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", pt->c.name);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) == 0) {
+		pt->ifindex = ifr.ifr_ifindex;
+		if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+			memcpy(pt->mac, ifr.ifr_hwaddr.sa_data, 6);
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+			*up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+			ok = true;
+		}
+	}
+	close(fd);
+	return ok;
+}
+
+static int d1x_packet_socket(struct d1x_port *pt, uint16_t proto)
+{
+	struct sockaddr_ll sll;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(proto));
+
+	if (fd < 0) {
+		log_warn("dot1x %s: socket(AF_PACKET)", pt->c.name);
+		return -1;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(proto);
+	sll.sll_ifindex = pt->ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		log_warn("dot1x %s: bind(AF_PACKET)", pt->c.name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void d1x_port_close(struct d1x_port *pt)
+{
+	if (pt->ev)
+		event_free(pt->ev);
+	if (pt->ev_mab)
+		event_free(pt->ev_mab);
+	pt->ev = pt->ev_mab = NULL;
+	if (pt->fd >= 0)
+		close(pt->fd);
+	if (pt->fd_mab >= 0)
+		close(pt->fd_mab);
+	pt->fd = pt->fd_mab = -1;
+}
+
+/* The session a frame from `src` belongs to (NULL: not one we serve). */
+static struct d1x_sess *d1x_port_sess_for(struct d1x_port *pt, const uint8_t src[6])
+{
+	struct d1x_sess *s;
+
+	if (pt->c.mode == D1X_MODE_MULTIPLE) {
+		s = d1x_sess_find(pt, src);
+		if (s)
+			return s;
+		if (pt->nsess >= D1X_MAX_SESS_PER_PORT) {
+			pt->rx_ignored++;
+			return NULL;
+		}
+		return d1x_sess_new(pt, src, false);
+	}
+	s = pt->psess;
+	if (!s)
+		return NULL;
+	if (!s->has_mac || memcmp(s->mac, src, 6) == 0) {
+		d1x_sess_bind(s, src);
+		return s;
+	}
+	/* Another host on a single-supplicant port: it takes over only an idle port. */
+	if (!d1x_sess_authorized(s) && s->pae.pae_sm.state != PAE_STATE_AUTHENTICATING &&
+	    s->pae.pae_sm.state != PAE_STATE_HELD) {
+		d1x_sess_bind(s, src);
+		return s;
+	}
+	pt->rx_ignored++;
+	return NULL;
+}
+
+static void d1x_port_frame(struct d1x_port *pt, const uint8_t *buf, size_t len)
+{
+	struct eapol_frame f;
+	struct d1x_sess *s;
+	enum eapol_err e = eapol_frame_decode(buf, len, &f);
+
+	if (e == EAPOL_ERR_IGNORED) {
+		pt->rx_ignored++;
+		return;
+	}
+	if (e != EAPOL_OK) {
+		if (e == EAPOL_ERR_BODY_LEN)
+			pt->rx_len_error++;
+		pt->rx_invalid++;
+		return;
+	}
+	/* 802.1X-2010 §11.1.1: the PAE group addresses or our own MAC. */
+	if (!f.pae_group && memcmp(f.dst, pt->mac, 6) != 0) {
+		pt->rx_ignored++;
+		return;
+	}
+	if (pt->c.mac_radius && pt->c.mac_restrict) {
+		/* mac-radius restrict: 802.1X is not offered on this port. */
+		pt->rx_ignored++;
+		return;
+	}
+	s = d1x_port_sess_for(pt, f.src);
+	if (!s)
+		return;
+	s->last_seen_ms = mono_ms();
+	if (s->block_until_ms && mono_ms() < s->block_until_ms) {
+		/* server-reject-vlan eapol-block: the rejected host stays where it is. */
+		pt->rx_ignored++;
+		return;
+	}
+	switch (f.pkt.type) {
+	case EAPOL_TYPE_START:
+		pae_rx_start(&s->pae);
+		break;
+	case EAPOL_TYPE_LOGOFF:
+		pae_rx_logoff(&s->pae);
+		break;
+	case EAPOL_TYPE_EAP:
+		pae_rx_eap(&s->pae, f.pkt.body, f.pkt.body_len);
+		break;
+	default:
+		break;
+	}
+	d1x_sess_after(s);
+}
+
+static void d1x_port_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct d1x_port *pt = arg;
+	uint8_t buf[2048];
+
+	(void)what;
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("dot1x %s: recv", pt->c.name);
+			return;
+		}
+		d1x_port_frame(pt, buf, (size_t)n);
+	}
+}
+
+/* MAC learning for MAC RADIUS: the source of any non-EAPOL frame. */
+static void d1x_port_read_mab(evutil_socket_t fd, short what, void *arg)
+{
+	struct d1x_port *pt = arg;
+	uint8_t buf[64];
+
+	(void)what;
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		struct d1x_sess *s;
+		const uint8_t *src = buf + 6;
+
+		if (n < 0)
+			return;
+		if (n < 14 || (src[0] & 1) || memcmp(src, pt->mac, 6) == 0 ||
+		    (buf[12] == 0x88 && buf[13] == 0x8e))
+			continue;
+		if (pt->c.mode == D1X_MODE_MULTIPLE) {
+			s = d1x_sess_find(pt, src);
+			if (!s && pt->nsess < D1X_MAX_SESS_PER_PORT)
+				s = d1x_sess_new(pt, src, false);
+		} else {
+			s = pt->psess;
+			if (s && !s->has_mac)
+				d1x_sess_bind(s, src);
+			else if (s && memcmp(s->mac, src, 6) != 0)
+				s = NULL;
+		}
+		if (!s)
+			continue;
+		s->last_seen_ms = mono_ms();
+		/* restrict (or mac-radius first): no 802.1X round before MAC RADIUS. */
+		if ((pt->c.mac_restrict || pt->c.mac_first) && !s->mab_tried && !s->mab_req &&
+		    !d1x_sess_authorized(s))
+			d1x_sess_mab_start(s);
+	}
+}
+
+static void d1x_port_open(struct d1x_port *pt)
+{
+	struct packet_mreq mr;
+	bool up = false;
+
+	if (pt->fd >= 0 || !d1x_port_probe(pt, &up))
+		return;
+	pt->fd = d1x_packet_socket(pt, ETH_P_PAE);
+	if (pt->fd < 0)
+		return;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = pt->ifindex;
+	mr.mr_type = PACKET_MR_MULTICAST;
+	mr.mr_alen = 6;
+	memcpy(mr.mr_address, d1x_group, 6);
+	if (setsockopt(pt->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		log_warn("dot1x %s: PACKET_ADD_MEMBERSHIP", pt->c.name);
+	pt->ev = event_new(pt->dx->base, pt->fd, EV_READ | EV_PERSIST, d1x_port_read, pt);
+	event_add(pt->ev, NULL);
+	if (pt->c.mac_radius) {
+		int one = 1;
+
+		pt->fd_mab = d1x_packet_socket(pt, ETH_P_ALL);
+		if (pt->fd_mab >= 0) {
+			setsockopt(pt->fd_mab, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+			           sizeof(one));
+			pt->ev_mab = event_new(pt->dx->base, pt->fd_mab, EV_READ | EV_PERSIST,
+			                       d1x_port_read_mab, pt);
+			event_add(pt->ev_mab, NULL);
+		}
+	}
+	log_info("dot1x %s: 802.1X on ifindex %d (%s)", pt->c.name, pt->ifindex,
+	         d1x_mode_name(pt->c.mode));
+}
+
+int d1x_port_send_eap(struct d1x_port *pt, const uint8_t dst[6], const uint8_t *eap, size_t len)
+{
+	uint8_t frame[PAE_EAP_MAX + 64];
+	size_t n;
+
+	if (pt->fd < 0)
+		return -1;
+	if (eapol_frame_encode(dst, pt->mac, EAPOL_VERSION, EAPOL_TYPE_EAP, eap, len, frame,
+	                       sizeof(frame), &n) != EAPOL_OK) {
+		pt->tx_errors++;
+		return -1;
+	}
+	if (send(pt->fd, frame, n, 0) < 0) {
+		pt->tx_errors++;
+		log_debugf(D1X_DEBUG_PACKET, "dot1x %s: send: %s", pt->c.name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void d1x_port_sessions_reset(struct d1x_port *pt, uint32_t cause)
+{
+	struct d1x_sess *s, *t;
+
+	TAILQ_FOREACH_SAFE(s, &pt->sessions, entry, t)
+	d1x_sess_free(s, cause);
+	pt->psess = NULL;
+	if (pt->dx->enf)
+		d1x_enforce_set(pt->dx->enf, pt->c.name, NULL, 1, "");
+	/* The port's own instance: group Request/Identity, bound to a MAC in single modes. */
+	pt->psess = d1x_sess_new(pt, NULL, true);
+}
+
+struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c)
+{
+	struct d1x_port *pt = calloc(1, sizeof(*pt));
+
+	if (!pt)
+		return NULL;
+	pt->dx = dx;
+	pt->c = *c;
+	pt->fd = pt->fd_mab = -1;
+	TAILQ_INIT(&pt->sessions);
+	TAILQ_INSERT_TAIL(&dx->ports, pt, entry);
+	d1x_port_probe(pt, &pt->up);
+	d1x_port_open(pt);
+	d1x_port_sessions_reset(pt, RADIUS_TERM_PORT_REINIT);
+	return pt;
+}
+
+void d1x_port_update(struct d1x_port *pt, const struct d1x_if_conf *c)
+{
+	bool restart = pt->c.mode != c->mode || pt->c.mac_radius != c->mac_radius;
+	struct d1x_sess *s;
+
+	pt->c = *c;
+	if (restart) {
+		/* Another supplicant mode or MAC learning: sessions start over. */
+		d1x_port_close(pt);
+		d1x_port_open(pt);
+		d1x_port_sessions_reset(pt, RADIUS_TERM_PORT_REINIT);
+		return;
+	}
+	/* New timers reach running sessions without a flap (a RADIUS Session-Timeout set on an
+	 * authorized session keeps its period until the next Accept). */
+	TAILQ_FOREACH(s, &pt->sessions, entry)
+	{
+		uint32_t reauth = s->pae.t.reauth_period;
+		bool en = s->pae.t.reauth_enabled;
+
+		s->pae.t = c->t;
+		if (s->pae.authorized && s->method == D1X_METHOD_RADIUS) {
+			s->pae.t.reauth_period = reauth;
+			s->pae.t.reauth_enabled = en;
+		}
+	}
+}
+
+void d1x_port_del(struct d1x_port *pt)
+{
+	struct dot1xd *dx = pt->dx;
+	struct d1x_sess *s, *t;
+
+	TAILQ_FOREACH_SAFE(s, &pt->sessions, entry, t)
+	d1x_sess_free(s, RADIUS_TERM_ADMIN_RESET);
+	if (dx->enf)
+		d1x_enforce_set(dx->enf, pt->c.name, NULL, 0, "");
+	d1x_port_close(pt);
+	TAILQ_REMOVE(&dx->ports, pt, entry);
+	free(pt);
+}
+
+/* `clear dot1x interface`: every session of the port starts over. */
+void d1x_port_clear(struct d1x_port *pt)
+{
+	d1x_port_sessions_reset(pt, RADIUS_TERM_ADMIN_RESET);
+}
+
+void d1x_port_tick(struct d1x_port *pt, uint64_t now_ms)
+{
+	struct d1x_sess *s, *t;
+	bool up = false;
+	bool exists = d1x_port_probe(pt, &up);
+
+	if (!exists && pt->fd >= 0) {
+		log_info("dot1x %s: interface gone", pt->c.name);
+		d1x_port_close(pt);
+	} else if (exists && pt->fd < 0) {
+		d1x_port_open(pt);
+	}
+	if (up != pt->up) {
+		log_info("dot1x %s: link %s", pt->c.name, up ? "up" : "down");
+		pt->up = up;
+		TAILQ_FOREACH(s, &pt->sessions, entry)
+		{
+			if (!s->hold_until_ms)
+				pae_set_port_enabled(&s->pae, up);
+			if (!up) {
+				/* portEnabled FALSE ends every policy access too (Lost-Carrier). */
+				s->overlay = false;
+				s->method = D1X_METHOD_NONE;
+			}
+			d1x_sess_after(s);
+		}
+	}
+	TAILQ_FOREACH_SAFE(s, &pt->sessions, entry, t)
+	{
+		uint64_t idle =
+		        (uint64_t)pt->c.t.tx_period * pt->c.t.max_req * 1000 * D1X_IDLE_ROUNDS;
+
+		if (!s->port_sess && !d1x_sess_authorized(s) && !s->mab_req && !s->req &&
+		    now_ms - s->last_seen_ms > idle) {
+			d1x_sess_free(s, RADIUS_TERM_LOST_CARRIER);
+			continue;
+		}
+		d1x_sess_tick(s, now_ms);
+	}
+}
