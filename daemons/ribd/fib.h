@@ -33,7 +33,7 @@ struct fib_route {
 	enum rib_type type;
 	uint32_t priority; /* kernel metric: the route's preference (the YANG says so) */
 	uint8_t n_nh;
-	struct rib_nh *nh; /* sorted like the RIB's resolved next hops */
+	const struct rib_nh *nh; /* an interned set (nhobj.h), sorted like the RIB's */
 };
 
 struct fib_entry {
@@ -41,19 +41,42 @@ struct fib_entry {
 	struct fib_route have; /* in the kernel (valid if installed) */
 	struct fib_route want; /* valid if wanted */
 	bool installed, wanted, stale, queued, failed;
-	uint32_t gen; /* resync generation that last saw it in the kernel */
+	bool have_obj; /* the kernel route uses have.nh's nexthop object */
+	uint32_t gen;  /* resync generation that last saw it in the kernel */
 	struct fib_entry *queue_next;
 };
 
 struct fib_stats {
 	size_t installed, stale, queued;
 	uint64_t adds, replaces, deletes, adopted, errors, batches;
+	uint64_t nh_adds, nh_deletes, datagrams, bulk_withdrawn;
 };
+
+/* How routes reach the kernel (decided at fib_new by probing). */
+enum fib_mode {
+	FIB_MODE_PLAT,   /* through the platform layer (a non-Linux platform, tests) */
+	FIB_MODE_INLINE, /* own netlink socket, next hops inline (RTA_MULTIPATH) */
+	FIB_MODE_NHOBJ,  /* own netlink socket, shared kernel nexthop objects (RTA_NH_ID) */
+};
+const char *fib_mode_name(enum fib_mode m);
 
 struct fib;
 
-/* protocol: the rtm_protocol to install with and to recognise as ours. */
+/*
+ * protocol: the rtm_protocol to install with and to recognise as ours.
+ * With the "linux" platform the FIB opens its own netlink socket, probes
+ * whether the kernel takes nexthop objects (a blackhole object in keel's id
+ * range, added and deleted) and loads the objects of ours already there
+ * (a restart adopts them like routes). KEEL_RIBD_NHOBJ=0 in the environment
+ * forces inline next hops.
+ */
 struct fib *fib_new(struct plat *p, uint8_t protocol);
+enum fib_mode fib_mode(const struct fib *f);
+/* A link went down: the kernel has flushed nexthop objects (and the routes
+ * using them) through it; later deletes of those routes are not sent. */
+void fib_link_down(struct fib *f, int ifindex);
+/* Bytes held by the FIB's entries and tries (not the shared next-hop sets). */
+size_t fib_memory(const struct fib *f);
 void fib_free(struct fib *f);
 
 /* A kernel route of ours found at start or reported by the monitor. */

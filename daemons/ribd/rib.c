@@ -11,9 +11,21 @@
  * the longest-matching active route is used and its resolved next hops are
  * inherited. Resolution never goes through the route's own destination nor
  * through the default route, and a gateway that is one of our own
- * addresses (a Local route) does not resolve. Because a route's resolution
- * depends on others, rib_run() repeats it until nothing changes (bounded:
- * a resolution loop settles unresolved or stops after RIB_RESOLVE_ROUNDS).
+ * addresses (a Local route) does not resolve.
+ *
+ * Resolution is incremental. Routes with the same configured next-hop set
+ * and the same rules form a group (struct rib_grp) that is resolved once
+ * for all its members. A group's answer can only change when (a) a
+ * destination covering one of its gateways changes its active route or
+ * that route's next hops, (b) a link of one of its interface next hops
+ * changes, or (c) a tracked next hop (BFD) changes. For (a) every gateway
+ * in use sits in a gateway trie; a destination that changes walks the
+ * gateways inside its own prefix and queues their groups; (b) and (c) queue
+ * the groups naming the link or track. rib_run() resolves only the queued
+ * groups, repeating while answers change (bounded: a resolution loop
+ * settles or stops after RIB_RESOLVE_ROUNDS rounds). A million routes
+ * through one gateway thus cost one resolution, and adding a route costs a
+ * trie insert, a group lookup and a walk of the (small) gateway trie.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "daemons/ribd/lpm.h"
+#include "daemons/ribd/nhobj.h"
 #include "daemons/ribd/rib.h"
 #include "lib/log.h"
 
@@ -38,14 +51,41 @@ struct rib_addr {
 	uint32_t gen;
 };
 
+/* Resolution rules of a group (part of its identity). */
+enum rib_grp_flag {
+	RIB_GRP_GW = 1 << 0,      /* gateways resolve through the RIB (static, API) */
+	RIB_GRP_RESOLVE = 1 << 1, /* ... through any route, not just connected ones */
+};
+
+struct rib_grp {
+	struct rib_grp *hnext; /* in the group hash */
+	struct rib_grp *qnext; /* in the resolution queue */
+	const struct rib_nh *cfg;
+	const struct rib_dest *self; /* a member's own destination covers a gateway */
+	const struct rib_nh *res;
+	struct rib_route *members;
+	uint32_t hash, n_members;
+	uint8_t n_cfg, n_res, flags;
+	bool usable, queued, has_if;
+};
+
+/* Groups using one gateway address (the gateway trie's values). */
+struct rib_gwent {
+	size_t n, cap;
+	struct rib_grp **g;
+};
+
 struct rib {
 	struct lpm *t4, *t6;
+	struct lpm *gw4, *gw6; /* gateways in use -> rib_gwent */
 	rib_change_fn fn;
 	void *arg;
 	int64_t now;
-	struct rib_route *track; /* static and kernel routes: re-resolved in rib_run */
+	struct rib_grp **grps; /* hash of groups */
+	size_t grp_cap, n_grps;
+	struct rib_grp *queue; /* groups to resolve */
 	struct rib_dest *dirty;
-	bool need_resolve;
+	size_t n_dests, n_routes, gw_bytes;
 	uint32_t gen; /* current resync generation */
 	struct rib_link *links;
 	size_t n_links, cap_links;
@@ -56,18 +96,15 @@ struct rib {
 };
 
 static const char *const rib_proto_names[RIB_PROTO_COUNT] = {
-        [RIB_PROTO_DIRECT] = "Direct",
-        [RIB_PROTO_LOCAL] = "Local",
-        [RIB_PROTO_STATIC] = "Static",
-        [RIB_PROTO_KERNEL] = "Kernel",
+        [RIB_PROTO_DIRECT] = "Direct", [RIB_PROTO_LOCAL] = "Local", [RIB_PROTO_STATIC] = "Static",
+        [RIB_PROTO_KERNEL] = "Kernel", [RIB_PROTO_API] = "API",
 };
 
-/* Junos route preferences (notes §11.2). */
+/* Junos route preferences (notes §11.2); API routes sit between static (5)
+ * and kernel (40), like FRR's sharp/table routes between static and IGPs. */
 static const uint32_t rib_proto_prefs[RIB_PROTO_COUNT] = {
-        [RIB_PROTO_DIRECT] = 0,
-        [RIB_PROTO_LOCAL] = 0,
-        [RIB_PROTO_STATIC] = 5,
-        [RIB_PROTO_KERNEL] = 40,
+        [RIB_PROTO_DIRECT] = 0,  [RIB_PROTO_LOCAL] = 0, [RIB_PROTO_STATIC] = 5,
+        [RIB_PROTO_KERNEL] = 40, [RIB_PROTO_API] = 20,
 };
 
 const char *rib_proto_name(enum rib_proto p)
@@ -105,6 +142,11 @@ static struct lpm *rib_tree(const struct rib *r, int family)
 	return family == AF_INET ? r->t4 : family == AF_INET6 ? r->t6 : NULL;
 }
 
+static struct lpm *rib_gwtree(const struct rib *r, int family)
+{
+	return family == AF_INET ? r->gw4 : family == AF_INET6 ? r->gw6 : NULL;
+}
+
 static bool rib_nh_equal(const struct rib_nh *a, const struct rib_nh *b)
 {
 	return a->ifindex == b->ifindex && plat_ip_equal(&a->gw, &b->gw);
@@ -128,6 +170,20 @@ static bool rib_link_up(const struct rib *r, int ifindex)
 		if (r->links[i].ifindex == ifindex)
 			return r->links[i].up;
 	return false;
+}
+
+/* Does prefix p contain address a? */
+static bool rib_prefix_has(const struct plat_prefix *p, const struct plat_ip *a)
+{
+	if (p->ip.family != a->family)
+		return false;
+	for (unsigned i = 0; i < p->len; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+
+		if ((p->ip.bytes[i / 8] & m) != (a->bytes[i / 8] & m))
+			return false;
+	}
+	return true;
 }
 
 static void rib_mark(struct rib *r, struct rib_dest *d)
@@ -154,6 +210,37 @@ static int rib_route_cmp(const struct rib_route *a, const struct rib_route *b)
 	return 0;
 }
 
+static void rib_grp_queue(struct rib *r, struct rib_grp *g)
+{
+	if (g->queued)
+		return;
+	g->queued = true;
+	g->qnext = r->queue;
+	r->queue = g;
+}
+
+static int rib_gw_queue_one(void *arg, const uint8_t *addr, unsigned plen, void *value)
+{
+	struct rib *r = arg;
+	struct rib_gwent *e = value;
+
+	(void)addr;
+	(void)plen;
+	for (size_t i = 0; i < e->n; i++)
+		rib_grp_queue(r, e->g[i]);
+	return 0;
+}
+
+/* d's active route or its next hops changed: groups whose gateways d covers
+ * may resolve differently now. */
+static void rib_dest_moved(struct rib *r, const struct rib_dest *d)
+{
+	struct lpm *t = rib_gwtree(r, d->pfx.ip.family);
+
+	if (t && lpm_count(t))
+		lpm_walk(t, d->pfx.ip.bytes, d->pfx.len, rib_gw_queue_one, r);
+}
+
 /*
  * Re-sorts d's routes and picks the active one. `touched` is a route whose
  * next hops may have changed: if it is or was active the FIB must hear.
@@ -162,12 +249,16 @@ static void rib_select(struct rib *r, struct rib_dest *d, const struct rib_route
 {
 	struct rib_route *sorted = NULL, *rt, *next, **pp, *best;
 
-	for (rt = d->routes; rt; rt = next) {
-		next = rt->next;
-		for (pp = &sorted; *pp && rib_route_cmp(*pp, rt) <= 0; pp = &(*pp)->next)
-			;
-		rt->next = *pp;
-		*pp = rt;
+	if (d->routes && !d->routes->next) {
+		sorted = d->routes; /* the common case: one route */
+	} else {
+		for (rt = d->routes; rt; rt = next) {
+			next = rt->next;
+			for (pp = &sorted; *pp && rib_route_cmp(*pp, rt) <= 0; pp = &(*pp)->next)
+				;
+			rt->next = *pp;
+			*pp = rt;
+		}
 	}
 	d->routes = sorted;
 	best = sorted && sorted->usable ? sorted : NULL;
@@ -176,6 +267,7 @@ static void rib_select(struct rib *r, struct rib_dest *d, const struct rib_route
 			best->since = r->now;
 		d->best = best;
 		rib_mark(r, d);
+		rib_dest_moved(r, d);
 	}
 	if (!d->routes)
 		rib_mark(r, d); /* freed in rib_run */
@@ -192,13 +284,15 @@ static size_t rib_res_add(struct rib_nh *res, size_t n, const struct rib_nh *nh)
 			return n;
 	if (n == RIB_MAX_NH)
 		return n; /* the kernel takes no more paths */
-	res[n] = *nh;
+	res[n].gw = nh->gw;
+	res[n].ifindex = nh->ifindex;
+	res[n].track = 0;
 	return n + 1;
 }
 
-/* Resolves one gateway through the RIB; appends to res. */
-static size_t rib_resolve_gw(const struct rib *r, const struct rib_route *rt,
-                             const struct plat_ip *gw, struct rib_nh *res, size_t n)
+/* Resolves one gateway of group g through the RIB; appends to res. */
+static size_t rib_resolve_gw(const struct rib *r, const struct rib_grp *g, const struct plat_ip *gw,
+                             struct rib_nh *res, size_t n)
 {
 	struct lpm *t = rib_tree(r, gw->family);
 	void *m[129];
@@ -212,7 +306,7 @@ static size_t rib_resolve_gw(const struct rib *r, const struct rib_route *rt,
 		const struct rib_dest *d = m[i];
 		const struct rib_route *b = d->best;
 
-		if (d == rt->dest || plens[i] == 0 || !b)
+		if (d == g->self || plens[i] == 0 || !b)
 			continue;
 		if (b->proto == RIB_PROTO_DIRECT) {
 			struct rib_nh nh = {.gw = *gw, .ifindex = b->nh[0].ifindex};
@@ -221,7 +315,7 @@ static size_t rib_resolve_gw(const struct rib *r, const struct rib_route *rt,
 		}
 		if (b->proto == RIB_PROTO_LOCAL)
 			return n; /* our own address is no gateway */
-		if (!rt->resolve)
+		if (!(g->flags & RIB_GRP_RESOLVE))
 			continue; /* only a connected subnet will do */
 		if (b->type != RIB_TYPE_UNICAST)
 			return n;
@@ -232,29 +326,28 @@ static size_t rib_resolve_gw(const struct rib *r, const struct rib_route *rt,
 	return n;
 }
 
-/* Recomputes rt->res; returns whether it (or usability) changed. */
-static bool rib_resolve(struct rib *r, struct rib_route *rt)
+/* Recomputes g's resolved next hops; returns whether they (or usability)
+ * changed. */
+static bool rib_grp_resolve(struct rib *r, struct rib_grp *g)
 {
 	struct rib_nh res[RIB_MAX_NH];
+	const struct rib_nh *set;
 	size_t n = 0;
-	bool usable, changed;
+	int err;
 
-	if (rt->type == RIB_TYPE_UNICAST) {
-		for (size_t i = 0; i < rt->n_nh; i++) {
-			const struct rib_nh *nh = &rt->nh[i];
+	for (size_t i = 0; i < g->n_cfg; i++) {
+		const struct rib_nh *nh = &g->cfg[i];
 
-			if (nh->track && rt->proto == RIB_PROTO_STATIC && r->nh_usable &&
-			    !r->nh_usable(r->nh_usable_arg, nh->track))
-				continue;
-			if (nh->ifindex) {
-				if (rib_link_up(r, nh->ifindex))
-					n = rib_res_add(res, n, nh);
-			} else if (nh->gw.family && rt->proto == RIB_PROTO_STATIC) {
-				n = rib_resolve_gw(r, rt, &nh->gw, res, n);
-			}
+		if (nh->track && r->nh_usable && !r->nh_usable(r->nh_usable_arg, nh->track))
+			continue;
+		if (nh->ifindex) {
+			if (rib_link_up(r, nh->ifindex))
+				n = rib_res_add(res, n, nh);
+		} else if (nh->gw.family && (g->flags & RIB_GRP_GW)) {
+			n = rib_resolve_gw(r, g, &nh->gw, res, n);
 		}
 	}
-	/* Sorted, so equal sets compare equal and the FIB order is stable. */
+	/* Sorted, so equal sets are one interned set and the FIB order is stable. */
 	for (size_t i = 1; i < n; i++)
 		for (size_t k = i; k > 0 && rib_nh_cmp(&res[k - 1], &res[k]) > 0; k--) {
 			struct rib_nh tmp = res[k];
@@ -262,28 +355,215 @@ static bool rib_resolve(struct rib *r, struct rib_route *rt)
 			res[k] = res[k - 1];
 			res[k - 1] = tmp;
 		}
-	usable = rt->type != RIB_TYPE_UNICAST || n > 0;
-	changed = usable != rt->usable || n != rt->n_res;
-	for (size_t i = 0; !changed && i < n; i++)
-		changed = !rib_nh_equal(&res[i], &rt->res[i]);
-	if (!changed)
+	set = nhset_get(res, n, &err);
+	if (err) {
+		log_warnx("rib: out of memory resolving next hops");
+		n = 0;
+	}
+	if (set == g->res && (n > 0) == g->usable) {
+		nhset_put(set);
 		return false;
-	if (n) {
-		struct rib_nh *p = realloc(rt->res, n * sizeof(*p));
+	}
+	nhset_put(g->res);
+	g->res = set;
+	g->n_res = (uint8_t)n;
+	g->usable = n > 0;
+	return true;
+}
 
-		if (!p) {
-			log_warnx("rib: out of memory resolving next hops");
-			n = 0;
-			usable = rt->type != RIB_TYPE_UNICAST;
-		} else {
-			rt->res = p;
-			memcpy(rt->res, res, n * sizeof(*p));
+/* Copies g's answer into each member and re-selects their destinations. */
+static void rib_grp_apply(struct rib *r, struct rib_grp *g)
+{
+	for (struct rib_route *rt = g->members; rt; rt = rt->g_next) {
+		rt->res = g->res;
+		rt->n_res = g->n_res;
+		rt->usable = g->usable;
+		rt->since = r->now;
+		rib_select(r, rt->dest, rt);
+	}
+}
+
+static uint32_t rib_grp_hash(const struct rib_nh *cfg, uint8_t flags, const struct rib_dest *self)
+{
+	uintptr_t h = (uintptr_t)cfg * 0x9e3779b97f4a7c15ull;
+
+	h ^= (uintptr_t)self * 0xc2b2ae3d27d4eb4full;
+	h ^= flags;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static int rib_grp_grow(struct rib *r)
+{
+	size_t cap = r->grp_cap ? 2 * r->grp_cap : 64;
+	struct rib_grp **t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->grp_cap; i++) {
+		struct rib_grp *g, *next;
+
+		for (g = r->grps[i]; g; g = next) {
+			next = g->hnext;
+			g->hnext = t[g->hash & (cap - 1)];
+			t[g->hash & (cap - 1)] = g;
 		}
 	}
-	rt->n_res = (uint8_t)n;
-	rt->usable = usable;
-	rt->since = r->now;
-	return true;
+	free(r->grps);
+	r->grps = t;
+	r->grp_cap = cap;
+	return 0;
+}
+
+static int rib_gw_register(struct rib *r, struct rib_grp *g, const struct plat_ip *gw)
+{
+	struct lpm *t = rib_gwtree(r, gw->family);
+	struct rib_gwent *e;
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	e = lpm_exact(t, gw->bytes, lpm_maxbits(t));
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		lpm_insert(t, gw->bytes, lpm_maxbits(t), e, &err);
+		if (err) {
+			free(e);
+			return err;
+		}
+		r->gw_bytes += sizeof(*e);
+	}
+	for (size_t i = 0; i < e->n; i++)
+		if (e->g[i] == g)
+			return 0; /* the same gateway twice in one set */
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 2;
+		struct rib_grp **p = realloc(e->g, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		r->gw_bytes += (cap - e->cap) * sizeof(*p);
+		e->g = p;
+		e->cap = cap;
+	}
+	e->g[e->n++] = g;
+	return 0;
+}
+
+static void rib_gw_unregister(struct rib *r, struct rib_grp *g, const struct plat_ip *gw)
+{
+	struct lpm *t = rib_gwtree(r, gw->family);
+	struct rib_gwent *e = t ? lpm_exact(t, gw->bytes, lpm_maxbits(t)) : NULL;
+
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		if (e->g[i] == g) {
+			e->g[i] = e->g[--e->n];
+			break;
+		}
+	if (e->n)
+		return;
+	lpm_delete(t, gw->bytes, lpm_maxbits(t));
+	r->gw_bytes -= sizeof(*e) + e->cap * sizeof(e->g[0]);
+	free(e->g);
+	free(e);
+}
+
+static void rib_grp_free(struct rib *r, struct rib_grp *g)
+{
+	struct rib_grp **pp;
+
+	for (pp = &r->grps[g->hash & (r->grp_cap - 1)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == g) {
+			*pp = g->hnext;
+			break;
+		}
+	for (size_t i = 0; (g->flags & RIB_GRP_GW) && i < g->n_cfg; i++)
+		if (g->cfg[i].gw.family && !g->cfg[i].ifindex)
+			rib_gw_unregister(r, g, &g->cfg[i].gw);
+	nhset_put(g->cfg);
+	nhset_put(g->res);
+	r->n_grps--;
+	free(g);
+}
+
+/* Finds or makes the group; a new one is resolved at once. Takes over the
+ * caller's reference on cfg. */
+static struct rib_grp *rib_grp_get(struct rib *r, const struct rib_nh *cfg, size_t n_cfg,
+                                   uint8_t flags, const struct rib_dest *self)
+{
+	uint32_t h = rib_grp_hash(cfg, flags, self);
+	struct rib_grp *g;
+
+	if (r->grp_cap)
+		for (g = r->grps[h & (r->grp_cap - 1)]; g; g = g->hnext)
+			if (g->cfg == cfg && g->flags == flags && g->self == self) {
+				nhset_put(cfg);
+				return g;
+			}
+	if (r->n_grps >= r->grp_cap / 2 && rib_grp_grow(r) < 0)
+		goto nomem;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		goto nomem;
+	g->cfg = cfg;
+	g->n_cfg = (uint8_t)n_cfg;
+	g->flags = flags;
+	g->self = self;
+	g->hash = h;
+	g->hnext = r->grps[h & (r->grp_cap - 1)];
+	r->grps[h & (r->grp_cap - 1)] = g;
+	r->n_grps++;
+	for (size_t i = 0; i < n_cfg; i++) {
+		if (cfg[i].ifindex)
+			g->has_if = true;
+		else if ((flags & RIB_GRP_GW) && cfg[i].gw.family &&
+		         rib_gw_register(r, g, &cfg[i].gw) < 0) {
+			rib_grp_free(r, g);
+			return NULL;
+		}
+	}
+	rib_grp_resolve(r, g);
+	return g;
+nomem:
+	nhset_put(cfg);
+	return NULL;
+}
+
+static void rib_grp_join(struct rib_grp *g, struct rib_route *rt)
+{
+	rt->grp = g;
+	rt->g_prev = NULL;
+	rt->g_next = g->members;
+	if (g->members)
+		g->members->g_prev = rt;
+	g->members = rt;
+	g->n_members++;
+	rt->res = g->res;
+	rt->n_res = g->n_res;
+	rt->usable = g->usable;
+}
+
+static void rib_grp_leave(struct rib *r, struct rib_route *rt)
+{
+	struct rib_grp *g = rt->grp;
+
+	if (!g)
+		return;
+	if (rt->g_prev)
+		rt->g_prev->g_next = rt->g_next;
+	else
+		g->members = rt->g_next;
+	if (rt->g_next)
+		rt->g_next->g_prev = rt->g_prev;
+	rt->g_prev = rt->g_next = NULL;
+	rt->grp = NULL;
+	rt->res = NULL;
+	rt->n_res = 0;
+	if (--g->n_members == 0 && !g->queued)
+		rib_grp_free(r, g);
 }
 
 /* ------------------------------------------------------------ routes */
@@ -296,9 +576,13 @@ struct rib *rib_new(rib_change_fn fn, void *arg)
 		return NULL;
 	r->t4 = lpm_new(32);
 	r->t6 = lpm_new(128);
-	if (!r->t4 || !r->t6) {
+	r->gw4 = lpm_new(32);
+	r->gw6 = lpm_new(128);
+	if (!r->t4 || !r->t6 || !r->gw4 || !r->gw6) {
 		lpm_free(r->t4);
 		lpm_free(r->t6);
+		lpm_free(r->gw4);
+		lpm_free(r->gw6);
 		free(r);
 		return NULL;
 	}
@@ -307,24 +591,25 @@ struct rib *rib_new(rib_change_fn fn, void *arg)
 	return r;
 }
 
-static void rib_route_free(struct rib_route *rt)
+static void rib_route_free(struct rib *r, struct rib_route *rt)
 {
-	free(rt->nh);
-	free(rt->res);
+	rib_grp_leave(r, rt);
+	nhset_put(rt->nh);
 	free(rt);
+	r->n_routes--;
 }
 
 static int rib_free_dest(void *arg, const uint8_t *addr, unsigned plen, void *value)
 {
+	struct rib *r = arg;
 	struct rib_dest *d = value;
 	struct rib_route *rt, *next;
 
-	(void)arg;
 	(void)addr;
 	(void)plen;
 	for (rt = d->routes; rt; rt = next) {
 		next = rt->next;
-		rib_route_free(rt);
+		rib_route_free(r, rt);
 	}
 	free(d);
 	return 0;
@@ -332,12 +617,24 @@ static int rib_free_dest(void *arg, const uint8_t *addr, unsigned plen, void *va
 
 void rib_free(struct rib *r)
 {
+	struct rib_grp *g;
+
 	if (!r)
 		return;
-	lpm_walk(r->t4, NULL, 0, rib_free_dest, NULL);
-	lpm_walk(r->t6, NULL, 0, rib_free_dest, NULL);
+	/* Queued groups without members outlive their last route until dequeued. */
+	while ((g = r->queue)) {
+		r->queue = g->qnext;
+		g->queued = false;
+		if (!g->n_members)
+			rib_grp_free(r, g);
+	}
+	lpm_walk(r->t4, NULL, 0, rib_free_dest, r);
+	lpm_walk(r->t6, NULL, 0, rib_free_dest, r);
 	lpm_free(r->t4);
 	lpm_free(r->t6);
+	lpm_free(r->gw4);
+	lpm_free(r->gw6);
+	free(r->grps);
 	free(r->links);
 	free(r->addrs);
 	free(r);
@@ -368,35 +665,18 @@ static struct rib_dest *rib_dest_get(struct rib *r, const struct plat_prefix *p,
 		return NULL;
 	d->pfx.ip.family = p->ip.family;
 	d->pfx.len = p->len;
-	for (unsigned i = 0; i < p->len; i++)
-		if (p->ip.bytes[i / 8] & (0x80 >> (i % 8)))
-			d->pfx.ip.bytes[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	for (unsigned i = 0; i < p->len / 8; i++)
+		d->pfx.ip.bytes[i] = p->ip.bytes[i];
+	if (p->len % 8)
+		d->pfx.ip.bytes[p->len / 8] =
+		        p->ip.bytes[p->len / 8] & (uint8_t)(0xff << (8 - p->len % 8));
 	lpm_insert(t, d->pfx.ip.bytes, d->pfx.len, d, &err);
 	if (err) {
 		free(d);
 		return NULL;
 	}
+	r->n_dests++;
 	return d;
-}
-
-static void rib_track(struct rib *r, struct rib_route *rt)
-{
-	rt->track_prev = NULL;
-	rt->track_next = r->track;
-	if (r->track)
-		r->track->track_prev = rt;
-	r->track = rt;
-}
-
-static void rib_untrack(struct rib *r, struct rib_route *rt)
-{
-	if (rt->track_prev)
-		rt->track_prev->track_next = rt->track_next;
-	else if (r->track == rt)
-		r->track = rt->track_next;
-	if (rt->track_next)
-		rt->track_next->track_prev = rt->track_prev;
-	rt->track_prev = rt->track_next = NULL;
 }
 
 static bool rib_attr_same(const struct rib_route *rt, const struct rib_route_attr *a)
@@ -411,12 +691,43 @@ static bool rib_attr_same(const struct rib_route *rt, const struct rib_route_att
 	return true;
 }
 
+/* Puts rt into the group for its next hops and rules. */
+static int rib_route_group(struct rib *r, struct rib_route *rt)
+{
+	const struct rib_dest *self = NULL;
+	struct rib_grp *g;
+	uint8_t flags = 0;
+
+	if (rt->type != RIB_TYPE_UNICAST || !rt->n_nh) {
+		rt->usable = rt->type != RIB_TYPE_UNICAST;
+		return 0;
+	}
+	if (rt->proto == RIB_PROTO_STATIC || rt->proto == RIB_PROTO_API)
+		flags |= RIB_GRP_GW;
+	if (rt->resolve)
+		flags |= RIB_GRP_RESOLVE;
+	/* Resolution skips the route's own destination: a route covering its own
+	 * gateway gets a group of its own. */
+	for (size_t i = 0; (flags & RIB_GRP_GW) && i < rt->n_nh; i++)
+		if (!rt->nh[i].ifindex && rib_prefix_has(&rt->dest->pfx, &rt->nh[i].gw))
+			self = rt->dest;
+	g = rib_grp_get(r, nhset_ref(rt->nh), rt->n_nh, flags, self);
+	if (!g) {
+		rt->usable = false;
+		return -ENOMEM;
+	}
+	rib_grp_join(g, rt);
+	return 0;
+}
+
 int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto proto, uint32_t key,
                   const struct rib_route_attr *a)
 {
+	struct rib_nh nh[RIB_MAX_NH];
+	const struct rib_nh *set;
 	struct rib_dest *d;
 	struct rib_route *rt;
-	struct rib_nh *nh = NULL;
+	int err;
 
 	if (!rib_prefix_ok(p) || (unsigned)proto >= RIB_PROTO_COUNT || a->n_nh > RIB_MAX_NH ||
 	    (a->n_nh && !a->nh) || (unsigned)a->type > RIB_TYPE_REJECT)
@@ -436,46 +747,47 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 		rt->gen = r->gen;
 		return 0; /* a re-add of what is there: nothing moves */
 	}
-	if (a->n_nh) {
-		nh = malloc(a->n_nh * sizeof(*nh));
-		if (!nh)
-			goto nomem;
-		memcpy(nh, a->nh, a->n_nh * sizeof(*nh));
-		for (size_t i = 0; proto != RIB_PROTO_STATIC && i < a->n_nh; i++)
-			nh[i].track = 0; /* only static next hops are tracked */
+	for (size_t i = 0; i < a->n_nh; i++) {
+		nh[i].gw = a->nh[i].gw;
+		nh[i].ifindex = a->nh[i].ifindex;
+		/* only static next hops are tracked */
+		nh[i].track = proto == RIB_PROTO_STATIC ? a->nh[i].track : 0;
 	}
+	set = nhset_get(nh, a->n_nh, &err);
+	if (err)
+		goto nomem;
 	if (!rt) {
 		rt = calloc(1, sizeof(*rt));
-		if (!rt)
+		if (!rt) {
+			nhset_put(set);
 			goto nomem;
+		}
+		r->n_routes++;
 		rt->dest = d;
-		rt->proto = proto;
+		rt->proto = (uint8_t)proto;
 		rt->key = key;
 		rt->next = d->routes;
 		d->routes = rt;
-		if (proto == RIB_PROTO_STATIC || proto == RIB_PROTO_KERNEL)
-			rib_track(r, rt);
+	} else {
+		rib_grp_leave(r, rt);
 	}
-	free(rt->nh);
-	rt->nh = nh;
+	nhset_put(rt->nh);
+	rt->nh = set;
 	rt->n_nh = (uint8_t)a->n_nh;
-	rt->type = a->type;
+	rt->type = (uint8_t)a->type;
 	rt->pref = a->pref;
 	rt->metric = a->metric;
 	rt->resolve = a->resolve;
 	rt->since = r->now;
 	rt->gen = r->gen;
+	if (rib_route_group(r, rt) < 0)
+		log_warnx("rib: out of memory grouping next hops");
 	/* Force the FIB to hear about a changed route even if it resolves the same. */
-	rt->usable = false;
-	rt->n_res = 0;
-	rib_resolve(r, rt);
 	rib_select(r, d, rt);
 	/* Even an inactive route matters to the FIB (another program's route). */
 	rib_mark(r, d);
-	r->need_resolve = true;
 	return 0;
 nomem:
-	free(nh);
 	if (!d->routes)
 		rib_mark(r, d);
 	return -ENOMEM;
@@ -497,13 +809,13 @@ int rib_route_unset(struct rib *r, const struct plat_prefix *p, enum rib_proto p
 	if (!rt)
 		return -ENOENT;
 	*pp = rt->next;
-	rib_untrack(r, rt);
 	if (d->best == rt)
 		d->best = NULL; /* rib_select sees a change */
-	rib_route_free(rt);
+	rib_route_free(r, rt);
 	rib_select(r, d, NULL);
 	rib_mark(r, d);
-	r->need_resolve = true;
+	/* The old active route may have been a resolver. */
+	rib_dest_moved(r, d);
 	return 0;
 }
 
@@ -523,11 +835,22 @@ int rib_route_reeval(struct rib *r, const struct plat_prefix *p, enum rib_proto 
 			break;
 	if (!rt)
 		return -ENOENT;
-	if (rib_resolve(r, rt)) {
-		rib_select(r, d, rt);
-		r->need_resolve = true; /* routes resolving through this one follow */
-	}
+	/* The whole group follows at once (its other members' calls are no-ops);
+	 * routes resolving through them follow in rib_run. */
+	if (rt->grp && rib_grp_resolve(r, rt->grp))
+		rib_grp_apply(r, rt->grp);
 	return 0;
+}
+
+void rib_track_changed(struct rib *r, uint16_t track)
+{
+	for (size_t i = 0; track && i < r->grp_cap; i++)
+		for (struct rib_grp *g = r->grps[i]; g; g = g->hnext)
+			for (size_t k = 0; k < g->n_cfg; k++)
+				if (g->cfg[k].track == track) {
+					rib_grp_queue(r, g);
+					break;
+				}
 }
 
 /* ------------------------------------------------------------ connected */
@@ -588,7 +911,12 @@ int rib_link_set(struct rib *r, int ifindex, bool up)
 		return 0;
 	r->links[i].up = up;
 	rib_connected_sync(r, ifindex);
-	r->need_resolve = true;
+	/* Interface next hops (and gateways through the link's subnets, which
+	 * follow from the direct routes just changed). */
+	for (size_t k = 0; k < r->grp_cap; k++)
+		for (struct rib_grp *g = r->grps[k]; g; g = g->hnext)
+			if (g->has_if)
+				rib_grp_queue(r, g);
 	return 0;
 }
 
@@ -733,23 +1061,32 @@ void rib_resync_end(struct rib *r)
 void rib_run(struct rib *r)
 {
 	struct rib_dest *d;
+	struct rib_grp *g;
 	int round;
 
-	for (round = 0; r->need_resolve && round < RIB_RESOLVE_ROUNDS; round++) {
-		bool changed = false;
+	for (round = 0; r->queue && round < RIB_RESOLVE_ROUNDS; round++) {
+		struct rib_grp *batch = r->queue;
 
-		for (struct rib_route *rt = r->track; rt; rt = rt->track_next)
-			if (rib_resolve(r, rt)) {
-				rib_select(r, rt->dest, rt);
-				changed = true;
-			}
-		if (!changed)
-			r->need_resolve = false;
+		/* One round: what this round's changes queue runs in the next. */
+		r->queue = NULL;
+		while ((g = batch)) {
+			batch = g->qnext;
+			g->queued = false;
+			if (!g->n_members)
+				rib_grp_free(r, g);
+			else if (rib_grp_resolve(r, g))
+				rib_grp_apply(r, g);
+		}
 	}
-	if (r->need_resolve) {
+	if (r->queue) {
 		log_warnx("rib: next-hop resolution did not settle in %d rounds (a loop?)",
 		          RIB_RESOLVE_ROUNDS);
-		r->need_resolve = false;
+		while ((g = r->queue)) {
+			r->queue = g->qnext;
+			g->queued = false;
+			if (!g->n_members)
+				rib_grp_free(r, g);
+		}
 	}
 	while ((d = r->dirty)) {
 		r->dirty = d->dirty_next;
@@ -759,6 +1096,7 @@ void rib_run(struct rib *r)
 		if (!d->routes) {
 			lpm_delete(rib_tree(r, d->pfx.ip.family), d->pfx.ip.bytes, d->pfx.len);
 			free(d);
+			r->n_dests--;
 		}
 	}
 }
@@ -841,4 +1179,21 @@ void rib_stats(const struct rib *r, int family, struct rib_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	rib_walk(r, family, NULL, rib_stats_one, out);
+}
+
+void rib_memory(const struct rib *r, struct rib_mem *out)
+{
+	out->dests = r->n_dests;
+	out->routes = r->n_routes;
+	out->groups = r->n_grps;
+	out->bytes = sizeof(*r) + lpm_memory(r->t4) + lpm_memory(r->t6) + lpm_memory(r->gw4) +
+	             lpm_memory(r->gw6) + r->gw_bytes + r->n_dests * sizeof(struct rib_dest) +
+	             r->n_routes * sizeof(struct rib_route) + r->n_grps * sizeof(struct rib_grp) +
+	             r->grp_cap * sizeof(r->grps[0]) + r->cap_links * sizeof(r->links[0]) +
+	             r->cap_addrs * sizeof(r->addrs[0]);
+}
+
+const void *rib_lookup4(const struct rib *r, const uint8_t addr[4])
+{
+	return lpm_lookup(r->t4, addr, NULL);
 }

@@ -28,6 +28,7 @@ enum rib_proto {
 	RIB_PROTO_LOCAL,
 	RIB_PROTO_STATIC,
 	RIB_PROTO_KERNEL,
+	RIB_PROTO_API, /* other programs through the bulk route API (api.c) */
 	RIB_PROTO_COUNT,
 };
 
@@ -40,7 +41,8 @@ enum rib_type {
 /* "Direct", "Local", "Static", "Kernel" as Junos prints them. */
 const char *rib_proto_name(enum rib_proto p);
 const char *rib_type_name(enum rib_type t);
-/* Junos default preferences (notes §11.2): direct 0, local 0, static 5, kernel 40. */
+/* Junos default preferences (notes §11.2): direct 0, local 0, static 5, kernel 40;
+ * API routes 20 unless the client says otherwise. */
 uint32_t rib_proto_pref(enum rib_proto p);
 
 /* A next hop as configured or learned. */
@@ -61,30 +63,39 @@ struct rib_route_attr {
 };
 
 struct rib_dest;
+struct rib_grp;
 
+/*
+ * Routes with the same configured next hops and resolution rules share a
+ * resolution group (rib.c): it is resolved once for all of them, and only
+ * when something it depends on changed. nh and res point into interned
+ * next-hop sets (nhobj.h), shared by every route that has the same ones.
+ */
 struct rib_route {
 	struct rib_route *next; /* in the destination's list */
 	struct rib_dest *dest;
-	struct rib_route *track_prev, *track_next; /* routes needing resolution */
-	enum rib_proto proto;
-	enum rib_type type;
+	struct rib_route *g_prev, *g_next; /* members of grp */
+	struct rib_grp *grp;               /* NULL: nothing to resolve (discard, reject) */
+	const struct rib_nh *nh;           /* configured */
+	const struct rib_nh *res;          /* resolved: what goes into the FIB, sorted; each
+	                                    * with gw (or family 0) and an ifindex */
+	int64_t since;                     /* rib time of the last change */
 	uint32_t key; /* distinguishes routes of one protocol: see rib_route_set */
 	uint32_t pref, metric;
-	bool resolve;
-	bool usable;   /* has a resolved next hop (or is discard/reject) */
-	int64_t since; /* rib time of the last change */
 	uint32_t gen;  /* resync generation that last reported it (rib_resync_*) */
-	uint8_t n_nh;  /* configured */
-	uint8_t n_res; /* resolved: what goes into the FIB, sorted */
-	struct rib_nh *nh;
-	struct rib_nh *res; /* each with gw (or family 0) and an ifindex */
+	uint8_t proto; /* enum rib_proto */
+	uint8_t type;  /* enum rib_type */
+	uint8_t n_nh;
+	uint8_t n_res;
+	bool resolve;
+	bool usable; /* has a resolved next hop (or is discard/reject) */
 };
 
 struct rib_dest {
 	struct plat_prefix pfx;
+	bool dirty;               /* queued for the change callback */
 	struct rib_route *routes; /* sorted: best candidate first */
 	struct rib_route *best;   /* the active route, NULL if none is usable */
-	bool dirty;               /* queued for the change callback */
 	struct rib_dest *dirty_next;
 };
 
@@ -124,6 +135,10 @@ void rib_set_nh_usable(struct rib *r, rib_nh_usable_fn fn, void *arg);
 int rib_route_reeval(struct rib *r, const struct plat_prefix *p, enum rib_proto proto,
                      uint32_t key);
 
+/* Every route whose next hop carries this track id is re-resolved at the
+ * next rib_run (one call per BFD session change instead of one per route). */
+void rib_track_changed(struct rib *r, uint16_t track);
+
 /* Interface state: a link that is down (or unknown) carries no direct or
  * local routes and no next hops. */
 int rib_link_set(struct rib *r, int ifindex, bool up);
@@ -159,5 +174,14 @@ struct rib_stats {
 	size_t routes_by_proto[RIB_PROTO_COUNT], active_by_proto[RIB_PROTO_COUNT];
 };
 void rib_stats(const struct rib *r, int family, struct rib_stats *out);
+
+/* Bytes the RIB holds (tries, destinations, routes, groups; not the shared
+ * next-hop sets), and its counts. */
+struct rib_mem {
+	size_t bytes, dests, routes, groups;
+};
+void rib_memory(const struct rib *r, struct rib_mem *out);
+/* Longest-prefix lookup of one IPv4 address on the inet.0 trie (benchmarks). */
+const void *rib_lookup4(const struct rib *r, const uint8_t addr[4]);
 
 #endif
