@@ -131,3 +131,60 @@ def test_frr_multihop(testbed, keel_bfdd_only):
         k.wait_state("10.98.2.2", "Up", timeout=10)
     finally:
         frr.stop()
+
+
+FRR_ECHO = """\
+bfd
+ peer 10.99.0.1 interface eth0
+  receive-interval 300
+  transmit-interval 300
+  echo-mode
+  echo transmit-interval 50
+  echo receive-interval 50
+  no shutdown
+ !
+!
+"""
+
+
+def test_frr_echo(testbed, keel_bfdd_only):
+    """Echo (RFC 5880 §6.4, RFC 5881 §4) with FRR 8.4's echo-mode: both send echo packets
+    to themselves through the other's forwarding, both see them come back."""
+    bed = testbed("bfd", start_nodes=True)
+    for n in ("k1", "peer"):
+        bed.run(n, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    k = Keel(bed, "k1")
+    frr = Frr(bed, "peer", FRR_ECHO)
+    try:
+        frr.start()
+        k.commit(["set protocols bfd session 10.99.0.2 interface eth0 minimum-interval 300",
+                  "set protocols bfd session 10.99.0.2 echo-interval 50"])
+        k.wait_state("10.99.0.2", "Up", timeout=15)
+        s = poll(lambda: (x := k.session("10.99.0.2")) and x["echo_active"]
+                 and x["echo_packets_received"] >= 20 and x, timeout=10,
+                 what="keel's echo comes back through FRR's forwarding")
+        assert s["remote_min_echo_rx_us"] == 50000 and s["required_min_echo_rx_us"] == 50000, s
+        # FRR's echoes come back through keel's forwarding (keel advertised 50 ms).
+        poll(lambda: (m := re.search(r"Echo packet input: (\d+)",
+                                     frr.vtysh("show bfd peers counters"))) and
+             int(m.group(1)) >= 20, timeout=10, what="FRR's echo comes back through keel")
+        p = frr.peer("10.99.0.1")
+        assert p["remote-echo-receive-interval"] == 50, p
+        # keel slowed its control RequiredMinRx to 1 s while echo runs (RFC 5880 §6.8.3).
+        assert p["remote-receive-interval"] == 1000, p
+        # FRR stops forwarding keel's echoes: keel goes Down with Echo Function Failed.
+        ev = Events(k)
+        nft_drop(bed, "peer", dport=3785, hook="forward")
+        t0 = time.monotonic()
+        down = poll(lambda: [e for e in ev.events(0.02) if e["key"]["peer"] == "10.99.0.2"
+                             and e["state"] == "Down"], timeout=5, interval=0.001,
+                    what="keel: echo failure")
+        elapsed = time.monotonic() - t0
+        assert down[0]["local_diagnostic"] == "Echo Function Failed", down[0]
+        assert elapsed <= 0.150 + 0.35, f"echo failure after {elapsed:.3f} s"
+        nft_clear(bed, "peer")
+        poll(lambda: (x := k.session("10.99.0.2")) and x["state"] == "Up" and x["echo_active"],
+             timeout=10, what="keel Up with echo again")
+        ev.close()
+    finally:
+        frr.stop()
