@@ -6,6 +6,7 @@
  * IFLA_MASTER change (links.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <linux/if_bridge.h>
@@ -152,12 +153,23 @@ int lp_bridge_port_flags(void *priv, int port, const struct plat_brport_flags *f
 	return err < 0 ? err : lp_request(priv, msg);
 }
 
+/* Without CONFIG_BRIDGE_VLAN_FILTERING the kernel's nbp_vlan_add/delete
+ * stubs answer -EOPNOTSUPP with no extended ack: say what is missing. */
+static int vlan_result(struct lp *lp, int err)
+{
+	if (err == -EOPNOTSUPP)
+		snprintf(lp->errmsg, sizeof(lp->errmsg), "%s",
+		         "bridge VLAN filtering is not available in this kernel "
+		         "(CONFIG_BRIDGE_VLAN_FILTERING)");
+	return err;
+}
+
 int lp_bridge_vlan_add(void *priv, int port, const struct plat_bridge_vlan *v, size_t n, bool self)
 {
 	struct nl_msg *msg;
 	int err = plat_linux_bridge_vlan_msg(port, v, n, true, self, &msg);
 
-	return err < 0 ? err : lp_request(priv, msg);
+	return err < 0 ? err : vlan_result(priv, lp_request(priv, msg));
 }
 
 int lp_bridge_vlan_del(void *priv, int port, const struct plat_bridge_vlan *v, size_t n, bool self)
@@ -165,7 +177,7 @@ int lp_bridge_vlan_del(void *priv, int port, const struct plat_bridge_vlan *v, s
 	struct nl_msg *msg;
 	int err = plat_linux_bridge_vlan_msg(port, v, n, false, self, &msg);
 
-	return err < 0 ? err : lp_request(priv, msg);
+	return err < 0 ? err : vlan_result(priv, lp_request(priv, msg));
 }
 
 int lp_port_authorize(void *priv, int port, bool locked, bool mab)
