@@ -1,0 +1,402 @@
+"""dot1xd benchmark (issue 8): EAP-MD5 supplicants against keel dot1xd and, as the anchor in
+the same run, hostapd 2.10 (driver=wired, use_pae_group_addr=0), both relaying to the same
+private FreeRADIUS 3.2.1.
+
+Rig (root; everything lives in two namespaces this script creates and removes):
+  <tag>a  FreeRADIUS on 127.0.0.1:1812 (threaded, -f; users file with the notes'
+          Message-Authenticator reply trick, M-A added to Rejects, reject_delay 0) and the
+          authenticator on ax0
+  <tag>s  the supplicants: tests/bench/dot1x/eapolgen.c on sx0, one source MAC per session
+Tools are built here with cc and the Makefile's flags: eapolgen (independent of keel's
+codecs) and radperf (keel's radclient.c straight to FreeRADIUS).
+
+Steps:
+  1. live check of radclient.c against FreeRADIUS 3.2.1: MAC RADIUS/PAP Accept with VLAN
+     200, EAP-MD5 Accept with VLAN 100, Reject (wrong password), Reject (unknown user);
+     then requests/s through radclient (PAP and EAP-MD5 sessions, 64 in flight).
+  2. for W in BENCH_DOT1X_W (default 1,4,16,28,1024) concurrent sessions:
+       radius   EAP-MD5 over RADIUS only (radperf, W in flight): what the server costs
+       hostapd  a fresh hostapd on ax0, eapolgen with W sessions in flight
+       keel     a fresh keel node (mgd + dot1xd via init/keel-node, supplicant multiple)
+     Each point starts at most SESSIONS sessions (default 1500: hostapd keeps a station
+     for seconds after Logoff and holds at most 2007) during at most DURATION s, and a
+     session that has no result after TIMEOUT s fails.
+  Reported: auth/s, latency Start -> Success p50/p99, the latency the authenticator adds
+  (session pX minus RADIUS-only pX at the same W), failed sessions, keel/hostapd ratios.
+
+Environment: KEEL_BUILD (build dir, default build), BENCH_DOT1X_W, BENCH_DOT1X_SESSIONS,
+BENCH_DOT1X_DURATION, BENCH_DOT1X_TIMEOUT, BENCH_DOT1X_IMPLS (default keel,hostapd).
+Bounded: about 5 x (DURATION + a few s) per implementation plus TIMEOUT where sessions
+hang (hostapd at W > 30).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("KEEL_BUILD") or REPO / "build").resolve()
+WIDTHS = [int(x) for x in os.environ.get("BENCH_DOT1X_W", "1,4,16,28,1024").split(",")]
+SESSIONS = int(os.environ.get("BENCH_DOT1X_SESSIONS", "1500"))
+DURATION = float(os.environ.get("BENCH_DOT1X_DURATION", "3"))
+TIMEOUT = float(os.environ.get("BENCH_DOT1X_TIMEOUT", "10"))
+IMPLS = os.environ.get("BENCH_DOT1X_IMPLS", "keel,hostapd").split(",")
+TAG = f"kdx{os.getpid() % 100000}"
+NS_A, NS_S = f"{TAG}a", f"{TAG}s"
+SECRET = "testing123"
+USER, PASS = "bob", "hello"
+MAB = "020000000001"
+PKGS = ("libevent libevent_pthreads libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libcrypto libssl "
+        "json-c libprotobuf-c libmosquitto libcap")
+CFLAGS = ("-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 "
+          "-Wno-format-nonliteral -g -O2 -D_GNU_SOURCE -fno-strict-aliasing")
+
+USERS = f"""{USER}\tCleartext-Password := "{PASS}"
+\tMessage-Authenticator = 0x00,
+\tTunnel-Type = VLAN,
+\tTunnel-Medium-Type = IEEE-802,
+\tTunnel-Private-Group-Id = "100"
+
+{MAB}\tCleartext-Password := "{MAB}"
+\tMessage-Authenticator = 0x00,
+\tTunnel-Type = VLAN,
+\tTunnel-Medium-Type = IEEE-802,
+\tTunnel-Private-Group-Id = "200"
+
+"""
+
+HOSTAPD_CONF = f"""interface=ax0
+driver=wired
+ieee8021x=1
+eapol_version=2
+eap_reauth_period=3600
+use_pae_group_addr=0
+own_ip_addr=127.0.0.1
+nas_identifier=sw-test
+auth_server_addr=127.0.0.1
+auth_server_port=1812
+auth_server_shared_secret={SECRET}
+radius_auth_req_attr=61:d:15
+logger_syslog=0
+logger_stdout=0
+"""
+
+KEEL_CONF = f"""interfaces {{
+    ax0 {{
+        unit 0 {{
+            family ethernet-switching;
+        }}
+    }}
+}}
+access {{
+    radius-server 127.0.0.1 {{
+        secret "{SECRET}";
+    }}
+    profile bench {{
+        authentication-order radius;
+        radius {{
+            authentication-server 127.0.0.1;
+        }}
+    }}
+}}
+protocols {{
+    dot1x {{
+        authenticator {{
+            authentication-profile-name bench;
+            interface ax0 {{
+                supplicant multiple;
+            }}
+        }}
+    }}
+}}
+"""
+
+
+def sh(*argv, check=True, ns=None, timeout=120, env=None, input=None):
+    if ns:
+        argv = ("ip", "netns", "exec", ns) + argv
+    return subprocess.run([str(a) for a in argv], check=check, capture_output=True, text=True,
+                          timeout=timeout, env=env, input=input)
+
+
+def build_tools(out):
+    """eapolgen (libcrypto only) and radperf (keel's RADIUS client objects)."""
+    objs = [BUILD / f"obj/daemons/dot1xd/{n}.o" for n in ("radius", "eapol", "radclient")]
+    libs = [BUILD / "libkeelplat.a", BUILD / "libkeel.a"]
+    sh("make", "-C", REPO, f"BUILD={BUILD}", "-j2", *objs, *libs, timeout=600)
+    pc_c = sh("pkg-config", "--cflags", *PKGS.split()).stdout.split()
+    pc_l = sh("pkg-config", "--libs", *PKGS.split()).stdout.split()
+    gen, perf = out / "eapolgen", out / "radperf"
+    sh("cc", *CFLAGS.split(), "-o", gen, REPO / "tests/bench/dot1x/eapolgen.c", "-lcrypto")
+    sh("cc", *CFLAGS.split(), f"-I{REPO}", f"-I{BUILD}/gen", *pc_c, "-o", perf,
+       REPO / "tests/bench/dot1x/radperf.c", *objs, *libs, *pc_l, "-lm")
+    return gen, perf
+
+
+def net_up():
+    for ns in (NS_A, NS_S):
+        sh("ip", "netns", "add", ns)
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+    # Fixed MACs: eapolgen's supplicants are 02:<run>:..., the ports must never look like one.
+    sh("ip", "link", "add", "ax0", "address", "00:1b:21:0d:00:01", "netns", NS_A, "type",
+       "veth", "peer", "name", "sx0", "address", "00:1b:21:0d:00:02", "netns", NS_S)
+    sh("ip", "link", "set", "ax0", "up", ns=NS_A)
+    sh("ip", "link", "set", "sx0", "up", ns=NS_S)
+
+
+def net_down():
+    for ns in (NS_A, NS_S):
+        sh("ip", "netns", "del", ns, check=False)
+
+
+def freeradius_conf(d):
+    fr = d / "fr"
+    shutil.copytree("/etc/freeradius/3.0", fr, symlinks=True)
+    site = fr / "sites-enabled/default"
+    text = site.read_text()
+    # Notes §8: listen on loopback only (not -i/-p, which leaves requests unhandled).
+    text = text.replace("\tipaddr = *", "\tipaddr = 127.0.0.1").replace(
+        "\tipv6addr = ::\t", "\tipv6addr = ::1\t")
+    # FreeRADIUS 3.2.1 signs a Reject only when told to (keel drops unsigned replies).
+    anchor = "\t\tremove_reply_message_if_eap\n\t}"
+    assert anchor in text, "unexpected sites-enabled/default"
+    text = text.replace(anchor, "\t\tremove_reply_message_if_eap\n\t\tupdate reply {\n"
+                        "\t\t\tMessage-Authenticator := 0x00\n\t\t}\n\t}", 1)
+    site.write_text(text)
+    conf = fr / "radiusd.conf"
+    text = conf.read_text()
+    for old, new in (("reject_delay = 1", "reject_delay = 0"),
+                     ("\nlogdir = /var/log/freeradius", f"\nlogdir = {d}/log"),
+                     ("\nrun_dir = ${localstatedir}/run/${name}", f"\nrun_dir = {d}/run")):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    conf.write_text(text)
+    users = fr / "mods-config/files/authorize"
+    users.write_text(USERS + users.read_text())
+    for sub in ("log", "run"):
+        (d / sub).mkdir()
+    sh("chown", "-R", "freerad:freerad", fr, d / "log", d / "run")
+    sh("freeradius", "-XC", "-d", fr, ns=NS_A)
+    return fr
+
+
+def radperf(perf, *args, timeout=120):
+    p = sh(perf, "-s", f"127.0.0.1:1812:{SECRET}", *args, ns=NS_A, check=False, timeout=timeout)
+    try:
+        return p.returncode, json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return p.returncode, {"error": p.stderr.strip()[-300:]}
+
+
+def wait_radius(perf):
+    end = time.time() + 20
+    while time.time() < end:
+        rc, _ = radperf(perf, "-m", "pap", "-u", MAB, "-p", MAB, "-x", "accept", "-t", "300",
+                        "-r", "1")
+        if rc == 0:
+            return
+        time.sleep(0.3)
+    raise RuntimeError("freeradius does not answer")
+
+
+def live_check(perf):
+    """radclient.c against FreeRADIUS 3.2.1: Accept with VLAN, Reject; counts drops."""
+    checks = [
+        ("MAC RADIUS (PAP) Accept, VLAN 200", ["-m", "pap", "-u", MAB, "-p", MAB, "-x",
+                                               "accept", "-V", "200"]),
+        ("EAP-MD5 Accept, VLAN 100", ["-m", "eap-md5", "-u", USER, "-p", PASS, "-x", "accept",
+                                      "-V", "100"]),
+        ("EAP-MD5 Reject (wrong password)", ["-m", "eap-md5", "-u", USER, "-p", "nope", "-x",
+                                             "reject"]),
+        ("PAP Reject (unknown user)", ["-m", "pap", "-u", "mallory", "-p", "x", "-x", "reject"]),
+    ]
+    ok = True
+    print("radclient.c <-> FreeRADIUS 3.2.1 (live):")
+    for name, args in checks:
+        rc, res = radperf(perf, *args, "-t", "1000", "-r", "1")
+        drops = sum(res.get("drops", {}).values())
+        print(f"  {'PASS' if rc == 0 else 'FAIL'}  {name}  (drops {drops})")
+        ok &= rc == 0
+    for mode, user, pw in (("pap", MAB, MAB), ("eap-md5", USER, PASS)):
+        rc, res = radperf(perf, "-m", mode, "-u", user, "-p", pw, "-n", "5000", "-w", "64",
+                          "-x", "accept")
+        print(f"  radclient throughput {mode}: {res.get('per_s', 0):.0f} sessions/s "
+              f"({'1 round trip' if mode == 'pap' else '2 round trips'} each, 64 in flight, "
+              f"p50 {res.get('p50_us', 0) / 1000:.2f} ms, p99 {res.get('p99_us', 0) / 1000:.2f}"
+              f" ms, {res.get('timeout', 0)} timeouts)")
+        ok &= rc == 0
+    return ok
+
+
+class Hostapd:
+    name = "hostapd"
+
+    def __init__(self, d):
+        self.d = d
+        (d / "hostapd.conf").write_text(HOSTAPD_CONF)
+        self.pidfile = d / "hostapd.pid"
+
+    def start(self):
+        self.pidfile.unlink(missing_ok=True)
+        sh("hostapd", "-B", "-P", self.pidfile, self.d / "hostapd.conf", ns=NS_A)
+        end = time.time() + 5
+        while not self.pidfile.exists() and time.time() < end:
+            time.sleep(0.05)
+        time.sleep(0.3)
+
+    def stop(self):
+        try:
+            pid = int(self.pidfile.read_text())
+        except (OSError, ValueError):
+            return
+        try:
+            os.kill(pid, 15)
+        except ProcessLookupError:
+            return
+        end = time.time() + 5
+        while time.time() < end and Path(f"/proc/{pid}").exists():
+            time.sleep(0.05)
+
+
+class Keel:
+    name = "keel"
+
+    def __init__(self, d):
+        self.d = d
+        self.root = d / "keelroot"
+        (d / "keel.conf").write_text(KEEL_CONF)
+        self.env = dict(os.environ, KEEL_DAEMONS="mgd dot1xd",
+                        KEEL_NODES_DIR=str(d / "nodes"))
+
+    def node(self, cmd, *extra, check=True):
+        return sh(REPO / "init/keel-node", cmd, TAG, "--netns", NS_A, "--root", self.root,
+                  *extra, env=self.env, check=check, timeout=60)
+
+    def start(self):
+        self.node("start", "--config", self.d / "keel.conf", "--bin", BUILD / "bin")
+        # Ready when dot1xd has the port: the ctl answers show.interface with ax0.
+        end = time.time() + 15
+        while time.time() < end:
+            p = sh(BUILD / "bin/cli", "-c", "show dot1x interface", ns=NS_A, check=False,
+                   env=dict(self.env, KEEL_ROOT=str(self.root)))
+            if p.returncode == 0 and "ax0" in p.stdout:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("keel dot1xd did not take ax0: " + p.stdout + p.stderr)
+
+    def stop(self):
+        self.node("stop", check=False)
+
+
+def run_gen(gen, w, runbyte):
+    p = sh(gen, "-i", "sx0", "-u", USER, "-p", PASS, "-n", SESSIONS, "-w", w, "-d", DURATION,
+           "-t", int(TIMEOUT * 1000), "-m", runbyte, ns=NS_S, timeout=DURATION + TIMEOUT + 60)
+    return json.loads(p.stdout)
+
+
+def ms(us):
+    return f"{us / 1000:.1f}"
+
+
+def main():
+    if os.geteuid() != 0:
+        print("bench_dot1x: needs root (network namespaces)")
+        return 1
+    for tool in ("freeradius", "hostapd"):
+        if not shutil.which(tool):
+            print(f"bench_dot1x: {tool} not installed")
+            return 1
+    impls = [i for i in IMPLS if i]
+    if "keel" in impls and not os.access(BUILD / "bin/dot1xd", os.X_OK):
+        print(f"bench_dot1x: {BUILD}/bin/dot1xd not built: keel side skipped")
+        impls.remove("keel")
+    d = Path(tempfile.mkdtemp(prefix="bench-dot1x-"))
+    os.chmod(d, 0o755)
+    fr_proc = None
+    sides = []
+    ok = True
+    try:
+        gen, perf = build_tools(d)
+        net_up()
+        fr = freeradius_conf(d)
+        fr_proc = subprocess.Popen(["ip", "netns", "exec", NS_A, "freeradius", "-f", "-l",
+                                    str(d / "log/radius.log"), "-d", str(fr)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_radius(perf)
+        ok &= live_check(perf)
+
+        sides = [{"keel": Keel, "hostapd": Hostapd}[i](d) for i in impls]
+        rows = []
+        runbyte = 1
+        for w in WIDTHS:
+            row = {"w": w}
+            rc, res = radperf(perf, "-m", "eap-md5", "-u", USER, "-p", PASS,
+                              "-n", min(SESSIONS, max(1000, 50 * w)), "-w", w, "-t", "3000")
+            row["radius"] = res
+            for side in sides:
+                side.start()
+                try:
+                    row[side.name] = run_gen(gen, w, runbyte)
+                finally:
+                    side.stop()
+                runbyte += 1
+            rows.append(row)
+            print(f"  W={w}: " + ", ".join(
+                f"{k} {v.get('per_s', 0):.0f}/s" for k, v in row.items() if k != "w"),
+                flush=True)
+        report(rows, [s.name for s in sides])
+    finally:
+        for side in sides:
+            side.stop()
+        if fr_proc:
+            fr_proc.terminate()
+            try:
+                fr_proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                fr_proc.kill()
+        net_down()
+        shutil.rmtree(d, ignore_errors=True)
+    return 0 if ok else 1
+
+
+def report(rows, names):
+    print()
+    print("EAP-MD5 sessions through the authenticator (eapolgen, one veth, FreeRADIUS 3.2.1 -f)")
+    print(f"{'W':>5} {'impl':8} {'auth/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'+p50 ms':>8} "
+          f"{'+p99 ms':>8} {'failed':>7} {'sessions':>9}")
+    for r in rows:
+        rad = r["radius"]
+        print(f"{r['w']:>5} {'radius':8} {rad.get('per_s', 0):>8.0f} "
+              f"{ms(rad.get('p50_us', 0)):>7} {ms(rad.get('p99_us', 0)):>7} {'-':>8} {'-':>8} "
+              f"{rad.get('timeout', 0) + rad.get('error', 0):>7} {rad.get('n', 0):>9}")
+        for n in names:
+            x = r[n]
+            add50 = max(0, x["p50_us"] - rad.get("p50_us", 0)) if x["ok"] else 0
+            add99 = max(0, x["p99_us"] - rad.get("p99_us", 0)) if x["ok"] else 0
+            print(f"{'':>5} {n:8} {x['per_s']:>8.0f} {ms(x['p50_us']):>7} "
+                  f"{ms(x['p99_us']):>7} {ms(add50):>8} {ms(add99):>8} "
+                  f"{x['failed'] + x['timeout']:>7} {x['n']:>9}")
+    if "keel" in names and "hostapd" in names:
+        print()
+        print(f"{'W':>5} {'keel/hostapd auth/s':>20} {'keel/hostapd p50':>17} "
+              f"{'failed keel':>12} {'failed hostapd':>15}")
+        for r in rows:
+            k, h = r["keel"], r["hostapd"]
+            ratio = k["per_s"] / h["per_s"] if h["per_s"] else float("inf")
+            lat = k["p50_us"] / h["p50_us"] if h["p50_us"] else float("nan")
+            print(f"{r['w']:>5} {ratio:>20.2f} {lat:>17.2f} {k['failed'] + k['timeout']:>12} "
+                  f"{h['failed'] + h['timeout']:>15}")
+    print()
+    print("auth/s: sessions that ended in EAP-Success per second of the run; p50/p99: EAPOL-Start "
+          "-> EAP-Success; +pX: minus the RADIUS-only pX at the same W (the 'radius' rows: "
+          "radperf, keel's RADIUS client straight to FreeRADIUS, no authenticator); failed: "
+          "EAP-Failure or no result within the session timeout.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
