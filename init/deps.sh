@@ -13,7 +13,7 @@ PKGS=(
 	# run
 	mosquitto mosquitto-clients iproute2 iptables nftables procps psmisc
 	# tests, demo and the real peers
-	python3-pytest python3-grpcio python3-protobuf python3-scapy python3-paho-mqtt
+	python3-pytest python3-grpcio python3-protobuf protobuf-compiler-grpc python3-scapy python3-paho-mqtt
 	tcpdump openvswitch-switch frr bird2 wpasupplicant hostapd freeradius keepalived
 	iputils-ping
 )
