@@ -1,1 +1,1 @@
-telemetryd_PKGS := libyang
+telemetryd_PKGS := libyang grpc libcrypt

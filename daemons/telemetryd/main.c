@@ -1,6 +1,6 @@
 /*
- * telemetryd — sensor provisioning, the node bus subscription and MQTT
- * export (Junos agentd + the namqtd client role). gNMI comes later.
+ * telemetryd — sensor provisioning, the node bus subscription, MQTT export
+ * and the gNMI server (Junos agentd + na-grpcd + the namqtd client role).
  *
  *   main.c      start-up: YANG schema, bus, export tick, ctl methods, config
  *   telemetryd.h types
@@ -12,10 +12,13 @@
  *   agent.c     bus -> table -> due windows -> exporters, on one loop
  *   config.c    `services analytics` validate/apply (lib/cfg)
  *   ctl.c       "show.sensors"
+ *   gnmi*.c     gNMI over gRPC (gnmi.h): its own bus cache from start-up, a
+ *               listener only when `system services extension-service
+ *               request-response grpc` is configured
  *
  * Environment: KEEL_YANG_DIR (modules; default: the tree a build/bin or
  * build/NAME/bin binary came from, then the installed copy), KEEL_BUS_HOST,
- * KEEL_BUS_PORT, KEEL_NODE_NAME.
+ * KEEL_BUS_PORT, KEEL_NODE_NAME, KEEL_GNMI_STALL_MS (gNMI stall bound).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemons/telemetryd/gnmi.h"
 #include "daemons/telemetryd/telemetryd.h"
 #include "lib/daemon.h"
 #include "lib/log.h"
@@ -48,6 +52,9 @@ static int tm_init(struct daemon *d)
 		log_warnx("cannot start the bus subscription");
 		return -1;
 	}
+	/* gNMI is optional: without it sensors and MQTT export still run */
+	if (!(t->gnmi = gnmi_new(d->base, t->schema)))
+		log_warnx("gnmi: cannot start the value cache: gNMI is off");
 	return 0;
 }
 
@@ -57,6 +64,7 @@ static void tm_shutdown(struct daemon *d)
 
 	if (!t)
 		return;
+	gnmi_free(t->gnmi);
 	tm_agent_stop(t);
 	tm_schema_close(t->schema);
 	free(t);

@@ -275,8 +275,11 @@ void tm_exporter_stats(const struct tm_exporter *x, struct tm_exporter_stats *ou
 
 #define TM_TICK_MS 100 /* window check period: export jitter bound */
 
+struct gnmi;
+
 struct telemetryd {
 	struct daemon *d;
+	struct gnmi *gnmi;        /* gnmi.h: cache from start-up, listener when configured */
 	struct tm_schema *schema; /* NULL when the modules failed to load */
 	struct tm_table table;
 	struct tm_bus *bus;

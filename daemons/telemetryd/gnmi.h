@@ -1,0 +1,304 @@
+/*
+ * telemetryd's gNMI server (gNMI 0.10.0 over the gRPC core C API).
+ *
+ *   gnmi_path.c    gNMI Path <-> keel path patterns and strings, wildcard match,
+ *                  schema check, TypedValue encodings (pure)
+ *   gnmi_queue.c   the per-subscription coalescing queue (pure)
+ *   gnmi_cache.c   the latest value of every bus key (pure)
+ *   gnmi_sub.c     SubscriptionList / GetRequest checks (pure)
+ *   gnmi_config.c  `system services extension-service ... grpc` and users (pure)
+ *   gnmi_server.c  gRPC server: completion-queue thread, calls on the loop thread
+ *   gnmi_rpc.c     Capabilities, Get, Subscribe state on the loop thread
+ */
+#ifndef KEEL_TELEMETRYD_GNMI_H
+#define KEEL_TELEMETRYD_GNMI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "daemons/telemetryd/telemetryd.h"
+#include "lib/proto/gnmi.pb-c.h"
+#include "lib/proto/sensor.pb-c.h"
+
+#define GNMI_VERSION       "0.10.0"
+#define GNMI_PORT_DEFAULT  32767
+#define GNMI_CACHE_MAX     65536          /* distinct bus keys remembered */
+#define GNMI_QUEUE_MAX     GNMI_CACHE_MAX /* coalesced per key: never more than the cache */
+#define GNMI_MAX_SUBS      64             /* subscriptions in one SubscriptionList */
+#define GNMI_MAX_GET_PATHS 64
+#define GNMI_SAMPLE_MIN_NS 100000000ull      /* 100 ms: fastest SAMPLE */
+#define GNMI_SAMPLE_MAX_NS 86400000000000ull /* one day */
+#define GNMI_BUNDLE_MAX    64                /* updates per Notification */
+#define GNMI_STALL_MS      10000 /* a write not accepted for this long: RESOURCE_EXHAUSTED */
+#define GNMI_MAX_MSG       (4 * 1024 * 1024) /* largest request accepted */
+
+/* grpc_status_code values (grpc/impl/codegen/status.h), kept here so the pure
+ * parts do not need gRPC headers. */
+enum gnmi_status {
+	GNMI_STATUS_OK = 0,
+	GNMI_STATUS_CANCELLED = 1,
+	GNMI_STATUS_INVALID_ARGUMENT = 3,
+	GNMI_STATUS_NOT_FOUND = 5,
+	GNMI_STATUS_PERMISSION_DENIED = 7,
+	GNMI_STATUS_RESOURCE_EXHAUSTED = 8,
+	GNMI_STATUS_UNIMPLEMENTED = 12,
+	GNMI_STATUS_INTERNAL = 13,
+	GNMI_STATUS_UNAVAILABLE = 14,
+	GNMI_STATUS_UNAUTHENTICATED = 16,
+};
+
+/* ---- paths (gnmi_path.c, pure) */
+
+/*
+ * A request path as a keel path pattern: element name "*" matches one level,
+ * "..." any number of levels (zero included), a key value "*" or a missing
+ * key matches every list entry.
+ */
+struct gnmi_pat {
+	struct tm_path p;
+	bool wild; /* holds "*", "..." or a "*" key */
+};
+
+/*
+ * prefix + path -> pattern (gNMI spec §2.4.1: the concatenation is absolute).
+ * Refuses (INVALID_ARGUMENT) empty names or key names, the deprecated
+ * `element` field, a target or origin inside path (they belong in prefix),
+ * oversized paths; an origin other than "", "openconfig" or "keel" is
+ * UNIMPLEMENTED. Either argument may be NULL. Returns a gnmi_status.
+ */
+int gnmi_path_join(const Gnmi__Path *prefix, const Gnmi__Path *path, struct gnmi_pat *out,
+                   char *err, size_t errlen);
+/* True when key (a concrete bus key) lies at or below pattern pat. */
+bool gnmi_path_match(const struct gnmi_pat *pat, const struct tm_path *key);
+/*
+ * Checks a pattern against the YANG schema up to its first wildcard element
+ * ("*" keys dropped): INVALID_ARGUMENT with a message for a path that names
+ * no schema node or a key that is not one. sc NULL: no check.
+ */
+int gnmi_path_check(struct tm_schema *sc, const struct gnmi_pat *pat, char *err, size_t errlen);
+/* String form, keys in name order, ']' and '\' escaped in values (§2.2.2). -1 if it does not fit.
+ */
+int gnmi_path_to_str(const struct tm_path *p, char *buf, size_t len);
+/*
+ * Fills out->elem with copies of elements [from, p->n_elem) of p (malloc'd;
+ * free with gnmi_path_clear). -1 on out of memory.
+ */
+int gnmi_path_from_tm(const struct tm_path *p, unsigned from, Gnmi__Path *out);
+void gnmi_path_clear(Gnmi__Path *p);
+/*
+ * True when the first n elements of key equal elements of pfx exactly (same
+ * names, same key sets and values): the update can be sent relative to pfx.
+ */
+bool gnmi_path_has_prefix(const struct tm_path *key, const struct tm_path *pfx);
+
+/* ---- values (gnmi_path.c, pure) */
+
+/*
+ * One bus value as a TypedValue in the given encoding: PROTO scalars, or
+ * JSON / JSON_IETF text in json_val / json_ietf_val (RFC 7951 §6.1: 64-bit
+ * integers as strings). Text goes to buf (len bytes), which must outlive tv.
+ * -1 when the value is unset or does not fit.
+ */
+int gnmi_value_set(Gnmi__TypedValue *tv, const Keel__Sensor__KeyValue *kv, Gnmi__Encoding enc,
+                   char *buf, size_t len);
+/* Deep copy of a bus pair's value (key included); -1 on out of memory. */
+int gnmi_kv_copy(Keel__Sensor__KeyValue *dst, const Keel__Sensor__KeyValue *src);
+void gnmi_kv_clear(Keel__Sensor__KeyValue *kv);
+bool gnmi_kv_equal(const Keel__Sensor__KeyValue *a, const Keel__Sensor__KeyValue *b);
+
+/* ---- the coalescing queue (gnmi_queue.c, pure) */
+
+enum gnmi_lane {
+	GNMI_LANE_EVENT = 0, /* ON_CHANGE and heartbeats of state: sent first */
+	GNMI_LANE_SAMPLE,    /* SAMPLE: counters */
+	GNMI_LANE_N,
+};
+
+struct gnmi_qent {
+	Keel__Sensor__KeyValue kv; /* kv.key is the path */
+	uint64_t ts_ms;
+	uint32_t duplicates; /* older values of this path replaced before they went out */
+	uint8_t lane;
+	int hnext;      /* hash chain */
+	int prev, next; /* lane FIFO, or the free list (next) */
+};
+
+#define GNMI_QUEUE_BUCKETS 4096
+
+struct gnmi_queue {
+	struct gnmi_qent *e;
+	size_t cap, max, n;
+	int free_head;
+	int head[GNMI_LANE_N], tail[GNMI_LANE_N];
+	int bucket[GNMI_QUEUE_BUCKETS];
+	uint64_t coalesced; /* values replaced by newer ones (sum of duplicates) */
+	uint64_t refused;   /* new paths refused at max */
+};
+
+void gnmi_queue_init(struct gnmi_queue *q, size_t max);
+void gnmi_queue_free(struct gnmi_queue *q);
+/*
+ * Queues the newest value of kv->key: a path already queued keeps its place
+ * and takes the new value (duplicates + 1); an event for a path queued in the
+ * sample lane moves it to the event lane. 0 queued, 1 coalesced, -1 refused
+ * (full or out of memory).
+ */
+int gnmi_queue_put(struct gnmi_queue *q, const Keel__Sensor__KeyValue *kv, uint64_t ts_ms,
+                   enum gnmi_lane lane);
+/* Takes the oldest entry of the event lane, else of the sample lane. false when empty. */
+bool gnmi_queue_pop(struct gnmi_queue *q, struct gnmi_qent *out);
+/* Peeks at the lane and timestamp of the entry gnmi_queue_pop would return. */
+bool gnmi_queue_peek(const struct gnmi_queue *q, uint64_t *ts_ms, enum gnmi_lane *lane);
+/* Frees what gnmi_queue_pop handed out. */
+void gnmi_qent_clear(struct gnmi_qent *e);
+
+/* ---- the latest-value cache (gnmi_cache.c, pure) */
+
+struct gnmi_centry {
+	Keel__Sensor__KeyValue kv;
+	uint64_t ts_ms;
+	uint64_t changed; /* cache sequence number of the last value change */
+	int hnext;
+	bool live;
+};
+
+#define GNMI_CACHE_BUCKETS 8192
+
+struct gnmi_cache {
+	struct gnmi_centry *e;
+	size_t n, cap, live;
+	int bucket[GNMI_CACHE_BUCKETS];
+	uint64_t seq;     /* bumped on every value change */
+	uint64_t refused; /* new keys refused at GNMI_CACHE_MAX */
+};
+
+void gnmi_cache_init(struct gnmi_cache *c);
+void gnmi_cache_free(struct gnmi_cache *c);
+/* Stores the newest value; *changed when it differs from the stored one (or is new). NULL on
+ * refusal. */
+struct gnmi_centry *gnmi_cache_put(struct gnmi_cache *c, const Keel__Sensor__KeyValue *kv,
+                                   uint64_t ts_ms, bool *changed);
+struct gnmi_centry *gnmi_cache_find(struct gnmi_cache *c, const char *key);
+/* Forgets every key at or below path (a bus delete); returns how many. */
+size_t gnmi_cache_delete(struct gnmi_cache *c, const char *path);
+
+/* ---- requests (gnmi_sub.c, pure) */
+
+struct gnmi_sub {
+	struct gnmi_pat pat;
+	Gnmi__SubscriptionMode mode;
+	uint64_t sample_ns;    /* SAMPLE */
+	uint64_t heartbeat_ns; /* 0: none */
+	bool suppress_redundant;
+	/* run time (gnmi_rpc.c) */
+	uint64_t next_sample_ms, next_heartbeat_ms;
+	uint64_t sampled_seq; /* cache seq at the last sample (suppress_redundant) */
+};
+
+struct gnmi_sublist {
+	struct gnmi_sub *sub;
+	size_t n;
+	Gnmi__SubscriptionList__Mode mode;
+	Gnmi__Encoding encoding;
+	bool updates_only;
+	char target[TM_NAME_MAX * 2]; /* echoed in every response prefix */
+	bool has_target;
+	struct tm_path prefix; /* the request prefix, echoed when concrete */
+	bool prefix_echo;
+};
+
+/*
+ * Checks a SubscriptionList (gNMI spec §3.5.1) and builds the subscriptions:
+ * at least one subscription, known modes, every path valid in the schema,
+ * sample_interval 0 (-> GNMI_SAMPLE_MIN_NS) or within [GNMI_SAMPLE_MIN_NS,
+ * GNMI_SAMPLE_MAX_NS] for SAMPLE, none for TARGET_DEFINED/ON_CHANGE,
+ * heartbeat within range, encoding PROTO/JSON/JSON_IETF, no use_models
+ * filtering or aggregation (UNIMPLEMENTED). Returns a gnmi_status; free with
+ * gnmi_sublist_free.
+ */
+int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
+                       struct gnmi_sublist *out, char *err, size_t errlen);
+void gnmi_sublist_free(struct gnmi_sublist *l);
+
+struct gnmi_get {
+	struct gnmi_pat *pat;
+	size_t n;
+	Gnmi__Encoding encoding;
+	char target[TM_NAME_MAX * 2];
+	bool has_target;
+};
+
+/* The same for a GetRequest (§3.3.1). CONFIG data is UNIMPLEMENTED (keel serves state). */
+int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, struct gnmi_get *out, char *err,
+                   size_t errlen);
+void gnmi_get_free(struct gnmi_get *g);
+
+/* Encodings keel serves. */
+bool gnmi_encoding_ok(Gnmi__Encoding e);
+
+/* ---- config (gnmi_config.c, pure) */
+
+enum gnmi_client_cert {
+	GNMI_CLIENT_CERT_NONE = 0,
+	GNMI_CLIENT_CERT_REQUEST,
+	GNMI_CLIENT_CERT_REQUEST_VERIFY,
+	GNMI_CLIENT_CERT_REQUIRE,
+	GNMI_CLIENT_CERT_REQUIRE_VERIFY,
+};
+
+#define GNMI_MAX_USERS 64
+
+struct gnmi_user {
+	char name[TM_NAME_MAX + 1];
+	char hash[256]; /* crypt(3) string, "" when the user has none */
+	bool unauthorized;
+};
+
+struct gnmi_cfg {
+	bool enabled;
+	bool ssl;
+	char address[64];
+	uint16_t port;
+	char local_cert[TM_NAME_MAX + 1];
+	char ca[TM_NAME_MAX + 1];
+	enum gnmi_client_cert client_cert;
+	unsigned max_connections;
+	bool skip_auth;
+	struct gnmi_user users[GNMI_MAX_USERS];
+	size_t n_users;
+};
+
+/* From the RFC 7951 config (the object holding "keel-system:system"). -1 with a message. */
+int gnmi_cfg_from_json(struct json_object *cfg, struct gnmi_cfg *out, char *err, size_t errlen);
+/* True when the listener must be rebuilt to go from a to b (users alone do not). */
+bool gnmi_cfg_listener_differs(const struct gnmi_cfg *a, const struct gnmi_cfg *b);
+/*
+ * Username/password metadata against the configured users: OK, or
+ * UNAUTHENTICATED (no or wrong credentials, no users configured) /
+ * PERMISSION_DENIED (class unauthorized). skip-authentication: always OK.
+ */
+int gnmi_auth_check(const struct gnmi_cfg *c, const char *user, const char *password);
+
+/* ---- the server (gnmi_server.c + gnmi_rpc.c) */
+
+struct gnmi;
+struct event_base;
+
+struct gnmi_stats {
+	uint64_t calls, active, updates, duplicates, exhausted, refused;
+	uint64_t cache_keys;
+	bool listening;
+	uint16_t port;
+};
+
+/* The cache starts at once (it subscribes to the bus); no listener yet. */
+struct gnmi *gnmi_new(struct event_base *base, struct tm_schema *sc);
+void gnmi_free(struct gnmi *g);
+/* Starts, restarts or stops the listener for config c (not enabled: stops). -1 with a message. */
+int gnmi_configure(struct gnmi *g, const struct gnmi_cfg *c, char *err, size_t errlen);
+void gnmi_stats(const struct gnmi *g, struct gnmi_stats *out);
+
+#endif

@@ -1,0 +1,794 @@
+/*
+ * What the gNMI RPCs do (gNMI spec 0.10.0), on the loop thread.
+ *
+ *   Capabilities  the YANG modules telemetryd validates against, JSON /
+ *                 PROTO / JSON_IETF, "0.10.0" (§3.2)
+ *   Get           latest values from the bus cache, one Notification per path;
+ *                 a path with no data is NOT_FOUND (§3.3.4)
+ *   Set           UNIMPLEMENTED: configuration goes through mgd's commit
+ *   Subscribe     ONCE: dump, sync_response, OK. POLL: dump + sync per poll.
+ *                 STREAM: dump, sync, then per subscription ON_CHANGE (from
+ *                 the bus as values change), SAMPLE (tick at sample_interval,
+ *                 suppress_redundant), TARGET_DEFINED (= ON_CHANGE: the
+ *                 publishing daemons already pick each leaf's cadence:
+ *                 state on change, counters at their sample period),
+ *                 heartbeat_interval; updates_only skips the dump (§3.5).
+ *
+ * Output of a stream: one-off messages (dumps, syncs, deletes) in order in
+ * c->out, ahead of the coalescing queue that takes live updates (events
+ * before samples, newest value per path wins). A write that core does not
+ * accept for stall_ms ends the call with RESOURCE_EXHAUSTED (issue #9 item 4).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "daemons/telemetryd/gnmi_int.h"
+#include "lib/ev.h"
+#include "lib/log.h"
+#include "lib/paths.h"
+
+struct gnmi_upd {
+	const Keel__Sensor__KeyValue *kv;
+	uint64_t ts_ms;
+	uint32_t duplicates;
+};
+
+/* ------------------------------------------------------------------ notifications */
+
+static void gnmi_notif_free(Gnmi__Notification *n)
+{
+	if (!n)
+		return;
+	if (n->prefix) {
+		gnmi_path_clear(n->prefix);
+		free(n->prefix->target);
+		free(n->prefix);
+	}
+	for (size_t i = 0; i < n->n_update; i++) {
+		Gnmi__Update *u = n->update[i];
+
+		if (!u)
+			continue;
+		if (u->path) {
+			gnmi_path_clear(u->path);
+			free(u->path);
+		}
+		if (u->val) {
+			if (u->val->value_case == GNMI__TYPED_VALUE__VALUE_JSON_VAL)
+				free(u->val->json_val.data);
+			else if (u->val->value_case == GNMI__TYPED_VALUE__VALUE_JSON_IETF_VAL)
+				free(u->val->json_ietf_val.data);
+			free(u->val);
+		}
+		free(u);
+	}
+	free(n->update);
+	for (size_t i = 0; i < n->n_delete_; i++) {
+		gnmi_path_clear(n->delete_[i]);
+		free(n->delete_[i]);
+	}
+	free(n->delete_);
+	free(n);
+}
+
+static size_t gnmi_json_room(const Keel__Sensor__KeyValue *kv)
+{
+	size_t n = 64;
+
+	if (kv->value_case == KEEL__SENSOR__KEY_VALUE__VALUE_STR_VALUE && kv->str_value)
+		n += 6 * strlen(kv->str_value);
+	else if (kv->value_case == KEEL__SENSOR__KEY_VALUE__VALUE_BYTES_VALUE)
+		n += 6 * kv->bytes_value.len;
+	return n;
+}
+
+/*
+ * A Notification of n updates (one timestamp: the newest). pfx non-NULL: the
+ * prefix is echoed and every update path is relative to it (the caller made
+ * sure they all lie below it). Values borrowed from u[] (PROTO) must live
+ * until the message is packed.
+ */
+static Gnmi__Notification *gnmi_notif_build(const struct gnmi_upd *u, size_t n, Gnmi__Encoding enc,
+                                            const char *target, const struct tm_path *pfx)
+{
+	Gnmi__Notification *no = calloc(1, sizeof(*no));
+	struct tm_path *tp = malloc(sizeof(*tp));
+	uint64_t ts = 0;
+
+	if (!no || !tp)
+		goto fail;
+	gnmi__notification__init(no);
+	if (target || pfx) {
+		if (!(no->prefix = malloc(sizeof(*no->prefix))))
+			goto fail;
+		gnmi__path__init(no->prefix);
+		if (target && !(no->prefix->target = strdup(target)))
+			goto fail;
+		if (pfx && gnmi_path_from_tm(pfx, 0, no->prefix))
+			goto fail;
+	}
+	no->update = calloc(n ? n : 1, sizeof(*no->update));
+	if (!no->update)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		Gnmi__Update *up = calloc(1, sizeof(*up));
+		char *jb = NULL;
+		size_t jl = 0;
+
+		if (!up)
+			goto fail;
+		gnmi__update__init(up);
+		no->update[no->n_update++] = up;
+		if (tm_path_parse(u[i].kv->key, tp, NULL, 0))
+			goto fail;
+		if (!(up->path = malloc(sizeof(*up->path))))
+			goto fail;
+		gnmi__path__init(up->path);
+		if (gnmi_path_from_tm(tp, pfx ? pfx->n_elem : 0, up->path))
+			goto fail;
+		if (!(up->val = malloc(sizeof(*up->val))))
+			goto fail;
+		if (enc != GNMI__ENCODING__PROTO) {
+			jl = gnmi_json_room(u[i].kv);
+			if (!(jb = malloc(jl)))
+				goto fail;
+		}
+		if (gnmi_value_set(up->val, u[i].kv, enc, jb, jl)) {
+			free(jb);
+			gnmi__typed_value__init(up->val);
+			goto fail;
+		}
+		up->duplicates = u[i].duplicates;
+		if (u[i].ts_ms > ts)
+			ts = u[i].ts_ms;
+	}
+	/* gNMI timestamps are ns since the epoch; the bus carries ms */
+	no->timestamp = (int64_t)(ts * 1000000ull);
+	free(tp);
+	return no;
+fail:
+	free(tp);
+	gnmi_notif_free(no);
+	return NULL;
+}
+
+static uint8_t *gnmi_pack_subresp(const Gnmi__SubscribeResponse *r, size_t *len)
+{
+	size_t n = gnmi__subscribe_response__get_packed_size(r);
+	uint8_t *buf = malloc(n ? n : 1);
+
+	if (buf)
+		*len = gnmi__subscribe_response__pack(r, buf);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ stream output */
+
+static void gnmi_out_push(struct gnmi_call *c, uint8_t *buf, size_t len)
+{
+	struct gnmi_msg *m = malloc(sizeof(*m));
+
+	if (!m) {
+		free(buf);
+		return;
+	}
+	m->next = NULL;
+	m->buf = buf;
+	m->len = len;
+	if (c->out_tail)
+		c->out_tail->next = m;
+	else
+		c->out_head = m;
+	c->out_tail = m;
+	c->out_bytes += len;
+}
+
+static void gnmi_out_sync(struct gnmi_call *c)
+{
+	Gnmi__SubscribeResponse r = GNMI__SUBSCRIBE_RESPONSE__INIT;
+	uint8_t *buf;
+	size_t len;
+
+	r.response_case = GNMI__SUBSCRIBE_RESPONSE__RESPONSE_SYNC_RESPONSE;
+	r.sync_response = true;
+	if ((buf = gnmi_pack_subresp(&r, &len)))
+		gnmi_out_push(c, buf, len);
+}
+
+static const char *gnmi_call_target(const struct gnmi_call *c)
+{
+	return c->sl.has_target ? c->sl.target : NULL;
+}
+
+/* Relative to the echoed prefix when every update lies below it. */
+static const struct tm_path *gnmi_call_prefix(const struct gnmi_call *c, const struct gnmi_upd *u,
+                                              size_t n, struct tm_path *scratch)
+{
+	if (!c->sl.prefix_echo)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (tm_path_parse(u[i].kv->key, scratch, NULL, 0) ||
+		    !gnmi_path_has_prefix(scratch, &c->sl.prefix))
+			return NULL;
+	return &c->sl.prefix;
+}
+
+static uint8_t *gnmi_pack_updates(struct gnmi_call *c, const struct gnmi_upd *u, size_t n,
+                                  struct tm_path *scratch, size_t *len)
+{
+	Gnmi__SubscribeResponse r = GNMI__SUBSCRIBE_RESPONSE__INIT;
+	Gnmi__Notification *no = gnmi_notif_build(u, n, c->sl.encoding, gnmi_call_target(c),
+	                                          gnmi_call_prefix(c, u, n, scratch));
+	uint8_t *buf;
+
+	if (!no)
+		return NULL;
+	r.response_case = GNMI__SUBSCRIBE_RESPONSE__RESPONSE_UPDATE;
+	r.update = no;
+	buf = gnmi_pack_subresp(&r, len);
+	gnmi_notif_free(no);
+	return buf;
+}
+
+static bool gnmi_call_wants(const struct gnmi_call *c, const struct tm_path *key)
+{
+	for (size_t i = 0; i < c->sl.n; i++)
+		if (gnmi_path_match(&c->sl.sub[i].pat, key))
+			return true;
+	return false;
+}
+
+/* Every cached value the call subscribes to, in bundles of one timestamp, into c->out. */
+static void gnmi_out_dump(struct gnmi *g, struct gnmi_call *c)
+{
+	struct gnmi_upd u[GNMI_BUNDLE_MAX];
+	struct tm_path *tp = malloc(sizeof(*tp)), *scratch = malloc(sizeof(*scratch));
+	size_t n = 0, len;
+	uint8_t *buf;
+
+	if (!tp || !scratch)
+		goto out;
+	for (size_t i = 0; i <= g->cache.n; i++) {
+		const struct gnmi_centry *e = i < g->cache.n ? &g->cache.e[i] : NULL;
+		bool flush = !e || n == GNMI_BUNDLE_MAX || (n && e->live && e->ts_ms != u[0].ts_ms);
+
+		if (flush && n) {
+			if ((buf = gnmi_pack_updates(c, u, n, scratch, &len)))
+				gnmi_out_push(c, buf, len);
+			c->sent_updates += n;
+			n = 0;
+		}
+		if (!e || !e->live || tm_path_parse(e->kv.key, tp, NULL, 0) ||
+		    !gnmi_call_wants(c, tp))
+			continue;
+		u[n++] = (struct gnmi_upd){&e->kv, e->ts_ms, 0};
+	}
+out:
+	free(tp);
+	free(scratch);
+}
+
+bool gnmi_rpc_next(struct gnmi_call *c, uint8_t **buf, size_t *len)
+{
+	struct gnmi *g = c->srv->g;
+	struct gnmi_qent q[GNMI_BUNDLE_MAX];
+	struct gnmi_upd u[GNMI_BUNDLE_MAX];
+	struct tm_path *scratch;
+	size_t n = 0;
+	uint64_t ts;
+	enum gnmi_lane lane, l2;
+
+	if (c->out_head) {
+		struct gnmi_msg *m = c->out_head;
+
+		c->out_head = m->next;
+		if (!c->out_head)
+			c->out_tail = NULL;
+		c->out_bytes -= m->len;
+		*buf = m->buf;
+		*len = m->len;
+		free(m);
+		return true;
+	}
+	if (!c->subscribed || !gnmi_queue_peek(&c->q, &ts, &lane))
+		return false;
+	/* one timestamp and one lane per Notification (§2.1: bundled updates share it) */
+	while (n < GNMI_BUNDLE_MAX && gnmi_queue_peek(&c->q, NULL, &l2) && l2 == lane) {
+		uint64_t t2;
+
+		gnmi_queue_peek(&c->q, &t2, NULL);
+		if (t2 != ts)
+			break;
+		gnmi_queue_pop(&c->q, &q[n]);
+		u[n] = (struct gnmi_upd){&q[n].kv, q[n].ts_ms, q[n].duplicates};
+		c->duplicates += q[n].duplicates;
+		g->st.duplicates += q[n].duplicates;
+		n++;
+	}
+	scratch = malloc(sizeof(*scratch));
+	*buf = scratch ? gnmi_pack_updates(c, u, n, scratch, len) : NULL;
+	free(scratch);
+	c->sent_updates += n;
+	g->st.updates += n;
+	for (size_t i = 0; i < n; i++)
+		gnmi_qent_clear(&q[i]);
+	/* an update that could not be packed is lost, the stream goes on */
+	if (!*buf)
+		return gnmi_rpc_next(c, buf, len);
+	return true;
+}
+
+void gnmi_rpc_call_free(struct gnmi_call *c)
+{
+	while (c->out_head) {
+		struct gnmi_msg *m = c->out_head;
+
+		c->out_head = m->next;
+		free(m->buf);
+		free(m);
+	}
+	c->out_tail = NULL;
+	c->out_bytes = 0;
+	gnmi_queue_free(&c->q);
+	gnmi_sublist_free(&c->sl);
+	c->subscribed = false;
+}
+
+/* ------------------------------------------------------------------ RPCs */
+
+static void gnmi_reply(struct gnmi_call *c, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(n ? n : 1);
+
+	if (!buf) {
+		gnmi_call_finish(c, GNMI_STATUS_INTERNAL, "out of memory");
+		return;
+	}
+	n = protobuf_c_message_pack(m, buf);
+	gnmi_call_send(c, buf, n);
+	free(buf);
+	gnmi_call_finish(c, GNMI_STATUS_OK, "");
+}
+
+static void gnmi_capabilities(struct gnmi_call *c, const uint8_t *buf, size_t len)
+{
+	struct gnmi *g = c->srv->g;
+	Gnmi__CapabilityRequest *rq = gnmi__capability_request__unpack(NULL, len, buf);
+	Gnmi__CapabilityResponse r = GNMI__CAPABILITY_RESPONSE__INIT;
+	Gnmi__Encoding enc[] = {GNMI__ENCODING__JSON, GNMI__ENCODING__PROTO,
+	                        GNMI__ENCODING__JSON_IETF};
+	Gnmi__ModelData *md = calloc(g->n_models ? g->n_models : 1, sizeof(*md));
+	Gnmi__ModelData **mp = calloc(g->n_models ? g->n_models : 1, sizeof(*mp));
+
+	if (!rq) {
+		gnmi_call_finish(c, GNMI_STATUS_INVALID_ARGUMENT, "malformed CapabilityRequest");
+		goto out;
+	}
+	if (!md || !mp) {
+		gnmi_call_finish(c, GNMI_STATUS_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < g->n_models; i++) {
+		gnmi__model_data__init(&md[i]);
+		md[i].name = g->models[i].name;
+		md[i].organization = g->models[i].organization;
+		md[i].version = g->models[i].version;
+		mp[i] = &md[i];
+	}
+	r.n_supported_models = g->n_models;
+	r.supported_models = mp;
+	r.n_supported_encodings = sizeof(enc) / sizeof(enc[0]);
+	r.supported_encodings = enc;
+	r.gnmi_version = (char *)GNMI_VERSION;
+	gnmi_reply(c, &r.base);
+out:
+	if (rq)
+		gnmi__capability_request__free_unpacked(rq, NULL);
+	free(md);
+	free(mp);
+}
+
+static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
+{
+	struct gnmi *g = c->srv->g;
+	Gnmi__GetRequest *rq = gnmi__get_request__unpack(NULL, len, buf);
+	Gnmi__GetResponse r = GNMI__GET_RESPONSE__INIT;
+	struct gnmi_get gr;
+	struct gnmi_upd *u = NULL;
+	struct tm_path *tp = malloc(sizeof(*tp));
+	char err[TM_PATH_MAX + 64] = "";
+	int rc;
+
+	memset(&gr, 0, sizeof(gr));
+	if (!rq || !tp) {
+		gnmi_call_finish(c, rq ? GNMI_STATUS_INTERNAL : GNMI_STATUS_INVALID_ARGUMENT,
+		                 rq ? "out of memory" : "malformed GetRequest");
+		goto out;
+	}
+	if ((rc = gnmi_get_parse(rq, g->sc, &gr, err, sizeof(err)))) {
+		gnmi_call_finish(c, rc, err);
+		goto out;
+	}
+	r.notification = calloc(gr.n, sizeof(*r.notification));
+	u = calloc(g->cache.n ? g->cache.n : 1, sizeof(*u));
+	if (!r.notification || !u) {
+		gnmi_call_finish(c, GNMI_STATUS_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (size_t p = 0; p < gr.n; p++) {
+		size_t n = 0;
+		char ps[TM_PATH_MAX];
+
+		for (size_t i = 0; i < g->cache.n; i++) {
+			const struct gnmi_centry *e = &g->cache.e[i];
+
+			if (e->live && !tm_path_parse(e->kv.key, tp, NULL, 0) &&
+			    gnmi_path_match(&gr.pat[p], tp))
+				u[n++] = (struct gnmi_upd){&e->kv, e->ts_ms, 0};
+		}
+		if (!n) {
+			/* §3.3.4: a path with no data is NOT_FOUND */
+			if (gnmi_path_to_str(&gr.pat[p].p, ps, sizeof(ps)))
+				snprintf(ps, sizeof(ps), "(path %zu)", p);
+			snprintf(err, sizeof(err), "no data at %s", ps);
+			gnmi_call_finish(c, GNMI_STATUS_NOT_FOUND, err);
+			goto out;
+		}
+		r.notification[r.n_notification] =
+		        gnmi_notif_build(u, n, gr.encoding, gr.has_target ? gr.target : NULL, NULL);
+		if (!r.notification[r.n_notification]) {
+			gnmi_call_finish(c, GNMI_STATUS_INTERNAL, "cannot encode the values");
+			goto out;
+		}
+		r.n_notification++;
+	}
+	gnmi_reply(c, &r.base);
+out:
+	for (size_t i = 0; i < r.n_notification; i++)
+		gnmi_notif_free(r.notification[i]);
+	free(r.notification);
+	free(u);
+	free(tp);
+	gnmi_get_free(&gr);
+	if (rq)
+		gnmi__get_request__free_unpacked(rq, NULL);
+}
+
+static void gnmi_sub_arm(struct gnmi *g, struct gnmi_call *c, uint64_t now)
+{
+	for (size_t i = 0; i < c->sl.n; i++) {
+		struct gnmi_sub *s = &c->sl.sub[i];
+
+		s->sampled_seq = g->cache.seq;
+		/* the initial dump counts as the first sample; updates_only waits a period */
+		s->next_sample_ms = now + s->sample_ns / 1000000;
+		s->next_heartbeat_ms = s->heartbeat_ns ? now + s->heartbeat_ns / 1000000 : 0;
+	}
+}
+
+static void gnmi_subscribe(struct gnmi_call *c, const uint8_t *buf, size_t len)
+{
+	struct gnmi *g = c->srv->g;
+	Gnmi__SubscribeRequest *rq = gnmi__subscribe_request__unpack(NULL, len, buf);
+	char err[400] = "";
+	int rc;
+
+	if (!rq) {
+		gnmi_call_finish(c, GNMI_STATUS_INVALID_ARGUMENT, "malformed SubscribeRequest");
+		return;
+	}
+	if (!c->subscribed) {
+		/* §3.5.1.1: the first request must be a SubscriptionList */
+		if (rq->request_case != GNMI__SUBSCRIBE_REQUEST__REQUEST_SUBSCRIBE) {
+			gnmi_call_finish(
+			        c, GNMI_STATUS_INVALID_ARGUMENT,
+			        "the first SubscribeRequest must carry a SubscriptionList");
+			goto out;
+		}
+		if ((rc = gnmi_sublist_parse(rq->subscribe, g->sc, &c->sl, err, sizeof(err)))) {
+			gnmi_call_finish(c, rc, err);
+			goto out;
+		}
+		c->subscribed = true;
+		if (!c->sl.updates_only)
+			gnmi_out_dump(g, c);
+		gnmi_out_sync(c);
+		gnmi_sub_arm(g, c, mono_ms());
+		if (c->sl.mode == GNMI__SUBSCRIPTION_LIST__MODE__ONCE)
+			gnmi_call_finish(c, GNMI_STATUS_OK, "");
+		else
+			gnmi_call_recv(c);
+	} else if (rq->request_case == GNMI__SUBSCRIBE_REQUEST__REQUEST_POLL &&
+	           c->sl.mode == GNMI__SUBSCRIPTION_LIST__MODE__POLL) {
+		/* §3.5.1.5.3: every poll gets the full state and a sync */
+		if (!c->sl.updates_only)
+			gnmi_out_dump(g, c);
+		gnmi_out_sync(c);
+		gnmi_call_recv(c);
+	} else {
+		/* §3.5.1.1: subscriptions are immutable; a poll is only for POLL */
+		gnmi_call_finish(c, GNMI_STATUS_INVALID_ARGUMENT,
+		                 rq->request_case == GNMI__SUBSCRIBE_REQUEST__REQUEST_POLL
+		                         ? "poll on a subscription that is not POLL"
+		                         : "a Subscribe RPC takes one SubscriptionList");
+		goto out;
+	}
+	gnmi_call_pump(c);
+out:
+	gnmi__subscribe_request__free_unpacked(rq, NULL);
+}
+
+void gnmi_rpc_request(struct gnmi_call *c, const uint8_t *buf, size_t len)
+{
+	switch (c->m) {
+	case GNMI_M_CAPABILITIES:
+		gnmi_capabilities(c, buf, len);
+		break;
+	case GNMI_M_GET:
+		gnmi_get(c, buf, len);
+		break;
+	case GNMI_M_SET:
+		gnmi_call_finish(c, GNMI_STATUS_UNIMPLEMENTED,
+		                 "Set is not supported: configure keel through mgd (cli)");
+		break;
+	case GNMI_M_SUBSCRIBE:
+		gnmi_subscribe(c, buf, len);
+		break;
+	default:
+		gnmi_call_finish(c, GNMI_STATUS_UNIMPLEMENTED, "unknown method");
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ bus and timers */
+
+/* State (strings, booleans) is an event; numbers are counters or gauges. */
+static enum gnmi_lane gnmi_kv_lane(const Keel__Sensor__KeyValue *kv)
+{
+	return kv->value_case == KEEL__SENSOR__KEY_VALUE__VALUE_STR_VALUE ||
+	                       kv->value_case == KEEL__SENSOR__KEY_VALUE__VALUE_BOOL_VALUE
+	               ? GNMI_LANE_EVENT
+	               : GNMI_LANE_SAMPLE;
+}
+
+static bool gnmi_call_streams(const struct gnmi_call *c)
+{
+	return c->subscribed && !c->dead && !c->finish &&
+	       c->sl.mode == GNMI__SUBSCRIPTION_LIST__MODE__STREAM;
+}
+
+static void gnmi_put(struct gnmi_call *c, const Keel__Sensor__KeyValue *kv, uint64_t ts,
+                     enum gnmi_lane lane)
+{
+	if (gnmi_queue_put(&c->q, kv, ts, lane) < 0)
+		c->srv->g->st.refused++;
+}
+
+static void gnmi_rpc_deletes(struct gnmi *g, const Keel__Sensor__SensorData *d, struct tm_path *tp)
+{
+	for (size_t i = 0; i < d->n_delete_paths; i++) {
+		const char *p = d->delete_paths[i];
+
+		if (!p || tm_path_parse(p, tp, NULL, 0))
+			continue;
+		gnmi_cache_delete(&g->cache, p);
+		for (struct gnmi_call *c = g->srv ? g->srv->calls : NULL; c; c = c->next) {
+			Gnmi__SubscribeResponse r = GNMI__SUBSCRIBE_RESPONSE__INIT;
+			Gnmi__Notification *no;
+			uint8_t *buf;
+			size_t len;
+			bool want = false;
+
+			if (!gnmi_call_streams(c))
+				continue;
+			for (size_t j = 0; j < c->sl.n && !want; j++)
+				want = c->sl.sub[j].mode != GNMI__SUBSCRIPTION_MODE__SAMPLE &&
+				       (gnmi_path_match(&c->sl.sub[j].pat, tp) ||
+				        tm_path_match(tp, &c->sl.sub[j].pat.p));
+			if (!want || !(no = gnmi_notif_build(NULL, 0, c->sl.encoding,
+			                                     gnmi_call_target(c), NULL)))
+				continue;
+			/* §3.5.2.3: ON_CHANGE must report deletes */
+			no->timestamp = (int64_t)(d->timestamp * 1000000ull);
+			no->delete_ = calloc(1, sizeof(*no->delete_));
+			if (no->delete_ && (no->delete_[0] = malloc(sizeof(Gnmi__Path)))) {
+				gnmi__path__init(no->delete_[0]);
+				no->n_delete_ = 1;
+				if (!gnmi_path_from_tm(tp, 0, no->delete_[0])) {
+					r.response_case = GNMI__SUBSCRIBE_RESPONSE__RESPONSE_UPDATE;
+					r.update = no;
+					if ((buf = gnmi_pack_subresp(&r, &len)))
+						gnmi_out_push(c, buf, len);
+				}
+			}
+			gnmi_notif_free(no);
+		}
+	}
+}
+
+void gnmi_rpc_bus(struct gnmi *g, const Keel__Sensor__SensorData *d)
+{
+	struct tm_path *tp = NULL;
+	bool any = false;
+
+	for (struct gnmi_call *c = g->srv ? g->srv->calls : NULL; c && !any; c = c->next)
+		any = gnmi_call_streams(c);
+	if (any && !(tp = malloc(sizeof(*tp))))
+		any = false;
+	for (size_t i = 0; i < d->n_kv; i++) {
+		const Keel__Sensor__KeyValue *kv = d->kv[i];
+		bool changed;
+
+		if (!gnmi_cache_put(&g->cache, kv, d->timestamp, &changed) || !changed || !any ||
+		    tm_path_parse(kv->key, tp, NULL, 0))
+			continue;
+		for (struct gnmi_call *c = g->srv->calls; c; c = c->next) {
+			if (!gnmi_call_streams(c))
+				continue;
+			for (size_t j = 0; j < c->sl.n; j++) {
+				const struct gnmi_sub *s = &c->sl.sub[j];
+
+				if (s->mode == GNMI__SUBSCRIPTION_MODE__SAMPLE ||
+				    !gnmi_path_match(&s->pat, tp))
+					continue;
+				gnmi_put(c, kv, d->timestamp, gnmi_kv_lane(kv));
+				break;
+			}
+		}
+	}
+	if (d->n_delete_paths && (tp || (tp = malloc(sizeof(*tp)))))
+		gnmi_rpc_deletes(g, d, tp);
+	free(tp);
+	for (struct gnmi_call *c = g->srv ? g->srv->calls : NULL; c; c = c->next)
+		if (gnmi_call_streams(c))
+			gnmi_call_pump(c);
+}
+
+/* Which subscriptions of c are due now; full[i]: send every value, not only changes. */
+static size_t gnmi_due(struct gnmi_call *c, uint64_t now, bool *due, bool *full)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->sl.n; i++) {
+		struct gnmi_sub *s = &c->sl.sub[i];
+		bool hb = s->heartbeat_ns && now >= s->next_heartbeat_ms;
+
+		due[i] = full[i] = false;
+		if (s->mode == GNMI__SUBSCRIPTION_MODE__SAMPLE && now >= s->next_sample_ms) {
+			due[i] = true;
+			/* §3.5.1.5.2: suppress_redundant still sends all at each heartbeat */
+			full[i] = !s->suppress_redundant || hb;
+			s->next_sample_ms += s->sample_ns / 1000000;
+			if (s->next_sample_ms <= now)
+				s->next_sample_ms = now + s->sample_ns / 1000000;
+		} else if (s->mode != GNMI__SUBSCRIPTION_MODE__SAMPLE && hb) {
+			due[i] = full[i] = true;
+		}
+		if (hb)
+			s->next_heartbeat_ms = now + s->heartbeat_ns / 1000000;
+		n += due[i];
+	}
+	return n;
+}
+
+static void gnmi_tick_call(struct gnmi *g, struct gnmi_call *c, uint64_t now, struct tm_path *tp)
+{
+	bool due[GNMI_MAX_SUBS], full[GNMI_MAX_SUBS];
+
+	if (!gnmi_due(c, now, due, full))
+		return;
+	for (size_t i = 0; i < g->cache.n; i++) {
+		const struct gnmi_centry *e = &g->cache.e[i];
+		bool parsed = false;
+
+		if (!e->live)
+			continue;
+		for (size_t j = 0; j < c->sl.n; j++) {
+			const struct gnmi_sub *s = &c->sl.sub[j];
+
+			if (!due[j] || (!full[j] && e->changed <= s->sampled_seq))
+				continue;
+			if (!parsed && tm_path_parse(e->kv.key, tp, NULL, 0))
+				break;
+			parsed = true;
+			if (!gnmi_path_match(&s->pat, tp))
+				continue;
+			gnmi_put(c, &e->kv, e->ts_ms,
+			         s->mode == GNMI__SUBSCRIPTION_MODE__SAMPLE ? GNMI_LANE_SAMPLE
+			                                                    : gnmi_kv_lane(&e->kv));
+			break;
+		}
+	}
+	for (size_t j = 0; j < c->sl.n; j++)
+		if (due[j])
+			c->sl.sub[j].sampled_seq = g->cache.seq;
+}
+
+void gnmi_rpc_tick(struct gnmi *g, uint64_t now_ms)
+{
+	struct tm_path *tp;
+
+	if (!g->srv || !g->srv->calls)
+		return;
+	if (!(tp = malloc(sizeof(*tp))))
+		return;
+	for (struct gnmi_call *c = g->srv->calls; c; c = c->next) {
+		if (!gnmi_call_streams(c))
+			continue;
+		/* a collector that stopped reading: bounded wait, then let it go */
+		if (c->sending && now_ms - c->send_started_ms > g->stall_ms) {
+			log_info("gnmi: Subscribe stalled for %llu ms with %zu paths queued: "
+			         "RESOURCE_EXHAUSTED",
+			         (unsigned long long)(now_ms - c->send_started_ms), c->q.n);
+			g->st.exhausted++;
+			gnmi_call_cancel(c, GNMI_STATUS_RESOURCE_EXHAUSTED,
+			                 "collector stopped reading (stall bound)");
+			continue;
+		}
+		gnmi_tick_call(g, c, now_ms, tp);
+		gnmi_call_pump(c);
+	}
+	free(tp);
+}
+
+/* ------------------------------------------------------------------ models */
+
+static char *gnmi_strdup0(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+int gnmi_models_load(struct gnmi *g)
+{
+	char dir[4096];
+	struct ly_ctx *ly = NULL;
+	const struct lys_module *mod;
+	uint32_t idx = 0;
+	DIR *dp;
+	struct dirent *de;
+
+	g->models_loaded = true;
+	if (keel_yang_dir(dir, sizeof(dir)) < 0 || ly_ctx_new(dir, LY_CTX_NO_YANGLIBRARY, &ly))
+		return -1;
+	if (!(dp = opendir(dir))) {
+		ly_ctx_destroy(ly);
+		return -1;
+	}
+	while ((de = readdir(dp))) {
+		size_t n = strlen(de->d_name);
+		char name[256];
+		const char *at;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".yang") || n - 5 >= sizeof(name))
+			continue;
+		memcpy(name, de->d_name, n - 5);
+		name[n - 5] = '\0';
+		if ((at = strchr(name, '@')))
+			name[at - name] = '\0';
+		ly_ctx_load_module(ly, name, NULL, NULL);
+	}
+	closedir(dp);
+	while ((mod = ly_ctx_get_module_iter(ly, &idx))) {
+		struct gnmi_model *nm;
+
+		/* the models a collector can subscribe to: implemented ones with data */
+		if (!mod->implemented || !strncmp(mod->name, "ietf-", 5) ||
+		    !strcmp(mod->name, "yang") || !strncmp(mod->name, "ietf", 4))
+			continue;
+		nm = realloc(g->models, (g->n_models + 1) * sizeof(*nm));
+		if (!nm)
+			break;
+		g->models = nm;
+		nm = &g->models[g->n_models++];
+		nm->name = gnmi_strdup0(mod->name);
+		nm->organization = gnmi_strdup0(mod->org);
+		nm->version = gnmi_strdup0(mod->revision);
+	}
+	ly_ctx_destroy(ly);
+	return 0;
+}

@@ -1,0 +1,269 @@
+"""telemetryd's gNMI server, seen by a Python collector (python3-grpcio).
+
+One node `solo` (ifd publishing interface counters every 500 ms) with eth0 to
+host h; the collector (tests/topo/gnmi_data/collector.py, stubs generated here
+from lib/proto/gnmi.proto with protoc + grpc_python_plugin) runs in h's
+namespace against 10.77.0.1:32767 (clear text, skip-authentication).
+Capabilities; Get of interface counters (PROTO and JSON_IETF, target echo);
+Subscribe STREAM SAMPLE at 1 s while h pings the node (in-octets grows about
+once per second); ONCE; POLL; errors (bad path, bad interval: INVALID_ARGUMENT;
+Set, ASCII: UNIMPLEMENTED); the node's bus restarted mid-stream (the RPC stays
+open, fresh values within 2 s of the bus coming back); without grpc config
+nothing listens.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import BIN, REPO, poll, sh
+
+TOPO = """
+[node.solo]
+[host.h]
+addresses = { eth0 = ["10.77.0.2/24"] }
+[[link]]
+a = "solo:eth0"
+b = "h:eth0"
+"""
+
+PORT = 32767
+TARGET = f"10.77.0.1:{PORT}"
+ETH0 = "/interfaces/interface[name=eth0]"
+COUNTERS = ETH0 + "/state/counters"
+IN_OCTETS = COUNTERS + "/in-octets"
+COLLECTOR = REPO / "tests" / "topo" / "gnmi_data" / "collector.py"
+
+
+def stubs(tmp):
+    """Python stubs from keel's own gnmi.proto (DESIGN.md: collectors use keel's proto)."""
+    for tool in ("protoc", "/usr/bin/grpc_python_plugin"):
+        if sh(["which", tool], check=False).returncode:
+            pytest.fail(f"{tool} missing: make deps installs protobuf-compiler-grpc")
+    sh(["protoc", f"-I{REPO / 'lib' / 'proto'}", f"--python_out={tmp}", f"--grpc_out={tmp}",
+        "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", str(REPO / "lib/proto/gnmi.proto")])
+    return tmp
+
+
+class Collector:
+    """collector.py in h's namespace; its JSON lines, read as they come."""
+
+    def __init__(self, bed, stub_dir, args, out):
+        self.out = out
+        self.f = open(out, "w")
+        env = dict(os.environ, GNMI_STUBS=str(stub_dir))
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", bed.ns("h"), "/usr/bin/python3", str(COLLECTOR),
+             "--target", TARGET, *args], stdout=self.f, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, env=env)
+
+    def lines(self):
+        out = []
+        for ln in self.out.read_text().splitlines():
+            try:
+                out.append(json.loads(ln))
+            except ValueError:
+                pass
+        return out
+
+    def updates(self):
+        return [m for m in self.lines() if "updates" in m]
+
+    def status(self):
+        for m in self.lines():
+            if "status" in m:
+                return m
+        return None
+
+    def wait(self, timeout=20):
+        try:
+            self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.f.close()
+        return self.lines()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.f.close()
+
+
+def cli(bed, cmds, check=True):
+    return bed.run("solo", [BIN / "cli", "-c", cmds], check=check, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def env(module_testbed, tmp_path_factory):
+    for b in ("mgd", "ifd", "telemetryd", "cli"):
+        if not os.access(BIN / b, os.X_OK):
+            pytest.fail(f"{BIN}/{b} not built: the build is incomplete")
+    tmp = tmp_path_factory.mktemp("gnmi")
+    old = {k: os.environ.get(k) for k in ("KEEL_IFD_SAMPLE_MS", "KEEL_GNMI_STALL_MS")}
+    os.environ["KEEL_IFD_SAMPLE_MS"] = "500"
+    try:
+        topo = tmp / "solo.toml"
+        topo.write_text(TOPO)
+        bed = module_testbed(str(topo), start_nodes=True)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    # no grpc config: telemetryd runs and nothing listens on the gNMI port
+    assert listening(bed) is False
+    cli(bed, "configure; set interfaces eth0 unit 0 family inet address 10.77.0.1/24; "
+             f"set system services extension-service request-response grpc clear-text port {PORT}; "
+             "set system services extension-service request-response grpc skip-authentication; "
+             "commit")
+    poll(lambda: listening(bed), timeout=10, what="gNMI listening on 32767")
+    poll(lambda: bed.ping("h", "10.77.0.1"), timeout=10, what="h reaches solo")
+    return bed, stubs(tmp / "stubs" if (tmp / "stubs").mkdir() is None else tmp)
+
+
+def listening(bed):
+    out = bed.run("solo", ["ss", "-Hltn", f"sport = :{PORT}"], check=False).stdout
+    return str(PORT) in out
+
+
+def collect(env, tmp_path, name, *args, timeout=20):
+    bed, sd = env
+    c = Collector(bed, sd, list(args), tmp_path / f"{name}.out")
+    c.wait(timeout)
+    return c
+
+
+def test_capabilities(env, tmp_path):
+    c = collect(env, tmp_path, "caps", "caps")
+    caps = [m for m in c.lines() if "caps" in m]
+    assert caps, c.lines()
+    caps = caps[0]["caps"]
+    assert caps["version"] == "0.10.0", caps
+    assert {"PROTO", "JSON_IETF", "JSON"} <= set(caps["encodings"]), caps
+    names = {m[0] for m in caps["models"]}
+    assert "keel-interfaces" in names and "keel-system" in names, names
+    assert all(m[2] for m in caps["models"]), caps["models"]  # revisions
+
+
+def test_get_counters(env, tmp_path):
+    def get():
+        c = collect(env, tmp_path, "get", "--xtarget", "solo", "get", COUNTERS)
+        st = c.status()
+        return c if st and st["status"] == "OK" else None
+
+    c = poll(get, timeout=10, interval=0.5, what="Get of eth0 counters")
+    n = [m for m in c.lines() if "notification" in m][0]["notification"]
+    assert len(n) == 1 and n[0]["target"] == "solo", n
+    ups = {u["path"]: u for u in n[0]["updates"]}
+    assert IN_OCTETS in ups, ups.keys()
+    assert ups[IN_OCTETS]["kind"] == "uint_val" and ups[IN_OCTETS]["val"] >= 0, ups[IN_OCTETS]
+    assert all(p.startswith(COUNTERS + "/") for p in ups), ups.keys()
+    # the collection time, in ns, recent
+    assert abs(n[0]["ts"] / 1e9 - time.time()) < 30, n[0]["ts"]
+    # JSON_IETF: RFC 7951 puts 64-bit counters in strings
+    c = collect(env, tmp_path, "getj", "--encoding", "json_ietf", "get", IN_OCTETS)
+    n = [m for m in c.lines() if "notification" in m][0]["notification"]
+    u = n[0]["updates"][0]
+    assert u["kind"] == "json_ietf_val" and isinstance(u["val"], str) and int(u["val"]) >= 0, u
+
+
+def test_stream_sample(env, tmp_path):
+    bed, _ = env
+    ping = subprocess.Popen(["ip", "netns", "exec", bed.ns("h"), "ping", "-q", "-i", "0.1",
+                             "-s", "500", "10.77.0.1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        c = collect(env, tmp_path, "sample", "--duration", "4.6", "--prefix", ETH0, "--xtarget",
+                    "solo", "sub", "state/counters/in-octets,sample,1000")
+    finally:
+        ping.terminate()
+        ping.wait()
+    lines = c.lines()
+    assert c.status()["status"] in ("OK", "CANCELLED"), lines
+    syncs = [i for i, m in enumerate(lines) if m.get("sync")]
+    ups = [m for m in lines if "updates" in m]
+    assert syncs and len(ups) >= 4, lines
+    # initial dump first, then sync_response, then one sample per second
+    assert "updates" in lines[0] and syncs[0] == 1, lines[:3]
+    for m in ups:
+        # prefix and target echoed, paths relative to the prefix
+        assert m["prefix"] == ETH0 and m["target"] == "solo", m
+        assert [u["rel"] for u in m["updates"]] == ["/state/counters/in-octets"], m
+    vals = [m["updates"][0]["val"] for m in ups]
+    assert vals == sorted(vals) and vals[-1] > vals[0], vals
+    times = [m["t"] for m in ups[1:]]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert all(0.7 < g < 1.4 for g in gaps), gaps
+    print(f"SAMPLE 1 s: gaps {['%.3f' % g for g in gaps]}, in-octets {vals}")
+
+
+def test_once_and_poll(env, tmp_path):
+    c = collect(env, tmp_path, "once", "--mode", "once", "sub", COUNTERS)
+    lines = c.lines()
+    assert c.status()["status"] == "OK", lines
+    assert lines[-2].get("sync") is True, lines
+    paths = {u["path"] for m in lines if "updates" in m for u in m["updates"]}
+    assert IN_OCTETS in paths, paths
+    c = collect(env, tmp_path, "poll", "--mode", "poll", "--polls", "2", "--duration", "4",
+                "sub", IN_OCTETS)
+    lines = c.lines()
+    syncs = [i for i, m in enumerate(lines) if m.get("sync")]
+    assert len(syncs) == 3, lines  # the initial dump + two polls, each with its sync
+    assert all("updates" in lines[i - 1] for i in syncs), lines
+
+
+@pytest.mark.parametrize("args,code", [
+    (["sub", "/interfaces/interface/nosuch"], "INVALID_ARGUMENT"),
+    (["sub", f"{IN_OCTETS},sample,10"], "INVALID_ARGUMENT"),
+    (["sub", f"{IN_OCTETS},on_change,1000"], "INVALID_ARGUMENT"),
+    (["get", "/nosuch/thing"], "INVALID_ARGUMENT"),
+    (["--encoding", "ascii", "get", IN_OCTETS], "UNIMPLEMENTED"),
+    (["set"], "UNIMPLEMENTED"),
+    (["get", "/interfaces/interface[name=nosuch0]/state/counters"], "NOT_FOUND"),
+])
+def test_errors(env, tmp_path, args, code):
+    c = collect(env, tmp_path, "err", *args)
+    assert c.status()["status"] == code, c.lines()
+
+
+def test_bus_restart_mid_stream(env, tmp_path):
+    bed, sd = env
+    run = bed.node_root("solo") / "run" / "keel"
+    c = Collector(bed, sd, ["--duration", "30", "sub", f"{IN_OCTETS},sample,200"],
+                  tmp_path / "restart.out")
+    restarted = None
+    try:
+        poll(lambda: len(c.updates()) >= 3, timeout=10, what="samples flowing")
+        bus_pid = int((run / "mosquitto.pid").read_text().split()[0])
+        os.kill(bus_pid, signal.SIGTERM)
+        poll(lambda: not os.path.exists(f"/proc/{bus_pid}"), timeout=5, what="bus stopped")
+        time.sleep(1.0)
+        log = open(tmp_path / "bus2.log", "w")
+        restarted = subprocess.Popen(
+            ["ip", "netns", "exec", bed.ns("solo"), "mosquitto", "-c", str(run / "mosquitto.conf")],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        (run / "mosquitto.pid").write_text(f"{restarted.pid}\n")
+        back = time.time()
+        last_ts = max(m["ts"] for m in c.updates())
+
+        def fresh():
+            return [m for m in c.updates() if m["ts"] > last_ts]
+
+        f = poll(fresh, timeout=10, interval=0.05, what="fresh samples after the bus restart")
+        delay = f[0]["t"] - back
+        print(f"bus restart: fresh data {delay:.2f} s after the broker came back")
+        assert delay < 2.0 + 0.5, delay
+        assert c.proc.poll() is None, c.lines()[-3:]  # the RPC stayed open
+        assert c.status() is None
+    finally:
+        c.stop()
+        if restarted:
+            restarted.terminate()
+            restarted.wait(timeout=5)
