@@ -47,6 +47,10 @@ static void ribd_mon_link(void *arg, enum plat_ev ev, const struct plat_link *l,
 
 	ribd_clock(r);
 	(void)changes;
+	/* The kernel flushes nexthop objects of a link going down (and the
+	 * routes over them) by itself: the FIB must not count on them. */
+	if (ev == PLAT_EV_DEL || !ribd_link_usable(l))
+		fib_link_down(r->fib, l->ifindex);
 	if (ev == PLAT_EV_DEL)
 		rib_link_del(r->rib, l->ifindex);
 	else
