@@ -18,6 +18,7 @@
 #define KEEL_BFDD_DAEMON_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,12 +32,12 @@
 #include "lib/ev.h"
 
 #define BFDD_NAME_MAX      64
-#define BFDD_CLIENT_CONFIG "config" /* the client name of `protocols bfd session` */
-#define BFDD_HASH          4096     /* buckets of each session hash */
-#define BFDD_RX_BATCH      64       /* recvmmsg vector */
-#define BFDD_TX_BATCH      128      /* sendmmsg vector of the raw IPv4 send path (io.c) */
-#define BFDD_TX_PKT        (20 + 8 + BFD_PKT_MAX) /* IPv4 header, UDP header, BFD */
-#define BFDD_RAW_MAX       32    /* raw IPv4 send sockets: unbound + one per bound interface */
+#define BFDD_CLIENT_CONFIG "config"               /* the client name of `protocols bfd session` */
+#define BFDD_HASH          4096                   /* buckets of each session hash */
+#define BFDD_RX_BATCH      64                     /* recvmmsg vector */
+#define BFDD_TX_BATCH      128                    /* sendmmsg vector of the raw send paths (io.c) */
+#define BFDD_TX_PKT        (40 + 8 + BFD_PKT_MAX) /* IPv6 (or IPv4) header, UDP header, BFD */
+#define BFDD_RAW_MAX       32    /* raw send sockets: per family, unbound + one per interface */
 #define BFDD_SPORT_MIN     49152 /* RFC 5881 §4 source port range */
 #define BFDD_SPORT_MAX     65535
 #define BFDD_MH_MIN_TTL_DEF                                                                        \
@@ -129,8 +130,9 @@ struct bfdd_sess {
 	int ifindex;            /* 0: unbound or unresolved */
 	int fd;                 /* send socket, -1 until it could be opened */
 	uint16_t sport;
-	uint8_t raw;   /* 1 + index into bfdd.raw of the IPv4 raw send socket; 0: own socket */
-	uint32_t src4; /* IPv4 source in network order, for the raw path's headers */
+	uint8_t raw;      /* 1 + index into bfdd.raw of the raw send socket; 0: own socket */
+	uint32_t src4;    /* IPv4 source in network order, for the raw path's headers */
+	uint8_t src6[16]; /* IPv6 source, for the raw path's headers */
 	/* counters */
 	uint64_t tx, rx, dropped, tx_errors;
 	uint64_t drops[BFD_DROP_COUNT];
@@ -160,18 +162,23 @@ struct bfdd_rxsock {
 	struct event *ev;
 };
 
-/* A raw IPv4 send socket (IPPROTO_RAW: headers built here), ifindex 0: not bound. */
+/* A raw send socket (IPPROTO_RAW, IPv4 or IPv6: headers built here), ifindex 0: not
+ * bound. */
 struct bfdd_raw {
+	int af;
 	int ifindex;
 	int fd;
 };
 
-/* IPv4 packets built during one batch of work, sent with one sendmmsg (io.c). */
+/* Packets of one family built during one batch of work, sent with one sendmmsg (io.c). */
 struct bfdd_txq {
 	unsigned n;
 	int fd; /* the raw socket they leave by */
 	uint32_t disc[BFDD_TX_BATCH];
-	uint32_t dst[BFDD_TX_BATCH]; /* network order */
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} dst[BFDD_TX_BATCH];
 	uint16_t len[BFDD_TX_BATCH];
 	uint8_t pkt[BFDD_TX_BATCH][BFDD_TX_PKT];
 };
@@ -193,8 +200,8 @@ struct bfdd {
 	uint16_t next_port;
 	struct bfdd_raw raw[BFDD_RAW_MAX];
 	unsigned n_raw;
-	struct bfdd_txq txq;
-	struct bfdd_conf conf; /* last applied */
+	struct bfdd_txq txq, txq6; /* IPv4, IPv6 */
+	struct bfdd_conf conf;     /* last applied */
 	/* counters */
 	uint64_t drops[BFD_DROP_COUNT]; /* every drop, by reason */
 	uint64_t rx_packets, rx_batches, timer_runs, late_wakeups, tx_batches;

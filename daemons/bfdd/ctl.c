@@ -104,6 +104,7 @@ static void bfdd_smsg_fill(const struct bfdd_sess *x, struct bfdd_smsg *o, uint8
 	o->m.transmit_threshold_events = x->tx_thresh_events;
 	o->m.detection_threshold_events = x->dt_thresh_events;
 	o->m.deleting = x->dying;
+	o->m.batched = x->raw != 0;
 }
 
 static bool bfdd_addr_match(const struct bfdd_sess *x, const char *addr)
@@ -194,6 +195,7 @@ static void bfdd_show_sessions(struct ctl_req *req, void *arg)
 	sum.late_wakeups = b->late_wakeups;
 	sum.echo_packets_received = b->echo_rx_packets;
 	sum.echo_packets_foreign = b->echo_foreign;
+	sum.tx_batches = b->tx_batches;
 	page.sessions = ptrs;
 	page.n_sessions = n;
 	page.summary = &sum;

@@ -16,10 +16,10 @@
  * (RFC 5881 §4: constant per session), to the local address when configured (IP_FREEBIND:
  * the address may come later), to the interface (SO_BINDTODEVICE) for a single-hop session
  * that names one, connected to the peer; TTL / hop limit 255 (RFC 5881 §5; multihop too,
- * so a peer with a TTL floor sees the most we can give), TOS CS6 like FRR and BIRD. IPv4
- * packets do not go out of it but, headers built here with the same port, TTL and TOS,
- * through a raw socket, all of one batch of work in one sendmmsg (bfdd_io_flush, from
- * bfdd_arm); the session socket remains for IPv6 and as the fallback.
+ * so a peer with a TTL floor sees the most we can give), TOS CS6 like FRR and BIRD. Packets
+ * do not go out of it but, headers built here with the same port, TTL and TOS, through a
+ * raw socket per family, all of one batch of work in one sendmmsg per family
+ * (bfdd_io_flush, from bfdd_arm); the session socket remains as the fallback.
  *
  * Clock: every session deadline lives in the timer wheel (wheel.c); one libevent timer
  * (µs precision, lib/ev.h) is armed at the wheel's earliest deadline and re-armed after
@@ -196,26 +196,35 @@ static int bfdd_bind_port(struct bfdd *b, int fd, const struct bfdd_ip *local, i
 }
 
 /*
- * The raw IPv4 send path. One send() per packet per session socket cost a system call
- * each; the packets of one wheel run (or one receive batch) instead go out with a single
- * sendmmsg on a raw socket (IP_HDRINCL), headers built here: the session's own source port
- * (RFC 5881 §4) and TTL 255 (§5) in them, TOS CS6. The session socket stays open: it holds
- * the port, finds the source address, and is the path for IPv6 (no IPV6_HDRINCL) and for
- * anything the raw path cannot take. Single hop bound to an interface: a raw socket bound
- * to it (SO_BINDTODEVICE), one per interface.
+ * The raw send paths. One send() per packet per session socket cost a system call each;
+ * the packets of one wheel run (or one receive batch) instead go out with a single sendmmsg
+ * per family on a raw socket (IPv4: IPPROTO_RAW implies IP_HDRINCL; IPv6: IPPROTO_RAW with
+ * IPV6_HDRINCL, Linux >= 4.5), headers built here: the session's own source port (RFC 5881
+ * §4) and TTL / Hop Limit 255 (§5) in them, TOS / Traffic Class CS6. The session socket
+ * stays open: it holds the port, finds the source address, and is the path for anything the
+ * raw path cannot take (no CAP_NET_RAW, a kernel without IPV6_HDRINCL). Single hop bound to
+ * an interface: a raw socket bound to it (SO_BINDTODEVICE), one per interface and family.
  */
-static int bfdd_raw_get(struct bfdd *b, int ifindex, const char *ifname)
+#ifndef IPV6_HDRINCL
+#define IPV6_HDRINCL 36 /* linux/in6.h, since 4.5 */
+#endif
+
+static int bfdd_raw_get(struct bfdd *b, int af, int ifindex, const char *ifname)
 {
-	int fd, sndbuf = 1024 * 1024;
+	int fd, one = 1, sndbuf = 1024 * 1024;
 
 	for (unsigned i = 0; i < b->n_raw; i++)
-		if (b->raw[i].ifindex == ifindex)
+		if (b->raw[i].af == af && b->raw[i].ifindex == ifindex)
 			return (int)i;
 	if (b->n_raw >= BFDD_RAW_MAX)
 		return -1;
-	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
+	fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
 		return -1; /* no CAP_NET_RAW: the session sockets do it all */
+	if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &one, sizeof(one)) < 0) {
+		close(fd);
+		return -1;
+	}
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (ifindex &&
@@ -223,30 +232,41 @@ static int bfdd_raw_get(struct bfdd *b, int ifindex, const char *ifname)
 		close(fd);
 		return -1;
 	}
+	b->raw[b->n_raw].af = af;
 	b->raw[b->n_raw].ifindex = ifindex;
 	b->raw[b->n_raw].fd = fd;
 	return (int)b->n_raw++;
 }
 
-/* The raw path for an IPv4 session whose source address is known. */
+/* The raw path for a session whose source address is known. */
 static void bfdd_raw_attach(struct bfdd_sess *x, int fd)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 	int bound = !x->key.multihop && x->key.ifname[0] ? x->ifindex : 0;
-	int i;
+	int af = x->key.peer.af, i;
+	static const uint8_t zero[16];
 
 	x->raw = 0;
 	x->src4 = 0;
-	if (x->key.peer.af != AF_INET)
-		return;
+	memset(x->src6, 0, sizeof(x->src6));
 	if (x->key.local.af == AF_INET)
 		memcpy(&x->src4, x->key.local.a, 4);
-	else if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET)
-		x->src4 = sa.sin_addr.s_addr; /* the route's source, chosen by connect() */
-	if (x->src4 == 0)
+	else if (x->key.local.af == AF_INET6)
+		memcpy(x->src6, x->key.local.a, 16);
+	else if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == af) {
+		/* the route's source, chosen by connect() */
+		if (af == AF_INET)
+			x->src4 = ((struct sockaddr_in *)&ss)->sin_addr.s_addr;
+		else
+			memcpy(x->src6, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	}
+	if (af == AF_INET ? x->src4 == 0 : memcmp(x->src6, zero, 16) == 0)
 		return;
-	i = bfdd_raw_get(x->b, bound, x->key.ifname);
+	/* A link-local peer needs its interface (the scope) on the raw socket as well. */
+	if (af == AF_INET6 && !bound && IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)x->key.peer.a))
+		return;
+	i = bfdd_raw_get(x->b, af, bound, x->key.ifname);
 	if (i >= 0)
 		x->raw = (uint8_t)(i + 1);
 }
@@ -267,13 +287,30 @@ static uint16_t bfdd_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* IPv4 header (RFC 791) + UDP header (RFC 768, checksum over the pseudo-header) before the
- * BFD packet already at pkt + 28. */
+/* UDP header (RFC 768) at udp before the BFD packet; sum: the pseudo-header's sum. */
+static void bfdd_udp_header(const struct bfdd_sess *x, uint8_t *udp, uint16_t ulen, uint32_t sum)
+{
+	uint16_t dport = x->key.multihop ? BFD_PORT_MULTIHOP : BFD_PORT_SINGLEHOP, ck;
+
+	udp[0] = (uint8_t)(x->sport >> 8);
+	udp[1] = (uint8_t)x->sport;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)(ulen >> 8);
+	udp[5] = (uint8_t)ulen;
+	udp[6] = udp[7] = 0;
+	ck = bfdd_fold(bfdd_sum16(sum, udp, ulen));
+	if (ck == 0)
+		ck = 0xffff; /* RFC 768 (and RFC 8200 §8.1: IPv6 never sends 0) */
+	udp[6] = (uint8_t)(ck >> 8);
+	udp[7] = (uint8_t)ck;
+}
+
+/* IPv4 header (RFC 791) + UDP header before the BFD packet already at pkt + 28. */
 static void bfdd_raw_headers(const struct bfdd_sess *x, uint8_t *pkt, size_t bfd_len)
 {
-	uint16_t ulen = (uint16_t)(8 + bfd_len), tot = (uint16_t)(20 + ulen), ck;
-	uint16_t dport = x->key.multihop ? BFD_PORT_MULTIHOP : BFD_PORT_SINGLEHOP;
-	uint8_t *ip = pkt, *udp = pkt + 20;
+	uint16_t ulen = (uint16_t)(8 + bfd_len), tot = (uint16_t)(20 + ulen);
+	uint8_t *ip = pkt;
 	uint32_t sum;
 
 	ip[0] = 0x45; /* version 4, 5 words */
@@ -287,42 +324,48 @@ static void bfdd_raw_headers(const struct bfdd_sess *x, uint8_t *pkt, size_t bfd
 	ip[10] = ip[11] = 0; /* the kernel fills the header checksum in */
 	memcpy(ip + 12, &x->src4, 4);
 	memcpy(ip + 16, x->key.peer.a, 4);
-	udp[0] = (uint8_t)(x->sport >> 8);
-	udp[1] = (uint8_t)x->sport;
-	udp[2] = (uint8_t)(dport >> 8);
-	udp[3] = (uint8_t)dport;
-	udp[4] = (uint8_t)(ulen >> 8);
-	udp[5] = (uint8_t)ulen;
-	udp[6] = udp[7] = 0;
 	sum = bfdd_sum16(0, ip + 12, 8); /* pseudo-header: addresses, protocol, length */
 	sum += IPPROTO_UDP + ulen;
-	sum = bfdd_sum16(sum, udp, ulen);
-	ck = bfdd_fold(sum);
-	if (ck == 0)
-		ck = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
-	udp[6] = (uint8_t)(ck >> 8);
-	udp[7] = (uint8_t)ck;
+	bfdd_udp_header(x, ip + 20, ulen, sum);
 }
 
-void bfdd_io_flush(struct bfdd *b)
+/* IPv6 header (RFC 8200 §3) + UDP header before the BFD packet already at pkt + 48. */
+static void bfdd_raw_headers6(const struct bfdd_sess *x, uint8_t *pkt, size_t bfd_len)
 {
-	struct bfdd_txq *q = &b->txq;
+	uint16_t ulen = (uint16_t)(8 + bfd_len);
+	uint8_t *ip = pkt;
+	uint32_t sum;
+
+	/* version 6, traffic class CS6, flow label 0 */
+	ip[0] = (uint8_t)(0x60 | BFDD_TOS_CS6 >> 4);
+	ip[1] = (uint8_t)((BFDD_TOS_CS6 & 0x0f) << 4);
+	ip[2] = ip[3] = 0;
+	ip[4] = (uint8_t)(ulen >> 8); /* payload length */
+	ip[5] = (uint8_t)ulen;
+	ip[6] = IPPROTO_UDP;
+	ip[7] = 255; /* RFC 5881 §5: Hop Limit 255 */
+	memcpy(ip + 8, x->src6, 16);
+	memcpy(ip + 24, x->key.peer.a, 16);
+	/* pseudo-header (RFC 8200 §8.1): addresses, upper-layer length, next header */
+	sum = bfdd_sum16(0, ip + 8, 32);
+	sum += ulen + IPPROTO_UDP;
+	bfdd_udp_header(x, ip + 40, ulen, sum);
+}
+
+static void bfdd_txq_flush(struct bfdd *b, struct bfdd_txq *q, socklen_t salen)
+{
 	struct mmsghdr mm[BFDD_TX_BATCH];
 	struct iovec iov[BFDD_TX_BATCH];
-	struct sockaddr_in dst[BFDD_TX_BATCH];
 	unsigned off = 0;
 
 	if (q->n == 0)
 		return;
 	for (unsigned i = 0; i < q->n; i++) {
-		memset(&dst[i], 0, sizeof(dst[i]));
-		dst[i].sin_family = AF_INET;
-		dst[i].sin_addr.s_addr = q->dst[i];
 		iov[i].iov_base = q->pkt[i];
 		iov[i].iov_len = q->len[i];
 		memset(&mm[i], 0, sizeof(mm[i]));
-		mm[i].msg_hdr.msg_name = &dst[i];
-		mm[i].msg_hdr.msg_namelen = sizeof(dst[i]);
+		mm[i].msg_hdr.msg_name = &q->dst[i];
+		mm[i].msg_hdr.msg_namelen = salen;
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -347,24 +390,42 @@ void bfdd_io_flush(struct bfdd *b)
 	q->n = 0;
 }
 
+void bfdd_io_flush(struct bfdd *b)
+{
+	bfdd_txq_flush(b, &b->txq, sizeof(struct sockaddr_in));
+	bfdd_txq_flush(b, &b->txq6, sizeof(struct sockaddr_in6));
+}
+
 static void bfdd_raw_send(struct bfdd_sess *x)
 {
 	struct bfdd *b = x->b;
-	struct bfdd_txq *q = &b->txq;
+	bool v6 = x->key.peer.af == AF_INET6;
+	struct bfdd_txq *q = v6 ? &b->txq6 : &b->txq;
+	size_t hl = v6 ? 48 : 28, len;
 	int fd = b->raw[x->raw - 1].fd;
-	size_t len;
 
 	if (q->n && (q->fd != fd || q->n == BFDD_TX_BATCH))
-		bfdd_io_flush(b);
-	if (bfd_session_build(&x->s, q->pkt[q->n] + 28, BFDD_TX_PKT - 28, &len) != 0) {
+		bfdd_txq_flush(b, q, v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	if (bfd_session_build(&x->s, q->pkt[q->n] + hl, BFDD_TX_PKT - hl, &len) != 0) {
 		x->tx_errors++;
 		return;
 	}
-	bfdd_raw_headers(x, q->pkt[q->n], len);
+	memset(&q->dst[q->n], 0, sizeof(q->dst[q->n]));
+	if (v6) {
+		bfdd_raw_headers6(x, q->pkt[q->n], len);
+		/* sin6_port stays 0: on a raw socket it would be the protocol (raw(7)). */
+		q->dst[q->n].v6.sin6_family = AF_INET6;
+		memcpy(&q->dst[q->n].v6.sin6_addr, x->key.peer.a, 16);
+		if (IN6_IS_ADDR_LINKLOCAL(&q->dst[q->n].v6.sin6_addr))
+			q->dst[q->n].v6.sin6_scope_id = (uint32_t)x->ifindex;
+	} else {
+		bfdd_raw_headers(x, q->pkt[q->n], len);
+		q->dst[q->n].v4.sin_family = AF_INET;
+		memcpy(&q->dst[q->n].v4.sin_addr, x->key.peer.a, 4);
+	}
 	q->fd = fd;
 	q->disc[q->n] = x->s.local_disc;
-	memcpy(&q->dst[q->n], x->key.peer.a, 4);
-	q->len[q->n] = (uint16_t)(28 + len);
+	q->len[q->n] = (uint16_t)(hl + len);
 	q->n++;
 	x->tx++;
 }

@@ -55,12 +55,12 @@ SCHEMA = {
                 45: ("transmit_threshold_us", U), 46: ("detection_threshold_us", U),
                 47: ("transmit_threshold_exceeded", B), 48: ("detection_threshold_exceeded", B),
                 49: ("transmit_threshold_events", U), 50: ("detection_threshold_events", U),
-                51: ("deleting", B)},
+                51: ("deleting", B), 52: ("batched", B)},
     "Summary": {1: ("sessions", U), 2: ("clients", U), 3: ("transmit_pps", D),
                 4: ("receive_pps", D), 5: ("drops", "DropCount"), 6: ("packets_received", U),
                 7: ("rx_batches", U), 8: ("timer_runs", U), 9: ("timer_late_max_us", U),
                 10: ("late_wakeups", U), 11: ("echo_packets_received", U),
-                12: ("echo_packets_foreign", U)},
+                12: ("echo_packets_foreign", U), 13: ("tx_batches", U)},
     "SessionPage": {1: ("sessions", "Session"), 2: ("summary", "Summary")},
 }
 REPEATED = {"clients", "drops", "sessions"}

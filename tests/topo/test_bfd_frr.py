@@ -66,6 +66,8 @@ def test_frr_single_hop(testbed, keel_bfdd_only):
              what="FRR sees keel up")
         poll(lambda: (p := frr.peer("fd00:99::1")) and p["status"] == "up", timeout=10,
              what="FRR sees keel up (IPv6)")
+        # Both families leave through the batched raw path (IPv6: IPV6_HDRINCL).
+        assert k.session("fd00:99::2")["batched"] and k.session("10.99.0.2")["batched"]
         # Negotiation (RFC 5880 §6.8.2-6.8.4): keel sends at max(100, FRR's rx 200) = 200 ms;
         # it detects after FRR's multiplier 4 x max(keel rx 100, FRR tx 150) = 600 ms.
         s = poll(lambda: (x := k.session("10.99.0.2")) and x["transmit_interval_us"] == 200000

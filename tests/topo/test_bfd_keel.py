@@ -425,3 +425,24 @@ def test_client_echo_request(pair):
         assert s["clients"] and "static" in s["clients"]
     finally:
         ev.close()
+
+
+def test_ipv6_batched_on_wire(pair):
+    """IPv6 goes through the raw IPV6_HDRINCL path like IPv4 (one sendmmsg per batch): on
+    the wire Hop Limit 255 (RFC 5881 §5), traffic class CS6, a valid UDP checksum."""
+    bed, k1, k2 = pair
+    s = k1.wait_state("fd00:99::2", "Up")
+    assert s["batched"], s
+    assert k1.session("10.99.0.2")["batched"]
+    p = bed.run("k2", ["timeout", "5", "tcpdump", "-nn", "-vv", "-c", "4", "-i", "eth0",
+                       "ip6 and udp dst port 3784 and src host fd00:99::1"], check=False,
+                timeout=15)
+    hdrs = [ln for ln in p.stdout.splitlines() if "hlim" in ln]
+    assert len(hdrs) >= 4, p.stdout + p.stderr
+    for ln in hdrs:
+        assert "hlim 255" in ln and "class 0xc0" in ln, ln
+    sums = [ln for ln in p.stdout.splitlines() if "udp sum" in ln]
+    assert len(sums) >= 4 and all("udp sum ok" in ln for ln in sums), p.stdout
+    b0 = k1.summary()["tx_batches"]
+    time.sleep(0.5)
+    assert k1.summary()["tx_batches"] > b0
