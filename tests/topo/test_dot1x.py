@@ -1,0 +1,369 @@
+"""dot1xd end to end: wpa_supplicant -D wired hosts, FreeRADIUS 3.2.1 on the switch's
+loopback, vland on the node's private userspace Open vSwitch (issue #8).
+
+    h1 --p1-+                 p1: single, server-reject-vlan v40          (MD5, PEAP, TLS)
+    h2 --p2-+                 p2: guest-vlan v30                          (silent host)
+    h3 --p3-+  sw1 (ovs)      p3: mac-radius restrict                     (MAC-only host)
+    h4 --p4-+  irb.N =        p4: server-fail vlan-name v50               (RADIUS stopped)
+    hm --p5-+  10.0.N.1/24    p5: supplicant multiple                     (two supplicants)
+
+Each host has an address in every test VLAN (10.0.N.x/24), so "which IRB answers" tells
+which VLAN its port is in; the OVS port tag says the same from the data plane. Timers are
+lowered in the config (transmit-period 1, maximum-requests 2, quiet-period 1).
+Certificates for PEAP and EAP-TLS come from a CA the test makes with openssl.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import BIN, poll, sh
+
+DATA = Path(__file__).resolve().parent / "dot1x_data"
+VLANS = {"v10": 10, "v30": 30, "v40": 40, "v50": 50, "v100": 100, "v200": 200}
+PORTS = {"p1": "h1", "p2": "h2", "p3": "h3", "p4": "h4", "p5": "hm"}
+
+SW1 = """
+vlans {
+%(vlans)s
+}
+interfaces {
+%(ports)s
+    irb {
+%(irbs)s
+    }
+}
+access {
+    radius-server 127.0.0.1 { secret testing123; timeout 1; retry 1; }
+    profile dot1x {
+        authentication-order radius;
+        radius { authentication-server 127.0.0.1; accounting-server 127.0.0.1; }
+    }
+}
+protocols {
+    dot1x {
+        authenticator {
+            authentication-profile-name dot1x;
+            interface p1 { transmit-period 1; maximum-requests 2; quiet-period 1;
+                           no-reauthentication; server-reject-vlan v40; }
+            interface p2 { transmit-period 1; maximum-requests 2; guest-vlan v30; }
+            interface p3 { transmit-period 1; mac-radius { restrict; } }
+            interface p4 { transmit-period 1; server-timeout 10; quiet-period 1;
+                           server-fail { vlan-name v50; } }
+            interface p5 { supplicant multiple; transmit-period 1; }
+        }
+    }
+}
+"""
+
+
+def sw1_conf():
+    vlans = "\n".join(f"    {n} {{ vlan-id {i}; l3-interface irb.{i}; }}" for n, i in VLANS.items())
+    ports = "\n".join(
+        f"    {p} {{ unit 0 {{ family ethernet-switching {{ interface-mode access; "
+        f"vlan {{ members v10; }} }} }} }}" for p in PORTS)
+    irbs = "\n".join(f"        unit {i} {{ family inet {{ address 10.0.{i}.1/24; }} }}"
+                     for i in VLANS.values())
+    return SW1 % {"vlans": vlans, "ports": ports, "irbs": irbs}
+
+
+def topo(tmp):
+    (tmp / "sw1.conf").write_text(sw1_conf())
+    t = '[node.sw1]\ndataplane = "ovs"\nconfig = "sw1.conf"\n'
+    for n, (port, host) in enumerate(PORTS.items(), start=1):
+        addrs = ", ".join(f'"10.0.{i}.{10 + n}/24"' for i in VLANS.values())
+        t += f"[host.{host}]\n"
+        if host != "hm":
+            t += f"addresses = {{ eth0 = [{addrs}] }}\n"
+        t += f'[[link]]\na = "sw1:{port}"\nb = "{host}:eth0"\nmac_b = "02:00:00:00:00:0{n}"\n'
+    return t
+
+
+def have_tools():
+    return all(shutil.which(t) for t in ("freeradius", "wpa_supplicant", "wpa_cli", "openssl",
+                                         "ovs-vswitchd", "ovsdb-server"))
+
+
+def make_pki(d):
+    """CA -> server and client certificates (2048-bit RSA, like the notes' EAP-TLS run)."""
+    def ossl(*a):
+        sh(["openssl", *a], timeout=60)
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=keel test CA",
+         "-keyout", d / "ca.key", "-out", d / "ca.pem")
+    for name in ("server", "client"):
+        ext = d / f"{name}.ext"
+        ext.write_text("extendedKeyUsage=%s\n" % ("serverAuth" if name == "server"
+                                                  else "clientAuth"))
+        ossl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}.keel.test",
+             "-keyout", d / f"{name}.key", "-out", d / f"{name}.csr")
+        ossl("x509", "-req", "-in", d / f"{name}.csr", "-CA", d / "ca.pem", "-CAkey", d / "ca.key",
+             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", d / f"{name}.pem")
+
+
+def make_radius(d, pki):
+    """A private FreeRADIUS 3.2.1 instance (notes section 8), run as root on 127.0.0.1."""
+    fr = d / "fr"
+    shutil.copytree("/etc/freeradius/3.0", fr, symlinks=True)
+    conf = (fr / "radiusd.conf").read_text()
+    conf = conf.replace("\tuser = freerad\n", "").replace("\tgroup = freerad\n", "")
+    (fr / "radiusd.conf").write_text(conf)
+    site = (fr / "sites-available" / "default").read_text()
+    site = site.replace("ipaddr = *", "ipaddr = 127.0.0.1").replace("ipv6addr = ::\t", "ipv6addr = ::1\t")
+    site = site.replace("\tipv6addr = ::\n", "\tipv6addr = ::1\n")
+    (fr / "sites-enabled" / "default").unlink()
+    (fr / "sites-enabled" / "default").write_text(site)
+    eap = (fr / "mods-available" / "eap").read_text()
+    eap = eap.replace("/etc/ssl/private/ssl-cert-snakeoil.key", str(pki / "server.key"))
+    eap = eap.replace("/etc/ssl/certs/ssl-cert-snakeoil.pem", str(pki / "server.pem"))
+    eap = eap.replace("/etc/ssl/certs/ca-certificates.crt", str(pki / "ca.pem"))
+    # PEAP: the inner tunnel's reply (carol's VLAN) goes into the outer Accept.
+    eap = eap.replace("use_tunneled_reply = no", "use_tunneled_reply = yes")
+    (fr / "mods-enabled" / "eap").unlink()
+    (fr / "mods-enabled" / "eap").write_text(eap)
+    shutil.copy(DATA / "authorize", fr / "mods-config" / "files" / "authorize")
+    sh(["freeradius", "-XC", "-d", fr], timeout=30)
+    return fr
+
+
+class Radius:
+    def __init__(self, bed, fr, log):
+        self.bed, self.fr, self.log, self.p = bed, fr, log, None
+
+    def start(self):
+        argv = self.bed.tb.exec_argv("sw1", ["freeradius", "-X", "-d", str(self.fr)])
+        self.p = subprocess.Popen(argv, stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
+        poll(lambda: "Ready to process requests" in Path(self.log).read_text(), timeout=15,
+             what="freeradius ready")
+
+    def stop(self):
+        if self.p and self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.p = None
+
+
+class Supplicant:
+    """wpa_supplicant -D wired on one interface of a host namespace."""
+
+    def __init__(self, bed, d, host, ifname, network):
+        self.bed, self.host, self.ifname = bed, host, ifname
+        self.ctrl = d / f"wpas-{host}-{ifname}"
+        self.conf = d / f"wpas-{host}-{ifname}.conf"
+        self.conf.write_text(f"ctrl_interface={self.ctrl}\nap_scan=0\nnetwork={{\n"
+                             f"  key_mgmt=IEEE8021X\n  eapol_flags=0\n{network}}}\n")
+        self.log = d / f"wpas-{host}-{ifname}.log"
+        argv = bed.tb.exec_argv(host, ["wpa_supplicant", "-D", "wired", "-i", ifname,
+                                       "-c", str(self.conf), "-dd"])
+        self.p = subprocess.Popen(argv, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+
+    def cli(self, *args):
+        return self.bed.run(self.host, ["wpa_cli", "-p", self.ctrl, "-i", self.ifname, *args],
+                            check=False)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
+MD5 = '  eap=MD5\n  identity="{u}"\n  password="{p}"\n'
+
+
+@pytest.fixture(scope="module")
+def env(module_testbed, tmp_path_factory):
+    if not have_tools():
+        pytest.skip("needs freeradius, wpasupplicant, openssl and openvswitch-switch")
+    for b in ("vland", "dot1xd"):
+        if not os.access(BIN / b, os.X_OK):
+            pytest.fail(f"{BIN}/{b} not built: the build is incomplete")
+    tmp = tmp_path_factory.mktemp("dot1x")
+    (tmp / "dot1x.toml").write_text(topo(tmp))
+    pki = tmp / "pki"
+    pki.mkdir()
+    make_pki(pki)
+    fr = make_radius(tmp, pki)
+    bed = module_testbed(str(tmp / "dot1x.toml"), start_nodes=True)
+    rad = Radius(bed, fr, tmp / "radius.log")
+    rad.start()
+    for h in PORTS.values():
+        bed.run(h, ["ip", "link", "set", "eth0", "up"])
+    e = type("Env", (), {})()
+    e.bed, e.tmp, e.pki, e.rad, e.sups = bed, tmp, pki, rad, []
+    poll(lambda: show(e, "p5") is not None, timeout=20, what="dot1xd has its ports")
+    yield e
+    for s in e.sups:
+        s.stop()
+    rad.stop()
+
+
+def supplicant(e, host, network, ifname="eth0"):
+    s = Supplicant(e.bed, e.tmp, host, ifname, network)
+    e.sups.append(s)
+    return s
+
+
+def cli(e, cmd, check=True):
+    return e.bed.run("sw1", [BIN / "cli", "-c", cmd], check=check, timeout=30)
+
+
+def show(e, port):
+    """The port's entry of `show dot1x interface | display json`, or None."""
+    p = cli(e, "show dot1x interface | display json", check=False)
+    if p.returncode != 0:
+        return None
+    for i in json.loads(p.stdout)["dot1x-interface-information"]["interface"]:
+        if i["name"] == port:
+            return i
+    return None
+
+
+def supp(e, port, mac=None):
+    i = show(e, port) or {}
+    for s in i.get("supplicants", []):
+        if mac is None or s.get("mac") == mac:
+            return s
+    return {}
+
+
+def tag(e, port):
+    d = e.bed.node_root("sw1") / "run" / "openvswitch"
+    return e.bed.run("sw1", ["env", f"OVS_RUNDIR={d}", "ovs-vsctl", f"--db=unix:{d}/db.sock",
+                             "--timeout=5", "get", "port", port, "tag"], check=False).stdout.strip()
+
+
+def wait_auth(e, port, method, vlan, mac=None, timeout=20):
+    def ok():
+        s = supp(e, port, mac)
+        return s.get("state") == "Authenticated" and s.get("method") == method and \
+            s.get("vlan", "") == vlan
+    poll(ok, timeout=timeout, interval=0.2, what=f"{port} {method} vlan '{vlan}'")
+
+
+def reaches(e, host, vid, timeout=15):
+    poll(lambda: e.bed.ping(host, f"10.0.{vid}.1"), timeout=timeout, interval=0.2,
+         what=f"{host} reaches irb.{vid}")
+
+
+def test_md5_dynamic_vlan_and_logoff(env):
+    e = env
+    # Unauthorized: the port passes only EAPOL.
+    assert not e.bed.ping("h1", "10.0.10.1")
+    s = supplicant(e, "h1", MD5.format(u="bob", p="hello"))
+    wait_auth(e, "p1", "Radius", "100")
+    assert supp(e, "p1")["user"] == "bob" and supp(e, "p1")["mac"] == "02:00:00:00:00:01"
+    poll(lambda: tag(e, "p1") == "100", timeout=10, what="p1 tag 100")
+    reaches(e, "h1", 100)
+    assert not e.bed.ping("h1", "10.0.10.1")
+    detail = cli(e, "show dot1x interface p1 detail").stdout
+    assert "Supplicant: bob, 02:00:00:00:00:01" in detail and "Authenticated VLAN: 100" in detail
+    # EAPOL-Logoff: blocked again, the dynamic VLAN reverted.
+    s.cli("logoff")
+    poll(lambda: supp(e, "p1").get("state") != "Authenticated", timeout=10, what="p1 logged off")
+    poll(lambda: tag(e, "p1") == "10", timeout=10, what="p1 back in v10")
+    poll(lambda: not e.bed.ping("h1", "10.0.100.1") and not e.bed.ping("h1", "10.0.10.1"),
+         timeout=10, what="h1 blocked after logoff")
+    s.stop()
+
+
+def test_wrong_password_server_reject_vlan(env):
+    e = env
+    s = supplicant(e, "h1", MD5.format(u="bob", p="wrong"))
+    wait_auth(e, "p1", "Server-reject", "v40")
+    poll(lambda: tag(e, "p1") == "40", timeout=10, what="p1 in the reject VLAN")
+    reaches(e, "h1", 40)
+    s.stop()
+
+
+def test_peap_mschapv2(env):
+    e = env
+    cli(e, "clear dot1x interface p1")
+    s = supplicant(e, "h1", '  eap=PEAP\n  identity="carol"\n  anonymous_identity="anonymous"\n'
+                   '  password="hello"\n  phase1="peaplabel=0"\n  phase2="auth=MSCHAPV2"\n'
+                   f'  ca_cert="{e.pki / "ca.pem"}"\n')
+    wait_auth(e, "p1", "Radius", "200")
+    poll(lambda: tag(e, "p1") == "200", timeout=10, what="p1 tag 200")
+    reaches(e, "h1", 200)
+    s.stop()
+
+
+def test_eap_tls(env):
+    e = env
+    cli(e, "clear dot1x interface p1")
+    s = supplicant(e, "h1", f'  eap=TLS\n  identity="alice"\n  ca_cert="{e.pki / "ca.pem"}"\n'
+                   f'  client_cert="{e.pki / "client.pem"}"\n'
+                   f'  private_key="{e.pki / "client.key"}"\n')
+    wait_auth(e, "p1", "Radius", "100")
+    reaches(e, "h1", 100)
+    s.stop()
+
+
+def test_silent_host_guest_vlan(env):
+    e = env
+    # No supplicant on h2: after transmit-period x maximum-requests, the guest VLAN.
+    wait_auth(e, "p2", "Guest VLAN", "v30")
+    poll(lambda: tag(e, "p2") == "30", timeout=10, what="p2 in the guest VLAN")
+    reaches(e, "h2", 30)
+
+
+def test_mac_radius_restrict(env):
+    e = env
+    # The MAC-only host just sends traffic; dot1xd learns its MAC and asks RADIUS.
+    def kick():
+        e.bed.ping("h3", "10.0.200.1")
+        s = supp(e, "p3")
+        return s.get("method") == "Mac Radius" and s.get("vlan") == "200"
+    poll(kick, timeout=20, interval=0.2, what="p3 MAC RADIUS")
+    assert supp(e, "p3")["user"] == "020000000003"
+    poll(lambda: tag(e, "p3") == "200", timeout=10, what="p3 tag 200")
+    reaches(e, "h3", 200)
+
+
+def test_multiple_supplicants(env):
+    e = env
+    b = e.bed
+    for i, user in ((1, "erin"), (2, "frank")):
+        b.run("hm", ["ip", "link", "add", f"mv{i}", "link", "eth0", "address",
+                     f"02:00:00:00:05:0{i}", "type", "macvlan", "mode", "bridge"])
+        b.run("hm", ["ip", "link", "set", f"mv{i}", "up"])
+        supplicant(e, "hm", MD5.format(u=user, p="hello"), ifname=f"mv{i}")
+    for i, user in ((1, "erin"), (2, "frank")):
+        wait_auth(e, "p5", "Radius", "", mac=f"02:00:00:00:05:0{i}")
+        assert supp(e, "p5", f"02:00:00:00:05:0{i}")["user"] == user
+    brief = cli(e, "show dot1x interface p5").stdout
+    assert "02:00:00:00:05:01" in brief and "02:00:00:00:05:02" in brief, brief
+    # Replies went unicast to each supplicant (several on one port, notes section 1).
+    for i in (1, 2):
+        log = (e.tmp / f"wpas-hm-mv{i}.log").read_text()
+        assert f"RX EAPOL from" in log and "CTRL-EVENT-EAP-SUCCESS" in log
+
+
+def test_statistics(env):
+    out = cli(env, "show dot1x statistics").stdout
+    assert "Interface: p1" in out and "127.0.0.1" in out, out
+    st = json.loads(cli(env, "show dot1x statistics | display json").stdout)
+    rad = st["dot1x-statistics-information"]["radius"]
+    auth = [s for s in rad["servers"] if not s.get("accounting")][0]
+    assert auth["accepts"] >= 4 and auth["rejects"] >= 1 and auth["challenges"] >= 4, rad
+
+
+def test_server_fail_vlan(env):
+    e = env
+    e.rad.stop()
+    s = supplicant(e, "h4", MD5.format(u="bob", p="hello"))
+    wait_auth(e, "p4", "Server-fail", "v50", timeout=30)
+    poll(lambda: tag(e, "p4") == "50", timeout=10, what="p4 in the server-fail VLAN")
+    reaches(e, "h4", 50)
+    s.stop()
