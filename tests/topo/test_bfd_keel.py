@@ -446,3 +446,35 @@ def test_ipv6_batched_on_wire(pair):
     b0 = k1.summary()["tx_batches"]
     time.sleep(0.5)
     assert k1.summary()["tx_batches"] > b0
+
+
+def test_key_start_time_by_itself(pair):
+    """A key whose start-time is in the future becomes the transmit key at that time with no
+    commit (bfdd's key-chain timer), and the session stays Up through the rollover."""
+    bed, k1, k2 = pair
+    soon = time.strftime("%Y-%m-%d.%H:%M:%S", time.localtime(time.time() + 4))
+    for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
+        k.commit(["set security authentication-key-chains key-chain roll key 1 secret first",
+                  "set security authentication-key-chains key-chain roll key 2 secret second",
+                  f"set security authentication-key-chains key-chain roll key 2 start-time "
+                  f"{soon}",
+                  f"set protocols bfd session {peer} authentication algorithm keyed-sha-1",
+                  f"set protocols bfd session {peer} authentication key-chain roll"])
+    try:
+        s = k1.wait_state("10.99.0.2", "Up", timeout=15)
+        k2.wait_state("10.99.0.1", "Up", timeout=5)
+        assert s["auth_key_id"] == 1, s
+        ups = s["up_transitions"]
+        s = poll(lambda: (x := k1.session("10.99.0.2")) and x["auth_key_id"] == 2 and x,
+                 timeout=12, interval=0.2, what="key 2 takes over at its start-time")
+        assert s["state"] == "Up" and s["up_transitions"] == ups, s
+        poll(lambda: k2.session("10.99.0.1")["auth_key_id"] == 2, timeout=5,
+             what="k2 rolls over too")
+        time.sleep(0.5)
+        assert k1.session("10.99.0.2")["up_transitions"] == ups
+        assert "authentication failed" not in drops(k1.session("10.99.0.2"))
+    finally:
+        for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
+            k.commit([f"delete protocols bfd session {peer} authentication",
+                      "delete security authentication-key-chains key-chain roll"])
+    k1.wait_state("10.99.0.2", "Up", timeout=15)
