@@ -1,5 +1,6 @@
 /*
- * show route [DESTINATION] [exact|detail], show route summary,
+ * show route [DESTINATION [exact|longer]] [protocol P] [table T]
+ * [detail|extensive|terse] [hidden], show route summary,
  * show route forwarding-table: from ribd ("show.route", "show.route.summary",
  * "show.route.forwarding"), rendered as Junos does (notes §11.3):
  *
@@ -9,8 +10,9 @@
  *   10.0.0.0/8         *[Static/5] 00:01:28
  *                       > to 192.168.12.2 via eth0
  *
- * Hidden routes (unresolved next hop, interface down) count in the header
- * but are not listed, as on Junos without `hidden`.
+ * Hidden routes (unresolved next hop, interface down, BFD session not Up)
+ * count in the header but are not listed, as on Junos without `hidden`;
+ * `show route hidden` lists only them.
  */
 #include <string.h>
 
@@ -127,6 +129,11 @@ struct json_object *cli_fetch_route(struct cli *cli, const struct cli_argv *av, 
 	arr = json_object_new_array();
 	req.prefix = (char *)(dst ? dst : "");
 	req.exact = cli_argv_has(av, "exact");
+	req.longer = cli_argv_has(av, "longer");
+	req.protocol =
+	        (char *)(cli_argv_value(av, "<protocol>") ? cli_argv_value(av, "<protocol>") : "");
+	req.table = (char *)(cli_argv_value(av, "<table>") ? cli_argv_value(av, "<table>") : "");
+	req.hidden = cli_argv_has(av, "hidden");
 	rc = ctl_call(c, "show.route", &req.base, cli_route_part, arr, cli->timeout_ms, err,
 	              errlen);
 	ctl_client_close(c);
@@ -244,7 +251,7 @@ static void cli_route_nexthops(struct json_object *rt, FILE *out)
 	}
 }
 
-static void cli_route_terse_dest(struct json_object *d, FILE *out)
+static void cli_route_brief_dest(struct json_object *d, bool hidden, FILE *out)
 {
 	bool first = true;
 
@@ -252,7 +259,7 @@ static void cli_route_terse_dest(struct json_object *d, FILE *out)
 		struct json_object *rt = cli_jidx(d, "routes", i);
 		char age[48], head[64];
 
-		if (cli_jb(rt, "hidden"))
+		if (cli_jb(rt, "hidden") != hidden)
 			continue;
 		cli_route_age(cli_ji(rt, "age"), age, sizeof(age));
 		snprintf(head, sizeof(head), "[%s/%lld]", cli_js(rt, "protocol"),
@@ -268,11 +275,61 @@ static void cli_route_terse_dest(struct json_object *d, FILE *out)
 			fprintf(out, ", metric %lld", cli_ji(rt, "metric"));
 		fputc('\n', out);
 		cli_route_nexthops(rt, out);
+		if (hidden && !cli_jlen(rt, "next-hops") && !strcmp(cli_js(rt, "type"), "unicast"))
+			fprintf(out, "%23sUnusable\n", "");
 		first = false;
 	}
 }
 
-static void cli_route_detail_dest(struct json_object *d, FILE *out)
+/* Junos `show route terse`: one line per route, a line per further next hop.
+ *   A V Destination        P Prf   Metric 1   Metric 2  Next hop        AS path
+ *   * ? 10.0.0.0/24        D   0                       >eth0 */
+static void cli_route_terse_dest(struct json_object *d, bool hidden, FILE *out)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < cli_jlen(d, "routes"); i++) {
+		struct json_object *rt = cli_jidx(d, "routes", i);
+		const char *type = cli_js(rt, "type"), *proto = cli_js(rt, "protocol");
+		size_t n = cli_jlen(rt, "next-hops");
+		char metric[24] = "";
+
+		if (cli_jb(rt, "hidden") != hidden)
+			continue;
+		if (cli_ji(rt, "metric"))
+			snprintf(metric, sizeof(metric), "%lld", cli_ji(rt, "metric"));
+		if (first)
+			fprintf(out, "%c ? %-18s ", cli_jb(rt, "active") ? '*' : ' ',
+			        cli_js(d, "prefix"));
+		else
+			fprintf(out, "%23s", "");
+		fprintf(out, "%c %3lld %10s %10s ", *proto ? proto[0] : '?',
+		        cli_ji(rt, "preference"), metric, "");
+		first = false;
+		if (strcmp(type, "discard") == 0 || strcmp(type, "reject") == 0) {
+			fprintf(out, " %s\n", strcmp(type, "discard") == 0 ? "Discard" : "Reject");
+			continue;
+		}
+		if (!n) {
+			fprintf(out, " Unusable\n");
+			continue;
+		}
+		for (size_t k = 0; k < n; k++) {
+			struct json_object *nh = cli_jidx(rt, "next-hops", k);
+			const char *gw = cli_js(nh, "gateway");
+
+			if (k)
+				fprintf(out, "%51s", "");
+			if (strcmp(proto, "Local") == 0)
+				fprintf(out, " Local\n");
+			else
+				fprintf(out, "%c%s\n", cli_jb(nh, "selected") ? '>' : ' ',
+				        *gw ? gw : cli_js(nh, "interface"));
+		}
+	}
+}
+
+static void cli_route_detail_dest(struct json_object *d, bool extensive, FILE *out)
 {
 	size_t n = cli_jlen(d, "routes");
 
@@ -297,11 +354,29 @@ static void cli_route_detail_dest(struct json_object *d, FILE *out)
 		for (size_t k = 0; cli_jb(rt, "resolve") && k < cli_jlen(rt, "configured"); k++)
 			fprintf(out, "                Protocol next hop: %s\n",
 			        cli_js(cli_jidx(rt, "configured", k), "gateway"));
+		for (size_t k = 0; k < cli_jlen(rt, "configured"); k++) {
+			struct json_object *nh = cli_jidx(rt, "configured", k);
+
+			if (*cli_js(nh, "bfd-state"))
+				fprintf(out, "                BFD: %s %s\n", cli_js(nh, "gateway"),
+				        cli_js(nh, "bfd-state"));
+		}
 		fprintf(out, "                State: <%s>\n",
 		        cli_jb(rt, "active")   ? "Active"
 		        : cli_jb(rt, "hidden") ? "Hidden"
 		                               : "Inactive");
 		fprintf(out, "                Age: %s \tMetric: %lld\n", age, cli_ji(rt, "metric"));
+		if (!extensive)
+			continue;
+		for (size_t k = 0; !cli_jb(rt, "resolve") && k < cli_jlen(rt, "configured"); k++) {
+			struct json_object *nh = cli_jidx(rt, "configured", k);
+
+			fprintf(out, "                Configured next hop: %s%s%s\n",
+			        cli_js(nh, "gateway"), *cli_js(nh, "gateway") ? " " : "",
+			        *cli_js(nh, "interface") ? cli_js(nh, "interface") : "");
+		}
+		fprintf(out, "                Task: %s\n", cli_js(rt, "protocol"));
+		fprintf(out, "                Announcement bits (1): 0-KRT \n");
 	}
 }
 
@@ -309,7 +384,9 @@ void cli_render_route(struct cli *cli, const struct cli_argv *av, struct json_ob
                       FILE *out)
 {
 	struct json_object *info = NULL, *sum, *dests;
-	bool detail = cli_argv_has(av, "detail");
+	bool extensive = cli_argv_has(av, "extensive");
+	bool detail = extensive || cli_argv_has(av, "detail"), terse = cli_argv_has(av, "terse");
+	bool hidden = cli_argv_has(av, "hidden");
 
 	(void)cli;
 	if (!json_object_object_get_ex(data, CLI_ROUTE_INFO, &info))
@@ -330,18 +407,24 @@ void cli_render_route(struct cli *cli, const struct cli_argv *av, struct json_ob
 					fputc('\n', out);
 				cli_route_table_header(tab, out);
 				fprintf(out, "+ = Active Route, - = Last Active, * = Both\n\n");
+				if (terse && !detail)
+					fprintf(out,
+					        "A V Destination        P Prf   Metric 1   Metric 2  "
+					        "Next hop        AS path\n");
 				header = true;
 			}
 			if (detail)
-				cli_route_detail_dest(d, out);
+				cli_route_detail_dest(d, extensive, out);
+			else if (terse)
+				cli_route_terse_dest(d, hidden, out);
 			else
-				cli_route_terse_dest(d, out);
+				cli_route_brief_dest(d, hidden, out);
 		}
 	}
 }
 
-static void cli_render_route_summary(struct cli *cli, const struct cli_argv *av,
-                                     struct json_object *data, FILE *out)
+void cli_render_route_summary(struct cli *cli, const struct cli_argv *av, struct json_object *data,
+                              FILE *out)
 {
 	struct json_object *sum = NULL;
 
@@ -416,9 +499,31 @@ static void cli_render_route_fib(struct cli *cli, const struct cli_argv *av,
 	}
 }
 
+static const struct cli_node cli_route_protocol_value[] = {
+        {.arg = "<protocol>", .help = "Protocol name (direct, local, static, kernel, ...)"},
+        {0},
+};
+
+static const struct cli_node cli_route_table_value[] = {
+        {.arg = "<table>", .help = "Routing table name (inet.0, inet6.0)"},
+        {0},
+};
+
 static const struct cli_node cli_route_dest_opts[] = {
         {.name = "exact", .help = "Exactly matching routes", .flags = CLI_N_OPTION},
+        {.name = "longer", .help = "More specific routes only", .flags = CLI_N_OPTION},
+        {.name = "protocol",
+         .help = "Routes learned from this protocol",
+         .flags = CLI_N_OPTION,
+         .children = cli_route_protocol_value},
+        {.name = "table",
+         .help = "Routes in this routing table",
+         .flags = CLI_N_OPTION,
+         .children = cli_route_table_value},
         {.name = "detail", .help = "Display detailed output", .flags = CLI_N_OPTION},
+        {.name = "extensive", .help = "Display extensive output", .flags = CLI_N_OPTION},
+        {.name = "terse", .help = "Display terse output", .flags = CLI_N_OPTION},
+        {.name = "hidden", .help = "Only hidden routes", .flags = CLI_N_OPTION},
         {0},
 };
 
@@ -431,8 +536,18 @@ const struct cli_node cli_show_route[] = {
          .help = "Show forwarding table information",
          .fetch = cli_fetch_route_fib,
          .render = cli_render_route_fib},
-        {.name = "exact", .help = "Exactly matching routes", .flags = CLI_N_OPTION},
+        {.name = "protocol",
+         .help = "Routes learned from this protocol",
+         .flags = CLI_N_OPTION,
+         .children = cli_route_protocol_value},
+        {.name = "table",
+         .help = "Routes in this routing table",
+         .flags = CLI_N_OPTION,
+         .children = cli_route_table_value},
         {.name = "detail", .help = "Display detailed output", .flags = CLI_N_OPTION},
+        {.name = "extensive", .help = "Display extensive output", .flags = CLI_N_OPTION},
+        {.name = "terse", .help = "Display terse output", .flags = CLI_N_OPTION},
+        {.name = "hidden", .help = "Only hidden routes", .flags = CLI_N_OPTION},
         {.arg = "<destination>",
          .help = "Address or prefix",
          .fetch = cli_fetch_route,

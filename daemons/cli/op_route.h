@@ -1,5 +1,6 @@
 /*
- * The routing commands (op_route.c): show route [DESTINATION] [exact|detail],
+ * The routing commands (op_route.c): show route [DESTINATION [exact|longer]]
+ * [protocol P] [table T] [detail|extensive|terse] [hidden],
  * show route summary, show route forwarding-table, from ribd's ctl socket
  * (lib/proto/ribd.proto) as JSON (lib/pbjson) under CLI_ROUTE_INFO, rendered
  * in the Junos layouts (shared/notes/bfd-routing.md §11.3).
@@ -20,5 +21,7 @@ struct json_object *cli_fetch_route(struct cli *cli, const struct cli_argv *av, 
 /* Pure: JSON in, Junos text out. */
 void cli_render_route(struct cli *cli, const struct cli_argv *av, struct json_object *data,
                       FILE *out);
+void cli_render_route_summary(struct cli *cli, const struct cli_argv *av, struct json_object *data,
+                              FILE *out);
 
 #endif

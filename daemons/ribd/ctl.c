@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "daemons/ribd/api.h"
@@ -17,6 +18,7 @@
 /* Storage for one NextHop and its strings. */
 struct ribd_nh_msg {
 	Keel__Ribd__NextHop msg;
+	char bfd[16];
 	char gw[64];
 	char ifname[PLAT_IFNAMSIZ];
 };
@@ -37,6 +39,9 @@ static void ribd_nh_fill(struct ribd *r, const struct rib_nh *nh, bool selected,
 	m->msg.interface = m->ifname;
 	m->msg.ifindex = (uint32_t)(nh->ifindex > 0 ? nh->ifindex : 0);
 	m->msg.selected = selected;
+	snprintf(m->bfd, sizeof(m->bfd), "%s",
+	         nh->track ? ribd_bfd_track_state(r->bfd, nh->track) : "");
+	m->msg.bfd_state = m->bfd;
 }
 
 static const char *ribd_table_name(int family)
@@ -49,7 +54,18 @@ struct ribd_show {
 	struct ctl_req *req;
 	int64_t now;
 	int rc;
+	const char *protocol;           /* only routes of this protocol (any case) */
+	bool hidden;                    /* only hidden routes */
+	const struct plat_prefix *skip; /* `longer`: not the prefix itself */
 };
+
+static bool ribd_route_shown(const struct ribd_show *s, const struct rib_route *rt)
+{
+	if (s->hidden && rt->usable)
+		return false;
+	return !s->protocol || !*s->protocol ||
+	       strcasecmp(s->protocol, rib_proto_name((enum rib_proto)rt->proto)) == 0;
+}
 
 /* Sends one Destination; the message and its parts live on the heap only
  * for the call. */
@@ -63,10 +79,16 @@ static int ribd_send_dest(void *arg, const struct rib_dest *d)
 	Keel__Ribd__NextHop **nhp;
 	char pfx[64];
 
+	if (s->skip && d->pfx.len == s->skip->len && plat_ip_equal(&d->pfx.ip, &s->skip->ip))
+		return 0;
 	for (const struct rib_route *rt = d->routes; rt; rt = rt->next) {
+		if (!ribd_route_shown(s, rt))
+			continue;
 		n++;
 		nnh += rt->n_nh + rt->n_res;
 	}
+	if (!n)
+		return 0;
 	routes = calloc(n + 1, sizeof(*routes));
 	rp = calloc(n + 1, sizeof(*rp));
 	nhs = calloc(nnh + 1, sizeof(*nhs));
@@ -77,9 +99,11 @@ static int ribd_send_dest(void *arg, const struct rib_dest *d)
 	}
 	dm.table = (char *)ribd_table_name(d->pfx.ip.family);
 	dm.prefix = (char *)plat_prefix_str(&d->pfx, pfx, sizeof(pfx));
-	for (const struct rib_route *rt = d->routes; rt; rt = rt->next, k++) {
+	for (const struct rib_route *rt = d->routes; rt; rt = rt->next) {
 		Keel__Ribd__Route *m = &routes[k];
 
+		if (!ribd_route_shown(s, rt))
+			continue;
 		keel__ribd__route__init(m);
 		m->protocol = (char *)rib_proto_name(rt->proto);
 		m->preference = rt->pref;
@@ -101,7 +125,7 @@ static int ribd_send_dest(void *arg, const struct rib_dest *d)
 			nhp[used] = &nhs[used].msg;
 			m->n_next_hops++;
 		}
-		rp[k] = m;
+		rp[k++] = m;
 	}
 	dm.routes = rp;
 	dm.n_routes = n;
@@ -115,13 +139,24 @@ out:
 	return s->rc;
 }
 
+static bool ribd_table_match(const char *want, int family)
+{
+	return !want || !*want || strcmp(want, ribd_table_name(family)) == 0;
+}
+
+/*
+ * show route [PREFIX [exact|longer]] [protocol P] [table T] [hidden]: an
+ * address without a length is its longest match (Junos `show route
+ * ADDRESS`), a prefix everything it covers, `exact` only itself, `longer`
+ * only what it covers.
+ */
 static void ribd_show_route(struct ctl_req *req, void *arg)
 {
 	struct ribd *r = ((struct daemon *)arg)->priv;
 	Keel__Ribd__ShowRoute *q = NULL;
 	struct ribd_show s = {.r = r, .req = req, .now = (int64_t)(mono_ms() / 1000)};
 	struct plat_prefix p;
-	bool has_len = false;
+	const char *table = NULL;
 	int fams[2] = {AF_INET, AF_INET6};
 
 	if (req->payload_len) {
@@ -130,15 +165,27 @@ static void ribd_show_route(struct ctl_req *req, void *arg)
 			ctl_error(req, CTL_ERR_INVALID, "show.route: bad request");
 			return;
 		}
+		s.protocol = q->protocol;
+		s.hidden = q->hidden;
+		table = q->table;
+		if (table && *table && strcmp(table, "inet.0") != 0 &&
+		    strcmp(table, "inet6.0") != 0) {
+			ctl_error(req, CTL_ERR_INVALID, "show.route: no table %s", table);
+			goto done;
+		}
 	}
 	if (q && q->prefix && *q->prefix) {
+		bool has_len = strchr(q->prefix, '/') != NULL;
+
 		if (plat_prefix_parse(q->prefix, &p) < 0) {
 			ctl_error(req, CTL_ERR_INVALID, "show.route: bad prefix %s", q->prefix);
 			goto done;
 		}
-		has_len = strchr(q->prefix, '/') != NULL;
-		if (!has_len && !q->exact) {
-			/* An address: its longest match, as Junos `show route ADDRESS`. */
+		if (!ribd_table_match(table, p.ip.family)) {
+			ctl_end(req);
+			goto done;
+		}
+		if (!has_len && !q->exact && !q->longer) {
 			const struct rib_dest *d = rib_lookup(r->rib, &p.ip);
 
 			if (d)
@@ -149,15 +196,14 @@ static void ribd_show_route(struct ctl_req *req, void *arg)
 			if (d)
 				ribd_send_dest(&s, d);
 		} else {
+			if (q->longer)
+				s.skip = &p;
 			rib_walk(r->rib, p.ip.family, &p, ribd_send_dest, &s);
 		}
 	} else {
-		for (int i = 0; i < 2 && s.rc == 0; i++) {
-			if (q && q->table && *q->table &&
-			    strcmp(q->table, ribd_table_name(fams[i])) != 0)
-				continue;
-			rib_walk(r->rib, fams[i], NULL, ribd_send_dest, &s);
-		}
+		for (int i = 0; i < 2 && s.rc == 0; i++)
+			if (ribd_table_match(table, fams[i]))
+				rib_walk(r->rib, fams[i], NULL, ribd_send_dest, &s);
 	}
 	ctl_end(req);
 done:
