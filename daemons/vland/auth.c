@@ -62,6 +62,7 @@ int vland_auth_parse(const struct vlan_model *m, const char *ifname, const char 
 
 	memset(out, 0, sizeof(*out));
 	out->ofport_done = -1;
+	out->of_state_done = -1;
 	if (!p) {
 		snprintf(err, errlen, "interface %s: not a switch port (family ethernet-switching)",
 		         ifname ? ifname : "");
@@ -147,9 +148,11 @@ int vland_auths_set(struct vland_auths *t, const struct vland_auth *e)
 
 		if (same && e->state != VLAND_AUTH_UNCONTROLLED) {
 			int64_t done = t->a[i].ofport_done;
+			int st = t->a[i].of_state_done;
 
 			t->a[i] = *e;
 			t->a[i].ofport_done = done;
+			t->a[i].of_state_done = st;
 			return 0;
 		}
 		if (same || swept)
@@ -167,16 +170,20 @@ int vland_auths_set(struct vland_auths *t, const struct vland_auth *e)
 	return 0;
 }
 
+bool vland_auth_valid(const struct vland_auth *e, const struct vlan_model *m)
+{
+	const struct vlan_port *p = vlan_model_find_port(m, e->port);
+
+	return p &&
+	       (!e->vlan || (p->mode == VLAN_PORT_MODE_ACCESS && vlan_model_find_id(m, e->vlan)));
+}
+
 size_t vland_auths_prune(struct vland_auths *t, const struct vlan_model *m)
 {
 	size_t dropped = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
-		const struct vlan_port *p = vlan_model_find_port(m, t->a[i].port);
-		bool ok = p && (!t->a[i].vlan || (p->mode == VLAN_PORT_MODE_ACCESS &&
-		                                  vlan_model_find_id(m, t->a[i].vlan)));
-
-		if (!ok) {
+		if (!vland_auth_valid(&t->a[i], m)) {
 			vland_auths_remove_at(t, i--);
 			dropped++;
 		}

@@ -378,6 +378,7 @@ static void vland_show_status(struct ctl_req *req, void *arg)
 	st.last_error = v->last_error;
 	st.ports = (uint32_t)v->model.n_ports;
 	st.vlans = (uint32_t)v->model.n_vlans;
+	st.reconciles = v->reconciles;
 	ctl_reply(req, &st.base);
 	ctl_end(req);
 }

@@ -53,12 +53,9 @@ static int vland_cfg_apply(void *arg, struct json_object *old, struct json_objec
 	v->model = m;
 	/* 802.1X state the new config no longer allows goes (its flows with
 	 * it); everything else keeps running. */
-	for (size_t i = 0; i < v->auths.n; i++) {
-		const struct vlan_port *p = vlan_model_find_port(&m, v->auths.a[i].port);
-
-		if (!p)
+	for (size_t i = 0; i < v->auths.n; i++)
+		if (!vland_auth_valid(&v->auths.a[i], &m))
 			vland_auth_forget(v, &v->auths.a[i]);
-	}
 	dropped = vland_auths_prune(&v->auths, &m);
 	if (dropped)
 		log_info("config: %zu port.auth entr%s dropped (port or VLAN gone)", dropped,

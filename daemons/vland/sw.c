@@ -136,6 +136,12 @@ static int vland_irb_apply(struct vland *v)
 /* ------------------------------------------------------------ OpenFlow */
 
 #ifdef VLAND_HAVE_OF
+/* Sends only what changed since the last push (per entry: the ofport and
+ * state it was set with), so a reconcile that found nothing to do sends
+ * nothing either. Setting a port OPEN makes the OpenFlow module forget the
+ * port's MAC admissions, so every MAC of a port whose state was set is sent
+ * again. A per-MAC dynamic VLAN is the port's OVSDB tag (vland_port_vlan):
+ * openflow.h refuses VLANs per MAC, so MACs are admitted with vlan 0. */
 void vland_auth_push(struct vland *v)
 {
 	const struct ovsdb_cache *c;
@@ -154,37 +160,52 @@ void vland_auth_push(struct vland *v)
 			log_warnx("openflow %s: cannot open", mgmt);
 			return;
 		}
+		log_info("802.1X admission through OpenFlow on %s", mgmt);
 	}
-	for (size_t i = 0; i < v->model.n_ports; i++) {
-		const struct vlan_port *p = &v->model.ports[i];
-		const struct vland_auth *pe = vland_auths_find(&v->auths, p->name, NULL);
-		int64_t ofport = ovs_iface_ofport(c, p->name);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < v->auths.n; i++) {
+			struct vland_auth *e = &v->auths.a[i];
+			int64_t ofport = ovs_iface_ofport(c, e->port);
+			int want, r;
 
-		if (ofport <= 0)
-			continue;
-		/* Ports without an entry are opened too: an entry removed by
-		 * state 0 must give the port back (the library keeps desired
-		 * state, so repeating OPEN costs nothing). */
-		ovs_of_port_set(v->of, (uint32_t)ofport,
-		                pe && pe->state == VLAND_AUTH_UNAUTHORIZED ? OVS_OF_PORT_EAPOL_ONLY
-		                                                           : OVS_OF_PORT_OPEN);
-	}
-	for (size_t i = 0; i < v->auths.n; i++) {
-		struct vland_auth *e = &v->auths.a[i];
-		int64_t ofport = ovs_iface_ofport(c, e->port);
-
-		if (!e->has_mac || ofport <= 0)
-			continue;
-		ovs_of_mac_set(v->of, (uint32_t)ofport, e->mac, e->state == VLAND_AUTH_AUTHORIZED,
-		               e->vlan);
-		e->ofport_done = ofport;
+			if (ofport <= 0 || e->has_mac != (pass == 1))
+				continue;
+			if (!e->has_mac) {
+				want = e->state == VLAND_AUTH_UNAUTHORIZED ? OVS_OF_PORT_EAPOL_ONLY
+				                                           : OVS_OF_PORT_OPEN;
+				if (e->ofport_done == ofport && e->of_state_done == want)
+					continue;
+				r = ovs_of_port_set(v->of, (uint32_t)ofport,
+				                    (enum ovs_of_port_auth)want);
+				/* its MACs go again */
+				for (size_t k = 0; k < v->auths.n; k++)
+					if (v->auths.a[k].has_mac &&
+					    !strcmp(v->auths.a[k].port, e->port))
+						v->auths.a[k].ofport_done = -1;
+			} else {
+				want = e->state == VLAND_AUTH_AUTHORIZED;
+				if (e->ofport_done == ofport && e->of_state_done == want)
+					continue;
+				r = ovs_of_mac_set(v->of, (uint32_t)ofport, e->mac, want, 0);
+			}
+			if (r < 0) {
+				log_warnx("openflow %s: %s", e->port, strerror(-r));
+				continue;
+			}
+			e->ofport_done = ofport;
+			e->of_state_done = want;
+		}
 	}
 }
 
-static void vland_of_mac_gone(struct vland *v, const struct vland_auth *e)
+void vland_auth_forget(struct vland *v, const struct vland_auth *e)
 {
-	if (v->of && e->has_mac && e->ofport_done > 0)
+	if (!v->of || e->ofport_done <= 0)
+		return;
+	if (e->has_mac)
 		ovs_of_mac_set(v->of, (uint32_t)e->ofport_done, e->mac, false, 0);
+	else
+		ovs_of_port_set(v->of, (uint32_t)e->ofport_done, OVS_OF_PORT_OPEN);
 }
 
 static void vland_of_close(struct vland *v)
@@ -202,7 +223,7 @@ void vland_auth_push(struct vland *v)
 	(void)v;
 }
 
-static void vland_of_mac_gone(struct vland *v, const struct vland_auth *e)
+void vland_auth_forget(struct vland *v, const struct vland_auth *e)
 {
 	(void)v;
 	(void)e;
@@ -213,11 +234,6 @@ static void vland_of_close(struct vland *v)
 	(void)v;
 }
 #endif
-
-void vland_auth_forget(struct vland *v, const struct vland_auth *e)
-{
-	vland_of_mac_gone(v, e);
-}
 
 /* ------------------------------------------------------------ reconcile */
 
@@ -256,6 +272,7 @@ static void vland_reconcile(struct vland *v)
 	}
 	if (vland_want_build(&v->model, &v->auths, &w, &n) < 0)
 		return;
+	v->reconciles++;
 	r = ovs_bridge_reconcile(v->ovs, VLAND_BRIDGE, n, w, vland_txn_done, v, &skipped);
 	free(w);
 	if (skipped != v->skipped && skipped)

@@ -115,7 +115,8 @@ struct vland_auth {
 	uint8_t mac[6];
 	enum vland_auth_state state;
 	uint16_t vlan;       /* dynamic VLAN ID, 0 = the port's own */
-	int64_t ofport_done; /* ofport the flows were installed for, -1 none */
+	int64_t ofport_done; /* ofport the OpenFlow state was set on, -1 none */
+	int of_state_done;   /* what was set there (port: ovs_of_port_auth; MAC: admit) */
 };
 
 struct vland_auths {
@@ -135,6 +136,9 @@ int vland_auth_parse(const struct vlan_model *m, const char *ifname, const char 
 int vland_auths_set(struct vland_auths *t, const struct vland_auth *e);
 const struct vland_auth *vland_auths_find(const struct vland_auths *t, const char *port,
                                           const uint8_t *mac);
+/* The entry still fits the model (its port is a switch port; a dynamic
+ * VLAN exists and the port is an access port). */
+bool vland_auth_valid(const struct vland_auth *e, const struct vlan_model *m);
 /* Drops entries the model no longer allows (port gone, trunk, VLAN gone);
  * returns how many. */
 size_t vland_auths_prune(struct vland_auths *t, const struct vlan_model *m);

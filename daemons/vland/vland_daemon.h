@@ -25,6 +25,7 @@ struct vland {
 	bool dirty;                       /* run again when it ends */
 	bool converged;                   /* the last reconcile found nothing to write */
 	uint64_t txns;                    /* write transactions sent */
+	uint64_t reconciles;              /* comparisons of OVS with the model */
 	size_t skipped;                   /* wanted ports found on another bridge */
 	char last_error[256];
 	struct timer retry; /* after a failed transaction or a missing IRB device */

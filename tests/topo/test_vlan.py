@@ -256,6 +256,52 @@ def test_cli_shows(bed):
     assert '"p1"' in js or "p1" in js
 
 
+REPLY = {"PortAuthReply": {1: ("ok", pb.B), 2: ("error", pb.S)}}
+
+
+def port_auth(bed, node, ifname, state, mac="", vlan=""):
+    """port.auth as dot1xd sends it (lib/proto/vland.proto PortAuth)."""
+    sock = bed.node_root(node) / "run" / "keel" / "vland.ctl"
+    req = pb.field_str(1, ifname) + (pb.field_str(2, mac) if mac else b"") + \
+        pb.field_u(3, state) + (pb.field_str(4, vlan) if vlan else b"")
+    return pb.decode(REPLY, (), "PortAuthReply", ctl_call(str(sock), "port.auth", req)[0])
+
+
+def mac_of(bed, host):
+    return bed.run(host, ["cat", "/sys/class/net/eth0/address"]).stdout.strip()
+
+
+def test_port_auth_dynamic_vlan_and_admission(bed):
+    ping_ok(bed, "h3", "10.0.10.11")
+    # Refusals name the reason.
+    r = port_auth(bed, "sw1", "t1", 2, vlan="v20")
+    assert not r["ok"] and "access port" in r["error"], r
+    assert not port_auth(bed, "sw1", "p1", 2, vlan="v77")["ok"]
+    # Dynamic VLAN: p1 moves to v20, where h4 (10.0.10.14) is; back on state 0.
+    assert port_auth(bed, "sw1", "p1", 2, vlan="v20")["ok"]
+    poll(lambda: vsctl(bed, "sw1", "get", "port", "p1", "tag").stdout.strip() == "20",
+         timeout=5, what="p1 in VLAN 20")
+    ping_ok(bed, "h1", "10.0.10.14")
+    assert not bed.ping("h1", "10.0.10.13")
+    assert port_auth(bed, "sw1", "p1", 0)["ok"]
+    poll(lambda: vsctl(bed, "sw1", "get", "port", "p1", "tag").stdout.strip() == "10",
+         timeout=5, what="p1 back in VLAN 10")
+    ping_ok(bed, "h1", "10.0.10.13")
+    # Unauthorized: only EAPOL passes (OpenFlow drop on the port) ...
+    assert port_auth(bed, "sw1", "p1", 1)["ok"]
+    poll(lambda: not bed.ping("h3", "10.0.10.11"), timeout=10, what="p1 blocked")
+    # ... until h1's MAC is admitted (multiple-supplicant mode) ...
+    assert port_auth(bed, "sw1", "p1", 2, mac=mac_of(bed, "h1"))["ok"]
+    ping_ok(bed, "h3", "10.0.10.11")
+    # ... and revoked again; then the port goes back to normal switching.
+    assert port_auth(bed, "sw1", "p1", 0, mac=mac_of(bed, "h1"))["ok"]
+    poll(lambda: not bed.ping("h1", "10.0.10.13"), timeout=10, what="MAC revoked")
+    assert port_auth(bed, "sw1", "p1", 0)["ok"]
+    ping_ok(bed, "h1", "10.0.10.13")
+    out = cli(bed, "sw1", "show ethernet-switching interface p1").stdout
+    assert "p1.0" in out and "802.1X:" not in out, out
+
+
 def test_ovsdb_restart_reconverges(bed):
     node = "sw1"
     d = bed.node_root(node) / "run" / "openvswitch"
