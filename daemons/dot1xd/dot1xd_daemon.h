@@ -112,6 +112,7 @@ struct d1x_sess {
 	struct radclient_req *mab_req;
 	struct radius_bytes mab_state;
 	bool mab_tried;
+	uint64_t mab_at_ms; /* last MAC RADIUS attempt: retried after quiet-period */
 
 	/* what the session has now */
 	enum d1x_method method;

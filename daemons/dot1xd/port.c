@@ -245,8 +245,10 @@ static void d1x_port_read_mab(evutil_socket_t fd, short what, void *arg)
 			continue;
 		s->last_seen_ms = mono_ms();
 		/* restrict (or mac-radius first): no 802.1X round before MAC RADIUS. */
-		if ((pt->c.mac_restrict || pt->c.mac_first) && !s->mab_tried && !s->mab_req &&
-		    !d1x_sess_authorized(s))
+		if ((pt->c.mac_restrict || pt->c.mac_first) && !s->mab_req &&
+		    !d1x_sess_authorized(s) &&
+		    (!s->mab_tried ||
+		     mono_ms() - s->mab_at_ms >= (uint64_t)pt->c.t.quiet_period * 1000))
 			d1x_sess_mab_start(s);
 	}
 }

@@ -55,6 +55,9 @@ const char *d1x_sess_state(const struct d1x_sess *s)
 {
 	if (s->overlay && !s->pae.authorized)
 		return "Authenticated";
+	/* Paused after a server failure: Junos shows the port Held. */
+	if (s->hold_until_ms)
+		return "Held";
 	return pae_junos_state(&s->pae);
 }
 
@@ -469,6 +472,7 @@ void d1x_sess_mab_start(struct d1x_sess *s)
 	if (!s->has_mac || s->mab_req || !dx->rc)
 		return;
 	s->mab_tried = true;
+	s->mab_at_ms = d1x_now_ms();
 	s->mab_state.len = 0;
 	d1x_mab_user(s, user);
 	if (!s->user[0] || s->method != D1X_METHOD_RADIUS)
@@ -739,6 +743,8 @@ uint32_t d1x_das_cb(const struct radius_das_req *req, size_t client, void *arg)
 		}
 		d1x_overlay_clear(s);
 		s->auth_vlan[0] = '\0';
+		/* The host's next frame may start MAC RADIUS again. */
+		s->mab_tried = false;
 		pae_reinit(&s->pae);
 		s->pae.events |= PAE_EV_UNAUTHORIZED;
 		d1x_sess_after(s);

@@ -6,6 +6,9 @@ loopback, vland on the node's private userspace Open vSwitch (issue #8).
     h3 --p3-+  sw1 (ovs)      p3: mac-radius restrict                     (MAC-only host)
     h4 --p4-+  irb.N =        p4: server-fail vlan-name v50               (RADIUS stopped)
     hm --p5-+  10.0.N.1/24    p5: supplicant multiple                     (two supplicants)
+    h6 --p6-+                 p6: server-fail permit
+    h7 --p7-+                 p7: server-fail use-cache
+    h8 --p8-+                 p8: server-fail deny (the default)
 
 Each host has an address in every test VLAN (10.0.N.x/24), so "which IRB answers" tells
 which VLAN its port is in; the OVS port tag says the same from the data plane. Timers are
@@ -26,7 +29,8 @@ from conftest import BIN, poll, sh
 
 DATA = Path(__file__).resolve().parent / "dot1x_data"
 VLANS = {"v10": 10, "v30": 30, "v40": 40, "v50": 50, "v100": 100, "v200": 200}
-PORTS = {"p1": "h1", "p2": "h2", "p3": "h3", "p4": "h4", "p5": "hm"}
+PORTS = {"p1": "h1", "p2": "h2", "p3": "h3", "p4": "h4", "p5": "hm", "p6": "h6", "p7": "h7",
+         "p8": "h8"}
 
 SW1 = """
 vlans {
@@ -56,6 +60,10 @@ protocols {
             interface p4 { transmit-period 1; server-timeout 10; quiet-period 1;
                            server-fail { vlan-name v50; } }
             interface p5 { supplicant multiple; transmit-period 1; }
+            interface p6 { transmit-period 1; quiet-period 1; server-fail { permit; } }
+            interface p7 { transmit-period 1; quiet-period 1; no-reauthentication;
+                           server-fail { use-cache; } }
+            interface p8 { transmit-period 1; quiet-period 1; }
         }
     }
 }
@@ -80,7 +88,7 @@ def topo(tmp):
         t += f"[host.{host}]\n"
         if host != "hm":
             t += f"addresses = {{ eth0 = [{addrs}] }}\n"
-        t += f'[[link]]\na = "sw1:{port}"\nb = "{host}:eth0"\nmac_b = "02:00:00:00:00:0{n}"\n'
+        t += f'[[link]]\na = "sw1:{port}"\nb = "{host}:eth0"\nmac_b = "02:00:00:00:00:{n:02x}"\n'
     return t
 
 
@@ -139,6 +147,12 @@ class Radius:
         self.p = subprocess.Popen(argv, stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
         poll(lambda: "Ready to process requests" in Path(self.log).read_text(), timeout=15,
              what="freeradius ready")
+
+    def text(self):
+        return Path(self.log).read_text(errors="replace")
+
+    def hup(self):
+        self.p.send_signal(1)
 
     def stop(self):
         if self.p and self.p.poll() is None:
@@ -276,6 +290,10 @@ def test_md5_dynamic_vlan_and_logoff(env):
     poll(lambda: not e.bed.ping("h1", "10.0.100.1") and not e.bed.ping("h1", "10.0.10.1"),
          timeout=10, what="h1 blocked after logoff")
     s.stop()
+    # Accounting Start and Stop (RFC 2866, RFC 3580 §3.16 terminate cause) reached the server.
+    poll(lambda: "Acct-Terminate-Cause = User-Request" in e.rad.text(), timeout=10,
+         what="accounting Stop")
+    assert "Acct-Status-Type = Start" in e.rad.text()
 
 
 def test_wrong_password_server_reject_vlan(env):
@@ -334,6 +352,11 @@ def test_mac_radius_restrict(env):
 def test_multiple_supplicants(env):
     e = env
     b = e.bed
+    b.run("hm", ["ip", "link", "set", "eth0", "up"])
+    cap = subprocess.Popen(b.tb.exec_argv("hm", ["tcpdump", "-l", "-nn", "-e", "-i", "eth0",
+                                                 "ether", "proto", "0x888e"]),
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    time.sleep(0.5)  # tcpdump has no readiness signal
     for i, user in ((1, "erin"), (2, "frank")):
         b.run("hm", ["ip", "link", "add", f"mv{i}", "link", "eth0", "address",
                      f"02:00:00:00:05:0{i}", "type", "macvlan", "mode", "bridge"])
@@ -344,10 +367,74 @@ def test_multiple_supplicants(env):
         assert supp(e, "p5", f"02:00:00:00:05:0{i}")["user"] == user
     brief = cli(e, "show dot1x interface p5").stdout
     assert "02:00:00:00:05:01" in brief and "02:00:00:00:05:02" in brief, brief
-    # Replies went unicast to each supplicant (several on one port, notes section 1).
+    cap.terminate()
+    out, _ = cap.communicate(timeout=5)
+    # Replies went unicast to each supplicant (several on one port, notes section 1): the
+    # EAP-Success frames name each MAC as destination.
     for i in (1, 2):
+        assert f"> 02:00:00:00:05:0{i}, ethertype EAPOL" in out, out
         log = (e.tmp / f"wpas-hm-mv{i}.log").read_text()
-        assert f"RX EAPOL from" in log and "CTRL-EVENT-EAP-SUCCESS" in log
+        assert "CTRL-EVENT-EAP-SUCCESS" in log
+
+
+def test_reauth_session_timeout_changed_vlan(env):
+    e = env
+    cli(e, "clear dot1x interface p1")
+    s = supplicant(e, "h1", MD5.format(u="gina", p="hello"))
+    wait_auth(e, "p1", "Radius", "100")
+    # Session-Timeout 2 with Termination-Action RADIUS-Request (RFC 3580 §3.17): reauth period.
+    assert supp(e, "p1")["reauth-interval"] == 2
+    poll(lambda: tag(e, "p1") == "100", timeout=10, what="p1 tag 100")
+    # The server now puts gina in VLAN 200: the next reauthentication moves the port.
+    users = (e.rad.fr / "mods-config" / "files" / "authorize")
+    text = users.read_text()
+    gina = text.index("gina")
+    users.write_text(text[:gina] + text[gina:].replace('"100"', '"200"', 1))
+    e.rad.hup()
+    wait_auth(e, "p1", "Radius", "200")
+    poll(lambda: tag(e, "p1") == "200", timeout=10, what="p1 moved to 200 by reauthentication")
+    reaches(e, "h1", 200)
+    s.stop()
+
+
+def radclient(e, kind, attrs):
+    """RFC 5176 request from the server's address to dot1xd's DAS (port 3799)."""
+    return e.bed.run("sw1", ["sh", "-c", f"echo '{attrs}' | radclient -x -r 1 -t 3 "
+                             f"127.0.0.1:3799 {kind} testing123"], check=False)
+
+
+def test_coa_vlan_change_and_disconnect(env):
+    e = env
+    # h3: MAC RADIUS in VLAN 200 (test_mac_radius_restrict). CoA moves it to 100.
+    ts = int(time.time())
+    r = radclient(e, "coa", f'Calling-Station-Id = "02-00-00-00-00-03", Tunnel-Type = VLAN, '
+                  f'Tunnel-Medium-Type = IEEE-802, Tunnel-Private-Group-Id = "100", '
+                  f'Event-Timestamp = {ts}, Message-Authenticator = 0x00')
+    assert "CoA-ACK" in r.stdout, r.stdout + r.stderr
+    poll(lambda: tag(e, "p3") == "100", timeout=10, what="p3 moved to 100 by CoA")
+    assert supp(e, "p3")["vlan"] == "100"
+    reaches(e, "h3", 100)
+    # A CoA for a session that does not exist: NAK, Error-Cause Session-Context-Not-Found.
+    r = radclient(e, "coa", f'Calling-Station-Id = "02-00-00-00-00-77", Event-Timestamp = {ts}, '
+                  'Message-Authenticator = 0x00')
+    assert "CoA-NAK" in r.stdout and "Session-Context-Not-Found" in r.stdout, r.stdout
+    # Disconnect ends the session; the host's next frames start MAC RADIUS again, and the
+    # server's VLAN (200), not the CoA's, comes back.
+    r = radclient(e, "disconnect", f'Calling-Station-Id = "02-00-00-00-00-03", '
+                  f'Event-Timestamp = {ts}, Message-Authenticator = 0x00')
+    assert "Disconnect-ACK" in r.stdout, r.stdout + r.stderr
+    poll(lambda: (e.bed.ping("h3", "10.0.200.1"), supp(e, "p3").get("vlan") == "200")[1],
+         timeout=20, interval=0.2, what="p3 re-admitted by MAC RADIUS in 200")
+    poll(lambda: tag(e, "p3") == "200", timeout=10, what="p3 back in 200")
+    st = json.loads(cli(e, "show dot1x statistics | display json").stdout)
+    rad = st["dot1x-statistics-information"]["radius"]
+    assert rad["coa"] == 1 and rad["disconnects"] == 1, rad
+
+
+def test_use_cache_authenticates_first(env):
+    e = env
+    supplicant(e, "h7", MD5.format(u="bob", p="hello"))
+    wait_auth(e, "p7", "Radius", "100")
 
 
 def test_statistics(env):
@@ -359,11 +446,23 @@ def test_statistics(env):
     assert auth["accepts"] >= 4 and auth["rejects"] >= 1 and auth["challenges"] >= 4, rad
 
 
-def test_server_fail_vlan(env):
+def test_server_fail_actions(env):
     e = env
     e.rad.stop()
     s = supplicant(e, "h4", MD5.format(u="bob", p="hello"))
     wait_auth(e, "p4", "Server-fail", "v50", timeout=30)
     poll(lambda: tag(e, "p4") == "50", timeout=10, what="p4 in the server-fail VLAN")
     reaches(e, "h4", 50)
-    s.stop()
+    # permit: admitted in the port's own VLAN.
+    supplicant(e, "h6", MD5.format(u="bob", p="hello"))
+    wait_auth(e, "p6", "Server-fail", "")
+    reaches(e, "h6", 10)
+    # deny: held, blocked.
+    supplicant(e, "h8", MD5.format(u="bob", p="hello"))
+    poll(lambda: supp(e, "p8").get("state") == "Held", timeout=30, what="p8 held (deny)")
+    assert not e.bed.ping("h8", "10.0.10.1")
+    # use-cache: h7 authenticated before; its reauthentication fails over to the cache.
+    [s7] = [x for x in e.sups if x.host == "h7"]
+    s7.cli("reauthenticate")
+    wait_auth(e, "p7", "Server-fail", "100", timeout=30)
+    reaches(e, "h7", 100)
