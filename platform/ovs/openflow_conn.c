@@ -461,8 +461,10 @@ static void of_read(struct bufferevent *bev, void *arg)
 		r = (int)(p[2] << 8 | p[3]);
 		if ((size_t)r > have)
 			return;
-		p = evbuffer_pullup(in, r < OVS_OF_HDR_LEN ? OVS_OF_HDR_LEN : r);
-		r = p ? ovs_of_decode(p, have, &m) : -ENOMEM;
+		if (r < OVS_OF_HDR_LEN)
+			r = OVS_OF_HDR_LEN; /* the decoder rejects it */
+		p = evbuffer_pullup(in, r);
+		r = p ? ovs_of_decode(p, (size_t)r, &m) : -ENOMEM;
 		if (r <= 0) {
 			of_down(of, "malformed OpenFlow message");
 			return;
