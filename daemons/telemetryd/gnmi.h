@@ -216,11 +216,14 @@ struct gnmi_sublist {
  * sample_interval 0 (-> GNMI_SAMPLE_MIN_NS) or within [GNMI_SAMPLE_MIN_NS,
  * GNMI_SAMPLE_MAX_NS] for SAMPLE, none for TARGET_DEFINED/ON_CHANGE,
  * heartbeat within range, encoding PROTO/JSON/JSON_IETF, no use_models
- * filtering or aggregation (UNIMPLEMENTED). Returns a gnmi_status; free with
+ * filtering (UNIMPLEMENTED). A path unknown to the schema is still valid
+ * when `known` (may be NULL) holds data below it: a daemon publishes state
+ * keel's YANG does not model yet. Returns a gnmi_status; free with
  * gnmi_sublist_free.
  */
 int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
-                       struct gnmi_sublist *out, char *err, size_t errlen);
+                       const struct gnmi_cache *known, struct gnmi_sublist *out, char *err,
+                       size_t errlen);
 void gnmi_sublist_free(struct gnmi_sublist *l);
 
 struct gnmi_get {
@@ -232,8 +235,8 @@ struct gnmi_get {
 };
 
 /* The same for a GetRequest (§3.3.1). CONFIG data is UNIMPLEMENTED (keel serves state). */
-int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, struct gnmi_get *out, char *err,
-                   size_t errlen);
+int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, const struct gnmi_cache *known,
+                   struct gnmi_get *out, char *err, size_t errlen);
 void gnmi_get_free(struct gnmi_get *g);
 
 /* Encodings keel serves. */

@@ -410,7 +410,7 @@ static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
 		                 rq ? "out of memory" : "malformed GetRequest");
 		goto out;
 	}
-	if ((rc = gnmi_get_parse(rq, g->sc, &gr, err, sizeof(err)))) {
+	if ((rc = gnmi_get_parse(rq, g->sc, &g->cache, &gr, err, sizeof(err)))) {
 		gnmi_call_finish(c, rc, err);
 		goto out;
 	}
@@ -490,7 +490,8 @@ static void gnmi_subscribe(struct gnmi_call *c, const uint8_t *buf, size_t len)
 			        "the first SubscribeRequest must carry a SubscriptionList");
 			goto out;
 		}
-		if ((rc = gnmi_sublist_parse(rq->subscribe, g->sc, &c->sl, err, sizeof(err)))) {
+		if ((rc = gnmi_sublist_parse(rq->subscribe, g->sc, &g->cache, &c->sl, err,
+		                             sizeof(err)))) {
 			gnmi_call_finish(c, rc, err);
 			goto out;
 		}

@@ -61,19 +61,43 @@ static int gnmi_target(const Gnmi__Path *prefix, char *buf, size_t len, bool *ha
 	return GNMI_STATUS_OK;
 }
 
-/* One path: join, then check against the schema. */
+/* Does any live cached key lie below the pattern? */
+static bool gnmi_known(const struct gnmi_cache *known, const struct gnmi_pat *p)
+{
+	struct tm_path *k;
+	bool found = false;
+
+	if (!known || !(k = malloc(sizeof(*k))))
+		return false;
+	for (size_t i = 0; i < known->n && !found; i++)
+		found = known->e[i].live && !tm_path_parse(known->e[i].kv.key, k, NULL, 0) &&
+		        gnmi_path_match(p, k);
+	free(k);
+	return found;
+}
+
+/*
+ * One path: join, then check against the schema. A path the schema does not
+ * know but a daemon publishes (keel's YANG models config, and only part of
+ * the state: /bfd has no module yet) is accepted once its data is on the bus.
+ */
 static int gnmi_one_path(const Gnmi__Path *prefix, const Gnmi__Path *path, struct tm_schema *sc,
-                         struct gnmi_pat *out, char *err, size_t errlen)
+                         const struct gnmi_cache *known, struct gnmi_pat *out, char *err,
+                         size_t errlen)
 {
 	int rc = gnmi_path_join(prefix, path, out, err, errlen);
 
 	if (rc)
 		return rc;
-	return gnmi_path_check(sc, out, err, errlen);
+	rc = gnmi_path_check(sc, out, err, errlen);
+	if (rc == GNMI_STATUS_INVALID_ARGUMENT && gnmi_known(known, out))
+		rc = GNMI_STATUS_OK;
+	return rc;
 }
 
 int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
-                       struct gnmi_sublist *out, char *err, size_t errlen)
+                       const struct gnmi_cache *known, struct gnmi_sublist *out, char *err,
+                       size_t errlen)
 {
 	int rc;
 
@@ -142,7 +166,8 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 			gnmi_serrf(err, errlen, "empty subscription");
 			goto bad;
 		}
-		if ((rc = gnmi_one_path(l->prefix, s->path, sc, &d->pat, perr, sizeof(perr)))) {
+		if ((rc = gnmi_one_path(l->prefix, s->path, sc, known, &d->pat, perr,
+		                        sizeof(perr)))) {
 			gnmi_serrf(err, errlen, "subscription %zu: %s", i, perr);
 			goto out;
 		}
@@ -203,8 +228,8 @@ void gnmi_sublist_free(struct gnmi_sublist *l)
 	l->n = 0;
 }
 
-int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, struct gnmi_get *out, char *err,
-                   size_t errlen)
+int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, const struct gnmi_cache *known,
+                   struct gnmi_get *out, char *err, size_t errlen)
 {
 	int rc;
 
@@ -245,8 +270,8 @@ int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, struct gnmi_
 		char perr[300];
 
 		out->n++;
-		rc = gnmi_one_path(r->prefix, r->n_path ? r->path[i] : NULL, sc, &out->pat[i], perr,
-		                   sizeof(perr));
+		rc = gnmi_one_path(r->prefix, r->n_path ? r->path[i] : NULL, sc, known,
+		                   &out->pat[i], perr, sizeof(perr));
 		if (rc) {
 			gnmi_serrf(err, errlen, "path %zu: %s", i, perr);
 			gnmi_get_free(out);
