@@ -7,6 +7,7 @@
  *   /vlans/vlan[vlan-id=N]/state/mac-count           learned MACs in the VLAN
  *   /vlans/vlan[vlan-id=N]/members/member[interface=IF]/state/tagged
  *   /fdb/state/mac-table-size                          MACs on the bridge
+ * and once more shortly after every reconcile that converged on a change.
  * Nothing is published on a node without switch config.
  */
 #include <stdio.h>
@@ -78,6 +79,13 @@ void vland_sensors_start(struct vland *v)
 		log_warnx("telemetry bus: cannot open (sensors off)");
 	timer_init(&v->sensor, v->d->base, vland_sensor_tick, v);
 	timer_add_ms(&v->sensor, VLAND_SENSOR_MS);
+}
+
+void vland_sensors_kick(struct vland *v)
+{
+	/* Membership changed: publish soon (the tick re-arms the period). */
+	timer_del(&v->sensor);
+	timer_add_ms(&v->sensor, 100);
 }
 
 void vland_sensors_stop(struct vland *v)

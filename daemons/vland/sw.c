@@ -294,9 +294,11 @@ static void vland_reconcile(struct vland *v)
 			timer_add_ms(&v->retry, VLAND_RETRY_MS);
 		return;
 	}
-	if (!v->converged)
+	if (!v->converged) {
 		log_info("OVS bridge %s converged: %zu ports, %zu VLANs, %zu IRBs", VLAND_BRIDGE,
 		         v->model.n_ports, v->model.n_vlans, v->model.n_irbs);
+		vland_sensors_kick(v);
+	}
 	v->converged = true;
 	if (vland_irb_apply(v) < 0 && !timer_pending(&v->retry))
 		timer_add_ms(&v->retry, VLAND_RETRY_MS);

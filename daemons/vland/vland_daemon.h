@@ -52,5 +52,6 @@ void vland_auth_forget(struct vland *v, const struct vland_auth *e); /* before r
 /* sensors.c */
 void vland_sensors_start(struct vland *v);
 void vland_sensors_stop(struct vland *v);
+void vland_sensors_kick(struct vland *v); /* publish soon */
 
 #endif

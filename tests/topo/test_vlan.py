@@ -302,6 +302,22 @@ def test_port_auth_dynamic_vlan_and_admission(bed):
     assert "p1.0" in out and "802.1X:" not in out, out
 
 
+def test_sensors_on_the_bus(bed):
+    # vland publishes sensor "vlans" shortly after a reconcile that changed OVS.
+    argv = bed.tb.exec_argv("sw1", ["mosquitto_sub", "-h", "127.0.0.1", "-p", "51883", "-t",
+                                    "keel/vland/vlans", "-C", "1", "-W", "15", "-N"])
+    sub = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)  # mosquitto_sub has no readiness signal
+    ping_ok(bed, "h1", "10.0.10.13")
+    assert port_auth(bed, "sw1", "p1", 2, vlan="v20")["ok"]
+    assert port_auth(bed, "sw1", "p1", 0)["ok"]
+    out, err = sub.communicate(timeout=20)
+    assert sub.returncode == 0, err
+    assert b"/vlans/vlan[vlan-id=10]/state/mac-count" in out, out[:400]
+    assert b"/vlans/vlan[vlan-id=10]/members/member[interface=t1]/state/tagged" in out
+    assert b"/fdb/state/mac-table-size" in out
+
+
 def test_ovsdb_restart_reconverges(bed):
     node = "sw1"
     d = bed.node_root(node) / "run" / "openvswitch"
