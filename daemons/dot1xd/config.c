@@ -385,11 +385,6 @@ static int d1x_validate(void *arg, struct json_object *cfg, char *err, size_t er
 	return 0;
 }
 
-static bool d1x_if_conf_eq(const struct d1x_if_conf *a, const struct d1x_if_conf *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 static int d1x_apply(void *arg, struct json_object *old, struct json_object *cfg, char *err,
                      size_t errlen)
 {
@@ -420,8 +415,8 @@ static int d1x_apply(void *arg, struct json_object *old, struct json_object *cfg
 		pt = d1x_port_find(dx, c.ifs[i].name);
 		if (!pt)
 			d1x_port_add(dx, &c.ifs[i]);
-		else if (!d1x_if_conf_eq(&pt->c, &c.ifs[i]))
-			d1x_port_update(pt, &c.ifs[i]);
+		else
+			d1x_port_update(pt, &c.ifs[i]); /* no-op unless it or the statics changed */
 	}
 	return 0;
 }

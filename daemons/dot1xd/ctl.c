@@ -189,6 +189,8 @@ static void d1x_ctl_stats(struct ctl_req *req, void *arg)
 	Keel__Dot1xd__StatisticsReply r = KEEL__DOT1XD__STATISTICS_REPLY__INIT;
 	Keel__Dot1xd__Radius rad = KEEL__DOT1XD__RADIUS__INIT;
 	Keel__Dot1xd__RadiusServer sv[2 * RADCLIENT_MAX_SERVERS], *sp[2 * RADCLIENT_MAX_SERVERS];
+	Keel__Dot1xd__DropCount dc[2 * RADCLIENT_MAX_SERVERS][RADCLIENT_DROP_COUNT];
+	Keel__Dot1xd__DropCount *dp[2 * RADCLIENT_MAX_SERVERS][RADCLIENT_DROP_COUNT];
 	char addrs[2 * RADCLIENT_MAX_SERVERS][RADCLIENT_ADDR_STR_LEN];
 	size_t n = 0;
 
@@ -217,8 +219,17 @@ static void d1x_ctl_stats(struct ctl_req *req, void *arg)
 			sv[n].rejects = ss.rejects;
 			sv[n].challenges = ss.challenges;
 			sv[n].timeouts = ss.timeouts;
-			for (int k = 0; k < RADCLIENT_DROP_COUNT; k++)
+			for (int k = 0; k < RADCLIENT_DROP_COUNT; k++) {
 				sv[n].dropped += ss.drops[k];
+				if (!ss.drops[k])
+					continue;
+				keel__dot1xd__drop_count__init(&dc[n][sv[n].n_drops]);
+				dc[n][sv[n].n_drops].reason = (char *)radclient_drop_name(k);
+				dc[n][sv[n].n_drops].count = ss.drops[k];
+				dp[n][sv[n].n_drops] = &dc[n][sv[n].n_drops];
+				sv[n].n_drops++;
+			}
+			sv[n].drops = dp[n];
 			sv[n].rtt_avg_us = ss.rtt_avg_us;
 			sp[n] = &sv[n];
 			n++;

@@ -131,7 +131,9 @@ struct d1x_sess {
 	bool acct_started;
 	char acct_id[24];
 	uint64_t last_seen_ms;
-	uint64_t sensor_sig; /* what the state sensor last published (on change only) */
+	uint64_t sensor_sig;      /* what the state sensor last published (on change only) */
+	const char *logged_state; /* what the debug log last said */
+	enum d1x_method logged_method;
 };
 
 TAILQ_HEAD(d1x_sess_list, d1x_sess);

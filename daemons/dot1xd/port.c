@@ -245,12 +245,23 @@ static void d1x_port_read_mab(evutil_socket_t fd, short what, void *arg)
 			continue;
 		s->last_seen_ms = mono_ms();
 		/* restrict (or mac-radius first): no 802.1X round before MAC RADIUS. */
-		if ((pt->c.mac_restrict || pt->c.mac_first) && !s->mab_req &&
+		if (pt->c.mac_radius && (pt->c.mac_restrict || pt->c.mac_first) && !s->mab_req &&
 		    !d1x_sess_authorized(s) &&
 		    (!s->mab_tried ||
 		     mono_ms() - s->mab_at_ms >= (uint64_t)pt->c.t.quiet_period * 1000))
 			d1x_sess_mab_start(s);
 	}
+}
+
+/* Static bypass entries that may apply here need the hosts' MACs learned too. */
+static bool d1x_port_has_statics(const struct d1x_port *pt)
+{
+	const struct d1x_conf *c = &pt->dx->conf;
+
+	for (size_t i = 0; i < c->n_statics; i++)
+		if (!c->statics[i].ifname[0] || strcmp(c->statics[i].ifname, pt->c.name) == 0)
+			return true;
+	return false;
 }
 
 static void d1x_port_open(struct d1x_port *pt)
@@ -272,7 +283,7 @@ static void d1x_port_open(struct d1x_port *pt)
 		log_warn("dot1x %s: PACKET_ADD_MEMBERSHIP", pt->c.name);
 	pt->ev = event_new(pt->dx->base, pt->fd, EV_READ | EV_PERSIST, d1x_port_read, pt);
 	event_add(pt->ev, NULL);
-	if (pt->c.mac_radius) {
+	if (pt->c.mac_radius || d1x_port_has_statics(pt)) {
 		int one = 1;
 
 		pt->fd_mab = d1x_packet_socket(pt, ETH_P_ALL);
@@ -340,9 +351,12 @@ struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c)
 
 void d1x_port_update(struct d1x_port *pt, const struct d1x_if_conf *c)
 {
-	bool restart = pt->c.mode != c->mode || pt->c.mac_radius != c->mac_radius;
+	bool restart = pt->c.mode != c->mode || pt->c.mac_radius != c->mac_radius ||
+	               (pt->fd_mab >= 0) != (c->mac_radius || d1x_port_has_statics(pt));
 	struct d1x_sess *s;
 
+	if (!restart && memcmp(&pt->c, c, sizeof(*c)) == 0)
+		return;
 	pt->c = *c;
 	if (restart) {
 		/* Another supplicant mode or MAC learning: sessions start over. */

@@ -574,9 +574,12 @@ static void d1x_sess_sync(struct d1x_sess *s, uint32_t ev)
 	s->was_authorized = now;
 	d1x_sess_enforce(s);
 	d1x_sensors_sess(s->port->dx, s, false);
-	log_debugf(D1X_DEBUG_FSM, "dot1x %s %s: %s method %s vlan '%s'", s->port->c.name,
-	           s->has_mac ? d1x_mac_str(s->mac, mac) : "-", d1x_sess_state(s),
-	           d1x_method_name(s->method), d1x_sess_vlan(s));
+	if (s->logged_state != d1x_sess_state(s) || s->logged_method != s->method || ev)
+		log_debugf(D1X_DEBUG_FSM, "dot1x %s %s: %s method %s vlan '%s'", s->port->c.name,
+		           s->has_mac ? d1x_mac_str(s->mac, mac) : "-", d1x_sess_state(s),
+		           d1x_method_name(s->method), d1x_sess_vlan(s));
+	s->logged_state = d1x_sess_state(s);
+	s->logged_method = s->method;
 }
 
 void d1x_sess_after(struct d1x_sess *s)
