@@ -53,7 +53,9 @@ struct rc_server {
 	uint64_t last_answer_us; /* mono_us of the last valid reply; 0 = never */
 	struct timer revert_timer;
 	struct timer probe_timer;
-	struct radclient_req *probe; /* Status-Server in flight */
+	struct radclient_req *probe;      /* Status-Server in flight */
+	uint32_t outstanding;             /* transmitted, not answered or given up */
+	TAILQ_HEAD(, radclient_req) wait; /* over the max_outstanding window */
 	struct radclient_server_stats st;
 };
 
@@ -94,8 +96,10 @@ struct radclient_req {
 	struct rc_server *srv;
 	uint32_t tried; /* bit per server index of its list */
 	struct rc_sock *sock;
-	int id; /* -1: no slot */
-	bool queued;
+	int id;           /* -1: no slot */
+	bool queued;      /* in its pool's queue, waiting for a slot */
+	bool srv_waiting; /* in its server's queue, waiting for the window */
+	bool counted;     /* in srv->outstanding */
 	bool done;
 	uint8_t auth[RADIUS_AUTH_LEN]; /* of the datagram in pkt */
 	uint8_t *pkt;
@@ -469,6 +473,13 @@ static void slot_release(struct radclient_req *q)
 
 static void unqueue(struct radclient_req *q)
 {
+	if (q->srv_waiting) {
+		TAILQ_REMOVE(&q->srv->wait, q, qlink);
+		q->srv_waiting = false;
+		q->srv->st.waiting--;
+		q->rc->st.queued--;
+		return;
+	}
 	if (!q->queued)
 		return;
 	struct rc_pool *p = q->srv->pool;
@@ -614,18 +625,37 @@ static void req_transmit(struct radclient_req *q)
 	timer_add_ms(&q->timer, wait_ms(q));
 }
 
-/* q->srv is set; take a slot in its pool (or queue), encode and send. */
+/*
+ * q->srv is set; wait for the server's window, take a slot in its pool (or queue), encode
+ * and send.
+ */
 static void req_start_on_server(struct radclient_req *q)
 {
-	struct rc_pool *p = q->srv->pool;
+	struct rc_server *s = q->srv;
+	struct rc_pool *p = s->pool;
 	struct rc_pool *old = NULL;
 
 	q->tries_on_srv = 0;
-	q->srv->st.pending++;
-	if (q->id >= 0 && q->sock->pool != p) {
+	if (q->id >= 0 && (q->sock->pool != p || s->outstanding >= s->cfg.max_outstanding)) {
 		old = q->sock->pool;
 		slot_release(q);
 	}
+	/*
+	 * A burst beyond what the server's socket buffer holds is lost there and comes back as
+	 * retransmissions seconds later (FreeRADIUS: about 200 datagrams); waiting here costs
+	 * microseconds. Probes skip the window: they go to dead servers only.
+	 */
+	if (s->outstanding >= s->cfg.max_outstanding && q->kind != RC_REQ_PROBE) {
+		TAILQ_INSERT_TAIL(&s->wait, q, qlink);
+		q->srv_waiting = true;
+		s->st.waiting++;
+		q->rc->st.queued++;
+		q->rc->st.queued_total++;
+		if (old)
+			pool_pump(old);
+		return;
+	}
+	q->srv->st.pending++;
 	if (q->id < 0 && !slot_take(p, q)) {
 		q->srv->st.pending--;
 		TAILQ_INSERT_TAIL(&p->queue, q, qlink);
@@ -637,6 +667,8 @@ static void req_start_on_server(struct radclient_req *q)
 		q->srv->st.pending--;
 		req_complete(q, RADCLIENT_RESULT_ERROR, 0, NULL, 0);
 	} else {
+		s->outstanding++;
+		q->counted = true;
 		req_transmit(q);
 	}
 	if (old)
@@ -645,8 +677,28 @@ static void req_start_on_server(struct radclient_req *q)
 
 static void req_leave_server(struct radclient_req *q)
 {
-	if (q->srv && !q->queued && q->srv->st.pending)
+	if (!q->srv)
+		return;
+	if (q->counted) {
+		q->srv->outstanding--;
+		q->counted = false;
+	}
+	if (!q->queued && !q->srv_waiting && q->srv->st.pending)
 		q->srv->st.pending--;
+}
+
+/* Requests waiting for the server's window, as far as it has room now. */
+static void srv_pump(struct rc_server *s)
+{
+	struct radclient_req *q;
+
+	while (s->outstanding < s->cfg.max_outstanding && (q = TAILQ_FIRST(&s->wait)) != NULL) {
+		TAILQ_REMOVE(&s->wait, q, qlink);
+		q->srv_waiting = false;
+		s->st.waiting--;
+		q->rc->st.queued--;
+		req_start_on_server(q);
+	}
 }
 
 static void req_deferred_cb(void *arg)
@@ -689,6 +741,7 @@ static void req_timeout(void *arg)
 	if (s->last_answer_us < q->srv_start_us)
 		srv_fsm(s, RC_SRV_EVT_SILENT);
 	req_next_server(q, RADCLIENT_RESULT_TIMEOUT);
+	srv_pump(s);
 }
 
 static struct radclient_req *req_new(struct radclient *rc, int kind, radclient_cb cb, void *arg)
@@ -832,9 +885,13 @@ void radclient_cancel(struct radclient_req *q)
 {
 	if (!q || q->done)
 		return;
+	struct rc_server *s = q->srv;
+
 	q->rc->st.cancelled++;
 	req_leave_server(q);
 	req_free(q);
+	if (s)
+		srv_pump(s);
 }
 
 /* ------------------------------------------------------------ Status-Server */
@@ -985,6 +1042,7 @@ static void rx_one(struct rc_sock *k, const uint8_t *buf, size_t n,
 	req_leave_server(q);
 	req_complete(q, RADCLIENT_RESULT_REPLY, pkt.code,
 	             pkt.code == RADIUS_CODE_ACCOUNTING_RESPONSE ? NULL : &rc->reply, rtt);
+	srv_pump(s);
 }
 
 static void sock_read(evutil_socket_t fd, short what, void *arg)
@@ -1053,6 +1111,9 @@ static struct rc_server *server_new(struct radclient *rc, const struct radclient
 		s->cfg.timeout_ms = RADCLIENT_DEF_TIMEOUT_MS;
 	if (!s->cfg.retry)
 		s->cfg.retry = RADCLIENT_DEF_RETRY;
+	if (!s->cfg.max_outstanding)
+		s->cfg.max_outstanding = RADCLIENT_DEF_MAX_OUTSTANDING;
+	TAILQ_INIT(&s->wait);
 	s->acct = acct;
 	s->index = index;
 	struct sockaddr_storage src;
@@ -1099,6 +1160,7 @@ static int build_list(struct radclient *rc, const struct radclient_server_cfg *c
 					return -1;
 				old[j]->cfg.timeout_ms = tmp->cfg.timeout_ms;
 				old[j]->cfg.retry = tmp->cfg.retry;
+				old[j]->cfg.max_outstanding = tmp->cfg.max_outstanding;
 				old[j]->index = (int)i;
 				server_free(tmp);
 				out[i] = old[j];
@@ -1183,6 +1245,10 @@ int radclient_configure(struct radclient *rc, const struct radclient_cfg *cfg_in
 	}
 	for (size_t g = 0; g < ngone; g++)
 		server_free(gone[g]);
+	for (size_t i = 0; i < rc->n_auth; i++)
+		srv_pump(rc->auth[i]);
+	for (size_t i = 0; i < rc->n_acct; i++)
+		srv_pump(rc->acct[i]);
 	return 0;
 fail_pools:
 	/* Keep the old servers; the new pools stay open (reused on the next attempt). */
@@ -1278,16 +1344,19 @@ bool radclient_server_stats(const struct radclient *rc, size_t i,
 	out->port = s->cfg.port;
 	out->accounting = s->acct;
 	out->state = (enum radclient_server_state)s->fsm.state;
+	out->outstanding = s->outstanding;
+	out->max_outstanding = s->cfg.max_outstanding;
 	out->dead_for_s = srv_dead(s) ? (uint32_t)((mono_ms() - s->dead_since_ms) / 1000) : 0;
 	return true;
 }
 
 static void clear_server(struct rc_server *s)
 {
-	uint32_t pending = s->st.pending;
+	uint32_t pending = s->st.pending, waiting = s->st.waiting;
 
 	memset(&s->st, 0, sizeof(s->st));
 	s->st.pending = pending;
+	s->st.waiting = waiting;
 }
 
 void radclient_stats_clear(struct radclient *rc)

@@ -20,6 +20,9 @@
  *   - when every server is dead (or the list is empty) a request fails at once with
  *     RADCLIENT_RESULT_ALL_DEAD: the daemon's server-fail action.
  *
+ * Window: at most `max_outstanding` requests are in flight to one server (default 128); the
+ * rest wait in order, so a burst is not lost in the server's socket buffer.
+ *
  * Identifier pool: `nsockets` UDP sockets per address family, each with its own source port
  * and 256 Identifiers (RFC 2865 §3: the Identifier space is per source port), so up to
  * 256 * nsockets requests are in flight; more wait in a FIFO (up to `max_queued`) and are
@@ -56,6 +59,7 @@
 #define RADCLIENT_DEF_NSOCKETS          4
 #define RADCLIENT_DEF_MAX_QUEUED        65536
 #define RADCLIENT_DEF_PROBE_INTERVAL_MS 10000
+#define RADCLIENT_DEF_MAX_OUTSTANDING   128
 
 struct radclient_server_cfg {
 	char addr[RADCLIENT_ADDR_STR_LEN]; /* numeric IPv4 or IPv6 address */
@@ -63,6 +67,9 @@ struct radclient_server_cfg {
 	char secret[RADCLIENT_SECRET_MAX + 1];
 	uint32_t timeout_ms; /* first wait; 0 = RADCLIENT_DEF_TIMEOUT_MS */
 	uint32_t retry;      /* retransmissions on this server; 0 = RADCLIENT_DEF_RETRY */
+	/* requests in flight to it at once, more wait in order (0 = default, UINT32_MAX = no
+	 * limit; FreeRADIUS's `max_outstanding` for home servers) */
+	uint32_t max_outstanding;
 	char source[RADCLIENT_ADDR_STR_LEN]; /* source address; "" = chosen by the kernel */
 };
 
@@ -121,7 +128,10 @@ struct radclient_server_stats {
 	uint64_t dead_marks;            /* times it was marked dead */
 	uint64_t probes, probe_answers; /* Status-Server */
 	uint64_t drops[RADCLIENT_DROP_COUNT];
-	uint32_t pending;     /* requests waiting for this server now */
+	uint32_t pending;     /* requests on this server now (transmitted or waiting for a slot) */
+	uint32_t outstanding; /* transmitted and not yet answered or given up */
+	uint32_t max_outstanding;
+	uint32_t waiting;     /* held back by max_outstanding */
 	uint32_t rtt_last_us; /* round-trip time of the last valid answer */
 	uint32_t rtt_avg_us;  /* exponential moving average (1/8) */
 };
@@ -135,7 +145,7 @@ struct radclient_stats {
 	uint64_t drops[RADCLIENT_DROP_COUNT]; /* sum over servers + unknown sources */
 	uint64_t send_errors;                 /* sendto failures (the timer retransmits) */
 	uint32_t in_flight;                   /* holding a (socket, Identifier) slot */
-	uint32_t queued;                      /* waiting for one */
+	uint32_t queued;                      /* waiting for one, or for a server's window */
 	uint32_t slots;                       /* 256 * open sockets */
 };
 

@@ -5,8 +5,9 @@ private FreeRADIUS 3.2.1.
 Rig (root; everything lives in two namespaces this script creates and removes):
   <tag>a  FreeRADIUS on 127.0.0.1:1812 (threaded, -f; users file with the notes'
           Message-Authenticator reply trick, M-A added to Rejects, reject_delay 0) and the
-          authenticator on ax0
-  <tag>s  the supplicants: tests/bench/dot1x/eapolgen.c on sx0, one source MAC per session
+          authenticator on the ports ax0..ax<PORTS-1>
+  <tag>s  the supplicants: tests/bench/dot1x/eapolgen.c on sx0.., one source MAC per session,
+          sessions spread round robin over the ports
 Tools are built here with cc and the Makefile's flags: eapolgen (independent of keel's
 codecs) and radperf (keel's radclient.c straight to FreeRADIUS).
 
@@ -16,16 +17,18 @@ Steps:
      then requests/s through radclient (PAP and EAP-MD5 sessions, 64 in flight).
   2. for W in BENCH_DOT1X_W (default 1,4,16,28,1024) concurrent sessions:
        radius   EAP-MD5 over RADIUS only (radperf, W in flight): what the server costs
-       hostapd  a fresh hostapd on ax0, eapolgen with W sessions in flight
+       hostapd  a fresh hostapd (one process, one config per port), W sessions in flight
        keel     a fresh keel node (mgd + dot1xd via init/keel-node, supplicant multiple)
-     Each point starts at most SESSIONS sessions (default 1500: hostapd keeps a station
-     for seconds after Logoff and holds at most 2007) during at most DURATION s, and a
-     session that has no result after TIMEOUT s fails.
+     Each point starts at most SESSIONS sessions (default 2000 over PORTS=2 ports: hostapd
+     keeps a station for seconds after Logoff and holds at most 2007 per interface; keel
+     dot1xd keeps a logged-off multiple-mode session until it idles out and holds at most
+     1024 per port) during at most DURATION s, and a session without a result after
+     TIMEOUT s fails. Both authenticators are restarted for every point.
   Reported: auth/s, latency Start -> Success p50/p99, the latency the authenticator adds
   (session pX minus RADIUS-only pX at the same W), failed sessions, keel/hostapd ratios.
 
 Environment: KEEL_BUILD (build dir, default build), BENCH_DOT1X_W, BENCH_DOT1X_SESSIONS,
-BENCH_DOT1X_DURATION, BENCH_DOT1X_TIMEOUT, BENCH_DOT1X_IMPLS (default keel,hostapd).
+BENCH_DOT1X_PORTS, BENCH_DOT1X_DURATION, BENCH_DOT1X_TIMEOUT, BENCH_DOT1X_IMPLS (default keel,hostapd).
 Bounded: about 5 x (DURATION + a few s) per implementation plus TIMEOUT where sessions
 hang (hostapd at W > 30).
 """
@@ -42,7 +45,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("KEEL_BUILD") or REPO / "build").resolve()
 WIDTHS = [int(x) for x in os.environ.get("BENCH_DOT1X_W", "1,4,16,28,1024").split(",")]
-SESSIONS = int(os.environ.get("BENCH_DOT1X_SESSIONS", "1500"))
+SESSIONS = int(os.environ.get("BENCH_DOT1X_SESSIONS", "2000"))
+PORTS = int(os.environ.get("BENCH_DOT1X_PORTS", "2"))
 DURATION = float(os.environ.get("BENCH_DOT1X_DURATION", "3"))
 TIMEOUT = float(os.environ.get("BENCH_DOT1X_TIMEOUT", "10"))
 IMPLS = os.environ.get("BENCH_DOT1X_IMPLS", "keel,hostapd").split(",")
@@ -70,27 +74,44 @@ USERS = f"""{USER}\tCleartext-Password := "{PASS}"
 
 """
 
-HOSTAPD_CONF = f"""interface=ax0
+HOSTAPD_CONF = f"""interface={{port}}
 driver=wired
 ieee8021x=1
 eapol_version=2
 eap_reauth_period=3600
 use_pae_group_addr=0
 own_ip_addr=127.0.0.1
-nas_identifier=sw-test
+nas_identifier=sw-test-{{port}}
 auth_server_addr=127.0.0.1
 auth_server_port=1812
-auth_server_shared_secret={SECRET}
+auth_server_shared_secret={{SECRET}}
 radius_auth_req_attr=61:d:15
 logger_syslog=0
 logger_stdout=0
 """
 
-KEEL_CONF = f"""interfaces {{
-    ax0 {{
+
+
+def keel_conf():
+    ifs = "".join(f"""    ax{i} {{
         unit 0 {{
-            family ethernet-switching;
+            family ethernet-switching {{
+                vlan {{
+                    members v10;
+                }}
+            }}
         }}
+    }}
+""" for i in range(PORTS))
+    dot1x = "".join(f"""            interface ax{i} {{
+                supplicant multiple;
+            }}
+""" for i in range(PORTS))
+    return f"""interfaces {{
+{ifs}}}
+vlans {{
+    v10 {{
+        vlan-id 10;
     }}
 }}
 access {{
@@ -108,10 +129,7 @@ protocols {{
     dot1x {{
         authenticator {{
             authentication-profile-name bench;
-            interface ax0 {{
-                supplicant multiple;
-            }}
-        }}
+{dot1x}        }}
     }}
 }}
 """
@@ -143,10 +161,12 @@ def net_up():
         sh("ip", "netns", "add", ns)
         sh("ip", "link", "set", "lo", "up", ns=ns)
     # Fixed MACs: eapolgen's supplicants are 02:<run>:..., the ports must never look like one.
-    sh("ip", "link", "add", "ax0", "address", "00:1b:21:0d:00:01", "netns", NS_A, "type",
-       "veth", "peer", "name", "sx0", "address", "00:1b:21:0d:00:02", "netns", NS_S)
-    sh("ip", "link", "set", "ax0", "up", ns=NS_A)
-    sh("ip", "link", "set", "sx0", "up", ns=NS_S)
+    for i in range(PORTS):
+        sh("ip", "link", "add", f"ax{i}", "address", f"00:1b:21:0d:{i:02x}:01", "netns", NS_A,
+           "type", "veth", "peer", "name", f"sx{i}", "address", f"00:1b:21:0d:{i:02x}:02",
+           "netns", NS_S)
+        sh("ip", "link", "set", f"ax{i}", "up", ns=NS_A)
+        sh("ip", "link", "set", f"sx{i}", "up", ns=NS_S)
 
 
 def net_down():
@@ -238,12 +258,17 @@ class Hostapd:
 
     def __init__(self, d):
         self.d = d
-        (d / "hostapd.conf").write_text(HOSTAPD_CONF)
+        self.confs = []
+        for i in range(PORTS):
+            c = d / f"hostapd-ax{i}.conf"
+            c.write_text(HOSTAPD_CONF.format(port=f"ax{i}", SECRET=SECRET))
+            self.confs.append(c)
         self.pidfile = d / "hostapd.pid"
 
     def start(self):
         self.pidfile.unlink(missing_ok=True)
-        sh("hostapd", "-B", "-P", self.pidfile, self.d / "hostapd.conf", ns=NS_A)
+        # One process serving every port, one interface per config file.
+        sh("hostapd", "-B", "-P", self.pidfile, *self.confs, ns=NS_A)
         end = time.time() + 5
         while not self.pidfile.exists() and time.time() < end:
             time.sleep(0.05)
@@ -269,7 +294,7 @@ class Keel:
     def __init__(self, d):
         self.d = d
         self.root = d / "keelroot"
-        (d / "keel.conf").write_text(KEEL_CONF)
+        (d / "keel.conf").write_text(keel_conf())
         self.env = dict(os.environ, KEEL_DAEMONS="mgd dot1xd",
                         KEEL_NODES_DIR=str(d / "nodes"))
 
@@ -277,24 +302,34 @@ class Keel:
         return sh(REPO / "init/keel-node", cmd, TAG, "--netns", NS_A, "--root", self.root,
                   *extra, env=self.env, check=check, timeout=60)
 
+    def logs(self):
+        out = []
+        for f in sorted((self.root / "var/log/keel").glob("*.log")):
+            out.append(f"== {f.name}\n" + "\n".join(f.read_text().splitlines()[-15:]))
+        return "\n".join(out)
+
     def start(self):
-        self.node("start", "--config", self.d / "keel.conf", "--bin", BUILD / "bin")
-        # Ready when dot1xd has the port: the ctl answers show.interface with ax0.
+        p = self.node("start", "--config", self.d / "keel.conf", "--bin", BUILD / "bin",
+                      check=False)
+        if p.returncode != 0:
+            raise RuntimeError(f"keel-node start: {p.stdout}{p.stderr}\n{self.logs()}")
+        # Ready when dot1xd has the ports: `show dot1x interface` lists them.
         end = time.time() + 15
         while time.time() < end:
             p = sh(BUILD / "bin/cli", "-c", "show dot1x interface", ns=NS_A, check=False,
                    env=dict(self.env, KEEL_ROOT=str(self.root)))
-            if p.returncode == 0 and "ax0" in p.stdout:
+            if p.returncode == 0 and all(f"ax{i}" in p.stdout for i in range(PORTS)):
                 return
             time.sleep(0.2)
-        raise RuntimeError("keel dot1xd did not take ax0: " + p.stdout + p.stderr)
+        raise RuntimeError(f"keel dot1xd did not take the ports: {p.stdout}{p.stderr}\n{self.logs()}")
 
     def stop(self):
         self.node("stop", check=False)
 
 
 def run_gen(gen, w, runbyte):
-    p = sh(gen, "-i", "sx0", "-u", USER, "-p", PASS, "-n", SESSIONS, "-w", w, "-d", DURATION,
+    ifs = [a for i in range(PORTS) for a in ("-i", f"sx{i}")]
+    p = sh(gen, *ifs, "-u", USER, "-p", PASS, "-n", SESSIONS, "-w", w, "-d", DURATION,
            "-t", int(TIMEOUT * 1000), "-m", runbyte, ns=NS_S, timeout=DURATION + TIMEOUT + 60)
     return json.loads(p.stdout)
 
@@ -366,7 +401,8 @@ def main():
 
 def report(rows, names):
     print()
-    print("EAP-MD5 sessions through the authenticator (eapolgen, one veth, FreeRADIUS 3.2.1 -f)")
+    print(f"EAP-MD5 sessions through the authenticator (eapolgen, {PORTS} veth ports, "
+          "FreeRADIUS 3.2.1 -f)")
     print(f"{'W':>5} {'impl':8} {'auth/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'+p50 ms':>8} "
           f"{'+p99 ms':>8} {'failed':>7} {'sessions':>9}")
     for r in rows:
@@ -392,7 +428,7 @@ def report(rows, names):
             print(f"{r['w']:>5} {ratio:>20.2f} {lat:>17.2f} {k['failed'] + k['timeout']:>12} "
                   f"{h['failed'] + h['timeout']:>15}")
     print()
-    print("auth/s: sessions that ended in EAP-Success per second of the run; p50/p99: EAPOL-Start "
+    print("auth/s: EAP-Successes per second from the first Start to the last Success; p50/p99: EAPOL-Start "
           "-> EAP-Success; +pX: minus the RADIUS-only pX at the same W (the 'radius' rows: "
           "radperf, keel's RADIUS client straight to FreeRADIUS, no authenticator); failed: "
           "EAP-Failure or no result within the session timeout.")

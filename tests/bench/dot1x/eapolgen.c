@@ -4,7 +4,7 @@
  * flight. Written independently of keel's codecs (it is the yardstick for keel and hostapd).
  *
  *   eapolgen -i IF [-i IF ...] -u USER -p PASS [-n N] [-w W] [-d SECONDS] [-t TIMEOUT_MS]
- *            [-m RUNBYTE]
+ *            [-m RUNBYTE] [-b RAMP]
  *
  * A session: EAPOL-Start to the PAE group address (802.1X-2004 §7.8) -> Request/Identity ->
  * Response/Identity -> Request/MD5-Challenge -> Response (RFC 3748 §5.4: MD5(id | password |
@@ -12,9 +12,11 @@
  * station. Replies go to the authenticator's MAC as learned from its Request. A Request for
  * another method is answered with a Nak asking for MD5. Sessions stop starting after N
  * sessions or SECONDS, whichever is first; a session without a result after TIMEOUT_MS
- * fails. Supplicant MACs are 02:RUNBYTE:<32-bit session number>.
+ * fails. At most RAMP (16) sessions start per loop turn (about a millisecond), so W is
+ * reached over W/RAMP ms. Supplicant MACs are 02:RUNBYTE:<32-bit session number>.
  *
- * Prints one JSON object: sessions ok/failed/timed out, sessions/s over the run, latency
+ * Prints one JSON object: sessions ok/failed/timed out, successes/s from the first Start to
+ * the last Success, latency
  * Start -> Success (p50, p99, max) in microseconds.
  */
 #include <arpa/inet.h>
@@ -54,12 +56,13 @@ static struct ifc ifs[MAX_IFS];
 static int nifs;
 static struct sess *sess;
 static uint64_t *lat;
+static int ramp = 16; /* session starts per loop turn (at most one turn per ~1 ms) */
 static int n_total = 1000, width = 1, started, n_ok, n_fail, n_timeout, n_done, n_active;
 static double duration = 1e9;
 static uint64_t timeout_us = 10000000;
 static const char *user = "bob", *pass = "hello";
 static uint8_t runbyte = 1;
-static uint64_t frames_tx, frames_rx, frames_ignored;
+static uint64_t frames_tx, frames_rx, frames_ignored, t_first, t_last_ok;
 
 static uint64_t now_us(void)
 {
@@ -123,7 +126,8 @@ static void finish(int i, int ok)
 	sess[i].active = 0;
 	n_active--;
 	if (ok == 1) {
-		lat[n_ok++] = now_us() - sess[i].t0;
+		t_last_ok = now_us();
+		lat[n_ok++] = t_last_ok - sess[i].t0;
 		/* Logoff: the authenticator drops the station (hostapd: max_num_sta). */
 		send_eapol(i, sess[i].have_auth ? sess[i].auth_mac : pae_group, 2, NULL, 0);
 	} else if (ok == 0) {
@@ -263,7 +267,7 @@ int main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "i:u:p:n:w:d:t:m:")) != -1) {
+	while ((c = getopt(argc, argv, "i:u:p:n:w:d:t:m:b:")) != -1) {
 		switch (c) {
 		case 'i':
 			if (nifs == MAX_IFS || open_if(optarg, &ifs[nifs]) != 0) {
@@ -291,6 +295,9 @@ int main(int argc, char **argv)
 		case 't':
 			timeout_us = (uint64_t)atoll(optarg) * 1000;
 			break;
+		case 'b':
+			ramp = atoi(optarg) > 0 ? atoi(optarg) : 1;
+			break;
 		case 'm':
 			runbyte = (uint8_t)strtoul(optarg, NULL, 0);
 			break;
@@ -312,17 +319,23 @@ int main(int argc, char **argv)
 		pfd[k].fd = ifs[k].fd;
 		pfd[k].events = POLLIN;
 	}
-	uint64_t t0 = now_us(), stop_start = t0 + (uint64_t)(duration * 1e6), last_scan = t0;
+	uint64_t t0 = t_first = now_us(), stop_start = t0 + (uint64_t)(duration * 1e6),
+	         last_scan = t0;
 	int scan_from = 0;
 
 	for (;;) {
 		uint64_t now = now_us();
 
-		while (n_active < width && started < n_total && now < stop_start)
+		/*
+		 * Ramp up to W: a real port sees supplicants arrive over time, not 1024 Starts in
+		 * the same microsecond (which would only measure socket buffer sizes).
+		 */
+		for (int k = 0;
+		     k < ramp && n_active < width && started < n_total && now < stop_start; k++)
 			start_one();
 		if (n_active == 0 && (started >= n_total || now >= stop_start))
 			break;
-		if (poll(pfd, (nfds_t)nifs, 5) > 0)
+		if (poll(pfd, (nfds_t)nifs, n_active < width ? 1 : 5) > 0)
 			for (int k = 0; k < nifs; k++)
 				if (pfd[k].revents & POLLIN)
 					rx(&ifs[k]);
@@ -338,12 +351,15 @@ int main(int argc, char **argv)
 		}
 	}
 	double secs = (double)(now_us() - t0) / 1e6;
+	/* Rate over the span that produced successes: sessions left hanging until their
+	 * timeout (counted as failures) do not dilute it. */
+	double span = n_ok ? (double)(t_last_ok - t_first) / 1e6 : secs;
 
 	qsort(lat, (size_t)n_ok, sizeof(*lat), cmp_u64);
 	printf("{\"n\": %d, \"w\": %d, \"ok\": %d, \"failed\": %d, \"timeout\": %d, "
 	       "\"secs\": %.3f, \"per_s\": %.1f, \"p50_us\": %llu, \"p99_us\": %llu, "
 	       "\"max_us\": %llu, \"frames_tx\": %llu, \"frames_rx\": %llu, \"ignored\": %llu}\n",
-	       started, width, n_ok, n_fail, n_timeout, secs, n_ok / secs,
+	       started, width, n_ok, n_fail, n_timeout, secs, span > 0 ? n_ok / span : 0.0,
 	       (unsigned long long)(n_ok ? lat[n_ok / 2] : 0),
 	       (unsigned long long)(n_ok ? lat[(size_t)((n_ok - 1) * 0.99)] : 0),
 	       (unsigned long long)(n_ok ? lat[n_ok - 1] : 0), (unsigned long long)frames_tx,

@@ -169,6 +169,19 @@ static void start_next(void)
 	}
 }
 
+static int in_flight(void)
+{
+	return started - finished;
+}
+
+static void ramp(void *arg)
+{
+	for (int k = 0; k < 16 && in_flight() < width && started < n_total; k++)
+		start_next();
+	if (in_flight() < width && started < n_total)
+		timer_add_ms(arg, 1);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -270,10 +283,14 @@ int main(int argc, char **argv)
 		return 2;
 	uint64_t t0 = mono_us();
 
-	for (int i = 0; i < width; i++)
-		start_next();
+	/* The same ramp as eapolgen: 16 new sessions a millisecond until W are in flight. */
+	struct timer ramp_t;
+
+	timer_init(&ramp_t, base, ramp, &ramp_t);
+	ramp(&ramp_t);
 	while (finished < n_total)
 		event_base_loop(base, EVLOOP_ONCE);
+	timer_del(&ramp_t);
 	double secs = (double)(mono_us() - t0) / 1e6;
 
 	qsort(lat, (size_t)n_total, sizeof(*lat), cmp_u64);

@@ -3,7 +3,8 @@
  * 127.0.0.1 in the same event loop: the happy path, retransmission with backoff (same bytes),
  * failover and dead marking with revert, Status-Server revival, every kind of forged or broken
  * reply (dropped, counted, the request fails over), the Identifier pool (exhaustion, queueing,
- * reuse), 1000 requests in flight, cancel, accounting, reconfiguration.
+ * reuse), 1000 requests in flight, the per-server window, cancel, accounting,
+ * reconfiguration.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -700,6 +701,7 @@ static void test_pool_exhaustion(void **state)
 
 	fake_start(&f, FAKE_HOLD);
 	server_cfg(&cfg.auth[0], &f, 5000, 1);
+	cfg.auth[0].max_outstanding = UINT32_MAX; /* the pool is the limit here */
 	cfg.n_auth = 1;
 	cfg.nsockets = 1; /* 256 Identifiers */
 	cfg.max_queued = 100;
@@ -752,6 +754,7 @@ static void test_1000_in_flight(void **state)
 
 	fake_start(&f, FAKE_HOLD);
 	server_cfg(&cfg.auth[0], &f, 10000, 1);
+	cfg.auth[0].max_outstanding = 1000;
 	cfg.n_auth = 1;
 	cfg.nsockets = 4;
 	struct radclient *rc = radclient_new(base, &cfg);
@@ -782,6 +785,60 @@ static void test_1000_in_flight(void **state)
 	              (double)(mono_us() - t0) / 1000.0, f.rx == 1000 ? "none" : "some");
 	radclient_stats(rc, &st);
 	assert_int_equal(st.in_flight, 0);
+	radclient_free(rc);
+	fake_stop(&f);
+}
+
+static void test_window(void **state)
+{
+	struct fake f;
+	struct radclient_cfg cfg = {0};
+	struct radclient_req *h[50];
+
+	fake_start(&f, FAKE_HOLD);
+	server_cfg(&cfg.auth[0], &f, 5000, 1);
+	cfg.auth[0].max_outstanding = 10;
+	cfg.n_auth = 1;
+	struct radclient *rc = radclient_new(base, &cfg);
+	struct radius_access_req q = mab_req("bob");
+
+	n_done = 0;
+	for (int i = 0; i < 50; i++)
+		assert_non_null(h[i] = radclient_access(rc, &q, count_cb, NULL));
+	struct radclient_server_stats ss;
+	struct radclient_stats st;
+
+	radclient_server_stats(rc, 0, &ss);
+	assert_int_equal(ss.outstanding, 10);
+	assert_int_equal(ss.waiting, 40);
+	assert_int_equal(ss.max_outstanding, 10);
+	radclient_stats(rc, &st);
+	assert_int_equal(st.in_flight, 10);
+	assert_int_equal(st.queued, 40);
+	/* Cancelling a waiting request and an outstanding one: the next in line goes out. */
+	radclient_cancel(h[49]);
+	radclient_cancel(h[0]);
+	radclient_server_stats(rc, 0, &ss);
+	assert_int_equal(ss.outstanding, 10);
+	assert_int_equal(ss.waiting, 38);
+	run_until(&f.nheld, 11, 2000);
+	run_for(20);
+	/* h[0] left before it was cancelled; h[10] took its place in the window. */
+	assert_int_equal(f.nheld, 11);
+	f.max_held = 0;
+	/* Answers let the waiting ones out, never more than 10 at the server at once. */
+	for (int round = 0; round < 50 && n_done < 48; round++) {
+		fake_release(&f);
+		run_for(20);
+		assert_true(f.nheld <= 10);
+	}
+	assert_int_equal(n_done, 48);
+	radclient_server_stats(rc, 0, &ss);
+	assert_int_equal(ss.outstanding, 0);
+	assert_int_equal(ss.waiting, 0);
+	assert_int_equal(f.max_held, 10);
+	radclient_stats(rc, &st);
+	assert_int_equal(st.drops[RADCLIENT_DROP_UNKNOWN_ID], 1); /* the answer to h[0] */
 	radclient_free(rc);
 	fake_stop(&f);
 }
@@ -925,6 +982,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_wrong_source, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_1000_in_flight, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_window, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_accounting, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reconfigure, setup, teardown),
