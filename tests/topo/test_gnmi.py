@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -31,68 +32,14 @@ b = "h:eth0"
 """
 
 PORT = 32767
+STALL_MS = 3000
 TARGET = f"10.77.0.1:{PORT}"
 ETH0 = "/interfaces/interface[name=eth0]"
 COUNTERS = ETH0 + "/state/counters"
 IN_OCTETS = COUNTERS + "/in-octets"
-COLLECTOR = REPO / "tests" / "topo" / "gnmi_data" / "collector.py"
 
-
-def stubs(tmp):
-    """Python stubs from keel's own gnmi.proto (DESIGN.md: collectors use keel's proto)."""
-    for tool in ("protoc", "/usr/bin/grpc_python_plugin"):
-        if sh(["which", tool], check=False).returncode:
-            pytest.fail(f"{tool} missing: make deps installs protobuf-compiler-grpc")
-    sh(["protoc", f"-I{REPO / 'lib' / 'proto'}", f"--python_out={tmp}", f"--grpc_out={tmp}",
-        "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", str(REPO / "lib/proto/gnmi.proto")])
-    return tmp
-
-
-class Collector:
-    """collector.py in h's namespace; its JSON lines, read as they come."""
-
-    def __init__(self, bed, stub_dir, args, out):
-        self.out = out
-        self.f = open(out, "w")
-        env = dict(os.environ, GNMI_STUBS=str(stub_dir))
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", bed.ns("h"), "/usr/bin/python3", str(COLLECTOR),
-             "--target", TARGET, *args], stdout=self.f, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=env)
-
-    def lines(self):
-        out = []
-        for ln in self.out.read_text().splitlines():
-            try:
-                out.append(json.loads(ln))
-            except ValueError:
-                pass
-        return out
-
-    def updates(self):
-        return [m for m in self.lines() if "updates" in m]
-
-    def status(self):
-        for m in self.lines():
-            if "status" in m:
-                return m
-        return None
-
-    def wait(self, timeout=20):
-        try:
-            self.proc.wait(timeout=timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            self.f.close()
-        return self.lines()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.f.close()
+sys.path.insert(0, str(REPO / "tests" / "topo" / "gnmi_data"))
+from harness import DATA, Collector, make_ca, make_cert, stubs  # noqa: E402
 
 
 def cli(bed, cmds, check=True):
@@ -107,6 +54,7 @@ def env(module_testbed, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gnmi")
     old = {k: os.environ.get(k) for k in ("KEEL_IFD_SAMPLE_MS", "KEEL_GNMI_STALL_MS")}
     os.environ["KEEL_IFD_SAMPLE_MS"] = "500"
+    os.environ["KEEL_GNMI_STALL_MS"] = str(STALL_MS)
     try:
         topo = tmp / "solo.toml"
         topo.write_text(TOPO)
@@ -125,7 +73,7 @@ def env(module_testbed, tmp_path_factory):
              "commit")
     poll(lambda: listening(bed), timeout=10, what="gNMI listening on 32767")
     poll(lambda: bed.ping("h", "10.77.0.1"), timeout=10, what="h reaches solo")
-    return bed, stubs(tmp / "stubs" if (tmp / "stubs").mkdir() is None else tmp)
+    return bed, stubs(tmp / "stubs")
 
 
 def listening(bed):
@@ -133,9 +81,13 @@ def listening(bed):
     return str(PORT) in out
 
 
-def collect(env, tmp_path, name, *args, timeout=20):
+def collector(env, tmp_path, name, *args, target=TARGET):
     bed, sd = env
-    c = Collector(bed, sd, list(args), tmp_path / f"{name}.out")
+    return Collector(bed.ns("h"), sd, target, list(args), tmp_path / f"{name}.out")
+
+
+def collect(env, tmp_path, name, *args, timeout=20, target=TARGET):
+    c = collector(env, tmp_path, name, *args, target=target)
     c.wait(timeout)
     return c
 
@@ -233,11 +185,135 @@ def test_errors(env, tmp_path, args, code):
     assert c.status()["status"] == code, c.lines()
 
 
+def test_username_password(env, tmp_path):
+    """Without skip-authentication a call needs a login user and its password (crypt(3))."""
+    bed, _ = env
+    h = sh(["openssl", "passwd", "-6", "-salt", "keelsalt", "s3cret"]).stdout.strip()
+    cli(bed, "configure; set system login user ops class read-only; "
+             f"set system login user ops authentication encrypted-password {h}; "
+             "set system login user nobody class unauthorized; "
+             f"set system login user nobody authentication encrypted-password {h}; "
+             "delete system services extension-service request-response grpc "
+             "skip-authentication; commit")
+    try:
+        for name, args, code in (
+                ("none", [], "UNAUTHENTICATED"),
+                ("wrong", ["--user", "ops", "--password", "nope"], "UNAUTHENTICATED"),
+                ("stranger", ["--user", "eve", "--password", "s3cret"], "UNAUTHENTICATED"),
+                ("unauth", ["--user", "nobody", "--password", "s3cret"], "PERMISSION_DENIED"),
+                ("ok", ["--user", "ops", "--password", "s3cret"], "OK")):
+            c = collect(env, tmp_path, f"auth-{name}", *args, "caps")
+            assert c.status()["status"] == code, (name, c.lines())
+    finally:
+        cli(bed, "configure; set system services extension-service request-response grpc "
+                 "skip-authentication; delete system login user nobody; commit")
+
+
+def rss_kb(pid):
+    for ln in open(f"/proc/{pid}/status"):
+        if ln.startswith("VmRSS:"):
+            return int(ln.split()[1])
+    return 0
+
+
+def test_stalled_collector(env, tmp_path):
+    """A collector that stops reading neither slows a second one nor grows telemetryd's memory
+    without bound; after the stall bound its RPC ends with RESOURCE_EXHAUSTED."""
+    bed, sd = env
+    pid = int((bed.node_root("solo") / "run" / "keel" / "telemetryd.pid").read_text().split()[0])
+    keys, rate, secs = 1000, 20, 9
+    stalled = collector(env, tmp_path, "stalled", "--duration", "20", "--stall", "12", "sub",
+                        "/interfaces/interface,on_change")
+    fast = collector(env, tmp_path, "fast", "--duration", "20", "sub",
+                     "/interfaces/interface[name=fl7]/state/counters/in-octets,on_change")
+    flood = None
+    try:
+        poll(lambda: stalled.updates() and any(m.get("stalling") for m in stalled.lines()),
+             timeout=10, what="the stalled collector got its first update and stopped")
+        rss0 = rss_kb(pid)
+        t0 = time.time()
+        flood = subprocess.Popen(
+            ["ip", "netns", "exec", bed.ns("solo"), "/usr/bin/python3", str(DATA / "flood.py"),
+             "127.0.0.1", "51883", str(keys), str(rate), str(secs)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=dict(os.environ, GNMI_STUBS=str(sd)))
+        peak = rss0
+        while flood.poll() is None:
+            peak = max(peak, rss_kb(pid))
+            time.sleep(0.2)
+        sent = int(flood.stdout.read().split()[-1])
+        ex = poll(lambda: stalled.status(), timeout=STALL_MS / 1000 + 15,
+                  what="the stalled collector's RPC ended")
+        assert ex["status"] == "RESOURCE_EXHAUSTED", stalled.lines()[-3:]
+        fl = [m for m in fast.updates() if m["t"] > t0 and
+              any("fl7" in u["path"] for u in m["updates"])]
+        vals = [u["val"] for m in fl for u in m["updates"]]
+        lat = sorted(m["t"] - m["ts"] / 1e9 for m in fl)
+        print(f"flood: {sent} msgs x {keys} keys in {secs} s ({sent * keys / secs:.0f} "
+              f"updates/s); fast collector got {len(vals)} values of fl7, latency p50 "
+              f"{lat[len(lat) // 2] * 1000:.1f} ms p99 {lat[int(len(lat) * 0.99)] * 1000:.1f} ms; "
+              f"telemetryd RSS {rss0} -> peak {peak} kB")
+        # the second collector kept up: (nearly) every value, in order, promptly
+        assert vals == sorted(vals) and len(vals) >= 0.8 * sent, (len(vals), sent)
+        assert lat[len(lat) // 2] < 0.5, lat
+        assert peak - rss0 < 64 * 1024, (rss0, peak)
+        assert fast.proc.poll() is None and fast.status() is None, fast.lines()[-3:]
+    finally:
+        if flood and flood.poll() is None:
+            flood.kill()
+            flood.wait()
+        stalled.stop()
+        fast.stop()
+
+
+def test_mutual_tls(env, tmp_path):
+    """ssl with mutual-authentication: a client certificate from our CA is accepted, one
+    from another CA (or none) is refused in the handshake."""
+    bed, _ = env
+    certs = bed.node_root("solo") / "etc" / "keel" / "certs"
+    certs.mkdir(parents=True, exist_ok=True)
+    d = tmp_path / "pki"
+    d.mkdir()
+    make_ca(d, "ca")
+    make_ca(d, "evilca")
+    make_cert(d, "srv", "ca", "keel-node", san="DNS:keel-node,IP:10.77.0.1")
+    make_cert(d, "client", "ca", "collector")
+    make_cert(d, "evil", "evilca", "collector")
+    for f in ("srv.crt", "srv.key", "ca.crt"):
+        (certs / f).write_bytes((d / f).read_bytes())
+    g = "set system services extension-service request-response grpc"
+    cli(bed, f"configure; delete system services extension-service request-response grpc "
+             f"clear-text; {g} ssl port {PORT}; {g} ssl local-certificate srv; "
+             f"{g} ssl mutual-authentication certificate-authority ca; "
+             f"{g} ssl mutual-authentication client-certificate-request "
+             "require-certificate-and-verify; commit")
+    try:
+        tls = ["--tls", "--ca", d / "ca.crt"]
+
+        def ok():
+            c = collect(env, tmp_path, "tls-ok", *tls, "--cert", d / "client.crt", "--key",
+                        d / "client.key", "caps")
+            return c if c.status()["status"] == "OK" else None
+
+        c = poll(ok, timeout=10, interval=0.3, what="Capabilities over mutual TLS")
+        assert [m for m in c.lines() if "caps" in m][0]["caps"]["version"] == "0.10.0"
+        for name, extra in (("evil", ["--cert", d / "evil.crt", "--key", d / "evil.key"]),
+                            ("nocert", []), ("plain", None)):
+            args = ["caps"] if extra is None else [*tls, *extra, "caps"]
+            c = collect(env, tmp_path, f"tls-{name}", *args)
+            assert c.status()["status"] == "UNAVAILABLE", (name, c.lines())
+    finally:
+        cli(bed, "configure; delete system services extension-service request-response grpc "
+                 f"ssl; {g} clear-text port {PORT}; commit")
+        poll(lambda: collect(env, tmp_path, "plain-again", "caps").status()["status"] == "OK",
+             timeout=10, interval=0.3, what="clear text again")
+
+
 def test_bus_restart_mid_stream(env, tmp_path):
     bed, sd = env
     run = bed.node_root("solo") / "run" / "keel"
-    c = Collector(bed, sd, ["--duration", "30", "sub", f"{IN_OCTETS},sample,200"],
-                  tmp_path / "restart.out")
+    c = collector(env, tmp_path, "restart", "--duration", "30", "sub",
+                  f"{IN_OCTETS},sample,200")
     restarted = None
     try:
         poll(lambda: len(c.updates()) >= 3, timeout=10, what="samples flowing")
