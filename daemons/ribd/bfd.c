@@ -17,10 +17,11 @@
  * run BFD, which configuring BFD declares. When bfdd comes back, every
  * session is claimed again and the routes return as the sessions come Up.
  *
- * Speed: each session keeps the list of routes that use it (rebuilt at each
- * config apply), so a state change re-resolves just those routes
- * (rib_route_reeval) and schedules one rib_run + batched fib_flush; the time
- * from the event to the batch being sent is measured (ribd_bfd_ran).
+ * Speed: a state change re-resolves only the routes using the session
+ * (rib_track_changed: the RIB's resolution groups naming its track id) and
+ * schedules one rib_run + batched fib_flush; the time from the event to the
+ * batch being sent is measured (ribd_bfd_ran). Each session also keeps the
+ * list of its routes (rebuilt at each config apply) for counts and logs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -124,15 +125,17 @@ const char *ribd_bfd_track_state(const struct ribd_bfd *b, uint16_t track)
 	return ribd_bfd_state_names[t->state];
 }
 
-/* Re-resolves the session's routes; the run timer sends the FIB batch. */
+/* Re-resolves the session's routes; the run timer sends the FIB batch. The
+ * RIB keeps routes with the same next hops in one resolution group, so this
+ * queues the few groups naming the session rather than each route (10k
+ * routes behind one next hop: 0.15 ms instead of 0.9 ms, test_bfd.c). */
 static void ribd_bfd_reeval(struct ribd_bfd_trk *t)
 {
 	struct ribd_bfd *b = t->b;
 
 	if (!b->t0_us)
 		b->t0_us = mono_us();
-	for (size_t i = 0; i < t->n_routes; i++)
-		rib_route_reeval(b->rib, &t->routes[i].pfx, RIB_PROTO_STATIC, t->routes[i].pref);
+	rib_track_changed(b->rib, t->id);
 	b->pending_routes += t->n_routes;
 	b->st.transitions++;
 	if (b->kick)
@@ -588,19 +591,26 @@ void ribd_bfd_free(struct ribd_bfd *b)
 	free(b);
 }
 
-void ribd_bfd_ran(struct ribd_bfd *b)
+static double ribd_bfd_ms_since(uint64_t t0, uint64_t t)
 {
-	char us[32];
+	return t > t0 ? (double)(t - t0) / 1000.0 : 0.0;
+}
+
+void ribd_bfd_ran(struct ribd_bfd *b, uint64_t run_us, uint64_t rib_done_us)
+{
+	char us[32], rib[64];
 
 	if (!b || !b->t0_us)
 		return;
 	b->st.last_react_us = mono_us() - b->t0_us;
+	snprintf(rib, sizeof(rib), "run at %.3f, RIB done at %.3f",
+	         ribd_bfd_ms_since(b->t0_us, run_us), ribd_bfd_ms_since(b->t0_us, rib_done_us));
 	b->st.last_routes = b->pending_routes;
 	if (b->st.last_react_us > b->st.max_react_us)
 		b->st.max_react_us = b->st.last_react_us;
 	snprintf(us, sizeof(us), "%.3f", (double)b->st.last_react_us / 1000.0);
-	log_info("bfd: %llu route%s re-evaluated, FIB batch sent %s ms after the event",
-	         (unsigned long long)b->pending_routes, b->pending_routes == 1 ? "" : "s", us);
+	log_info("bfd: %llu route%s re-evaluated, FIB batch sent %s ms after the event (%s)",
+	         (unsigned long long)b->pending_routes, b->pending_routes == 1 ? "" : "s", us, rib);
 	b->t0_us = 0;
 	b->pending_routes = 0;
 }

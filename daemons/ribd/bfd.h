@@ -5,7 +5,7 @@
  *   ribd_bfd_connect(b, NULL);                 bfdd's socket ($KEEL_ROOT/run/keel/bfdd.ctl)
  *   on each config apply (new: the parsed conf, its tracks renumbered in place):
  *     ribd_bfd_conf_bind(b, new); ribd_conf_apply(rib, old, new); ribd_bfd_conf_done(b, new);
- *   after each rib_run + fib_flush: ribd_bfd_ran(b)
+ *   after each rib_run + fib_flush: ribd_bfd_ran(b, when rib_run returned)
  */
 #ifndef KEEL_RIBD_BFD_H
 #define KEEL_RIBD_BFD_H
@@ -42,8 +42,9 @@ void ribd_bfd_conf_done(struct ribd_bfd *b, const struct ribd_conf *c);
 /* A "bfd.session" event as bfdd sends it (also the unit tests' entry). */
 void ribd_bfd_session_state(struct ribd_bfd *b, const char *peer, const char *local,
                             const char *ifname, bool multihop, const char *state, bool deleted);
-/* Called after rib_run + fib_flush: closes a withdrawal measurement. */
-void ribd_bfd_ran(struct ribd_bfd *b);
+/* Called after rib_run + fib_flush (mono_us() when the run started and when
+ * rib_run returned): closes a withdrawal measurement. */
+void ribd_bfd_ran(struct ribd_bfd *b, uint64_t run_us, uint64_t rib_done_us);
 
 /* "Up", "Down", "Init", "AdminDown", "Unreachable" (bfdd not answering),
  * "Holddown" (Up, waiting holddown-interval); "" for track 0 / unknown. */

@@ -37,12 +37,14 @@ static const int ribd_caps[] = {CAP_NET_ADMIN, -1};
 static void ribd_run(void *arg)
 {
 	struct ribd *r = arg;
+	uint64_t start = mono_us(), rib_done;
 	int n;
 
 	ribd_clock(r);
 	rib_run(r->rib);
+	rib_done = mono_us();
 	fib_flush(r->fib);
-	ribd_bfd_ran(r->bfd);
+	ribd_bfd_ran(r->bfd, start, rib_done);
 	ribd_sensors_changed(r->sensors);
 	if (!fib_swept(r->fib) && r->mon_loaded && r->conf_loaded) {
 		n = fib_sweep(r->fib);
