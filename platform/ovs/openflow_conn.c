@@ -42,6 +42,7 @@ enum of_state {
 	OF_STATE_DOWN = 0,
 	OF_STATE_HELLO = 1, /* connected, waiting for the peer's HELLO */
 	OF_STATE_UP = 2,
+	OF_STATE_CLOSING = 3, /* HELLO_FAILED queued: close once it is written */
 };
 
 struct of_mac {
@@ -60,6 +61,14 @@ struct of_port {
 	int nofwd_sent;  /* -1 unknown, else the NO_FWD value last sent */
 };
 
+/* A switch port as PORT_DESC / PORT_STATUS describe it: PORT_MOD must
+ * carry its hw_addr (OVS answers OFPPMFC_BAD_HW_ADDR otherwise). */
+struct of_swport {
+	uint32_t no;
+	uint8_t hw[6];
+	uint32_t config;
+};
+
 struct ovs_of {
 	struct event_base *base;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -74,6 +83,8 @@ struct ovs_of {
 	size_t n_ports, cap_ports;
 	struct ovs_of_flow *installed; /* sorted; what the switch holds */
 	size_t n_installed;
+	struct of_swport *sw; /* every port the switch described */
+	size_t n_sw, cap_sw;
 	bool have_ports;      /* PORT_DESC reply seen on this connection */
 	uint32_t barrier_xid; /* last barrier sent; 0 = nothing pending */
 	uint64_t change_us;   /* first change not yet confirmed */
@@ -83,6 +94,7 @@ struct ovs_of {
 };
 
 static void of_connect(void *arg);
+static void of_event(struct bufferevent *bev, short what, void *arg);
 
 /* ------------------------------------------------------------ desired flows */
 
@@ -327,23 +339,52 @@ static struct of_port *of_port_find(struct ovs_of *of, uint32_t ofport)
 	return NULL;
 }
 
-static void of_port_seen(struct ovs_of *of, const struct ovs_of_port_desc *d, bool gone)
+static struct of_swport *of_sw_find(struct ovs_of *of, uint32_t no)
 {
+	for (size_t i = 0; i < of->n_sw; i++)
+		if (of->sw[i].no == no)
+			return &of->sw[i];
+	return NULL;
+}
+
+/* A managed port takes what the switch last said about it: someone else
+ * changing NO_FWD (or a re-added port) gets it set right again. */
+static void of_port_from_sw(struct of_port *p, const struct of_swport *w)
+{
+	p->known = w != NULL;
+	p->nofwd_sent = w ? !!(w->config & OVS_OF_PC_NO_FWD) : -1;
+	if (w)
+		memcpy(p->hw, w->hw, 6);
+}
+
+static int of_port_seen(struct ovs_of *of, const struct ovs_of_port_desc *d, bool gone)
+{
+	struct of_swport *w = of_sw_find(of, d->port_no);
 	struct of_port *p = of_port_find(of, d->port_no);
 
-	if (!p)
-		return;
-	if (gone) {
-		p->known = false;
-		p->nofwd_sent = -1;
-		return;
+	if (gone && w) {
+		*w = of->sw[--of->n_sw];
+		w = NULL;
+	} else if (!gone) {
+		if (!w) {
+			if (of->n_sw == of->cap_sw) {
+				size_t cap = of->cap_sw ? of->cap_sw * 2 : 16;
+				struct of_swport *n = realloc(of->sw, cap * sizeof(*n));
+
+				if (!n)
+					return -ENOMEM;
+				of->sw = n;
+				of->cap_sw = cap;
+			}
+			w = &of->sw[of->n_sw++];
+			w->no = d->port_no;
+		}
+		memcpy(w->hw, d->hw_addr, 6);
+		w->config = d->config;
 	}
-	p->known = true;
-	memcpy(p->hw, d->hw_addr, 6);
-	p->config = d->config;
-	/* what the switch says wins over what we think we sent: someone else
-	 * changing NO_FWD (or a re-added port) gets it set right again */
-	p->nofwd_sent = !!(d->config & OVS_OF_PC_NO_FWD);
+	if (p)
+		of_port_from_sw(p, w);
+	return 0;
 }
 
 static void of_up(struct ovs_of *of)
@@ -370,6 +411,15 @@ static void of_applied(struct ovs_of *of, uint32_t xid)
 		of->applied_fn(of->applied_arg);
 }
 
+static void of_written(struct bufferevent *bev, void *arg)
+{
+	struct ovs_of *of = arg;
+
+	(void)bev;
+	if (of->state == OF_STATE_CLOSING)
+		of_down(of, "OpenFlow version negotiation failed");
+}
+
 static int of_msg(struct ovs_of *of, const struct ovs_of_msg *m)
 {
 	struct ovs_of_port_desc d;
@@ -385,10 +435,15 @@ static int of_msg(struct ovs_of *of, const struct ovs_of_msg *m)
 			/* §6.3.1: HELLO_FAILED / INCOMPATIBLE, then close */
 			static const char why[] = "keel speaks OpenFlow 1.3 only";
 
-			of_send(of, buf,
-			        ovs_of_encode_error(buf, sizeof(buf), m->xid, 0, 0,
-			                            (const uint8_t *)why, sizeof(why) - 1));
-			return -EPROTONOSUPPORT;
+			log_warnx("openflow %s: the switch does not offer OpenFlow 1.3", of->path);
+			if (of_send(of, buf,
+			            ovs_of_encode_error(buf, sizeof(buf), m->xid, 0, 0,
+			                                (const uint8_t *)why, sizeof(why) - 1)) < 0)
+				return -EPROTONOSUPPORT;
+			of->state = OF_STATE_CLOSING;
+			bufferevent_disable(of->bev, EV_READ);
+			bufferevent_setcb(of->bev, NULL, of_written, of_event, of);
+			return 0;
 		}
 		of_up(of);
 		return 0;
@@ -419,7 +474,8 @@ static int of_msg(struct ovs_of *of, const struct ovs_of_msg *m)
 		break;
 	case OVS_OF_T_MULTIPART_REPLY:
 		for (i = 0; ovs_of_port_desc_at(m, i, &d) == 0; i++)
-			of_port_seen(of, &d, false);
+			if (of_port_seen(of, &d, false) < 0)
+				return -ENOMEM;
 		/* §7.3.5: OFPMPF_REPLY_MORE (1) set on all but the last part */
 		if (!(m->u.multipart.flags & 1)) {
 			of->have_ports = true;
@@ -428,10 +484,10 @@ static int of_msg(struct ovs_of *of, const struct ovs_of_msg *m)
 		}
 		break;
 	case OVS_OF_T_PORT_STATUS:
-		if (!of_port_find(of, m->u.port_status.desc.port_no))
-			break;
-		of_port_seen(of, &m->u.port_status.desc, m->u.port_status.reason == 1);
-		if (of->have_ports) {
+		/* §7.4.3 reason OFPPR_DELETE (1) */
+		if (of_port_seen(of, &m->u.port_status.desc, m->u.port_status.reason == 1) < 0)
+			return -ENOMEM;
+		if (of->have_ports && of_port_find(of, m->u.port_status.desc.port_no)) {
 			of_port_mods(of);
 			of_barrier(of);
 		}
@@ -475,7 +531,7 @@ static void of_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		evbuffer_drain(in, (size_t)r);
-		if (!of->bev)
+		if (!of->bev || of->state == OF_STATE_CLOSING)
 			return;
 	}
 }
@@ -491,6 +547,7 @@ static void of_down(struct ovs_of *of, const char *why)
 	}
 	of->state = OF_STATE_DOWN;
 	of->have_ports = false;
+	of->n_sw = 0;
 	of->barrier_xid = 0;
 	of->echo_out = 0;
 	for (size_t i = 0; i < of->n_ports; i++) {
@@ -593,6 +650,7 @@ void ovs_of_free(struct ovs_of *of)
 	for (i = 0; i < of->n_ports; i++)
 		free(of->ports[i].macs);
 	free(of->ports);
+	free(of->sw);
 	free(of->installed);
 	free(of);
 }
@@ -623,14 +681,8 @@ static struct of_port *of_port_get(struct ovs_of *of, uint32_t ofport)
 	memset(p, 0, sizeof(*p));
 	p->ofport = ofport;
 	p->st = OVS_OF_PORT_OPEN;
-	p->nofwd_sent = -1;
-	/* a port added after the PORT_DESC reply is learned from PORT_STATUS;
-	 * one that already exists needs a fresh description */
-	if (of->state == OF_STATE_UP) {
-		uint8_t buf[16];
-
-		of_send(of, buf, ovs_of_encode_port_desc_request(buf, sizeof(buf), ++of->xid));
-	}
+	/* known now if described already, else by a later PORT_STATUS */
+	of_port_from_sw(p, of_sw_find(of, ofport));
 	return p;
 }
 
