@@ -43,6 +43,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "init"))
+
+from testbed.ctl import ctl_call  # noqa: E402
 BUILD = Path(os.environ.get("KEEL_BUILD") or REPO / "build").resolve()
 WIDTHS = [int(x) for x in os.environ.get("BENCH_DOT1X_W", "1,4,16,28,1024").split(",")]
 SESSIONS = int(os.environ.get("BENCH_DOT1X_SESSIONS", "2000"))
@@ -319,6 +322,9 @@ class Keel:
             p = sh(BUILD / "bin/cli", "-c", "show dot1x interface", ns=NS_A, check=False,
                    env=dict(self.env, KEEL_ROOT=str(self.root)))
             if p.returncode == 0 and all(f"ax{i}" in p.stdout for i in range(PORTS)):
+                # keel-node runs daemons with -d: debug logging of every transition is not
+                # what is measured (hostapd runs without -d too). DebugSet{none: true}.
+                ctl_call(str(self.root / "run/keel/dot1xd.ctl"), "debug.set", b"\x20\x01")
                 return
             time.sleep(0.2)
         raise RuntimeError(f"keel dot1xd did not take the ports: {p.stdout}{p.stderr}\n{self.logs()}")
