@@ -2,11 +2,14 @@
  * bfdd — BFD (RFC 5880 / 5881 / 5883), the Junos bfdd.
  *
  *   main.c      start-up: the skeleton hooks, capabilities, the file limit
- *   bfdd.h      the protocol core's types: packet.c (codec), auth.c (the five
- *               authentication types), fsm.c (state table), session.c (one session, pure)
+ *   bfdd.h      the protocol core's types: packet.c (codec), echo.c (echo packets),
+ *               auth.c (the five authentication types), fsm.c (state table), session.c (one
+ *               session, pure)
  *   bfdd_daemon.h  the daemon's types around the core
  *   io.c        UDP 3784 / 4784 for IPv4 and IPv6 (recvmmsg), TTL rules, per-session send
  *               sockets; the timer wheel on the loop; what the core asks for (struct bfd_out)
+ *   io_echo.c   the echo function: AF_PACKET out to the peer's MAC, a filtered packet
+ *               socket back in
  *   wheel.c     the hashed timer wheel (pure)
  *   sessions.c  the session table and its clients (config, ctl clients), effective
  *               parameters, create / update / delete
@@ -27,7 +30,8 @@
 
 /* Bit order of BFDD_DEBUG_* in bfdd.h. */
 static const char *const bfdd_debug_flags[] = {"fsm", "packet", NULL};
-/* SO_BINDTODEVICE on the send sockets of interface-bound sessions. */
+/* SO_BINDTODEVICE on the send sockets of interface-bound sessions; the raw send sockets;
+ * the echo function's packet sockets. */
 static const int bfdd_caps[] = {CAP_NET_RAW, -1};
 
 /* One send socket per session (RFC 5881 §4): thousands of sessions need more than the
