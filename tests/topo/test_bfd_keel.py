@@ -308,6 +308,8 @@ def test_echo(pair):
         elapsed = time.monotonic() - t0
         assert down[0]["local_diagnostic"] == "Echo Function Failed", down[0]
         assert elapsed <= 0.150 + 0.35, f"echo failure after {elapsed:.3f} s"
+        print(f"echo failure detected {elapsed * 1000:.0f} ms after the drop (echo detection "
+              f"time 150 ms); echo rtt {s['echo_rtt_us']} us")
     finally:
         nft_clear(bed, "k2")
     try:
