@@ -355,8 +355,11 @@ def test_multiple_supplicants(env):
     b.run("hm", ["ip", "link", "set", "eth0", "up"])
     cap = subprocess.Popen(b.tb.exec_argv("hm", ["tcpdump", "-l", "-nn", "-e", "-i", "eth0",
                                                  "ether", "proto", "0x888e"]),
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    time.sleep(0.5)  # tcpdump has no readiness signal
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # tcpdump says "listening on" once its socket is open.
+    for _ in range(5):
+        if "listening on" in cap.stderr.readline():
+            break
     for i, user in ((1, "erin"), (2, "frank")):
         b.run("hm", ["ip", "link", "add", f"mv{i}", "link", "eth0", "address",
                      f"02:00:00:00:05:0{i}", "type", "macvlan", "mode", "bridge"])
@@ -429,6 +432,26 @@ def test_coa_vlan_change_and_disconnect(env):
     st = json.loads(cli(e, "show dot1x statistics | display json").stdout)
     rad = st["dot1x-statistics-information"]["radius"]
     assert rad["coa"] == 1 and rad["disconnects"] == 1, rad
+
+
+def test_vland_restart_gets_state_back(env):
+    e = env
+    root = e.bed.node_root("sw1")
+    pid = int((root / "run" / "keel" / "vland.pid").read_text())
+    os.kill(pid, 9)
+    poll(lambda: not Path(f"/proc/{pid}").exists(), timeout=5, interval=0.02, what="vland reaped")
+    e.bed.run("sw1", [BIN / "vland"])
+    # A fresh vland knows nothing of 802.1X: dot1xd reconnects and sends every port and MAC
+    # state again (enforce.c), so vland reports p3 authorized in 200 and p8 unauthorized.
+    def shown(port, text):
+        out = cli(e, f"show ethernet-switching interface {port}", check=False).stdout
+        return text in out
+    poll(lambda: shown("p3", "802.1X: authorized, dynamic VLAN v200"), timeout=15,
+         what="vland has p3 back")
+    poll(lambda: shown("p8", "UA"), timeout=15, what="vland has p8 unauthorized")
+    poll(lambda: tag(e, "p3") == "200", timeout=10, what="p3 still in 200")
+    reaches(e, "h3", 200)
+    assert not e.bed.ping("h8", "10.0.10.1")
 
 
 def test_use_cache_authenticates_first(env):
