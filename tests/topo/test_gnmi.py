@@ -171,6 +171,24 @@ def test_once_and_poll(env, tmp_path):
     assert all("updates" in lines[i - 1] for i in syncs), lines
 
 
+def test_suppress_redundant_heartbeat_updates_only(env, tmp_path):
+    """SAMPLE every 200 ms with suppress_redundant on a leaf that never changes (mtu): only the
+    heartbeat (1 s) sends it. updates_only: sync_response first, no initial dump."""
+    c = collect(env, tmp_path, "supp", "--duration", "3.3", "--updates-only", "sub",
+                f"{ETH0}/state/mtu,sample,200,1000,suppress")
+    lines = c.lines()
+    assert lines[0].get("sync") is True, lines[:2]
+    ups = c.updates()
+    assert 2 <= len(ups) <= 4, [(m["t"], m["updates"]) for m in ups]
+    assert all(u["val"] == 1500 for m in ups for u in m["updates"]), ups
+    gaps = [b["t"] - a["t"] for a, b in zip(ups, ups[1:])]
+    assert all(0.7 < g < 1.4 for g in gaps), gaps
+    # ON_CHANGE with a heartbeat re-sends unchanged values each interval
+    c = collect(env, tmp_path, "hb", "--duration", "2.6", "sub", f"{ETH0}/state/mtu,on_change,,1000")
+    ups = c.updates()
+    assert 3 <= len(ups) <= 4, [(m["t"], m["updates"]) for m in ups]  # dump + 2 heartbeats
+
+
 @pytest.mark.parametrize("args,code", [
     (["sub", "/interfaces/interface/nosuch"], "INVALID_ARGUMENT"),
     (["sub", f"{IN_OCTETS},sample,10"], "INVALID_ARGUMENT"),
@@ -256,7 +274,9 @@ def test_stalled_collector(env, tmp_path):
         # the second collector kept up: (nearly) every value, in order, promptly
         assert vals == sorted(vals) and len(vals) >= 0.8 * sent, (len(vals), sent)
         assert lat[len(lat) // 2] < 0.5, lat
-        assert peak - rss0 < 64 * 1024, (rss0, peak)
+        # ASan's quarantine keeps freed memory resident: the bound holds for real builds
+        if b"__asan_init" not in (BIN / "telemetryd").read_bytes():
+            assert peak - rss0 < 64 * 1024, (rss0, peak)
         assert fast.proc.poll() is None and fast.status() is None, fast.lines()[-3:]
     finally:
         if flood and flood.poll() is None:
