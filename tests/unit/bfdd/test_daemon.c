@@ -4,8 +4,10 @@
  * fed through bfdd_io_input), then deleted: RFC 5880 §6.8.16 / RFC 5882 §8 — it stays,
  * AdminDown with diag 7, for the peer's Detection Time, the peer reads AdminDown (diag 3,
  * not 1), and only then is it freed; a client that asks for it meanwhile gets the same
- * session (same discriminator) back. The peer is 127.0.0.2: whatever the session sockets
- * send stays on the loopback.
+ * session (same discriminator) back. Echo (io_echo.c's input): once Up with a peer that
+ * loops echo, only our own echo packets, forwarded once (TTL 254), with the session's
+ * address, port and cookie, refresh the echo detection time. The peer is 127.0.0.2:
+ * whatever the session sockets send stays on the loopback.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -15,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <fcntl.h>
 
 #include <cmocka.h>
 
@@ -178,12 +182,79 @@ static void test_delete_unknown_peer_at_once(void **state)
 	rig_free(&r);
 }
 
+/* An echo packet as the peer's forwarding returns it. */
+static size_t echo_frame(const struct bfdd_sess *x, uint32_t cookie, uint8_t ttl, uint8_t *buf,
+                         size_t cap)
+{
+	struct bfd_echo e = {.disc = x->s.local_disc, .cookie = cookie, .seq = 1, .tx_us = 1};
+	struct bfd_ip4_udp h = {.src = x->src4,
+	                        .dst = x->src4,
+	                        .sport = x->sport,
+	                        .dport = BFD_PORT_ECHO,
+	                        .ttl = ttl};
+	uint8_t pl[BFD_ECHO_LEN];
+
+	bfd_echo_encode(&e, pl, sizeof(pl));
+	return bfd_ip4_udp_encode(&h, pl, sizeof(pl), buf, cap);
+}
+
+static void test_echo_input(void **state)
+{
+	struct bfd_session_cfg pc = {.desired_min_tx = 100000,
+	                             .required_min_rx = 100000,
+	                             .required_min_echo_rx = 50000,
+	                             .detect_mult = 3};
+	struct rig r;
+	struct bfdd_sess *x;
+	struct bfd_out o;
+	uint8_t buf[128];
+	uint64_t det;
+	size_t n;
+
+	(void)state;
+	rig_init(&r);
+	/* Stand-ins for the packet sockets (opening them needs CAP_NET_RAW; nothing is sent). */
+	r.b->echo_tx_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	r.b->echo_rx_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(r.b->echo_tx_fd >= 0 && r.b->echo_rx_fd >= 0);
+	assert_int_equal(bfd_session_configure(&r.p, &pc, mono_us(), &o), 0);
+	r.prm.echo_us = 50000;
+	x = rig_up(&r);
+	assert_true(x->s.flags & BFD_SF_ECHO);
+	assert_int_equal(bfd_session_echo_interval(&x->s), 50000);
+	assert_int_not_equal(x->src4, 0);
+	det = x->s.echo_detect_us;
+	/* Not ours: never forwarded (TTL 255), a wrong cookie, someone else's discriminator. */
+	n = echo_frame(x, x->echo_cookie, BFD_ECHO_TTL, buf, sizeof(buf));
+	bfdd_echo_input(r.b, buf, n, 0, det - 1000);
+	n = echo_frame(x, x->echo_cookie ^ 1, BFD_ECHO_RX_TTL, buf, sizeof(buf));
+	bfdd_echo_input(r.b, buf, n, 0, det - 1000);
+	assert_int_equal(r.b->echo_foreign, 2);
+	assert_int_equal(x->echo_rx, 0);
+	assert_int_equal(x->s.echo_detect_us, det);
+	/* Ours, back through the peer: the echo detection time starts again from now. */
+	n = echo_frame(x, x->echo_cookie, BFD_ECHO_RX_TTL, buf, sizeof(buf));
+	bfdd_echo_input(r.b, buf, n, 0, det - 1000);
+	assert_int_equal(x->echo_rx, 1);
+	assert_int_equal(x->s.echo_detect_us, det - 1000 + 3 * 50000);
+	assert_int_equal(x->echo_rtt_us, det - 1000 - 1);
+	/* With echo running, control RequiredMinRx goes to 1 s (RFC 5880 §6.8.3), once the
+	 * poll of the Up transition has its Final. */
+	assert_true(x->s.flags & BFD_SF_POLL);
+	daemon_to_peer(&r, x); /* P */
+	peer_to_daemon(&r);    /* F */
+	assert_int_equal(x->s.adv_rx, BFD_ECHO_CTL_RX_US);
+	bfdd_echo_close(r.b);
+	rig_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_delete_holds_admin_down),
 	        cmocka_unit_test(test_revive_during_hold),
 	        cmocka_unit_test(test_delete_unknown_peer_at_once),
+	        cmocka_unit_test(test_echo_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
