@@ -20,7 +20,7 @@
 #include "lib/ev.h"
 #include "lib/log.h"
 
-#define DAS_RESP_MAX 64 /* header + M-A + Error-Cause = 44 */
+#define DAS_RESP_MAX DAS_REPLY_MAX
 
 struct das_client {
 	struct das_client_cfg cfg;
@@ -90,9 +90,9 @@ static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
 	return -1;
 }
 
-static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
 {
-	if (a->ss_family != b->ss_family)
+	if (a->ss_family != b->sa_family)
 		return false;
 	if (a->ss_family == AF_INET)
 		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
@@ -139,6 +139,24 @@ static void cache_put(struct das *d, size_t client, const struct radius_pkt *p, 
 	c->resp_len = (uint8_t)len;
 }
 
+/* The first Event-Timestamp (RFC 2869 §5.3) of a well-formed length. */
+static bool event_timestamp(const struct radius_pkt *p, uint32_t *ts)
+{
+	struct radius_attr_iter it;
+	const uint8_t *v;
+	uint8_t type, len;
+
+	radius_attr_iter_init(&it, p);
+	while (radius_attr_next(&it, &type, &v, &len)) {
+		if (type == RADIUS_ATTR_EVENT_TIMESTAMP && len == 4) {
+			*ts = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 |
+			      v[3];
+			return true;
+		}
+	}
+	return false;
+}
+
 /* RFC 5176 §3.6 for requests that verified but cannot be acted on. */
 static uint32_t cause_for(enum radius_err e)
 {
@@ -152,22 +170,22 @@ static uint32_t cause_for(enum radius_err e)
 	}
 }
 
-static void respond(struct das *d, size_t ci, const struct radius_pkt *p, uint32_t cause,
-                    const struct sockaddr_storage *from, socklen_t fl, uint64_t now)
+/* Encodes, counts and caches the ACK/NAK; its length in out (0: could not encode). */
+static size_t respond(struct das *d, size_t ci, const struct radius_pkt *p, uint32_t cause,
+                      uint8_t *out, size_t cap, uint64_t now)
 {
 	const struct das_client *c = &d->clients[ci];
 	bool coa = p->code == RADIUS_CODE_COA_REQUEST;
 	uint8_t code = coa ? (cause ? RADIUS_CODE_COA_NAK : RADIUS_CODE_COA_ACK)
 	                   : (cause ? RADIUS_CODE_DISCONNECT_NAK : RADIUS_CODE_DISCONNECT_ACK);
-	uint8_t out[DAS_RESP_MAX];
 	size_t len;
 	enum radius_err e;
 
 	e = radius_das_response_encode(code, p->id, p->auth, cause, c->cfg.secret,
-	                               strlen(c->cfg.secret), out, sizeof(out), &len);
+	                               strlen(c->cfg.secret), out, cap, &len);
 	if (e != RADIUS_OK) {
 		log_warnx("das: cannot encode %s: %s", radius_code_name(code), radius_err_name(e));
-		return;
+		return 0;
 	}
 	if (coa && cause)
 		d->st.coa_naks++;
@@ -178,95 +196,89 @@ static void respond(struct das *d, size_t ci, const struct radius_pkt *p, uint32
 	else
 		d->st.disconnect_acks++;
 	cache_put(d, ci, p, out, len, now);
-	if (sendto(d->fd, out, len, 0, (const struct sockaddr *)from, fl) < 0)
-		log_warn("das: sendto %s", c->cfg.addr);
+	return len;
 }
 
-static void das_rx(struct das *d, const uint8_t *buf, size_t n, const struct sockaddr_storage *from,
-                   socklen_t fl)
+size_t das_input(struct das *d, const uint8_t *buf, size_t n, const struct sockaddr *from,
+                 uint8_t *out, size_t cap)
 {
 	struct radius_pkt p;
 	struct radius_das_req req;
 	size_t ci;
 	uint64_t now = mono_ms();
 	enum radius_err e;
+	struct das_cache_ent *hit;
 
 	for (ci = 0; ci < d->n_clients && !same_host(&d->clients[ci].sa, from); ci++)
 		;
 	if (ci == d->n_clients) {
 		drop(d, DAS_DROP_UNKNOWN_CLIENT, "an unknown client");
-		return;
+		return 0;
 	}
 	const struct das_client *c = &d->clients[ci];
 
 	if (radius_decode(buf, n, &p) != RADIUS_OK) {
 		drop(d, DAS_DROP_MALFORMED, c->cfg.addr);
-		return;
+		return 0;
 	}
 	if (p.code != RADIUS_CODE_COA_REQUEST && p.code != RADIUS_CODE_DISCONNECT_REQUEST) {
 		drop(d, DAS_DROP_CODE, c->cfg.addr);
-		return;
+		return 0;
 	}
 	e = radius_das_parse(&p, c->cfg.secret, strlen(c->cfg.secret), &req);
 	switch (e) {
 	case RADIUS_OK:
+	case RADIUS_ERR_DUP:
+	case RADIUS_ERR_VALUE:
+	case RADIUS_ERR_PROXY_STATE:
+	case RADIUS_ERR_EAP:
+		/* Authentic: radius_das_parse verifies before it looks at attributes. */
 		break;
 	case RADIUS_ERR_AUTHENTICATOR:
 		/* RFC 5176 §3: silently discarded, no NAK to an unauthenticated sender. */
 		drop(d, DAS_DROP_BAD_AUTH, c->cfg.addr);
-		return;
+		return 0;
 	case RADIUS_ERR_MA_BAD:
 	case RADIUS_ERR_MA_LEN:
 		drop(d, DAS_DROP_BAD_MA, c->cfg.addr);
-		return;
-	case RADIUS_ERR_SHORT:
-	case RADIUS_ERR_LENGTH:
-	case RADIUS_ERR_ATTR:
-	case RADIUS_ERR_CRYPTO:
-		drop(d, DAS_DROP_MALFORMED, c->cfg.addr);
-		return;
+		return 0;
 	default:
-		/*
-		 * Authentic (radius_das_parse verifies before it looks at attributes) but not
-		 * actionable: NAK, cached like any answer.
-		 */
-		if (d->cfg.require_ma && !p.ma_off) {
-			drop(d, DAS_DROP_NO_MA, c->cfg.addr);
-			return;
-		}
-		if (cache_find(d, ci, &p, now)) {
-			d->st.duplicates++;
-			return;
-		}
-		respond(d, ci, &p, cause_for(e), from, fl, now);
-		return;
+		drop(d, DAS_DROP_MALFORMED, c->cfg.addr);
+		return 0;
 	}
-	if (d->cfg.require_ma && !req.has_ma) {
+	if (d->cfg.require_ma && !p.ma_off) {
 		drop(d, DAS_DROP_NO_MA, c->cfg.addr);
-		return;
+		return 0;
 	}
 	/* A copy of a request answered within the window: same answer, no second action. */
-	struct das_cache_ent *hit = cache_find(d, ci, &p, now);
-
+	hit = cache_find(d, ci, &p, now);
 	if (hit) {
 		d->st.duplicates++;
-		if (sendto(d->fd, hit->resp, hit->resp_len, 0, (const struct sockaddr *)from, fl) <
-		    0)
-			log_warn("das: sendto %s", c->cfg.addr);
-		return;
+		if (hit->resp_len > cap)
+			return 0;
+		memcpy(out, hit->resp, hit->resp_len);
+		return hit->resp_len;
 	}
-	/* RFC 5176 §3.4 / RFC 5080 §2.2.2: Event-Timestamp bounds the replay window. */
-	if (req.has_event_timestamp) {
-		int64_t skew = (int64_t)time(NULL) - (int64_t)req.event_timestamp;
+	/*
+	 * RFC 5176 §3.4 / RFC 5080 §2.2.2: Event-Timestamp bounds the replay window. Read from
+	 * the message itself: a request radius_das_parse refused still has to be fresh to get
+	 * its NAK.
+	 */
+	uint32_t ts;
+
+	if (event_timestamp(&p, &ts)) {
+		int64_t skew = (int64_t)time(NULL) - (int64_t)ts;
 
 		if (skew > (int64_t)d->cfg.time_window_s || -skew > (int64_t)d->cfg.time_window_s) {
 			drop(d, DAS_DROP_STALE, c->cfg.addr);
-			return;
+			return 0;
 		}
 	} else if (d->cfg.require_event_timestamp) {
 		drop(d, DAS_DROP_NO_TIMESTAMP, c->cfg.addr);
-		return;
+		return 0;
 	}
+	if (e != RADIUS_OK)
+		return respond(d, ci, &p, cause_for(e), out, cap, now);
 	if (p.code == RADIUS_CODE_COA_REQUEST)
 		d->st.coa_requests++;
 	else
@@ -279,7 +291,7 @@ static void das_rx(struct das *d, const uint8_t *buf, size_t n, const struct soc
 	} else {
 		cause = d->cb ? d->cb(&req, ci, d->arg) : DAS_ERROR_SESSION_NOT_FOUND;
 	}
-	respond(d, ci, &p, cause, from, fl, now);
+	return respond(d, ci, &p, cause, out, cap, now);
 }
 
 static void das_read(evutil_socket_t fd, short what, void *arg)
@@ -297,7 +309,12 @@ static void das_read(evutil_socket_t fd, short what, void *arg)
 				log_warn("das: recvfrom");
 			return;
 		}
-		das_rx(d, buf, (size_t)n, &from, fl);
+		uint8_t out[DAS_RESP_MAX];
+		size_t len =
+		        das_input(d, buf, (size_t)n, (struct sockaddr *)&from, out, sizeof(out));
+
+		if (len && sendto(fd, out, len, 0, (struct sockaddr *)&from, fl) < 0)
+			log_warn("das: sendto");
 	}
 }
 

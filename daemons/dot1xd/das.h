@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include <event2/event.h>
 
 #include "daemons/dot1xd/dot1xd.h"
@@ -33,6 +35,7 @@
 #define DAS_SECRET_MAX   128
 #define DAS_DEF_WINDOW_S 300 /* hostapd radius_das_time_window */
 #define DAS_CACHE_MAX    1024
+#define DAS_REPLY_MAX    64 /* header + M-A + Error-Cause = 44 */
 
 /* RFC 5176 §3.6 Error-Cause values the daemon returns. */
 enum das_error_cause {
@@ -105,6 +108,13 @@ struct das *das_new(struct event_base *base, const struct das_cfg *cfg, das_cb c
 /* New clients/window; rebinds only when listen/port change. -1 (logged, unchanged) on error. */
 int das_configure(struct das *d, const struct das_cfg *cfg);
 void das_free(struct das *d);
+/*
+ * One datagram as if it came from `from` (the socket path and the fuzz target use it):
+ * checks, callback, counters, cache. Returns the length of the answer written to out (cap
+ * >= DAS_REPLY_MAX), 0 when the datagram is dropped.
+ */
+size_t das_input(struct das *d, const uint8_t *buf, size_t len, const struct sockaddr *from,
+                 uint8_t *out, size_t cap);
 /* The bound UDP port. */
 uint16_t das_port(const struct das *d);
 void das_stats(const struct das *d, struct das_stats *out);

@@ -334,11 +334,21 @@ static void test_nak_unsupported(void **state)
 	assert_int_equal(check_answer(req, resp, n, &cause), RADIUS_CODE_DISCONNECT_NAK);
 	assert_int_equal(cause, DAS_ERROR_INVALID_REQUEST);
 	assert_int_equal(calls, 0);
+	/* Its copy gets the same NAK from the cache. */
+	uint8_t resp2[RADIUS_MAX_LEN];
+
+	assert_int_equal(exchange(req, len, resp2), n);
+	assert_memory_equal(resp, resp2, n);
+	/* A stale one gets nothing, NAK or not. */
+	len = build(RADIUS_CODE_DISCONNECT_REQUEST, 42, OPT_DUP | OPT_STALE, req);
+	assert_int_equal(exchange(req, len, resp), 0);
 	struct das_stats st;
 
 	das_stats(das, &st);
 	assert_int_equal(st.coa_naks, 1);
 	assert_int_equal(st.disconnect_naks, 1);
+	assert_int_equal(st.duplicates, 1);
+	assert_int_equal(st.drops[DAS_DROP_STALE], 1);
 	das_stats_clear(das);
 	das_stats(das, &st);
 	assert_int_equal(st.coa_naks, 0);
