@@ -129,6 +129,8 @@ struct d1x_sess {
 	uint64_t block_until_ms;   /* eapol-block after a reject */
 	bool was_authorized;
 	bool acct_started;
+	uint32_t interim;       /* Acct-Interim-Interval from the Accept, seconds; 0 = none */
+	uint64_t interim_at_ms; /* last Start/Interim sent */
 	char acct_id[24];
 	uint64_t last_seen_ms;
 	uint64_t sensor_sig;      /* what the state sensor last published (on change only) */

@@ -112,10 +112,10 @@ static void d1x_acct(struct d1x_sess *s, uint8_t status, uint32_t cause)
 	r.class_ = s->class_;
 	r.nclass = s->nclass;
 	r.acct_authentic = 1;
-	if (status == RADIUS_ACCT_STOP) {
+	if (status == RADIUS_ACCT_STOP || status == RADIUS_ACCT_INTERIM)
 		r.session_time = (uint32_t)((d1x_now_ms() - s->authorized_at_ms) / 1000);
+	if (status == RADIUS_ACCT_STOP)
 		r.terminate_cause = cause;
-	}
 	r.event_timestamp = (uint32_t)(wall_ms() / 1000);
 	if (!r.user_name_len)
 		return;
@@ -146,6 +146,10 @@ static void d1x_access_req_fill(struct d1x_sess *s, struct radius_access_req *r)
 
 static void d1x_keep_reply(struct d1x_sess *s, const struct radius_reply *rep)
 {
+	/* RFC 2869 §5.16: Acct-Interim-Interval; RFC 3580 §3.14 asks for at least 60 s. */
+	s->interim = rep->has_interim_interval ? rep->interim_interval : 0;
+	if (s->interim && s->interim < 60)
+		s->interim = 60;
 	s->nclass = rep->nclass < RADIUS_CLASS_MAX ? rep->nclass : RADIUS_CLASS_MAX;
 	memcpy(s->class_, rep->class_, s->nclass * sizeof(s->class_[0]));
 	if (rep->has_user_name && rep->user_name.len < sizeof(s->user)) {
@@ -566,6 +570,7 @@ static void d1x_sess_sync(struct d1x_sess *s, uint32_t ev)
 		if (s->method == D1X_METHOD_RADIUS || s->method == D1X_METHOD_MAC_RADIUS) {
 			d1x_acct(s, RADIUS_ACCT_START, 0);
 			s->acct_started = true;
+			s->interim_at_ms = s->authorized_at_ms;
 		}
 	} else if (!now && before && s->acct_started) {
 		d1x_acct(s, RADIUS_ACCT_STOP, d1x_term_cause(ev));
@@ -612,6 +617,11 @@ void d1x_sess_tick(struct d1x_sess *s, uint64_t now_ms)
 			s->acct_started = false;
 		}
 		pae_reinit(&s->pae);
+	}
+	if (s->acct_started && s->interim &&
+	    now_ms - s->interim_at_ms >= (uint64_t)s->interim * 1000) {
+		s->interim_at_ms = now_ms;
+		d1x_acct(s, RADIUS_ACCT_INTERIM, 0);
 	}
 	pae_tick(&s->pae);
 	d1x_sess_after(s);

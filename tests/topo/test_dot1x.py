@@ -18,6 +18,7 @@ Certificates for PEAP and EAP-TLS come from a CA the test makes with openssl.
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -275,8 +276,26 @@ def test_md5_dynamic_vlan_and_logoff(env):
     e = env
     # Unauthorized: the port passes only EAPOL.
     assert not e.bed.ping("h1", "10.0.10.1")
+    sub = subprocess.Popen(e.bed.tb.exec_argv("sw1", [
+        "mosquitto_sub", "-h", "127.0.0.1", "-p", "51883", "-t", "keel/dot1xd/dot1x-state",
+        "-W", "20", "-F", "%x"]), stdout=subprocess.PIPE)
+    time.sleep(0.3)  # the subscription must exist before the change
     s = supplicant(e, "h1", MD5.format(u="bob", p="hello"))
     wait_auth(e, "p1", "Radius", "100")
+    # The session state went to the telemetry bus on change (sensors.c).
+    want = b"/dot1x/interfaces/interface[name=p1]/supplicants/supplicant[mac=02:00:00:00:00:01]"
+    deadline = time.monotonic() + 10
+    buf = b""
+    while True:
+        msgs = [bytes.fromhex(ln.decode()) for ln in buf.split(b"\n")[:-1] if ln.strip()]
+        if any(want in m and b"Authenticated" in m and b"Radius" in m for m in msgs):
+            break
+        if time.monotonic() > deadline:
+            pytest.fail(f"no Authenticated state on the bus: {msgs}")
+        if select.select([sub.stdout], [], [], 0.5)[0]:
+            buf += os.read(sub.stdout.fileno(), 65536)
+    sub.terminate()
+    sub.wait(timeout=5)
     assert supp(e, "p1")["user"] == "bob" and supp(e, "p1")["mac"] == "02:00:00:00:00:01"
     poll(lambda: tag(e, "p1") == "100", timeout=10, what="p1 tag 100")
     reaches(e, "h1", 100)
