@@ -304,4 +304,20 @@ void gnmi_free(struct gnmi *g);
 int gnmi_configure(struct gnmi *g, const struct gnmi_cfg *c, char *err, size_t errlen);
 void gnmi_stats(const struct gnmi *g, struct gnmi_stats *out);
 
+/* One subscription of a live Subscribe RPC (for `show agent sensors`). */
+struct gnmi_sub_info {
+	uint32_t call_id; /* per daemon run, from 1: Junos' subscription id */
+	char peer[96];    /* gRPC peer, "ipv4:10.77.0.2:51234" */
+	char path[TM_PATH_MAX + 1];
+	Gnmi__SubscriptionList__Mode list_mode;
+	Gnmi__SubscriptionMode mode;
+	uint64_t sample_ms, heartbeat_ms;
+	uint64_t updates, duplicates; /* of the whole RPC */
+	size_t queued;                /* paths waiting in its coalescing queue */
+};
+
+typedef void (*gnmi_sub_fn)(void *arg, const struct gnmi_sub_info *s);
+/* Calls fn for every subscription of every live Subscribe RPC; returns how many. */
+size_t gnmi_subscriptions(const struct gnmi *g, gnmi_sub_fn fn, void *arg);
+
 #endif

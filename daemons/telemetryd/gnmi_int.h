@@ -50,6 +50,8 @@ struct gnmi_call {
 	struct gnmi_srv *srv;
 	struct gnmi_call *next, *prev;
 	enum gnmi_method m;
+	uint32_t id;
+	char *peer; /* grpc_call_get_peer(), gpr_free */
 	grpc_call *call;
 	gpr_timespec deadline;
 	grpc_metadata_array md;
@@ -124,6 +126,7 @@ struct gnmi {
 	size_t n_models;
 	bool models_loaded;
 	uint64_t stall_ms;
+	uint32_t next_call_id;
 	struct gnmi_stats st;
 };
 

@@ -471,6 +471,35 @@ static void gnmi_sub_arm(struct gnmi *g, struct gnmi_call *c, uint64_t now)
 	}
 }
 
+static const char *gnmi_mode_name(Gnmi__SubscriptionList__Mode lm, Gnmi__SubscriptionMode m)
+{
+	if (lm == GNMI__SUBSCRIPTION_LIST__MODE__ONCE)
+		return "once";
+	if (lm == GNMI__SUBSCRIPTION_LIST__MODE__POLL)
+		return "poll";
+	return m == GNMI__SUBSCRIPTION_MODE__SAMPLE      ? "sample"
+	       : m == GNMI__SUBSCRIPTION_MODE__ON_CHANGE ? "on-change"
+	                                                 : "target-defined";
+}
+
+static void gnmi_log_sub_one(void *arg, const struct gnmi_sub_info *si)
+{
+	const struct gnmi_call *c = arg;
+
+	if (si->call_id != c->id)
+		return;
+	log_info("gnmi: subscription %u from %s: %s %s %llu ms", si->call_id, si->peer, si->path,
+	         gnmi_mode_name(si->list_mode, si->mode),
+	         (unsigned long long)(si->mode == GNMI__SUBSCRIPTION_MODE__SAMPLE
+	                                      ? si->sample_ms
+	                                      : si->heartbeat_ms));
+}
+
+static void gnmi_log_subscription(struct gnmi_call *c)
+{
+	gnmi_subscriptions(c->srv->g, gnmi_log_sub_one, c);
+}
+
 static void gnmi_subscribe(struct gnmi_call *c, const uint8_t *buf, size_t len)
 {
 	struct gnmi *g = c->srv->g;
@@ -496,6 +525,7 @@ static void gnmi_subscribe(struct gnmi_call *c, const uint8_t *buf, size_t len)
 			goto out;
 		}
 		c->subscribed = true;
+		gnmi_log_subscription(c);
 		if (!c->sl.updates_only)
 			gnmi_out_dump(g, c);
 		gnmi_out_sync(c);

@@ -27,6 +27,7 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
+#include <grpc/support/alloc.h>
 #include <grpc/support/log.h>
 
 #include "daemons/telemetryd/gnmi_int.h"
@@ -182,6 +183,8 @@ static void gnmi_call_free(struct gnmi_call *c)
 	if (c->status_details_set)
 		grpc_slice_unref(c->status_details);
 	grpc_metadata_array_destroy(&c->md);
+	if (c->peer)
+		gpr_free(c->peer);
 	if (c->call)
 		grpc_call_unref(c->call);
 	free(c);
@@ -352,6 +355,8 @@ static void gnmi_call_new(struct gnmi_call *c)
 	c->accepted = true;
 	s->active++;
 	g->st.calls++;
+	c->id = ++g->next_call_id;
+	c->peer = grpc_call_get_peer(c->call);
 	/* keep one request outstanding per method */
 	if (gnmi_srv_request(s, c->m))
 		log_warnx("gnmi: cannot wait for the next %s call", gnmi_method_path[c->m]);
@@ -841,4 +846,38 @@ void gnmi_stats(const struct gnmi *g, struct gnmi_stats *out)
 	out->listening = g->srv != NULL;
 	out->port = g->srv ? g->srv->port : 0;
 	out->active = g->srv ? g->srv->active : 0;
+}
+
+size_t gnmi_subscriptions(const struct gnmi *g, gnmi_sub_fn fn, void *arg)
+{
+	struct gnmi_sub_info *si;
+	size_t n = 0;
+
+	if (!g->srv || !(si = malloc(sizeof(*si))))
+		return 0;
+	for (const struct gnmi_call *c = g->srv->calls; c; c = c->next) {
+		if (!c->subscribed)
+			continue;
+		for (size_t i = 0; i < c->sl.n; i++) {
+			const struct gnmi_sub *s = &c->sl.sub[i];
+
+			memset(si, 0, sizeof(*si));
+			si->call_id = c->id;
+			snprintf(si->peer, sizeof(si->peer), "%s", c->peer ? c->peer : "");
+			if (gnmi_path_to_str(&s->pat.p, si->path, sizeof(si->path)))
+				snprintf(si->path, sizeof(si->path), "(too long)");
+			si->list_mode = c->sl.mode;
+			si->mode = s->mode;
+			si->sample_ms = s->sample_ns / 1000000;
+			si->heartbeat_ms = s->heartbeat_ns / 1000000;
+			si->updates = c->sent_updates;
+			si->duplicates = c->duplicates;
+			si->queued = c->q.n;
+			if (fn)
+				fn(arg, si);
+			n++;
+		}
+	}
+	free(si);
+	return n;
 }

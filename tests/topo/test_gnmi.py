@@ -73,7 +73,11 @@ def env(module_testbed, tmp_path_factory):
              "commit")
     poll(lambda: listening(bed), timeout=10, what="gNMI listening on 32767")
     poll(lambda: bed.ping("h", "10.77.0.1"), timeout=10, what="h reaches solo")
-    return bed, stubs(tmp / "stubs")
+    e = (bed, stubs(tmp / "stubs"))
+    # ifd's first counters on the bus: every test starts with data to dump
+    poll(lambda: collect(e, tmp, "first", "get", IN_OCTETS).status()["status"] == "OK",
+         timeout=10, interval=0.3, what="eth0 counters in telemetryd's cache")
+    return e
 
 
 def listening(bed):
