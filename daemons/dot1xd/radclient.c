@@ -1007,10 +1007,22 @@ static void rx_one(struct rc_sock *k, const uint8_t *buf, size_t n,
 	}
 	size_t secret_len = strlen(s->cfg.secret);
 
-	if (pkt.code == RADIUS_CODE_ACCOUNTING_RESPONSE)
+	if (pkt.code == RADIUS_CODE_ACCOUNTING_RESPONSE) {
 		e = radius_acct_response_verify(&pkt, q->auth, s->cfg.secret, secret_len);
-	else
+	} else if (q->kind == RC_REQ_PROBE) {
+		/*
+		 * RFC 5997 §3 wants M-A in the answer, but FreeRADIUS 3.2.1 answers Status-Server
+		 * with a bare 20-byte Access-Accept (verified). A probe answer grants no access,
+		 * it only says the server is back: the Response Authenticator is enough, M-A is
+		 * checked when present.
+		 */
+		e = pkt.ma_off ? radius_verify_ma(&pkt, q->auth, s->cfg.secret, secret_len)
+		               : RADIUS_OK;
+		if (e == RADIUS_OK)
+			e = radius_verify_response_auth(&pkt, q->auth, s->cfg.secret, secret_len);
+	} else {
 		e = radius_reply_parse(&pkt, q->auth, s->cfg.secret, secret_len, &rc->reply);
+	}
 	if (e != RADIUS_OK) {
 		count_drop(rc, s, drop_for(e));
 		return;

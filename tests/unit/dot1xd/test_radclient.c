@@ -131,9 +131,13 @@ static void fake_answer(struct fake *f, const struct sockaddr_in *from, const ui
 	} else {
 		assert_int_equal(radius_verify_ma(&req, req.auth, SECRET, strlen(SECRET)),
 		                 RADIUS_OK);
-		if (req.code == RADIUS_CODE_STATUS_SERVER)
+		if (req.code == RADIUS_CODE_STATUS_SERVER) {
 			f->status_server++;
-		else if (f->mode == FAKE_REJECT)
+			/* FreeRADIUS 3.2.1: a bare Access-Accept, no M-A (verified). */
+			n = build_reply(&req, RADIUS_CODE_ACCESS_ACCEPT, 1, out);
+			sendto(f->fd, out, n, 0, (const struct sockaddr *)from, sizeof(*from));
+			return;
+		} else if (f->mode == FAKE_REJECT)
 			code = RADIUS_CODE_ACCESS_REJECT;
 	}
 	if (f->mode == FAKE_BROKEN) {
