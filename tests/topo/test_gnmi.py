@@ -290,6 +290,28 @@ def test_stalled_collector(env, tmp_path):
         fast.stop()
 
 
+def test_delete_on_change(env, tmp_path):
+    """A daemon's delete (SensorData.delete_paths) reaches ON_CHANGE subscribers as a gNMI
+    delete, and the path is gone from Get."""
+    bed, sd = env
+    c = collector(env, tmp_path, "del", "--duration", "10", "sub",
+                  "/interfaces/interface[name=dl0],on_change")
+    try:
+        poll(lambda: any(m.get("sync") for m in c.lines()), timeout=10, what="subscribed")
+        p = bed.run("solo", ["env", f"GNMI_STUBS={sd}", "FLOOD_PREFIX=dl", "/usr/bin/python3", DATA / "flood.py",
+                             "127.0.0.1", "51883", "1", "10", "0.5", "delete"], timeout=20)
+        assert p.returncode == 0, p.stdout
+        m = poll(lambda: [m for m in c.lines() if m.get("deletes")], timeout=5,
+                 what="a delete notification")[0]
+        assert m["deletes"] == ["/interfaces/interface[name=dl0]"], m
+        ups = [u for x in c.updates() for u in x["updates"]]
+        assert ups and all("name=dl0" in u["path"] for u in ups), ups
+    finally:
+        c.stop()
+    g = collect(env, tmp_path, "del-get", "get", "/interfaces/interface[name=dl0]")
+    assert g.status()["status"] == "NOT_FOUND", g.lines()
+
+
 def test_mutual_tls(env, tmp_path):
     """ssl with mutual-authentication: a client certificate from our CA is accepted, one
     from another CA (or none) is refused in the handshake."""
