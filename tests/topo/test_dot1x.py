@@ -1,7 +1,7 @@
 """dot1xd end to end: wpa_supplicant -D wired hosts, FreeRADIUS 3.2.1 on the switch's
 loopback, vland on the node's private userspace Open vSwitch (issue #8).
 
-    h1 --p1-+                 p1: single, server-reject-vlan v40          (MD5, PEAP, TLS)
+    h1 --p1-+                 p1: single, server-reject-vlan v40 eapol-block (MD5, PEAP, TLS)
     h2 --p2-+                 p2: guest-vlan v30                          (silent host)
     h3 --p3-+  sw1 (ovs)      p3: mac-radius restrict                     (MAC-only host)
     h4 --p4-+  irb.N =        p4: server-fail vlan-name v50               (RADIUS stopped)
@@ -9,6 +9,7 @@ loopback, vland on the node's private userspace Open vSwitch (issue #8).
     h6 --p6-+                 p6: server-fail permit
     h7 --p7-+                 p7: server-fail use-cache
     h8 --p8-+                 p8: server-fail deny (the default)
+    h9 --p9-+                 p9: supplicant single-secure
 
 Each host has an address in every test VLAN (10.0.N.x/24), so "which IRB answers" tells
 which VLAN its port is in; the OVS port tag says the same from the data plane. Timers are
@@ -31,7 +32,7 @@ from conftest import BIN, poll, sh
 DATA = Path(__file__).resolve().parent / "dot1x_data"
 VLANS = {"v10": 10, "v30": 30, "v40": 40, "v50": 50, "v100": 100, "v200": 200}
 PORTS = {"p1": "h1", "p2": "h2", "p3": "h3", "p4": "h4", "p5": "hm", "p6": "h6", "p7": "h7",
-         "p8": "h8"}
+         "p8": "h8", "p9": "h9"}
 
 SW1 = """
 vlans {
@@ -55,7 +56,7 @@ protocols {
         authenticator {
             authentication-profile-name dot1x;
             interface p1 { transmit-period 1; maximum-requests 2; quiet-period 1;
-                           no-reauthentication; server-reject-vlan v40; }
+                           no-reauthentication; server-reject-vlan v40 { eapol-block; } }
             interface p2 { transmit-period 1; maximum-requests 2; guest-vlan v30; }
             interface p3 { transmit-period 1; mac-radius { restrict; } }
             interface p4 { transmit-period 1; server-timeout 10; quiet-period 1;
@@ -65,6 +66,7 @@ protocols {
             interface p7 { transmit-period 1; quiet-period 1; no-reauthentication;
                            server-fail { use-cache; } }
             interface p8 { transmit-period 1; quiet-period 1; }
+            interface p9 { supplicant single-secure; transmit-period 1; }
         }
     }
 }
@@ -321,6 +323,17 @@ def test_wrong_password_server_reject_vlan(env):
     wait_auth(e, "p1", "Server-reject", "v40")
     poll(lambda: tag(e, "p1") == "40", timeout=10, what="p1 in the reject VLAN")
     reaches(e, "h1", 40)
+    # eapol-block: the rejected host's EAPOL-Start is ignored, it stays in the reject VLAN.
+    def stats():
+        st = json.loads(cli(e, "show dot1x statistics p1 | display json").stdout)
+        return st["dot1x-statistics-information"]["interface"][0]
+    before = stats()
+    s.cli("logon")
+    s.cli("reassociate")
+    poll(lambda: stats().get("ignored-rx", 0) > before.get("ignored-rx", 0), timeout=10,
+         what="Start ignored")
+    assert stats().get("eapol-start-rx", 0) == before.get("eapol-start-rx", 0)
+    assert supp(e, "p1")["method"] == "Server-reject"
     s.stop()
 
 
@@ -397,6 +410,25 @@ def test_multiple_supplicants(env):
         assert f"> 02:00:00:00:05:0{i}, ethertype EAPOL" in out, out
         log = (e.tmp / f"wpas-hm-mv{i}.log").read_text()
         assert "CTRL-EVENT-EAP-SUCCESS" in log
+
+
+def test_single_secure(env):
+    e = env
+    supplicant(e, "h9", MD5.format(u="bob", p="hello"))
+    wait_auth(e, "p9", "Radius", "100", mac="02:00:00:00:00:09")
+    poll(lambda: tag(e, "p9") == "100", timeout=10, what="p9 tag 100")
+    reaches(e, "h9", 100)
+    # Only that MAC is admitted (per-MAC admission): a second host behind the same port is not.
+    b = e.bed
+    b.run("h9", ["ip", "link", "add", "mv9", "link", "eth0", "address", "02:00:00:00:09:99",
+                 "type", "macvlan", "mode", "private"])
+    b.run("h9", ["ip", "addr", "add", "10.0.100.99/24", "dev", "mv9"])
+    b.run("h9", ["ip", "link", "set", "mv9", "up"])
+    r = b.run("h9", ["ping", "-n", "-c", "2", "-W", "1", "-I", "mv9", "10.0.100.1"], check=False,
+              timeout=10)
+    assert r.returncode != 0, r.stdout
+    reaches(e, "h9", 100)
+    assert supp(e, "p9", "02:00:00:00:09:99") == {}
 
 
 def test_reauth_session_timeout_changed_vlan(env):
