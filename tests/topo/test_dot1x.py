@@ -10,6 +10,7 @@ loopback, vland on the node's private userspace Open vSwitch (issue #8).
     h7 --p7-+                 p7: server-fail use-cache
     h8 --p8-+                 p8: server-fail deny (the default)
     h9 --p9-+                 p9: supplicant single-secure
+    h10 -p10+                 p10: mac-radius (after 802.1X stays silent), guest-vlan v30
 
 Each host has an address in every test VLAN (10.0.N.x/24), so "which IRB answers" tells
 which VLAN its port is in; the OVS port tag says the same from the data plane. Timers are
@@ -32,7 +33,7 @@ from conftest import BIN, poll, sh
 DATA = Path(__file__).resolve().parent / "dot1x_data"
 VLANS = {"v10": 10, "v30": 30, "v40": 40, "v50": 50, "v100": 100, "v200": 200}
 PORTS = {"p1": "h1", "p2": "h2", "p3": "h3", "p4": "h4", "p5": "hm", "p6": "h6", "p7": "h7",
-         "p8": "h8", "p9": "h9"}
+         "p8": "h8", "p9": "h9", "p10": "h10"}
 
 SW1 = """
 vlans {
@@ -67,6 +68,7 @@ protocols {
                            server-fail { use-cache; } }
             interface p8 { transmit-period 1; quiet-period 1; }
             interface p9 { supplicant single-secure; transmit-period 1; }
+            interface p10 { transmit-period 1; maximum-requests 2; mac-radius; guest-vlan v30; }
         }
     }
 }
@@ -379,6 +381,19 @@ def test_mac_radius_restrict(env):
     assert supp(e, "p3")["user"] == "020000000003"
     poll(lambda: tag(e, "p3") == "200", timeout=10, what="p3 tag 200")
     reaches(e, "h3", 200)
+
+
+def test_mac_radius_fallback_for_silent_host(env):
+    e = env
+    # No supplicant: transmit-period x maximum-requests of silence, then MAC RADIUS (the
+    # MAC is known to the server, so it wins over the guest VLAN).
+    def kick():
+        e.bed.ping("h10", "10.0.200.1")
+        s = supp(e, "p10")
+        return s.get("method") == "Mac Radius" and s.get("vlan") == "200"
+    poll(kick, timeout=25, interval=0.2, what="p10 MAC RADIUS after silence")
+    poll(lambda: tag(e, "p10") == "200", timeout=10, what="p10 tag 200")
+    reaches(e, "h10", 200)
 
 
 def test_multiple_supplicants(env):
