@@ -17,6 +17,12 @@
  * run BFD, which configuring BFD declares. When bfdd comes back, every
  * session is claimed again and the routes return as the sessions come Up.
  *
+ * Restart without flap: bfdd drops a dead ribd's claims, so after a kill -9
+ * the session starts again from Down. Lest the start-up sweep remove routes
+ * that were fine, sessions configured while ribd restarts (keel routes found
+ * in the kernel) keep their next hops usable until they are Up again or the
+ * grace (ribd_bfd_set_grace) ends, whichever comes first.
+ *
  * Speed: a state change re-resolves only the routes using the session
  * (rib_track_changed: the RIB's resolution groups naming its track id) and
  * schedules one rib_run + batched fib_flush; the time from the event to the
@@ -67,6 +73,7 @@ struct ribd_bfd_trk {
 	struct ribd_bfd_cfg next;  /* parameters gathered during a bind */
 	enum ribd_bfd_state state; /* as bfdd last said */
 	bool usable;
+	bool grace;        /* restart grace: usable until first Up or the grace ends */
 	struct timer hold; /* holddown-interval after Up */
 	struct ribd_bfd_route *routes;
 	size_t n_routes, cap_routes;
@@ -85,6 +92,8 @@ struct ribd_bfd {
 	uint16_t *map; /* bind: conf entry -> id */
 	uint64_t t0_us;
 	uint64_t pending_routes;
+	struct timer grace; /* restart grace (ribd_bfd_set_grace) */
+	bool in_grace;
 	struct ribd_bfd_stats st;
 };
 
@@ -122,6 +131,8 @@ const char *ribd_bfd_track_state(const struct ribd_bfd *b, uint16_t track)
 		return "";
 	if (t->state == RIBD_BFD_STATE_UP && !t->usable)
 		return "Holddown";
+	if (t->grace)
+		return "Restarting";
 	return ribd_bfd_state_names[t->state];
 }
 
@@ -169,7 +180,13 @@ static void ribd_bfd_set_state(struct ribd_bfd_trk *t, enum ribd_bfd_state s)
 	t->state = s;
 	if (s != RIBD_BFD_STATE_UP) {
 		timer_del(&t->hold);
-		ribd_bfd_set_usable(t, false);
+		if (!t->grace)
+			ribd_bfd_set_usable(t, false);
+		return;
+	}
+	if (t->grace) {
+		t->grace = false; /* the session is back: no holddown for what never left */
+		ribd_bfd_set_usable(t, true);
 		return;
 	}
 	if (was == RIBD_BFD_STATE_UP)
@@ -434,6 +451,8 @@ static struct ribd_bfd_trk *ribd_bfd_alloc(struct ribd_bfd *b, const struct ribd
 	        b->ac && ctl_aclient_up(b->ac) ? RIBD_BFD_STATE_DOWN : RIBD_BFD_STATE_UNREACHABLE;
 	t->cfg = *cfg;
 	t->n_routes = 0;
+	/* Restart: the routes in the kernel stay while the session comes back. */
+	t->grace = t->usable = b->in_grace;
 	return t;
 }
 
@@ -556,6 +575,28 @@ void ribd_bfd_conf_done(struct ribd_bfd *b, const struct ribd_conf *c)
 	b->map = NULL;
 }
 
+static void ribd_bfd_grace_end(void *arg)
+{
+	struct ribd_bfd *b = arg;
+
+	b->in_grace = false;
+	for (size_t i = 0; i < b->n_trk; i++) {
+		struct ribd_bfd_trk *t = b->trk[i];
+
+		if (!t->used || !t->grace)
+			continue;
+		t->grace = false;
+		if (t->state != RIBD_BFD_STATE_UP)
+			ribd_bfd_set_usable(t, false);
+	}
+}
+
+void ribd_bfd_set_grace(struct ribd_bfd *b, uint32_t ms)
+{
+	b->in_grace = true;
+	timer_add_ms(&b->grace, ms);
+}
+
 /* ------------------------------------------------------------ life */
 
 struct ribd_bfd *ribd_bfd_new(struct event_base *base, struct rib *rib, ribd_bfd_kick_fn kick,
@@ -569,6 +610,7 @@ struct ribd_bfd *ribd_bfd_new(struct event_base *base, struct rib *rib, ribd_bfd
 	b->rib = rib;
 	b->kick = kick;
 	b->kick_arg = arg;
+	timer_init(&b->grace, base, ribd_bfd_grace_end, b);
 	rib_set_nh_usable(rib, ribd_bfd_track_usable, b);
 	return b;
 }
@@ -579,6 +621,7 @@ void ribd_bfd_free(struct ribd_bfd *b)
 		return;
 	/* First: failing the calls in flight frees their contexts, which name b. */
 	ctl_aclient_close(b->ac);
+	timer_del(&b->grace);
 	rib_set_nh_usable(b->rib, NULL, NULL);
 	for (size_t i = 0; i < b->n_trk; i++) {
 		timer_del(&b->trk[i]->hold);

@@ -39,6 +39,10 @@ int ribd_bfd_conf_bind(struct ribd_bfd *b, struct ribd_conf *c);
  * new sessions, releases the ones no route uses any more. */
 void ribd_bfd_conf_done(struct ribd_bfd *b, const struct ribd_conf *c);
 
+/* Sessions created in the next `ms` start usable and stay so until Up or
+ * the end of it (ribd restarting with its routes still in the kernel). */
+void ribd_bfd_set_grace(struct ribd_bfd *b, uint32_t ms);
+
 /* A "bfd.session" event as bfdd sends it (also the unit tests' entry). */
 void ribd_bfd_session_state(struct ribd_bfd *b, const char *peer, const char *local,
                             const char *ifname, bool multihop, const char *state, bool deleted);
@@ -47,7 +51,8 @@ void ribd_bfd_session_state(struct ribd_bfd *b, const char *peer, const char *lo
 void ribd_bfd_ran(struct ribd_bfd *b, uint64_t run_us, uint64_t rib_done_us);
 
 /* "Up", "Down", "Init", "AdminDown", "Unreachable" (bfdd not answering),
- * "Holddown" (Up, waiting holddown-interval); "" for track 0 / unknown. */
+ * "Holddown" (Up, waiting holddown-interval), "Restarting" (restart grace);
+ * "" for track 0 / unknown. */
 const char *ribd_bfd_track_state(const struct ribd_bfd *b, uint16_t track);
 /* Whether the next hop of this track may be used (the rib_nh_usable_fn). */
 bool ribd_bfd_track_usable(void *arg, uint16_t track);

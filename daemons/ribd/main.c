@@ -31,6 +31,11 @@
 #include "lib/cfg.h"
 #include "lib/log.h"
 
+/* BFD-tracked next hops stay usable this long after a restart while their
+ * sessions, dropped by bfdd with our old connection, come Up again (a new
+ * session needs a few 1 s slow-start packets, RFC 5880 §6.8.3). */
+#define RIBD_BFD_GRACE_MS 5000
+
 static const char *const ribd_debug_flags[] = {"rib", "fib", NULL};
 static const int ribd_caps[] = {CAP_NET_ADMIN, -1};
 
@@ -96,6 +101,14 @@ static int ribd_cfg_apply(void *arg, struct json_object *old, struct json_object
 	(void)old;
 	if (ribd_conf_parse(cfg, ribd_ifindex, r, &c, err, errlen) < 0)
 		return -1;
+	if (!r->conf_loaded) {
+		struct fib_stats fs;
+
+		/* Our routes in the kernel (or not known yet): a restart. */
+		fib_get_stats(r->fib, &fs);
+		if (fs.stale || !r->mon_loaded)
+			ribd_bfd_set_grace(r->bfd, RIBD_BFD_GRACE_MS);
+	}
 	if (ribd_bfd_conf_bind(r->bfd, &c) < 0) {
 		snprintf(err, errlen, "bfd-liveness-detection: out of memory or sessions");
 		ribd_conf_free(&c);

@@ -465,6 +465,55 @@ static void test_holddown(void **state)
 	ctl_server_close(fake.srv);
 }
 
+static bool grace_over(void *arg)
+{
+	struct world *w = arg;
+
+	return strcmp(ribd_bfd_track_state(w->bfd, 1), "Restarting") != 0;
+}
+
+/* Restart grace: usable while the session comes back, then the normal rule. */
+static void test_restart_grace(void **state)
+{
+	struct world w;
+
+	(void)state;
+	fake.adds = 0;
+	fake.state = "Down";
+	setup_world(&w);
+	fake_open();
+	assert_int_equal(ribd_bfd_connect(w.bfd, fake.path), 0);
+	ribd_bfd_set_grace(w.bfd, 300);
+	apply(&w, FLOAT_CONF);
+	assert_string_equal(ribd_bfd_track_state(w.bfd, 1), "Restarting");
+	assert_int_equal(active_pref(&w, "10.1.0.0/16"), 5);
+	assert_true(spin(adds_at_least_1, NULL));
+	spin(NULL, NULL); /* the fresh session says Down: still in grace */
+	assert_true(pref_is_5(&w));
+	assert_true(spin(grace_over, &w));
+	assert_true(spin(pref_is_7, &w)); /* never came Up: withdrawn */
+	teardown_world(&w);
+
+	/* the session comes Up within the grace: the route never moves */
+	fake.adds = 0;
+	setup_world(&w);
+	assert_int_equal(ribd_bfd_connect(w.bfd, fake.path), 0);
+	ribd_bfd_set_grace(w.bfd, 300);
+	apply(&w, FLOAT_CONF);
+	assert_true(spin(adds_at_least_1, NULL));
+	fake_event("10.99.0.2", "Up");
+	fake.state = "Up";
+	assert_true(spin(state_is, &w));
+	spin(NULL, NULL);
+	spin(NULL, NULL);
+	spin(NULL, NULL);
+	assert_true(pref_is_5(&w));
+	fake_event("10.99.0.2", "Down");
+	assert_true(spin(pref_is_7, &w));
+	teardown_world(&w);
+	ctl_server_close(fake.srv);
+}
+
 /* 10k routes behind one tracked next hop: Down -> every route reported. */
 static void test_withdraw_10k(void **state)
 {
@@ -542,9 +591,8 @@ static void test_withdraw_10k(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_config_parse),
-	        cmocka_unit_test(test_track_up_down),
-	        cmocka_unit_test(test_holddown),
+	        cmocka_unit_test(test_config_parse), cmocka_unit_test(test_track_up_down),
+	        cmocka_unit_test(test_holddown),     cmocka_unit_test(test_restart_grace),
 	        cmocka_unit_test(test_withdraw_10k),
 	};
 
