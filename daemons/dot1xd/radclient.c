@@ -1,133 +1,20 @@
 /*
- * RADIUS client transport (see radclient.h for the contract).
- *
- * Objects:
- *   struct rc_server   one configured server: address, resolved timers, up/dead state machine
- *                      (lib/fsm table below), revert and Status-Server probe timers, counters
- *   struct rc_pool     the sockets of one (address family, source address): nsockets UDP
- *                      sockets, 256 Identifier slots each, and the FIFO of requests waiting
- *                      for a slot
- *   struct radclient_req  one transaction: an owned copy of what to ask, the encoded datagram
- *                      for the current server (retransmitted byte for byte), its slot and
- *                      its retransmission timer
- *
- * A request lives on one server at a time. Its slot (socket, Identifier) is held from the
- * first transmission until it completes or is cancelled, across failovers within the same
- * pool; moving to a server of another pool trades the slot for one there.
+ * RADIUS client transport (see radclient.h for the contract, radclient_priv.h for the
+ * objects): Identifier pools, requests (encode, retransmit with backoff, fail over,
+ * complete), the per-server window, receiving and verifying replies.
+ * radclient_server.c holds the servers' state, configuration and counters.
  */
-#include "daemons/dot1xd/radclient.h"
+#include "daemons/dot1xd/radclient_priv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "lib/crypto.h"
-#include "lib/ev.h"
-#include "lib/fsm.h"
 #include "lib/log.h"
-
-#define RC_MAX_POOLS  (2 * RADCLIENT_MAX_SERVERS)
-#define RC_RX_BATCH   256       /* datagrams read per readiness event */
-#define RC_RCVBUF     (1 << 20) /* a burst of 1000s of replies must not overflow */
-#define RC_REQ_ACCESS 0
-#define RC_REQ_ACCT   1
-#define RC_REQ_PROBE  2
-
-struct rc_pool;
-
-struct rc_server {
-	struct radclient *rc;
-	struct radclient_server_cfg cfg; /* defaults resolved */
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	bool acct;
-	int index; /* in its list */
-	struct rc_pool *pool;
-	struct fsm_inst fsm; /* enum radclient_server_state */
-	uint64_t dead_since_ms;
-	uint64_t last_answer_us; /* mono_us of the last valid reply; 0 = never */
-	struct timer revert_timer;
-	struct timer probe_timer;
-	struct radclient_req *probe;      /* Status-Server in flight */
-	uint32_t outstanding;             /* transmitted, not answered or given up */
-	TAILQ_HEAD(, radclient_req) wait; /* over the max_outstanding window */
-	struct radclient_server_stats st;
-};
-
-struct rc_sock {
-	int fd;
-	struct event ev;
-	struct rc_pool *pool;
-	struct radclient_req *slot[256];
-	uint16_t used;
-	uint8_t next_id;
-};
-
-TAILQ_HEAD(rc_req_list, radclient_req);
-
-struct rc_pool {
-	struct radclient *rc;
-	int family;
-	char source[RADCLIENT_ADDR_STR_LEN];
-	struct rc_sock *socks;
-	size_t nsocks;
-	size_t next_sock;
-	struct rc_req_list queue;
-	uint32_t nqueued;
-};
-
-struct radclient_req {
-	struct radclient *rc;
-	int kind; /* RC_REQ_* */
-	radclient_cb cb;
-	void *arg;
-	/* What to ask: a copy whose pointers lead into blob. */
-	struct radius_access_req access;
-	struct radius_acct_req acct;
-	uint8_t *blob;
-	uint64_t submitted_us;
-	uint32_t delay_base; /* the caller's Acct-Delay-Time */
-	/* Where it is. */
-	struct rc_server *srv;
-	uint32_t tried; /* bit per server index of its list */
-	struct rc_sock *sock;
-	int id;           /* -1: no slot */
-	bool queued;      /* in its pool's queue, waiting for a slot */
-	bool srv_waiting; /* in its server's queue, waiting for the window */
-	bool counted;     /* in srv->outstanding */
-	bool done;
-	uint8_t auth[RADIUS_AUTH_LEN]; /* of the datagram in pkt */
-	uint8_t *pkt;
-	size_t pkt_len;
-	uint32_t tries_on_srv; /* transmissions to srv */
-	uint32_t transmissions;
-	uint64_t srv_start_us; /* first transmission to srv */
-	enum radclient_result deferred;
-	struct timer timer;
-	TAILQ_ENTRY(radclient_req) qlink;  /* pool queue */
-	TAILQ_ENTRY(radclient_req) allink; /* rc->all */
-};
-
-struct radclient {
-	struct event_base *base;
-	struct radclient_cfg cfg; /* defaults resolved */
-	struct rc_server *auth[RADCLIENT_MAX_SERVERS];
-	size_t n_auth;
-	struct rc_server *acct[RADCLIENT_MAX_SERVERS];
-	size_t n_acct;
-	struct rc_pool *pools[RC_MAX_POOLS];
-	size_t npools;
-	struct rc_req_list all;
-	struct radclient_stats st;
-	uint64_t rng; /* xorshift state for retransmission jitter */
-	uint8_t scratch[RADIUS_MAX_LEN];
-	struct radius_reply reply; /* decoded for the callback (6 KB: not on the stack) */
-};
 
 /* ------------------------------------------------------------------ names */
 
@@ -150,11 +37,6 @@ static const char *const drop_names[RADCLIENT_DROP_COUNT] = {
         [RADCLIENT_DROP_PROXY_STATE] = "proxy-state",
 };
 
-static const char *const server_state_names[] = {
-        [RADCLIENT_SERVER_UP] = "up",
-        [RADCLIENT_SERVER_DEAD] = "dead",
-};
-
 const char *radclient_result_name(enum radclient_result r)
 {
 	return (unsigned)r < RADCLIENT_RESULT_COUNT ? result_names[r] : "?";
@@ -165,92 +47,9 @@ const char *radclient_drop_name(enum radclient_drop d)
 	return (unsigned)d < RADCLIENT_DROP_COUNT ? drop_names[d] : "?";
 }
 
-const char *radclient_server_state_name(enum radclient_server_state s)
-{
-	return (unsigned)s <= RADCLIENT_SERVER_DEAD ? server_state_names[s] : "?";
-}
-
-/* ----------------------------------------------------- server state machine */
-
-enum rc_srv_event {
-	RC_SRV_EVT_SILENT, /* a request gave up on it with no valid reply since it was sent */
-	RC_SRV_EVT_ANSWER, /* a verified reply (request or Status-Server) */
-	RC_SRV_EVT_REVERT, /* revert-interval elapsed */
-	RC_SRV_EVT_MAX,
-};
-
-static const char *const srv_event_names[RC_SRV_EVT_MAX] = {
-        [RC_SRV_EVT_SILENT] = "silent",
-        [RC_SRV_EVT_ANSWER] = "answer",
-        [RC_SRV_EVT_REVERT] = "revert",
-};
-
-static int srv_act_dead(void *obj, int event, void *arg)
-{
-	struct rc_server *s = obj;
-
-	s->st.dead_marks++;
-	s->dead_since_ms = mono_ms();
-	timer_add_ms(&s->revert_timer, (uint64_t)s->rc->cfg.revert_interval_s * 1000);
-	/* The state is still UP inside the action: arm directly. */
-	if (s->rc->cfg.status_server)
-		timer_add_ms(&s->probe_timer, s->rc->cfg.probe_interval_ms);
-	log_warnx("radius server %s port %u: no answer, marked dead for %u s", s->cfg.addr,
-	          s->cfg.port, s->rc->cfg.revert_interval_s);
-	return FSM_KEEP;
-}
-
-static int srv_act_up(void *obj, int event, void *arg)
-{
-	struct rc_server *s = obj;
-
-	timer_del(&s->revert_timer);
-	timer_del(&s->probe_timer);
-	log_info("radius server %s port %u: back (%s)", s->cfg.addr, s->cfg.port,
-	         srv_event_names[event]);
-	return FSM_KEEP;
-}
-
-static const struct fsm_row srv_rows[] = {
-        {RADCLIENT_SERVER_UP, RC_SRV_EVT_SILENT, srv_act_dead, RADCLIENT_SERVER_DEAD},
-        {RADCLIENT_SERVER_UP, RC_SRV_EVT_ANSWER, NULL, FSM_SAME},
-        {RADCLIENT_SERVER_DEAD, RC_SRV_EVT_ANSWER, srv_act_up, RADCLIENT_SERVER_UP},
-        {RADCLIENT_SERVER_DEAD, RC_SRV_EVT_REVERT, srv_act_up, RADCLIENT_SERVER_UP},
-        {RADCLIENT_SERVER_DEAD, RC_SRV_EVT_SILENT, NULL, FSM_SAME},
-};
-
-static void srv_label(const void *obj, char *buf, size_t len)
-{
-	const struct rc_server *s = obj;
-
-	snprintf(buf, len, "%s:%u", s->cfg.addr, s->cfg.port);
-}
-
-static const struct fsm_def srv_fsm_def = {
-        .name = "radius-server",
-        .rows = srv_rows,
-        .n_rows = FSM_NROWS(srv_rows),
-        .state_names = server_state_names,
-        .n_states = 2,
-        .event_names = srv_event_names,
-        .n_events = RC_SRV_EVT_MAX,
-        .debug_bit = 0,
-        .label = srv_label,
-};
-
-static void srv_fsm(struct rc_server *s, enum rc_srv_event ev)
-{
-	fsm_dispatch(&srv_fsm_def, &s->fsm, (int)ev, s, NULL);
-}
-
-static bool srv_dead(const struct rc_server *s)
-{
-	return s->fsm.state == RADCLIENT_SERVER_DEAD;
-}
-
 /* ------------------------------------------------------------------ helpers */
 
-static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+int radclient_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
@@ -340,7 +139,7 @@ static struct rc_server *server_by_addr(struct radclient *rc, const struct socka
 
 static void sock_read(evutil_socket_t fd, short what, void *arg);
 
-static void pool_free(struct rc_pool *p)
+void radclient_pool_free(struct rc_pool *p)
 {
 	for (size_t i = 0; i < p->nsocks; i++) {
 		event_del(&p->socks[i].ev);
@@ -350,7 +149,7 @@ static void pool_free(struct rc_pool *p)
 	free(p);
 }
 
-static struct rc_pool *pool_get(struct radclient *rc, int family, const char *source)
+struct rc_pool *radclient_pool_get(struct radclient *rc, int family, const char *source)
 {
 	for (size_t i = 0; i < rc->npools; i++)
 		if (rc->pools[i]->family == family && strcmp(rc->pools[i]->source, source) == 0)
@@ -375,7 +174,8 @@ static struct rc_pool *pool_get(struct radclient *rc, int family, const char *so
 	socklen_t bind_len;
 
 	if (source[0]) {
-		if (parse_addr(source, 0, &bind_sa, &bind_len) != 0 || bind_sa.ss_family != family)
+		if (radclient_parse_addr(source, 0, &bind_sa, &bind_len) != 0 ||
+		    bind_sa.ss_family != family)
 			goto fail;
 	} else {
 		memset(&bind_sa, 0, sizeof(bind_sa));
@@ -410,7 +210,7 @@ static struct rc_pool *pool_get(struct radclient *rc, int family, const char *so
 	return p;
 fail:
 	rc->st.slots -= (uint32_t)(256 * p->nsocks);
-	pool_free(p);
+	radclient_pool_free(p);
 	return NULL;
 }
 
@@ -441,8 +241,6 @@ static bool slot_take(struct rc_pool *p, struct radclient_req *q)
 	return false;
 }
 
-static void req_start_on_server(struct radclient_req *q);
-
 static void pool_pump(struct rc_pool *p)
 {
 	struct radclient_req *q;
@@ -454,7 +252,7 @@ static void pool_pump(struct rc_pool *p)
 		q->queued = false;
 		p->nqueued--;
 		p->rc->st.queued--;
-		req_start_on_server(q);
+		radclient_req_start(q);
 	}
 }
 
@@ -471,7 +269,7 @@ static void slot_release(struct radclient_req *q)
 	q->rc->st.in_flight--;
 }
 
-static void unqueue(struct radclient_req *q)
+void radclient_req_unqueue(struct radclient_req *q)
 {
 	if (q->srv_waiting) {
 		TAILQ_REMOVE(&q->srv->wait, q, qlink);
@@ -492,13 +290,13 @@ static void unqueue(struct radclient_req *q)
 
 /* ----------------------------------------------------------------- requests */
 
-static void req_free(struct radclient_req *q)
+void radclient_req_free(struct radclient_req *q)
 {
 	struct radclient *rc = q->rc;
 	struct rc_pool *pool = q->sock ? q->sock->pool : NULL;
 
 	timer_del(&q->timer);
-	unqueue(q);
+	radclient_req_unqueue(q);
 	slot_release(q);
 	TAILQ_REMOVE(&rc->all, q, allink);
 	if (q->kind == RC_REQ_PROBE && q->srv && q->srv->probe == q)
@@ -532,7 +330,7 @@ static void req_complete(struct radclient_req *q, enum radclient_result res, uin
 	slot_release(q);
 	if (q->cb)
 		q->cb(q, &d, q->arg);
-	req_free(q);
+	radclient_req_free(q);
 	if (pool)
 		pool_pump(pool);
 }
@@ -545,7 +343,7 @@ static struct rc_server *pick_server(struct radclient_req *q)
 	size_t n = q->kind == RC_REQ_ACCT ? rc->n_acct : rc->n_auth;
 
 	for (size_t i = 0; i < n; i++)
-		if (!srv_dead(list[i]) && !(q->tried & (1u << i)))
+		if (!radclient_server_dead(list[i]) && !(q->tried & (1u << i)))
 			return list[i];
 	return NULL;
 }
@@ -629,7 +427,7 @@ static void req_transmit(struct radclient_req *q)
  * q->srv is set; wait for the server's window, take a slot in its pool (or queue), encode
  * and send.
  */
-static void req_start_on_server(struct radclient_req *q)
+void radclient_req_start(struct radclient_req *q)
 {
 	struct rc_server *s = q->srv;
 	struct rc_pool *p = s->pool;
@@ -688,7 +486,7 @@ static void req_leave_server(struct radclient_req *q)
 }
 
 /* Requests waiting for the server's window, as far as it has room now. */
-static void srv_pump(struct rc_server *s)
+void radclient_server_pump(struct rc_server *s)
 {
 	struct radclient_req *q;
 
@@ -697,7 +495,7 @@ static void srv_pump(struct rc_server *s)
 		q->srv_waiting = false;
 		s->st.waiting--;
 		q->rc->st.queued--;
-		req_start_on_server(q);
+		radclient_req_start(q);
 	}
 }
 
@@ -709,7 +507,7 @@ static void req_deferred_cb(void *arg)
 }
 
 /* Go to the next usable server, or finish with `none` when there is none. */
-static void req_next_server(struct radclient_req *q, enum radclient_result none)
+void radclient_req_next_server(struct radclient_req *q, enum radclient_result none)
 {
 	struct rc_server *s = q->kind == RC_REQ_PROBE ? NULL : pick_server(q);
 
@@ -719,7 +517,7 @@ static void req_next_server(struct radclient_req *q, enum radclient_result none)
 	}
 	q->srv = s;
 	q->tried |= 1u << s->index;
-	req_start_on_server(q);
+	radclient_req_start(q);
 }
 
 static void req_timeout(void *arg)
@@ -739,12 +537,12 @@ static void req_timeout(void *arg)
 	 * silent for this whole request: one lost datagram on a busy server proves nothing.
 	 */
 	if (s->last_answer_us < q->srv_start_us)
-		srv_fsm(s, RC_SRV_EVT_SILENT);
-	req_next_server(q, RADCLIENT_RESULT_TIMEOUT);
-	srv_pump(s);
+		radclient_server_fsm(s, RC_SRV_EVT_SILENT);
+	radclient_req_next_server(q, RADCLIENT_RESULT_TIMEOUT);
+	radclient_server_pump(s);
 }
 
-static struct radclient_req *req_new(struct radclient *rc, int kind, radclient_cb cb, void *arg)
+struct radclient_req *radclient_req_new(struct radclient *rc, int kind, radclient_cb cb, void *arg)
 {
 	struct radclient_req *q = calloc(1, sizeof(*q));
 
@@ -776,7 +574,7 @@ static struct radclient_req *req_submit(struct radclient_req *q)
 	}
 	q->srv = s;
 	q->tried |= 1u << s->index;
-	req_start_on_server(q);
+	radclient_req_start(q);
 	return q;
 }
 
@@ -819,7 +617,7 @@ struct radclient_req *radclient_access(struct radclient *rc, const struct radius
 		rc->st.queue_full++;
 		return NULL;
 	}
-	struct radclient_req *q = req_new(rc, RC_REQ_ACCESS, cb, arg);
+	struct radclient_req *q = radclient_req_new(rc, RC_REQ_ACCESS, cb, arg);
 
 	if (!q)
 		return NULL;
@@ -830,7 +628,7 @@ struct radclient_req *radclient_access(struct radclient *rc, const struct radius
 
 	q->blob = malloc(need);
 	if (!q->blob) {
-		req_free(q);
+		radclient_req_free(q);
 		return NULL;
 	}
 	q->access = *r;
@@ -858,7 +656,7 @@ struct radclient_req *radclient_acct(struct radclient *rc, const struct radius_a
 		rc->st.queue_full++;
 		return NULL;
 	}
-	struct radclient_req *q = req_new(rc, RC_REQ_ACCT, cb, arg);
+	struct radclient_req *q = radclient_req_new(rc, RC_REQ_ACCT, cb, arg);
 
 	if (!q)
 		return NULL;
@@ -868,7 +666,7 @@ struct radclient_req *radclient_acct(struct radclient *rc, const struct radius_a
 
 	q->blob = malloc(need);
 	if (!q->blob) {
-		req_free(q);
+		radclient_req_free(q);
 		return NULL;
 	}
 	q->acct = *r;
@@ -889,54 +687,9 @@ void radclient_cancel(struct radclient_req *q)
 
 	q->rc->st.cancelled++;
 	req_leave_server(q);
-	req_free(q);
+	radclient_req_free(q);
 	if (s)
-		srv_pump(s);
-}
-
-/* ------------------------------------------------------------ Status-Server */
-
-static void srv_probe_arm(struct rc_server *s);
-
-static void probe_done(struct radclient_req *q, const struct radclient_done *d, void *arg)
-{
-	struct rc_server *s = arg;
-
-	s->probe = NULL;
-	if (d->result == RADCLIENT_RESULT_REPLY) {
-		s->st.probe_answers++;
-		return; /* the answer already revived it (rx path) */
-	}
-	if (srv_dead(s))
-		srv_probe_arm(s);
-}
-
-static void probe_fire(void *arg)
-{
-	struct rc_server *s = arg;
-	struct radclient *rc = s->rc;
-
-	if (!srv_dead(s) || s->probe)
-		return;
-	struct radclient_req *q = req_new(rc, RC_REQ_PROBE, probe_done, s);
-
-	if (!q)
-		return;
-	s->probe = q;
-	s->st.probes++;
-	q->srv = s;
-	req_start_on_server(q);
-}
-
-static void srv_probe_arm(struct rc_server *s)
-{
-	if (s->rc->cfg.status_server && srv_dead(s))
-		timer_add_ms(&s->probe_timer, s->rc->cfg.probe_interval_ms);
-}
-
-static void srv_revert(void *arg)
-{
-	srv_fsm(arg, RC_SRV_EVT_REVERT);
+		radclient_server_pump(s);
 }
 
 /* ---------------------------------------------------------------- receiving */
@@ -1050,11 +803,11 @@ static void rx_one(struct rc_sock *k, const uint8_t *buf, size_t n,
 			s->st.acct_responses++;
 		break;
 	}
-	srv_fsm(s, RC_SRV_EVT_ANSWER);
+	radclient_server_fsm(s, RC_SRV_EVT_ANSWER);
 	req_leave_server(q);
 	req_complete(q, RADCLIENT_RESULT_REPLY, pkt.code,
 	             pkt.code == RADIUS_CODE_ACCOUNTING_RESPONSE ? NULL : &rc->reply, rtt);
-	srv_pump(s);
+	radclient_server_pump(s);
 }
 
 static void sock_read(evutil_socket_t fd, short what, void *arg)
@@ -1074,313 +827,4 @@ static void sock_read(evutil_socket_t fd, short what, void *arg)
 		}
 		rx_one(k, buf, (size_t)n, &from);
 	}
-}
-
-/* ------------------------------------------------------------ configuration */
-
-static void resolve_cfg(struct radclient_cfg *c)
-{
-	if (!c->revert_interval_s)
-		c->revert_interval_s = RADCLIENT_DEF_REVERT_S;
-	if (!c->backoff_max_ms)
-		c->backoff_max_ms = RADCLIENT_DEF_BACKOFF_MAX_MS;
-	if (!c->nsockets)
-		c->nsockets = RADCLIENT_DEF_NSOCKETS;
-	if (c->nsockets > RADCLIENT_MAX_SOCKETS)
-		c->nsockets = RADCLIENT_MAX_SOCKETS;
-	if (!c->max_queued)
-		c->max_queued = RADCLIENT_DEF_MAX_QUEUED;
-	if (!c->probe_interval_ms)
-		c->probe_interval_ms = RADCLIENT_DEF_PROBE_INTERVAL_MS;
-	if (c->n_auth > RADCLIENT_MAX_SERVERS)
-		c->n_auth = RADCLIENT_MAX_SERVERS;
-	if (c->n_acct > RADCLIENT_MAX_SERVERS)
-		c->n_acct = RADCLIENT_MAX_SERVERS;
-}
-
-static bool same_server(const struct radclient_server_cfg *a, const struct radclient_server_cfg *b)
-{
-	return strcmp(a->addr, b->addr) == 0 && a->port == b->port &&
-	       strcmp(a->secret, b->secret) == 0 && strcmp(a->source, b->source) == 0;
-}
-
-/* Validates and resolves one server; NULL (logged) when the addresses do not parse. */
-static struct rc_server *server_new(struct radclient *rc, const struct radclient_server_cfg *c,
-                                    bool acct, int index)
-{
-	struct rc_server *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->rc = rc;
-	s->cfg = *c;
-	s->cfg.addr[sizeof(s->cfg.addr) - 1] = '\0';
-	s->cfg.secret[sizeof(s->cfg.secret) - 1] = '\0';
-	s->cfg.source[sizeof(s->cfg.source) - 1] = '\0';
-	if (!s->cfg.port)
-		s->cfg.port = acct ? RADIUS_PORT_ACCT : RADIUS_PORT_AUTH;
-	if (!s->cfg.timeout_ms)
-		s->cfg.timeout_ms = RADCLIENT_DEF_TIMEOUT_MS;
-	if (!s->cfg.retry)
-		s->cfg.retry = RADCLIENT_DEF_RETRY;
-	if (!s->cfg.max_outstanding)
-		s->cfg.max_outstanding = RADCLIENT_DEF_MAX_OUTSTANDING;
-	TAILQ_INIT(&s->wait);
-	s->acct = acct;
-	s->index = index;
-	struct sockaddr_storage src;
-	socklen_t srclen;
-
-	if (parse_addr(s->cfg.addr, s->cfg.port, &s->sa, &s->salen) != 0 ||
-	    (s->cfg.source[0] && (parse_addr(s->cfg.source, 0, &src, &srclen) != 0 ||
-	                          src.ss_family != s->sa.ss_family))) {
-		log_warnx("radius: bad server address %s (source %s)", s->cfg.addr,
-		          s->cfg.source[0] ? s->cfg.source : "any");
-		free(s);
-		return NULL;
-	}
-	if (!s->cfg.secret[0]) {
-		log_warnx("radius: server %s has no secret", s->cfg.addr);
-		free(s);
-		return NULL;
-	}
-	fsm_inst_init(&srv_fsm_def, &s->fsm, RADCLIENT_SERVER_UP, NULL);
-	timer_init(&s->revert_timer, rc->base, srv_revert, s);
-	timer_init(&s->probe_timer, rc->base, probe_fire, s);
-	return s;
-}
-
-static void server_free(struct rc_server *s)
-{
-	timer_del(&s->revert_timer);
-	timer_del(&s->probe_timer);
-	free(s);
-}
-
-static int build_list(struct radclient *rc, const struct radclient_server_cfg *cfgs, size_t n,
-                      bool acct, struct rc_server **old, size_t nold, struct rc_server **out,
-                      bool *kept)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[i] = NULL;
-		for (size_t j = 0; j < nold; j++) {
-			if (!kept[j] && old[j] && same_server(&old[j]->cfg, &cfgs[i])) {
-				/* Keep state and counters; timers may change. */
-				struct rc_server *tmp = server_new(rc, &cfgs[i], acct, (int)i);
-
-				if (!tmp)
-					return -1;
-				old[j]->cfg.timeout_ms = tmp->cfg.timeout_ms;
-				old[j]->cfg.retry = tmp->cfg.retry;
-				old[j]->cfg.max_outstanding = tmp->cfg.max_outstanding;
-				old[j]->index = (int)i;
-				server_free(tmp);
-				out[i] = old[j];
-				kept[j] = true;
-				break;
-			}
-		}
-		if (!out[i] && !(out[i] = server_new(rc, &cfgs[i], acct, (int)i)))
-			return -1;
-	}
-	return 0;
-}
-
-static int attach_pools(struct radclient *rc, struct rc_server **list, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (list[i]->pool)
-			continue;
-		list[i]->pool = pool_get(rc, list[i]->sa.ss_family, list[i]->cfg.source);
-		if (!list[i]->pool)
-			return -1;
-	}
-	return 0;
-}
-
-int radclient_configure(struct radclient *rc, const struct radclient_cfg *cfg_in)
-{
-	struct radclient_cfg cfg = *cfg_in;
-	struct rc_server *na[RADCLIENT_MAX_SERVERS] = {0}, *nc[RADCLIENT_MAX_SERVERS] = {0};
-	bool kept_a[RADCLIENT_MAX_SERVERS] = {0}, kept_c[RADCLIENT_MAX_SERVERS] = {0};
-
-	resolve_cfg(&cfg);
-	cfg.nas_identifier[sizeof(cfg.nas_identifier) - 1] = '\0';
-	if (build_list(rc, cfg.auth, cfg.n_auth, false, rc->auth, rc->n_auth, na, kept_a) != 0 ||
-	    build_list(rc, cfg.acct, cfg.n_acct, true, rc->acct, rc->n_acct, nc, kept_c) != 0)
-		goto fail;
-	/* The socket count is fixed once pools exist (slots are held by pending requests). */
-	if (rc->npools)
-		cfg.nsockets = rc->cfg.nsockets;
-	rc->cfg = cfg;
-	if (attach_pools(rc, na, cfg.n_auth) != 0 || attach_pools(rc, nc, cfg.n_acct) != 0)
-		goto fail_pools;
-
-	/* Requests on a server that goes away restart on the new list. */
-	struct rc_server *gone[2 * RADCLIENT_MAX_SERVERS];
-	size_t ngone = 0;
-
-	for (size_t j = 0; j < rc->n_auth; j++)
-		if (!kept_a[j])
-			gone[ngone++] = rc->auth[j];
-	for (size_t j = 0; j < rc->n_acct; j++)
-		if (!kept_c[j])
-			gone[ngone++] = rc->acct[j];
-	memcpy(rc->auth, na, sizeof(na));
-	rc->n_auth = cfg.n_auth;
-	memcpy(rc->acct, nc, sizeof(nc));
-	rc->n_acct = cfg.n_acct;
-
-	struct radclient_req *q, *tmp;
-
-	for (q = TAILQ_FIRST(&rc->all); q; q = tmp) {
-		tmp = TAILQ_NEXT(q, allink);
-		bool moved = false;
-
-		for (size_t g = 0; g < ngone; g++)
-			moved |= q->srv == gone[g];
-		if (q->done || !q->srv)
-			continue;
-		/* Server indexes changed: what was tried is forgotten except the current one. */
-		q->tried = moved ? 0 : 1u << q->srv->index;
-		if (!moved)
-			continue;
-		timer_del(&q->timer);
-		if (q->kind == RC_REQ_PROBE) {
-			q->srv = NULL;
-			req_free(q);
-			continue;
-		}
-		unqueue(q);
-		q->srv = NULL;
-		req_next_server(q, RADCLIENT_RESULT_ALL_DEAD);
-	}
-	for (size_t g = 0; g < ngone; g++)
-		server_free(gone[g]);
-	for (size_t i = 0; i < rc->n_auth; i++)
-		srv_pump(rc->auth[i]);
-	for (size_t i = 0; i < rc->n_acct; i++)
-		srv_pump(rc->acct[i]);
-	return 0;
-fail_pools:
-	/* Keep the old servers; the new pools stay open (reused on the next attempt). */
-fail:
-	for (size_t i = 0; i < RADCLIENT_MAX_SERVERS; i++) {
-		bool old_a = false, old_c = false;
-
-		for (size_t j = 0; j < rc->n_auth; j++)
-			old_a |= na[i] == rc->auth[j];
-		for (size_t j = 0; j < rc->n_acct; j++)
-			old_c |= nc[i] == rc->acct[j];
-		if (na[i] && !old_a)
-			server_free(na[i]);
-		if (nc[i] && !old_c)
-			server_free(nc[i]);
-	}
-	/* Indexes of kept servers were rewritten: put them back. */
-	for (size_t j = 0; j < rc->n_auth; j++)
-		rc->auth[j]->index = (int)j;
-	for (size_t j = 0; j < rc->n_acct; j++)
-		rc->acct[j]->index = (int)j;
-	return -1;
-}
-
-struct radclient *radclient_new(struct event_base *base, const struct radclient_cfg *cfg)
-{
-	struct radclient *rc = calloc(1, sizeof(*rc));
-
-	if (!rc)
-		return NULL;
-	rc->base = base;
-	TAILQ_INIT(&rc->all);
-	if (crypto_random(&rc->rng, sizeof(rc->rng)) != 0 || !rc->rng)
-		rc->rng = 0x9e3779b97f4a7c15ull;
-	if (radclient_configure(rc, cfg) != 0) {
-		radclient_free(rc);
-		return NULL;
-	}
-	return rc;
-}
-
-void radclient_free(struct radclient *rc)
-{
-	struct radclient_req *q;
-
-	if (!rc)
-		return;
-	while ((q = TAILQ_FIRST(&rc->all)) != NULL) {
-		q->done = true;
-		q->sock = NULL; /* pools go below: do not pump */
-		q->id = -1;
-		q->queued = false;
-		timer_del(&q->timer);
-		TAILQ_REMOVE(&rc->all, q, allink);
-		free(q->pkt);
-		free(q->blob);
-		free(q);
-	}
-	for (size_t i = 0; i < rc->n_auth; i++)
-		server_free(rc->auth[i]);
-	for (size_t i = 0; i < rc->n_acct; i++)
-		server_free(rc->acct[i]);
-	for (size_t i = 0; i < rc->npools; i++)
-		pool_free(rc->pools[i]);
-	free(rc);
-}
-
-/* -------------------------------------------------------------------- stats */
-
-void radclient_stats(const struct radclient *rc, struct radclient_stats *out)
-{
-	*out = rc->st;
-}
-
-size_t radclient_server_count(const struct radclient *rc)
-{
-	return rc->n_auth + rc->n_acct;
-}
-
-bool radclient_server_stats(const struct radclient *rc, size_t i,
-                            struct radclient_server_stats *out)
-{
-	const struct rc_server *s;
-
-	if (i < rc->n_auth)
-		s = rc->auth[i];
-	else if (i < rc->n_auth + rc->n_acct)
-		s = rc->acct[i - rc->n_auth];
-	else
-		return false;
-	*out = s->st;
-	snprintf(out->addr, sizeof(out->addr), "%s", s->cfg.addr);
-	out->port = s->cfg.port;
-	out->accounting = s->acct;
-	out->state = (enum radclient_server_state)s->fsm.state;
-	out->outstanding = s->outstanding;
-	out->max_outstanding = s->cfg.max_outstanding;
-	out->dead_for_s = srv_dead(s) ? (uint32_t)((mono_ms() - s->dead_since_ms) / 1000) : 0;
-	return true;
-}
-
-static void clear_server(struct rc_server *s)
-{
-	uint32_t pending = s->st.pending, waiting = s->st.waiting;
-
-	memset(&s->st, 0, sizeof(s->st));
-	s->st.pending = pending;
-	s->st.waiting = waiting;
-}
-
-void radclient_stats_clear(struct radclient *rc)
-{
-	uint32_t in_flight = rc->st.in_flight, queued = rc->st.queued, slots = rc->st.slots;
-
-	memset(&rc->st, 0, sizeof(rc->st));
-	rc->st.in_flight = in_flight;
-	rc->st.queued = queued;
-	rc->st.slots = slots;
-	for (size_t i = 0; i < rc->n_auth; i++)
-		clear_server(rc->auth[i]);
-	for (size_t i = 0; i < rc->n_acct; i++)
-		clear_server(rc->acct[i]);
 }

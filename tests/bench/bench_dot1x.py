@@ -147,7 +147,8 @@ def sh(*argv, check=True, ns=None, timeout=120, env=None, input=None):
 
 def build_tools(out):
     """eapolgen (libcrypto only) and radperf (keel's RADIUS client objects)."""
-    objs = [BUILD / f"obj/daemons/dot1xd/{n}.o" for n in ("radius", "eapol", "radclient")]
+    objs = [BUILD / f"obj/daemons/dot1xd/{n}.o"
+            for n in ("radius", "eapol", "radclient", "radclient_server")]
     libs = [BUILD / "libkeelplat.a", BUILD / "libkeel.a"]
     sh("make", "-C", REPO, f"BUILD={BUILD}", "-j2", *objs, *libs, timeout=600)
     pc_c = sh("pkg-config", "--cflags", *PKGS.split()).stdout.split()
