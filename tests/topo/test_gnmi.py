@@ -313,8 +313,9 @@ def test_delete_on_change(env, tmp_path):
 
 
 def test_mutual_tls(env, tmp_path):
-    """ssl with mutual-authentication: a client certificate from our CA is accepted, one
-    from another CA (or none) is refused in the handshake."""
+    """ssl: a client trusting our CA gets in, a clear-text one does not; with
+    mutual-authentication a client certificate from our CA is accepted, one from another CA
+    (or none) is refused in the handshake."""
     bed, _ = env
     certs = bed.node_root("solo") / "etc" / "keel" / "certs"
     certs.mkdir(parents=True, exist_ok=True)
@@ -328,21 +329,27 @@ def test_mutual_tls(env, tmp_path):
     for f in ("srv.crt", "srv.key", "ca.crt"):
         (certs / f).write_bytes((d / f).read_bytes())
     g = "set system services extension-service request-response grpc"
-    cli(bed, f"configure; delete system services extension-service request-response grpc "
-             f"clear-text; {g} ssl port {PORT}; {g} ssl local-certificate srv; "
-             f"{g} ssl mutual-authentication certificate-authority ca; "
-             f"{g} ssl mutual-authentication client-certificate-request "
-             "require-certificate-and-verify; commit")
-    try:
-        tls = ["--tls", "--ca", d / "ca.crt"]
+    tls = ["--tls", "--ca", d / "ca.crt"]
 
+    def caps_ok(name, *args):
         def ok():
-            c = collect(env, tmp_path, "tls-ok", *tls, "--cert", d / "client.crt", "--key",
-                        d / "client.key", "caps")
+            c = collect(env, tmp_path, name, *args, "caps")
             return c if c.status()["status"] == "OK" else None
-
-        c = poll(ok, timeout=10, interval=0.3, what="Capabilities over mutual TLS")
+        c = poll(ok, timeout=10, interval=0.3, what=f"Capabilities ({name})")
         assert [m for m in c.lines() if "caps" in m][0]["caps"]["version"] == "0.10.0"
+
+    # server TLS only: any client that trusts our CA
+    cli(bed, f"configure; delete system services extension-service request-response grpc "
+             f"clear-text; {g} ssl port {PORT}; {g} ssl local-certificate srv; commit")
+    try:
+        caps_ok("tls", *tls)
+        c = collect(env, tmp_path, "tls-plain", "caps")
+        assert c.status()["status"] == "UNAVAILABLE", c.lines()
+        # mutual TLS
+        cli(bed, f"configure; {g} ssl mutual-authentication certificate-authority ca; "
+                 f"{g} ssl mutual-authentication client-certificate-request "
+                 "require-certificate-and-verify; commit")
+        caps_ok("mtls", *tls, "--cert", d / "client.crt", "--key", d / "client.key")
         for name, extra in (("evil", ["--cert", d / "evil.crt", "--key", d / "evil.key"]),
                             ("nocert", []), ("plain", None)):
             args = ["caps"] if extra is None else [*tls, *extra, "caps"]
