@@ -189,7 +189,7 @@ int ovs_of_encode_flow_mod(uint8_t *out, size_t cap, uint32_t xid, const struct 
 	wr_u32(&w, OFP_NO_BUFFER);
 	wr_u32(&w, OVS_OF_PORT_ANY); /* out_port: no filter on delete */
 	wr_u32(&w, OFPG_ANY);
-	wr_u16(&w, 0); /* flags */
+	wr_u16(&w, f->cmd == OVS_OF_FC_ADD ? f->flags : 0);
 	wr_zero(&w, 2);
 
 	/* §7.2.2.1 ofp_match: type, length (without padding), OXMs, pad to 8 */
@@ -282,6 +282,56 @@ static void decode_port(const uint8_t *p, struct ovs_of_port_desc *d)
 	d->state = rd_u32(p + 36);
 }
 
+static uint64_t rd_u64(const uint8_t *p)
+{
+	return (uint64_t)rd_u32(p) << 32 | rd_u32(p + 4);
+}
+
+/* §7.2.2.1 ofp_match (OXM) at b, at most len octets; fills the fields keel
+ * uses. Returns the match's padded length, or -EPROTO. */
+static int decode_match(const uint8_t *b, size_t len, struct ovs_of_flow *f, bool *other)
+{
+	size_t mlen, off = 4;
+
+	if (len < 4 || rd_u16(b) != OFPMT_OXM)
+		return -EPROTO;
+	mlen = rd_u16(b + 2);
+	if (mlen < 4 || mlen > len)
+		return -EPROTO;
+	while (off < mlen) {
+		uint16_t cls;
+		uint8_t field, olen;
+		const uint8_t *v;
+
+		/* §7.2.3.2 OXM TLV header: class, field|hasmask, length */
+		if (mlen - off < 4)
+			return -EPROTO;
+		cls = rd_u16(b + off);
+		field = b[off + 2] >> 1;
+		olen = b[off + 3];
+		v = b + off + 4;
+		if (olen > mlen - off - 4)
+			return -EPROTO;
+		if (cls != OFPXMC_OPENFLOW || (b[off + 2] & 1))
+			*other = true;
+		else if (field == OFPXMT_IN_PORT && olen == 4) {
+			f->has_in_port = true;
+			f->in_port = rd_u32(v);
+		} else if (field == OFPXMT_ETH_DST && olen == 6) {
+			f->has_dl_dst = true;
+			memcpy(f->dl_dst, v, 6);
+		} else if (field == OFPXMT_ETH_SRC && olen == 6) {
+			f->has_dl_src = true;
+			memcpy(f->dl_src, v, 6);
+		} else {
+			*other = true;
+		}
+		off += 4 + (size_t)olen;
+	}
+	/* the padding to 8 may be absent only at the very end */
+	return (int)((mlen + 7) / 8 * 8 < len ? (mlen + 7) / 8 * 8 : len);
+}
+
 static int decode_hello(const uint8_t *b, size_t len, struct ovs_of_msg *m)
 {
 	size_t off = 0;
@@ -354,6 +404,20 @@ int ovs_of_decode(const uint8_t *buf, size_t len, struct ovs_of_msg *m)
 			return -EPROTO;
 		m->u.port_status.reason = b[0];
 		decode_port(b + 8, &m->u.port_status.desc);
+		break;
+	case OVS_OF_T_FLOW_REMOVED:
+		/* §7.4.2: cookie, priority, reason, table_id, duration_sec,
+		 * duration_nsec, idle_timeout, hard_timeout, packet_count,
+		 * byte_count (40 octets), then the match */
+		if (blen < 40 + 4)
+			return -EPROTO;
+		m->u.flow_removed.flow.cookie = rd_u64(b);
+		m->u.flow_removed.flow.priority = rd_u16(b + 8);
+		m->u.flow_removed.reason = b[10];
+		m->u.flow_removed.flow.table = b[11];
+		if (decode_match(b + 40, blen - 40, &m->u.flow_removed.flow,
+		                 &m->u.flow_removed.other_fields) < 0)
+			return -EPROTO;
 		break;
 	case OVS_OF_T_MULTIPART_REPLY:
 		/* §7.3.5: type, flags, pad[4], body */

@@ -30,6 +30,7 @@
  *     flow  prio 150  dl_dst=M                  -> drop
  *     (NORMAL may still hold M in its MAC table; OpenFlow cannot flush it).
  *   OPEN port: no keel flow, NO_FWD cleared.
+ *   optional (ovs_of_set_default_normal): prio 0, match all -> NORMAL.
  * Every keel flow carries OVS_OF_COOKIE in the top 48 bits of its cookie;
  * keel only ever adds, and deletes with a cookie mask, its own flows.
  *
@@ -50,7 +51,8 @@
  * measures 1-4 ms from ovs_of_mac_set() to the datapath enforcing it.
  * While ovs-vswitchd restarts, its tables start with the default NORMAL flow
  * until keel reconnects (5-35 ms after it is up, measured); a bridge with
- * fail_mode=secure (OVSDB) closes that window.
+ * fail_mode=secure (OVSDB) starts empty instead, which closes that window;
+ * ovs_of_set_default_normal() then provides the NORMAL flow.
  */
 #ifndef KEEL_OPENFLOW_H
 #define KEEL_OPENFLOW_H
@@ -85,6 +87,12 @@ int ovs_of_port_set(struct ovs_of *of, uint32_t ofport, enum ovs_of_port_auth st
 int ovs_of_mac_set(struct ovs_of *of, uint32_t ofport, const uint8_t mac[6], bool admit,
                    uint16_t vlan /* 0 = the port's own VLAN */);
 
+/* Also keeps a keel priority-0 "actions=NORMAL" flow installed. For a bridge
+ * with fail_mode=secure, whose flow table starts empty (no OVS default
+ * flow): nothing forwards after an ovs-vswitchd restart until keel has
+ * re-installed its blocks and this flow, in that order. 0 or -EINVAL. */
+int ovs_of_set_default_normal(struct ovs_of *of, bool on);
+
 /* Called each time every change made so far has been confirmed by a
  * BARRIER_REPLY (OpenFlow 1.3.5 §6.2: everything before the barrier has been
  * processed). Errors from the switch are counted in stats. */
@@ -102,6 +110,7 @@ struct ovs_of_stats {
 	uint64_t errors;    /* ERROR messages received */
 	uint16_t last_err_type, last_err_code;
 	uint64_t echo_rx;       /* ECHO_REQUESTs answered */
+	uint64_t removed;       /* bursts of keel flows deleted by others (re-installed) */
 	uint64_t last_apply_us; /* last change -> its barrier reply */
 };
 void ovs_of_get_stats(const struct ovs_of *of, struct ovs_of_stats *out);
@@ -159,11 +168,15 @@ struct ovs_of_flow {
 	uint64_t cookie, cookie_mask;
 	uint8_t table; /* 0xff (OFPTT_ALL) only for DELETE */
 	uint16_t priority;
+	uint16_t flags; /* OVS_OF_FF_*, ADD only */
 	bool has_in_port, has_dl_src, has_dl_dst;
 	uint32_t in_port;
 	uint8_t dl_src[6], dl_dst[6];
 	bool normal;
 };
+
+/* §7.3.4.1 ofp_flow_mod_flags */
+#define OVS_OF_FF_SEND_FLOW_REM 1u
 
 struct ovs_of_port_desc {
 	uint32_t port_no;
@@ -196,6 +209,13 @@ struct ovs_of_msg {
 			struct ovs_of_port_desc desc;
 		} port_status;
 		struct {
+			/* §7.4.2; flow.cookie/priority/table and the match fields
+			 * keel uses; other_fields: the match had anything else */
+			struct ovs_of_flow flow;
+			uint8_t reason; /* 0 idle, 1 hard timeout, 2 delete, 3 group */
+			bool other_fields;
+		} flow_removed;
+		struct {
 			uint16_t type, flags;
 			const uint8_t *body; /* PORT_DESC: n_ports × 64 octets */
 			size_t body_len;
@@ -206,7 +226,8 @@ struct ovs_of_msg {
 
 /* Decodes the first message in buf. Returns its length (> 0), 0 when buf
  * holds less than one whole message, or -EPROTO (length field < 8, or a
- * body that violates the layout of its type). Types keel does not use are
+ * body that violates the layout of its type, e.g. a FLOW_REMOVED match
+ * whose OXM fields overrun it). Types keel does not use are
  * returned with only the header filled. */
 int ovs_of_decode(const uint8_t *buf, size_t len, struct ovs_of_msg *out);
 /* The i-th ofp_port of a PORT_DESC multipart reply. */

@@ -33,6 +33,8 @@
 #define OF_BACKOFF_MAX_MS 2000
 #define OF_ECHO_MS        5000
 #define OF_ECHO_MISS      3 /* unanswered echoes before giving up */
+#define OF_RESYNC_MS      20
+#define OF_PRIO_DEFAULT   0
 #define OF_PRIO_BLOCK     100
 #define OF_PRIO_DENY      150
 #define OF_PRIO_ADMIT     200
@@ -74,7 +76,7 @@ struct ovs_of {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct bufferevent *bev;
 	enum of_state state;
-	struct timer retry, echo;
+	struct timer retry, echo, resync;
 	uint32_t backoff_ms;
 	unsigned echo_out;
 	uint32_t xid;
@@ -83,11 +85,14 @@ struct ovs_of {
 	size_t n_ports, cap_ports;
 	struct ovs_of_flow *installed; /* sorted; what the switch holds */
 	size_t n_installed;
+	struct ovs_of_flow *dels; /* our DELETE_STRICTs not yet past a barrier */
+	size_t n_dels, cap_dels;
 	struct of_swport *sw; /* every port the switch described */
 	size_t n_sw, cap_sw;
 	bool have_ports;      /* PORT_DESC reply seen on this connection */
 	uint32_t barrier_xid; /* last barrier sent; 0 = nothing pending */
 	uint64_t change_us;   /* first change not yet confirmed */
+	bool default_normal;  /* keep keel's own priority-0 NORMAL flow */
 	ovs_of_applied_fn applied_fn;
 	void *applied_arg;
 	struct ovs_of_stats stats;
@@ -103,8 +108,10 @@ static int flow_cmp(const void *a, const void *b)
 	const struct ovs_of_flow *x = a, *y = b;
 	int r;
 
+	/* highest priority first: a batch adds blocks before the catch-all
+	 * NORMAL and never opens more than it closes on the way */
 	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
+		return x->priority > y->priority ? -1 : 1;
 	if (x->has_in_port != y->has_in_port)
 		return x->has_in_port ? 1 : -1;
 	if (x->in_port != y->in_port)
@@ -143,9 +150,11 @@ static int of_desired(const struct ovs_of *of, struct ovs_of_flow **out, size_t 
 	for (i = 0; i < of->n_ports; i++)
 		if (of->ports[i].st == OVS_OF_PORT_EAPOL_ONLY)
 			cap += 1 + of->ports[i].n_macs;
-	v = calloc(cap ? cap : 1, sizeof(*v));
+	v = calloc(cap + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	if (of->default_normal)
+		v[n++] = flow_make(OF_PRIO_DEFAULT, 0, NULL, NULL, true);
 	for (i = 0; i < of->n_ports; i++) {
 		const struct of_port *p = &of->ports[i];
 
@@ -211,6 +220,8 @@ static void of_add_flows(struct ovs_of *of, const struct ovs_of_flow *v, size_t 
 		struct ovs_of_flow f = v[i];
 
 		f.cookie = OVS_OF_COOKIE | of->gen;
+		/* a FLOW_REMOVED tells us when someone else deletes it */
+		f.flags = OVS_OF_FF_SEND_FLOW_REM;
 		of_send_flow(of, &f);
 	}
 }
@@ -229,6 +240,20 @@ static void of_delete_gen(struct ovs_of *of, uint64_t gen)
 static void of_del_flow(struct ovs_of *of, const struct ovs_of_flow *v)
 {
 	struct ovs_of_flow f = *v;
+
+	/* remembered until the next barrier reply, by which time its
+	 * FLOW_REMOVED has arrived: it must not be taken for someone else's */
+	if (of->n_dels == of->cap_dels) {
+		size_t cap = of->cap_dels ? of->cap_dels * 2 : 16;
+		struct ovs_of_flow *n = realloc(of->dels, cap * sizeof(*n));
+
+		if (n) {
+			of->dels = n;
+			of->cap_dels = cap;
+		}
+	}
+	if (of->n_dels < of->cap_dels)
+		of->dels[of->n_dels++] = *v;
 
 	f.cmd = OVS_OF_FC_DELETE_STRICT;
 	f.cookie = OVS_OF_COOKIE | of->gen;
@@ -406,9 +431,34 @@ static void of_applied(struct ovs_of *of, uint32_t xid)
 	if (xid != of->barrier_xid)
 		return;
 	of->barrier_xid = 0;
+	of->n_dels = 0;
 	of->stats.last_apply_us = mono_us() - of->change_us;
 	if (of->have_ports && of->applied_fn)
 		of->applied_fn(of->applied_arg);
+}
+
+/* A FLOW_REMOVED for a flow of the current generation that we still
+ * consider installed: our own deletes drop the flow from `installed` first
+ * or carry the other generation, and ADD replacements send none. */
+static bool of_removed_by_others(struct ovs_of *of, const struct ovs_of_flow *f, bool other)
+{
+	if (other || (f->cookie & OVS_OF_COOKIE_MASK) != OVS_OF_COOKIE ||
+	    (f->cookie & 1) != of->gen || f->table != 0)
+		return false;
+	for (size_t i = 0; i < of->n_dels; i++)
+		if (!flow_cmp(&of->dels[i], f)) {
+			of->dels[i] = of->dels[--of->n_dels];
+			return false;
+		}
+	return bsearch(f, of->installed, of->n_installed, sizeof(*f), flow_cmp) != NULL;
+}
+
+static void of_resync_tick(void *arg)
+{
+	struct ovs_of *of = arg;
+
+	if (of->state == OF_STATE_UP && of_resync(of) < 0)
+		of_down(of, "out of memory");
 }
 
 static void of_written(struct bufferevent *bev, void *arg)
@@ -467,6 +517,19 @@ static int of_msg(struct ovs_of *of, const struct ovs_of_msg *m)
 		          m->u.error.type, m->u.error.code,
 		          m->u.error.data_len >= 2 ? ovs_of_type_name(m->u.error.data[1]) : "?",
 		          m->xid);
+		break;
+	case OVS_OF_T_FLOW_REMOVED:
+		if (of_removed_by_others(of, &m->u.flow_removed.flow,
+		                         m->u.flow_removed.other_fields) &&
+		    !timer_pending(&of->resync)) {
+			/* e.g. a fail_mode change flushes the table (connmgr);
+			 * one resync for the whole burst */
+			log_warnx(
+			        "openflow %s: a keel flow was removed by someone else; re-installing",
+			        of->path);
+			of->stats.removed++;
+			timer_add_ms(&of->resync, OF_RESYNC_MS);
+		}
 		break;
 	case OVS_OF_T_BARRIER_REPLY:
 		of->stats.barriers++;
@@ -549,12 +612,14 @@ static void of_down(struct ovs_of *of, const char *why)
 	of->have_ports = false;
 	of->n_sw = 0;
 	of->barrier_xid = 0;
+	of->n_dels = 0;
 	of->echo_out = 0;
 	for (size_t i = 0; i < of->n_ports; i++) {
 		of->ports[i].known = false;
 		of->ports[i].nofwd_sent = -1;
 	}
 	timer_del(&of->echo);
+	timer_del(&of->resync);
 	timer_add_ms(&of->retry, of->backoff_ms);
 	of->backoff_ms =
 	        of->backoff_ms * 2 > OF_BACKOFF_MAX_MS ? OF_BACKOFF_MAX_MS : of->backoff_ms * 2;
@@ -633,6 +698,7 @@ struct ovs_of *ovs_of_new(struct event_base *base, const char *mgmt_sock_path)
 	of->backoff_ms = OF_BACKOFF_MIN_MS;
 	timer_init(&of->retry, base, of_connect, of);
 	timer_init(&of->echo, base, of_echo_tick, of);
+	timer_init(&of->resync, base, of_resync_tick, of);
 	of_connect(of);
 	return of;
 }
@@ -647,10 +713,12 @@ void ovs_of_free(struct ovs_of *of)
 		bufferevent_free(of->bev);
 	timer_del(&of->retry);
 	timer_del(&of->echo);
+	timer_del(&of->resync);
 	for (i = 0; i < of->n_ports; i++)
 		free(of->ports[i].macs);
 	free(of->ports);
 	free(of->sw);
+	free(of->dels);
 	free(of->installed);
 	free(of);
 }
@@ -737,6 +805,16 @@ int ovs_of_mac_set(struct ovs_of *of, uint32_t ofport, const uint8_t mac[6], boo
 	}
 	p->macs[i].admit = admit;
 	return p->st == OVS_OF_PORT_EAPOL_ONLY ? of_sync(of) : 0;
+}
+
+int ovs_of_set_default_normal(struct ovs_of *of, bool on)
+{
+	if (!of)
+		return -EINVAL;
+	if (of->default_normal == on)
+		return 0;
+	of->default_normal = on;
+	return of_sync(of);
 }
 
 void ovs_of_set_applied_cb(struct ovs_of *of, ovs_of_applied_fn fn, void *arg)

@@ -52,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (ovs_of_port_desc_at(&m, i, &d) != 0 || strlen(d.name) > 16)
 					abort();
 			break;
+		case OVS_OF_T_FLOW_REMOVED:
+			if (m.version == OVS_OF_VERSION && m.length < 48 + 4)
+				abort();
+			break;
 		case OVS_OF_T_PORT_STATUS:
 			if (m.version == OVS_OF_VERSION && strlen(m.u.port_status.desc.name) > 16)
 				abort();

@@ -367,6 +367,71 @@ static void test_error_decode(void **state)
 	        -EPROTO);
 }
 
+static void test_flow_removed(void **state)
+{
+	/* §7.4.2 ofp_flow_removed for the admit flow of test_flow_mod_add */
+	static const uint8_t fr[] = {0x04, 0x0b, 0x00, 0x48, 0x00, 0x00, 0x00, 0x00, /* len 72 */
+	                             0x6b, 0x65, 0x65, 0x6c, 0x00, 0x00, 0x00, 0x01, /* cookie */
+	                             0x00, 0xc8, 0x02, 0x00, /* prio 200, DELETE, table 0 */
+	                             0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, /* duration */
+	                             0x00, 0x00, 0x00, 0x00, /* idle, hard */
+	                             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, /* packets */
+	                             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, /* bytes */
+	                             0x00, 0x01, 0x00, 0x16,                         /* match, 22 */
+	                             0x80, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, /* in_port 3 */
+	                             0x80, 0x00, 0x08, 0x06, 0x02, 0x00, 0x00, 0x00,
+	                             0x00, 0x01, /* eth_src */
+	                             0x00, 0x00};
+	uint8_t m2[sizeof(fr)];
+	struct ovs_of_msg m;
+
+	(void)state;
+	assert_int_equal(sizeof(fr), 72);
+	assert_int_equal(ovs_of_decode(fr, sizeof(fr), &m), 72);
+	assert_int_equal(m.u.flow_removed.flow.cookie, OVS_OF_COOKIE | 1);
+	assert_int_equal(m.u.flow_removed.flow.priority, 200);
+	assert_int_equal(m.u.flow_removed.reason, 2);
+	assert_true(m.u.flow_removed.flow.has_in_port);
+	assert_int_equal(m.u.flow_removed.flow.in_port, 3);
+	assert_true(m.u.flow_removed.flow.has_dl_src);
+	assert_false(m.u.flow_removed.flow.has_dl_dst);
+	assert_memory_equal(m.u.flow_removed.flow.dl_src, "\x02\x00\x00\x00\x00\x01", 6);
+	assert_false(m.u.flow_removed.other_fields);
+	/* a masked field, another class: reported as "other" */
+	memcpy(m2, fr, sizeof(m2));
+	m2[62] = 0x09; /* eth_src with hasmask... */
+	m2[63] = 0x06; /* ...and a 6-octet body: flagged, not used */
+	assert_int_equal(ovs_of_decode(m2, sizeof(m2), &m), 72);
+	assert_true(m.u.flow_removed.other_fields);
+	/* an OXM running past the match length */
+	memcpy(m2, fr, sizeof(m2));
+	m2[63] = 0x0a;
+	assert_int_equal(ovs_of_decode(m2, sizeof(m2), &m), -EPROTO);
+	/* a match length past the message */
+	memcpy(m2, fr, sizeof(m2));
+	m2[51] = 0x30;
+	assert_int_equal(ovs_of_decode(m2, sizeof(m2), &m), -EPROTO);
+	/* not an OXM match */
+	memcpy(m2, fr, sizeof(m2));
+	m2[49] = 0x00;
+	assert_int_equal(ovs_of_decode(m2, sizeof(m2), &m), -EPROTO);
+	/* too short for the fixed part */
+	memcpy(m2, fr, sizeof(m2));
+	m2[3] = 48;
+	assert_int_equal(ovs_of_decode(m2, 48, &m), -EPROTO);
+	/* the flags field of an ADD carries SEND_FLOW_REM */
+	{
+		struct ovs_of_flow f = {.cmd = OVS_OF_FC_ADD, .flags = OVS_OF_FF_SEND_FLOW_REM};
+		uint8_t b[128];
+
+		assert_true(ovs_of_encode_flow_mod(b, sizeof(b), 1, &f) > 0);
+		assert_int_equal(b[44] << 8 | b[45], 1);
+		f.cmd = OVS_OF_FC_DELETE;
+		assert_true(ovs_of_encode_flow_mod(b, sizeof(b), 1, &f) > 0);
+		assert_int_equal(b[44] << 8 | b[45], 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +447,7 @@ int main(void)
 	        cmocka_unit_test(test_port_desc_reply),
 	        cmocka_unit_test(test_port_status),
 	        cmocka_unit_test(test_error_decode),
+	        cmocka_unit_test(test_flow_removed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

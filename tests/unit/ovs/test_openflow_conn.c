@@ -352,6 +352,64 @@ static void test_session(void **state)
 	sw_send(s, ps, sizeof(ps));
 	assert_false(sw_next(s, 50));
 
+	/* ---- someone deletes keel's block flow: re-installed; a
+	 * FLOW_REMOVED for a flow keel itself deleted changes nothing */
+	{
+		struct ovs_of_flow blk = {
+		        .cmd = OVS_OF_FC_ADD, .priority = 100, .has_in_port = true, .in_port = 1};
+		uint8_t fr[128];
+		int n;
+
+		ovs_of_get_stats(s->of, &st);
+		assert_int_equal(st.removed, 0);
+		/* the deleted admit flow (prio 200, dl_src), current generation
+		 * (the second pass of the start-up resync wrote gen1) */
+		blk.cookie = OVS_OF_COOKIE | gen1;
+		blk.priority = 200;
+		blk.has_dl_src = true;
+		memcpy(blk.dl_src, mac, 6);
+		n = ovs_of_encode_flow_mod(fr, sizeof(fr), 0, &blk);
+		assert_true(n > 0);
+		/* reuse the FLOW_MOD's match: an ofp_flow_removed has the same
+		 * 48-octet fixed part before it (§7.4.2) */
+		fr[1] = OVS_OF_T_FLOW_REMOVED;
+		memset(fr + 16, 0, 32);
+		fr[16] = 0;
+		fr[17] = 200;
+		fr[18] = 2;
+		sw_send(s, fr, n);
+		assert_false(sw_next(s, 100));
+		blk.priority = 100;
+		blk.has_dl_src = false;
+		memset(blk.dl_src, 0, 6);
+		n = ovs_of_encode_flow_mod(fr, sizeof(fr), 0, &blk);
+		fr[1] = OVS_OF_T_FLOW_REMOVED;
+		memset(fr + 16, 0, 32);
+		fr[17] = 100;
+		fr[18] = 2;
+		sw_send(s, fr, n);
+		sw_send(s, fr, n); /* a burst: one resync */
+		adds = dels = 0;
+		for (;;) {
+			if (!sw_next(s, 2000))
+				fail_msg("no resync after a foreign delete");
+			if (s->m.type == OVS_OF_T_BARRIER_REQUEST)
+				break;
+			assert_int_equal(s->m.type, OVS_OF_T_FLOW_MOD);
+			if (FM_CMD(s->msg) == OVS_OF_FC_ADD)
+				adds++;
+			else
+				dels++;
+		}
+		assert_int_equal(adds, 4);
+		assert_int_equal(dels, 2);
+		ack_barrier(s);
+		assert_false(sw_next(s, 100));
+		ovs_of_get_stats(s->of, &st);
+		assert_int_equal(st.removed, 1);
+		adds = dels = 0;
+	}
+
 	/* ---- the switch restarts: everything is written again, twice */
 	close(s->fd);
 	sw_accept(s);
@@ -394,11 +452,38 @@ static void test_session(void **state)
 		if (s->m.type == OVS_OF_T_BARRIER_REQUEST)
 			ack_barrier(s);
 	assert_int_equal(ovs_of_port_set(s->of, 1, OVS_OF_PORT_OPEN), 0);
-	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 100, false);
 	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 150, false);
+	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 100, false);
 	expect_port_mod(s, 1, 0);
 	expect(s, OVS_OF_T_BARRIER_REQUEST);
 	ack_barrier(s);
+
+	/* ---- keel's own default NORMAL flow (fail_mode=secure bridges) */
+	assert_int_equal(ovs_of_port_set(s->of, 1, OVS_OF_PORT_EAPOL_ONLY), 0);
+	expect_flow(s, OVS_OF_FC_ADD, 100, false);
+	expect_port_mod(s, 1, OVS_OF_PC_NO_FWD);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	assert_int_equal(ovs_of_set_default_normal(s->of, true), 0);
+	expect_flow(s, OVS_OF_FC_ADD, 0, true);
+	assert_int_equal(s->m.length, 48 + 8 + 24); /* empty match, output:NORMAL */
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	/* after a reconnect the block is written before the catch-all */
+	close(s->fd);
+	sw_accept(s);
+	hello_ok(s);
+	expect_flow(s, OVS_OF_FC_ADD, 100, false);
+	expect_flow(s, OVS_OF_FC_ADD, 0, true);
+	expect_flow(s, OVS_OF_FC_DELETE, 0, false);
+	expect_flow(s, OVS_OF_FC_ADD, 100, false);
+	expect_flow(s, OVS_OF_FC_ADD, 0, true);
+	expect_flow(s, OVS_OF_FC_DELETE, 0, false);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	assert_int_equal(ovs_of_set_default_normal(s->of, false), 0);
+	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 0, false);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
 }
 
 int main(void)

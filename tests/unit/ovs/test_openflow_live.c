@@ -8,7 +8,9 @@
  *     AF_PACKET socket on the OVS port;
  *   - h1's MAC admitted: pings pass, h2's broadcast reaches h1;
  *   - revoked: pings fail again;
- *   - ovs-vswitchd restarted: the flows come back by themselves;
+ *   - the bridge switched to fail_mode=secure with keel's own default
+ *     NORMAL flow, then ovs-vswitchd restarted: the flows come back by
+ *     themselves and forwarding works again;
  *   - only keel-cookie flows besides the default one and a foreign flow the
  *     test planted (which keel leaves alone).
  * Needs root and openvswitch-switch; skips otherwise. Everything is removed
@@ -444,6 +446,20 @@ static void test_live(void **state)
 	assert_int_equal(keel, 2); /* block + deny dl_dst */
 	assert_int_equal(other, 1);
 
+	/* ---- fail_mode=secure: OVS keeps no default flow, keel provides it
+	 * (so after a restart nothing forwards before keel's blocks are in) */
+	assert_int_equal(sh("ovs-vsctl set bridge br0 fail_mode=secure"), 0);
+	assert_int_equal(ovs_of_set_default_normal(l.of, true), 0);
+	/* the fail_mode change flushed the table (keel's flows too): the
+	 * FLOW_REMOVED messages make keel re-install */
+	spin(&l, 300);
+	wait_applied(&l, 5000);
+	ovs_of_get_stats(l.of, &st);
+	assert_true(st.removed >= 1);
+	count_flows(&keel, &other);
+	assert_int_equal(keel, 3);                      /* block + deny + default NORMAL */
+	assert_true(ping_ok(ns2, "10.9.0.9") == false); /* nobody there: sanity of ping_ok */
+
 	/* ---- ovs-vswitchd restart: flows and NO_FWD come back */
 	old_pid = pidfile("ovs-vswitchd");
 	kill_pidfile("ovs-vswitchd");
@@ -470,7 +486,7 @@ static void test_live(void **state)
 	fprintf(stderr, "reconnect + re-install after vswitchd restart: %.1f ms\n",
 	        (double)(mono_us() - t0) / 1000.0);
 	count_flows(&keel, &other);
-	if (keel != 2) {
+	if (keel != 3) {
 		dump();
 		fail_msg("after restart: %d keel flows", keel);
 	}
@@ -492,11 +508,11 @@ static void test_live(void **state)
 	        ms_revoke, ms_admit);
 	assert_true(ms_revoke < 400.0);
 
-	/* ---- back to OPEN: no keel flow left */
+	/* ---- back to OPEN: only keel's default NORMAL flow left */
 	assert_int_equal(ovs_of_port_set(l.of, p1, OVS_OF_PORT_OPEN), 0);
 	wait_applied(&l, 5000);
 	count_flows(&keel, &other);
-	assert_int_equal(keel, 0);
+	assert_int_equal(keel, 1);
 	assert_true(ping_ok(ns2, "10.9.0.1"));
 
 	ovs_of_get_stats(l.of, &st);
