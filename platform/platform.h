@@ -343,7 +343,10 @@ int plat_bridge_port_flags(struct plat *p, int port, const struct plat_brport_fl
 /*
  * Adds / deletes VLANs of a bridge port (self = false) or of the bridge
  * device itself (self = true, port = the bridge). Needs a kernel with
- * bridge VLAN filtering; -EINVAL for a range with pvid or vid out of 1..4094.
+ * bridge VLAN filtering: without it -EOPNOTSUPP, and plat_errmsg() names
+ * CONFIG_BRIDGE_VLAN_FILTERING. -EINVAL for a range with pvid or vid out of
+ * 1..4094. Turning vlan_filtering on, 8021q devices (IRB) and the FDB dump
+ * are in platform/linux/bridge_vlan.h (brvlan_*), Linux only.
  */
 int plat_bridge_vlan_add(struct plat *p, int port, const struct plat_bridge_vlan *v, size_t n,
                          bool self);
