@@ -232,6 +232,10 @@ int gnmi_path_check(struct tm_schema *sc, const struct gnmi_pat *pat, char *err,
 			break;
 		d = &p->elem[p->n_elem++];
 		*d = *e;
+		/* keel serves OpenConfig-shaped state from its own modules: an OpenConfig
+		 * module prefix names the same node (telegraf#12831: collectors send them) */
+		if (!strncmp(d->module, "openconfig-", 11))
+			d->module[0] = '\0';
 		d->n_keys = 0;
 		for (unsigned j = 0; j < e->n_keys; j++)
 			d->keys[d->n_keys++] =

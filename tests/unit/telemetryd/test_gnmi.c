@@ -215,6 +215,14 @@ static void test_path_schema(void **st)
 	                 GNMI_STATUS_INVALID_ARGUMENT);
 	assert_int_equal(join(NULL, NULL), 0);
 	assert_int_equal(gnmi_path_check(schema, &pat, err, sizeof(err)), 0);
+	/* module prefixes: keel's own must match, OpenConfig's name the same nodes */
+	assert_int_equal(join(NULL, "keel-interfaces:interfaces/interface"), 0);
+	assert_int_equal(gnmi_path_check(schema, &pat, err, sizeof(err)), 0);
+	assert_int_equal(join(NULL, "keel-system:interfaces/interface"), 0);
+	assert_int_equal(gnmi_path_check(schema, &pat, err, sizeof(err)),
+	                 GNMI_STATUS_INVALID_ARGUMENT);
+	assert_int_equal(join(NULL, "openconfig-interfaces:interfaces/interface/state"), 0);
+	assert_int_equal(gnmi_path_check(schema, &pat, err, sizeof(err)), 0);
 }
 
 static void test_path_strings_and_from_tm(void **st)
