@@ -268,6 +268,8 @@ static void ribd_bfd_req(const struct ribd_bfd_cfg *c, Keel__Bfdd__SessionReques
 	q->multiplier = c->mult;
 	q->auth_algorithm = (char *)c->auth_algorithm;
 	q->key_chain = (char *)c->key_chain;
+	q->transmit_threshold_ms = c->tx_threshold_ms;
+	q->detection_threshold_ms = c->detect_threshold_ms;
 }
 
 static void ribd_bfd_deleted(int status, bool done, const uint8_t *payload, size_t len,

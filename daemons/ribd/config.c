@@ -154,6 +154,7 @@ static int ribd_bfd_parse(struct json_object *b, const struct plat_ip *gw, const
 {
 	struct json_object *tx = cfg_get(b, "transmit-interval"),
 	                   *auth = cfg_get(b, "authentication");
+	struct json_object *det = cfg_get(b, "detection-time");
 	const char *s;
 	uint32_t min;
 
@@ -163,9 +164,11 @@ static int ribd_bfd_parse(struct json_object *b, const struct plat_ip *gw, const
 	    ribd_get_u32(b, "minimum-receive-interval", min, &out->rx_ms) < 0 ||
 	    ribd_get_u32(tx, "minimum-interval", min, &out->tx_ms) < 0 ||
 	    ribd_get_u32(b, "multiplier", 3, &out->mult) < 0 ||
-	    ribd_get_u32(b, "holddown-interval", 0, &out->holddown_ms) < 0)
+	    ribd_get_u32(b, "holddown-interval", 0, &out->holddown_ms) < 0 ||
+	    ribd_get_u32(tx, "threshold", 0, &out->tx_threshold_ms) < 0 ||
+	    ribd_get_u32(det, "threshold", 0, &out->detect_threshold_ms) < 0)
 		goto bad;
-	/* The YANG must already demands the intervals; bfdd's limits (bfdd.proto). */
+	/* The YANG's must already demands the intervals; bfdd's limits (bfdd.proto). */
 	if (!out->tx_ms || !out->rx_ms || out->tx_ms > 255000 || out->rx_ms > 255000 ||
 	    !out->mult || out->mult > 255 || out->holddown_ms > 255000)
 		goto bad;

@@ -36,6 +36,7 @@ struct ribd_bfd_cfg {
 	uint32_t tx_ms, rx_ms;
 	uint32_t mult;
 	uint32_t holddown_ms; /* Up this long before the next hop is used again */
+	uint32_t tx_threshold_ms, detect_threshold_ms; /* bfdd logs when exceeded; 0 = none */
 	char auth_algorithm[32];
 	char key_chain[64];
 };

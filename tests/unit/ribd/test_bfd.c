@@ -273,6 +273,22 @@ static void test_config_parse(void **state)
 	assert_int_equal(c.bfd[2].local.family, AF_INET);
 	ribd_conf_free(&c);
 
+	/* inet6.0, thresholds */
+	assert_int_equal(
+	        parse("{\"routing-options\":{\"rib\":[{\"name\":\"inet6.0\",\"static\":{\"route\":["
+	              "{\"name\":\"fd00:77::/64\",\"next-hop\":[\"fd00:99::2\"],"
+	              "\"bfd-liveness-detection\":{\"minimum-interval\":100,"
+	              "\"transmit-interval\":{\"threshold\":500},"
+	              "\"detection-time\":{\"threshold\":1500}}}]}}]}}",
+	              &c, err, sizeof(err)),
+	        0);
+	assert_int_equal(c.n_bfd, 1);
+	assert_int_equal(c.bfd[0].peer.family, AF_INET6);
+	assert_int_equal(c.bfd[0].tx_threshold_ms, 500);
+	assert_int_equal(c.bfd[0].detect_threshold_ms, 1500);
+	assert_int_equal(c.routes[0].nh[0].track, 1);
+	ribd_conf_free(&c);
+
 	/* no interval at all, multiplier 0, a neighbor of the other family */
 	assert_int_equal(parse(ROUTES_HEAD
 	                       "{\"name\":\"10.1.0.0/16\",\"next-hop\":[\"10.99.0.2\"],"
