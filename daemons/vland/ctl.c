@@ -31,30 +31,22 @@ static void vland_auth_reply(struct ctl_req *req, const char *error)
 	ctl_end(req);
 }
 
-static void vland_port_auth(struct ctl_req *req, void *arg)
-{
-	struct vland *v = vland_of(arg);
+struct vland_auth_wait {
+	struct ctl_req *req; /* deferred copy */
 	Keel__Vland__PortAuth *m;
+};
+
+static void vland_port_auth_do(struct vland *v, struct ctl_req *req, const Keel__Vland__PortAuth *m)
+{
 	struct vland_auth e;
 	char err[256];
 	int r;
 
-	if (!v) {
-		ctl_error(req, CTL_ERR_BUSY, "vland is starting");
-		return;
-	}
-	m = keel__vland__port_auth__unpack(NULL, req->payload_len, req->payload);
-	if (!m) {
-		ctl_error(req, CTL_ERR_MALFORMED, "PortAuth expected");
-		return;
-	}
 	if (vland_auth_parse(&v->model, m->interface, m->mac, m->state, m->vlan, &e, err,
 	                     sizeof(err)) < 0) {
-		keel__vland__port_auth__free_unpacked(m, NULL);
 		vland_auth_reply(req, err);
 		return;
 	}
-	keel__vland__port_auth__free_unpacked(m, NULL);
 	/* Entries about to go take their admission flows with them. */
 	for (size_t i = 0; e.state == VLAND_AUTH_UNCONTROLLED && i < v->auths.n; i++) {
 		const struct vland_auth *x = &v->auths.a[i];
@@ -69,13 +61,74 @@ static void vland_port_auth(struct ctl_req *req, void *arg)
 		vland_auth_reply(req, err);
 		return;
 	}
-	log_info("port.auth %s%s%02x:%02x:%02x:%02x:%02x:%02x %s vlan %u", e.port,
-	         e.has_mac ? " mac " : "", e.mac[0], e.mac[1], e.mac[2], e.mac[3], e.mac[4],
-	         e.mac[5], vland_auth_state_name(e.state), e.vlan);
+	log_info("port.auth %s%s%s %s vlan %u", e.port, e.has_mac ? " mac " : "",
+	         e.has_mac ? m->mac : "", vland_auth_state_name(e.state), e.vlan);
 	/* Dynamic VLANs are OVSDB tags (reconcile); admission is OpenFlow. */
 	vland_sync(v);
 	vland_auth_push(v);
 	vland_auth_reply(req, NULL);
+}
+
+static void vland_port_auth(struct ctl_req *req, void *arg)
+{
+	struct vland *v = vland_of(arg);
+	Keel__Vland__PortAuth *m;
+	struct vland_auth_wait *w;
+	struct ctl_req *copy;
+
+	m = keel__vland__port_auth__unpack(NULL, req->payload_len, req->payload);
+	if (!m) {
+		ctl_error(req, CTL_ERR_MALFORMED, "PortAuth expected");
+		return;
+	}
+	if (v->configured) {
+		vland_port_auth_do(v, req, m);
+		keel__vland__port_auth__free_unpacked(m, NULL);
+		return;
+	}
+	/* Before the first config every port is unknown: answer once it is in. */
+	if (v->n_waiting >= VLAND_MAX_WAITING) {
+		keel__vland__port_auth__free_unpacked(m, NULL);
+		ctl_error(req, CTL_ERR_BUSY, "vland is waiting for its configuration");
+		return;
+	}
+	w = reallocarray(v->waiting, v->n_waiting + 1, sizeof(*w));
+	if (!w) {
+		keel__vland__port_auth__free_unpacked(m, NULL);
+		ctl_error(req, CTL_ERR_FAILED, "out of memory");
+		return;
+	}
+	v->waiting = w;
+	copy = ctl_req_defer(req);
+	if (!copy) {
+		keel__vland__port_auth__free_unpacked(m, NULL);
+		return;
+	}
+	w[v->n_waiting].req = copy;
+	w[v->n_waiting].m = m;
+	v->n_waiting++;
+}
+
+void vland_auth_flush(struct vland *v)
+{
+	for (size_t i = 0; i < v->n_waiting; i++) {
+		vland_port_auth_do(v, v->waiting[i].req, v->waiting[i].m);
+		keel__vland__port_auth__free_unpacked(v->waiting[i].m, NULL);
+	}
+	free(v->waiting);
+	v->waiting = NULL;
+	v->n_waiting = 0;
+}
+
+void vland_auth_drop(struct vland *v)
+{
+	for (size_t i = 0; i < v->n_waiting; i++) {
+		ctl_error(v->waiting[i].req, CTL_ERR_BUSY, "vland is stopping");
+		keel__vland__port_auth__free_unpacked(v->waiting[i].m, NULL);
+	}
+	free(v->waiting);
+	v->waiting = NULL;
+	v->n_waiting = 0;
 }
 
 /* ------------------------------------------------------------ helpers */

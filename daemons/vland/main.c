@@ -64,6 +64,10 @@ static int vland_cfg_apply(void *arg, struct json_object *old, struct json_objec
 	 * config sends nothing. */
 	vland_ovs_open(v);
 	vland_sync(v);
+	if (!v->configured) {
+		v->configured = true;
+		vland_auth_flush(v);
+	}
 	return 0;
 }
 
@@ -97,6 +101,7 @@ static void vland_shutdown(struct daemon *d)
 
 	if (!v)
 		return;
+	vland_auth_drop(v);
 	vland_sensors_stop(v);
 	vland_sw_close(v);
 	if (v->plat)

@@ -37,6 +37,12 @@ struct vland {
 
 	struct ovs_of *of; /* OpenFlow admission (platform/ovs/openflow.h) */
 
+	/* port.auth requests that came before the first config (dot1xd may
+	 * start talking before mgd's config reached us); answered after it. */
+	bool configured;
+	struct vland_auth_wait *waiting;
+	size_t n_waiting;
+
 	struct sensor_bus *bus;
 	struct timer sensor;
 };
@@ -48,6 +54,11 @@ void vland_sw_close(struct vland *v);
 void vland_sw_init(struct vland *v);
 void vland_auth_push(struct vland *v); /* OpenFlow side of the auth table */
 void vland_auth_forget(struct vland *v, const struct vland_auth *e); /* before removal */
+
+/* ctl.c */
+#define VLAND_MAX_WAITING 256
+void vland_auth_flush(struct vland *v); /* answer what waited for the config */
+void vland_auth_drop(struct vland *v);  /* shutting down */
 
 /* sensors.c */
 void vland_sensors_start(struct vland *v);

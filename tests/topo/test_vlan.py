@@ -338,3 +338,58 @@ def test_ovsdb_restart_reconverges(bed):
     poll(lambda: converged(bed, node), timeout=20, what="vland converged again")
     ping_ok(bed, "h1", "10.0.10.13")
     ping_ok(bed, "h1", "10.0.20.12")
+
+
+# ---------------------------------------------------------------- vland alone, no mgd
+
+
+SOLO = """
+[node.solo]
+"""
+
+
+def daemon_config(generation, cfg):
+    """keel.mgd.DaemonConfig{generation = 1, json = 2} (lib/proto/mgd.proto)."""
+    import json
+    return pb.field_u(1, generation) + pb.field_str(2, json.dumps(cfg))
+
+
+def test_port_auth_before_config_waits_for_it(testbed, tmp_path):
+    """dot1xd may ask before mgd's config reached vland: the answer waits for the config."""
+    import threading
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "vland").symlink_to(BIN / "vland")
+    (tmp_path / "solo.toml").write_text(SOLO)
+    bed = testbed(str(tmp_path / "solo.toml"))
+    bed.keel_node("start", "solo", "--bin", bindir)
+    try:
+        sock = str(bed.node_root("solo") / "run" / "keel" / "vland.ctl")
+        got = {}
+
+        def ask():
+            req = pb.field_str(1, "eth5") + pb.field_u(3, 1)
+            got["r"] = pb.decode(REPLY, (), "PortAuthReply",
+                                 ctl_call(sock, "port.auth", req, timeout=10)[0])
+            got["t"] = time.monotonic()
+
+        th = threading.Thread(target=ask)
+        th.start()
+        time.sleep(0.5)
+        assert "r" not in got, "port.auth answered before any config"
+        t_apply = time.monotonic()
+        es = {"interface-mode": "access", "vlan": {"members": ["v10"]}}
+        ctl_call(sock, "config.apply", daemon_config(1, {
+            "keel-vlans:vlans": {"vlan": [{"name": "v10", "vlan-id": 10}]},
+            "keel-interfaces:interfaces": {"interface": [
+                {"name": "eth5", "unit": [{"name": 0, "family": {
+                    "keel-vlans:ethernet-switching": es}}]}]}}))
+        th.join(10)
+        assert got["r"]["ok"], got
+        assert got["t"] >= t_apply
+        # Once configured, an unknown port is refused at once.
+        r = port_auth(bed, "solo", "eth6", 1)
+        assert not r["ok"] and "not a switch port" in r["error"], r
+    finally:
+        bed.keel_node("stop", "solo", check=False)
+
