@@ -35,6 +35,7 @@ hang (hostapd at W > 30).
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -341,6 +342,12 @@ def run_gen(gen, w, runbyte):
     return json.loads(p.stdout)
 
 
+def packet_drops():
+    """Frames the kernel dropped on the authenticator's packet sockets (ss skmem d<N>)."""
+    out = sh("ss", "-0", "-a", "-m", ns=NS_A, check=False).stdout
+    return sum(int(m) for m in re.findall(r"skmem:\([^)]*,d(\d+)\)", out))
+
+
 def ms(us):
     return f"{us / 1000:.1f}"
 
@@ -384,6 +391,7 @@ def main():
                 side.start()
                 try:
                     row[side.name] = run_gen(gen, w, runbyte)
+                    row[side.name]["sockdrops"] = packet_drops()
                 finally:
                     side.stop()
                 runbyte += 1
@@ -411,7 +419,7 @@ def report(rows, names):
     print(f"EAP-MD5 sessions through the authenticator (eapolgen, {PORTS} veth ports, "
           "FreeRADIUS 3.2.1 -f)")
     print(f"{'W':>5} {'impl':8} {'auth/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'+p50 ms':>8} "
-          f"{'+p99 ms':>8} {'failed':>7} {'sessions':>9}")
+          f"{'+p99 ms':>8} {'failed':>7} {'sessions':>9} {'rx drops':>9}")
     for r in rows:
         rad = r["radius"]
         print(f"{r['w']:>5} {'radius':8} {rad.get('per_s', 0):>8.0f} "
@@ -423,7 +431,7 @@ def report(rows, names):
             add99 = max(0, x["p99_us"] - rad.get("p99_us", 0)) if x["ok"] else 0
             print(f"{'':>5} {n:8} {x['per_s']:>8.0f} {ms(x['p50_us']):>7} "
                   f"{ms(x['p99_us']):>7} {ms(add50):>8} {ms(add99):>8} "
-                  f"{x['failed'] + x['timeout']:>7} {x['n']:>9}")
+                  f"{x['failed'] + x['timeout']:>7} {x['n']:>9} {x['sockdrops']:>9}")
     if "keel" in names and "hostapd" in names:
         print()
         print(f"{'W':>5} {'keel/hostapd auth/s':>20} {'keel/hostapd p50':>17} "
@@ -438,7 +446,8 @@ def report(rows, names):
     print("auth/s: EAP-Successes per second from the first Start to the last Success; p50/p99: EAPOL-Start "
           "-> EAP-Success; +pX: minus the RADIUS-only pX at the same W (the 'radius' rows: "
           "radperf, keel's RADIUS client straight to FreeRADIUS, no authenticator); failed: "
-          "EAP-Failure or no result within the session timeout.")
+          "EAP-Failure or no result within the session timeout; rx drops: EAPOL frames the "
+          "kernel dropped on the authenticator's packet sockets (receive buffer full).")
 
 
 if __name__ == "__main__":
