@@ -5,7 +5,7 @@
  * namespaces) on br0:
  *   - EAPOL_ONLY on h1's port: pings fail both ways, a broadcast from h2
  *     never reaches h1, yet an EAPOL-Start from h1 still arrives at an
- *     AF_PACKET socket on the OVS port;
+ *     AF_PACKET socket on the OVS port, and EAPOL sent there reaches h1;
  *   - h1's MAC admitted: pings pass, h2's broadcast reaches h1;
  *   - revoked: pings fail again;
  *   - the bridge switched to fail_mode=secure with keel's own default
@@ -414,6 +414,11 @@ static void test_live(void **state)
 		dump();
 		fail_msg("EAPOL-Start from h1 did not reach the AF_PACKET socket on v1a");
 	}
+	/* and the authenticator's answer, sent on the port's interface, reaches
+	 * h1 although NO_FWD keeps NORMAL from sending anything there */
+	drain(eap_tx);
+	send_frame(eap_rx, mac1, (const uint8_t[6]){2, 0, 0, 0, 0, 0xee}, ETH_P_PAE);
+	assert_true(rx_frame(eap_tx, (const uint8_t[6]){2, 0, 0, 0, 0, 0xee}, ETH_P_PAE, 2000));
 	/* 0x88b5 (IEEE 802 local experimental) broadcast from h2 */
 	send_frame(bc_tx, (const uint8_t[6]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, mac2, 0x88b5);
 	assert_false(rx_frame(bc_rx, mac2, 0x88b5, 500));
