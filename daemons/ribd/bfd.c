@@ -73,6 +73,7 @@ struct ribd_bfd_trk {
 	struct ribd_bfd_cfg next;  /* parameters gathered during a bind */
 	enum ribd_bfd_state state; /* as bfdd last said */
 	bool usable;
+	bool multihop;     /* RFC 5883: the peer is not on a connected subnet */
 	bool grace;        /* restart grace: usable until first Up or the grace ends */
 	struct timer hold; /* holddown-interval after Up */
 	struct ribd_bfd_route *routes;
@@ -102,6 +103,7 @@ struct ribd_bfd_call {
 	struct ribd_bfd *b;
 	uint16_t id;
 	uint32_t gen;
+	bool multihop;
 	struct ribd_bfd_cfg cfg;
 };
 
@@ -234,7 +236,7 @@ void ribd_bfd_session_state(struct ribd_bfd *b, const char *peer, const char *lo
 	if (local && *local && plat_ip_parse(local, &k.local) < 0)
 		return;
 	t = ribd_bfd_find(b, &k);
-	if (!t || multihop != (t->cfg.local.family != 0))
+	if (!t || multihop != t->multihop)
 		return;
 	if (deleted) {
 		/* Our claim keeps it alive, so bfdd lost it: claim it again. */
@@ -248,7 +250,7 @@ void ribd_bfd_session_state(struct ribd_bfd *b, const char *peer, const char *lo
 
 /* ------------------------------------------------------------ bfdd */
 
-static void ribd_bfd_req(const struct ribd_bfd_cfg *c, Keel__Bfdd__SessionRequest *q,
+static void ribd_bfd_req(const struct ribd_bfd_cfg *c, bool multihop, Keel__Bfdd__SessionRequest *q,
                          Keel__Bfdd__SessionKey *k, char *peer, char *local, size_t len)
 {
 	keel__bfdd__session_request__init(q);
@@ -259,7 +261,7 @@ static void ribd_bfd_req(const struct ribd_bfd_cfg *c, Keel__Bfdd__SessionReques
 		plat_ip_str(&c->local, local, len);
 	k->local_address = local;
 	k->interface = "";
-	k->multihop = c->local.family != 0;
+	k->multihop = multihop;
 	q->key = k;
 	q->client = RIBD_BFD_CLIENT;
 	q->min_tx_ms = c->tx_ms;
@@ -282,7 +284,7 @@ static void ribd_bfd_deleted(int status, bool done, const uint8_t *payload, size
 		log_warnx("bfd: session.delete refused: %s", error ? error : "?");
 }
 
-static void ribd_bfd_send_delete(struct ribd_bfd *b, const struct ribd_bfd_cfg *c)
+static void ribd_bfd_send_delete(struct ribd_bfd *b, const struct ribd_bfd_cfg *c, bool multihop)
 {
 	Keel__Bfdd__SessionRequest q;
 	Keel__Bfdd__SessionKey k;
@@ -290,7 +292,7 @@ static void ribd_bfd_send_delete(struct ribd_bfd *b, const struct ribd_bfd_cfg *
 
 	if (!b->ac || !ctl_aclient_up(b->ac))
 		return; /* the claim went with the connection */
-	ribd_bfd_req(c, &q, &k, peer, local, sizeof(peer));
+	ribd_bfd_req(c, multihop, &q, &k, peer, local, sizeof(peer));
 	if (ctl_acall(b->ac, "session.delete", &q.base, ribd_bfd_deleted, NULL) < 0)
 		log_warn("bfd: session.delete %s", peer);
 }
@@ -316,7 +318,7 @@ static void ribd_bfd_added(int status, bool done, const uint8_t *payload, size_t
 	if (t)
 		t->adding = false;
 	if (status == 0 && !t)
-		ribd_bfd_send_delete(c->b, &c->cfg); /* unconfigured while it was being added */
+		ribd_bfd_send_delete(c->b, &c->cfg, c->multihop); /* unconfigured meanwhile */
 	else if (status == 0)
 		t->claimed = true;
 	else if (status > 0)
@@ -346,7 +348,8 @@ static void ribd_bfd_send_add(struct ribd_bfd_trk *t)
 	c->id = t->id;
 	c->gen = t->gen;
 	c->cfg = t->cfg;
-	ribd_bfd_req(&t->cfg, &q, &k, peer, local, sizeof(peer));
+	c->multihop = t->multihop;
+	ribd_bfd_req(&t->cfg, t->multihop, &q, &k, peer, local, sizeof(peer));
 	if (ctl_acall(b->ac, "session.add", &q.base, ribd_bfd_added, c) < 0) {
 		log_warn("bfd: session.add %s", peer);
 		free(c);
@@ -421,6 +424,19 @@ int ribd_bfd_connect(struct ribd_bfd *b, const char *path)
 
 /* ------------------------------------------------------------ config */
 
+/* Single hop (RFC 5881) to a gateway on a connected subnet, multihop (RFC
+ * 5883) otherwise, which bfdd runs only with a local address. Decided when
+ * the session is created, from the RIB as it is then. */
+static bool ribd_bfd_multihop(const struct ribd_bfd *b, const struct ribd_bfd_cfg *c)
+{
+	const struct rib_dest *d;
+
+	if (!c->local.family)
+		return false;
+	d = rib_lookup(b->rib, &c->peer);
+	return !(d && d->best && d->best->proto == RIB_PROTO_DIRECT);
+}
+
 static struct ribd_bfd_trk *ribd_bfd_alloc(struct ribd_bfd *b, const struct ribd_bfd_cfg *cfg)
 {
 	struct ribd_bfd_trk *t;
@@ -452,6 +468,7 @@ static struct ribd_bfd_trk *ribd_bfd_alloc(struct ribd_bfd *b, const struct ribd
 	t->state =
 	        b->ac && ctl_aclient_up(b->ac) ? RIBD_BFD_STATE_DOWN : RIBD_BFD_STATE_UNREACHABLE;
 	t->cfg = *cfg;
+	t->multihop = ribd_bfd_multihop(b, cfg);
 	t->n_routes = 0;
 	/* Restart: the routes in the kernel stay while the session comes back. */
 	t->grace = t->usable = b->in_grace;
@@ -549,7 +566,7 @@ void ribd_bfd_conf_done(struct ribd_bfd *b, const struct ribd_conf *c)
 			log_info("bfd %s: no longer tracked",
 			         plat_ip_str(&t->cfg.peer, peer, sizeof(peer)));
 			if (t->claimed)
-				ribd_bfd_send_delete(b, &t->cfg);
+				ribd_bfd_send_delete(b, &t->cfg, t->multihop);
 			timer_del(&t->hold);
 			t->used = false;
 			t->gen++;
@@ -565,7 +582,7 @@ void ribd_bfd_conf_done(struct ribd_bfd *b, const struct ribd_conf *c)
 				/* New parameters: claim again with them, then drop the extra claim.
 				 */
 				ribd_bfd_send_add(t);
-				ribd_bfd_send_delete(b, &t->cfg);
+				ribd_bfd_send_delete(b, &t->cfg, t->multihop);
 			}
 		}
 		if (!b->ac)

@@ -32,7 +32,7 @@ struct ribd_static {
  */
 struct ribd_bfd_cfg {
 	struct plat_ip peer;  /* `neighbor`, else the gateway */
-	struct plat_ip local; /* family 0: any (single hop); set: multihop (RFC 5883) */
+	struct plat_ip local; /* family 0: any; multihop (RFC 5883) needs it */
 	uint32_t tx_ms, rx_ms;
 	uint32_t mult;
 	uint32_t holddown_ms; /* Up this long before the next hop is used again */

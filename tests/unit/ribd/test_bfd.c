@@ -40,6 +40,8 @@ struct fake {
 	char dir[64], path[96];
 	int adds, deletes;
 	uint32_t last_min_tx;
+	bool last_multihop;
+	char last_local[64];
 	char last_peer[64];
 	const char *state; /* what session.add answers */
 };
@@ -58,6 +60,8 @@ static void fake_add(struct ctl_req *req, void *arg)
 	fake.adds++;
 	fake.last_min_tx = q->min_tx_ms;
 	snprintf(fake.last_peer, sizeof(fake.last_peer), "%s", q->key->peer);
+	snprintf(fake.last_local, sizeof(fake.last_local), "%s", q->key->local_address);
+	fake.last_multihop = q->key->multihop;
 	s.key = q->key;
 	s.state = (char *)fake.state;
 	ctl_reply(req, &s.base);
@@ -488,6 +492,57 @@ static bool grace_over(void *arg)
 	return strcmp(ribd_bfd_track_state(w->bfd, 1), "Restarting") != 0;
 }
 
+static bool adds_at_least_2(void *arg)
+{
+	(void)arg;
+	return fake.adds >= 2;
+}
+
+/* local-address: a single-hop session to a connected gateway, multihop (RFC
+ * 5883) to one that is not; the events are told apart by the flag. */
+static void test_multihop(void **state)
+{
+	struct world w;
+	struct plat_prefix p = P("10.200.0.0/16");
+	struct rib_nh nh = {.ifindex = 2};
+	struct rib_route_attr a = {.pref = 40, .n_nh = 1, .nh = &nh};
+
+	(void)state;
+	fake.adds = 0;
+	fake.state = "Down";
+	setup_world(&w);
+	/* 10.200.0.2 is reached through a (kernel) route, not a connected subnet */
+	assert_int_equal(rib_route_set(w.rib, &p, RIB_PROTO_KERNEL, 0, &a), 0);
+	rib_run(w.rib);
+	fake_open();
+	assert_int_equal(ribd_bfd_connect(w.bfd, fake.path), 0);
+	apply(&w,
+	      ROUTES_HEAD "{\"name\":\"10.6.0.0/16\",\"next-hop\":[\"10.200.0.2\"],"
+	                  "\"resolve\":[null],\"bfd-liveness-detection\":{\"minimum-interval\":100,"
+	                  "\"local-address\":\"10.99.0.1\"}}" ROUTES_TAIL);
+	assert_true(spin(adds_at_least_1, NULL));
+	assert_true(spin(state_is, &w)); /* the add's answer: Down */
+	assert_true(fake.last_multihop);
+	assert_string_equal(fake.last_local, "10.99.0.1");
+	/* a single-hop event for the same addresses is not ours */
+	ribd_bfd_session_state(w.bfd, "10.200.0.2", "10.99.0.1", "", false, "Up", false);
+	assert_string_equal(ribd_bfd_track_state(w.bfd, 1), "Down");
+	ribd_bfd_session_state(w.bfd, "10.200.0.2", "10.99.0.1", "", true, "Up", false);
+	assert_string_equal(ribd_bfd_track_state(w.bfd, 1), "Up");
+	rib_run(w.rib);
+	assert_int_equal(active_pref(&w, "10.6.0.0/16"), 5);
+
+	/* connected gateway with a local address: single hop */
+	apply(&w, ROUTES_HEAD "{\"name\":\"10.7.0.0/16\",\"next-hop\":[\"10.99.0.2\"],"
+	                      "\"bfd-liveness-detection\":{\"minimum-interval\":100,"
+	                      "\"local-address\":\"10.99.0.1\"}}" ROUTES_TAIL);
+	assert_true(spin(adds_at_least_2, NULL));
+	assert_false(fake.last_multihop);
+	assert_string_equal(fake.last_peer, "10.99.0.2");
+	teardown_world(&w);
+	ctl_server_close(fake.srv);
+}
+
 /* Restart grace: usable while the session comes back, then the normal rule. */
 static void test_restart_grace(void **state)
 {
@@ -609,7 +664,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_config_parse), cmocka_unit_test(test_track_up_down),
 	        cmocka_unit_test(test_holddown),     cmocka_unit_test(test_restart_grace),
-	        cmocka_unit_test(test_withdraw_10k),
+	        cmocka_unit_test(test_multihop),     cmocka_unit_test(test_withdraw_10k),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
