@@ -315,6 +315,8 @@ int radclient_configure(struct radclient *rc, const struct radclient_cfg *cfg_in
 			continue;
 		}
 		radclient_req_unqueue(q);
+		/* The server goes with its window: nothing to give back. */
+		q->counted = false;
 		q->srv = NULL;
 		radclient_req_next_server(q, RADCLIENT_RESULT_ALL_DEAD);
 	}

@@ -942,25 +942,42 @@ static void test_reconfigure(void **state)
 	fake_start(&a, FAKE_HOLD);
 	fake_start(&b, FAKE_ACCEPT);
 	server_cfg(&cfg.auth[0], &a, 5000, 1);
+	cfg.auth[0].max_outstanding = 1;
 	cfg.n_auth = 1;
 	struct radclient *rc = radclient_new(base, &cfg);
 	struct radius_access_req q = mab_req("bob");
 
+	/* One at the server, two waiting for its window. */
+	n_done = 0;
 	assert_non_null(radclient_access(rc, &q, done_cb, &r));
+	assert_non_null(radclient_access(rc, &q, count_cb, NULL));
+	assert_non_null(radclient_access(rc, &q, count_cb, NULL));
 	run_until(&a.nheld, 1, 2000);
-	/* Replace the server: the pending request restarts on the new one. */
+	/* Replace the server: every pending request restarts on the new one. */
 	server_cfg(&cfg.auth[0], &b, 5000, 1);
 	assert_int_equal(radclient_configure(rc, &cfg), 0);
 	run_until(&r.calls, 1, 2000);
+	run_until(&n_done, 2, 2000);
 	assert_int_equal(r.res, RADCLIENT_RESULT_REPLY);
-	assert_int_equal(b.rx, 1);
+	assert_int_equal(n_done, 2);
+	assert_int_equal(b.rx, 3);
+	assert_int_equal(a.nheld, 1);
+	struct radclient_server_stats ss;
+	struct radclient_stats st;
+
+	radclient_server_stats(rc, 0, &ss);
+	assert_int_equal(ss.outstanding, 0);
+	assert_int_equal(ss.pending, 0);
+	assert_int_equal(ss.waiting, 0);
+	radclient_stats(rc, &st);
+	assert_int_equal(st.in_flight, 0);
+	assert_int_equal(st.queued, 0);
 
 	/* Same server again: state and counters stay. */
 	assert_int_equal(radclient_configure(rc, &cfg), 0);
-	struct radclient_server_stats ss;
 
 	radclient_server_stats(rc, 0, &ss);
-	assert_int_equal(ss.accepts, 1);
+	assert_int_equal(ss.accepts, 3);
 	/* A source address of another family, or a bad address, is refused and changes nothing. */
 	snprintf(cfg.auth[0].source, sizeof(cfg.auth[0].source), "::1");
 	assert_int_equal(radclient_configure(rc, &cfg), -1);
