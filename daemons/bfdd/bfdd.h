@@ -185,6 +185,13 @@ struct bfd_ip4_udp {
 	uint8_t ttl, tos;
 };
 
+/* The IPv6 and UDP header fields of an echo packet. */
+struct bfd_ip6_udp {
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint8_t hlim, tclass;
+};
+
 /* Encodes e into buf; returns BFD_ECHO_LEN, or 0 when cap is too small. */
 size_t bfd_echo_encode(const struct bfd_echo *e, uint8_t *buf, size_t cap);
 /* 0, or -1 when buf is not one of keel's echo payloads (length, magic, discriminator 0). */
@@ -196,6 +203,11 @@ size_t bfd_ip4_udp_encode(const struct bfd_ip4_udp *h, const uint8_t *payload, s
 /* Parses an IPv4 packet carrying UDP (no fragments, checksums valid, lengths consistent);
  * *payload points into buf. 0 or -1. */
 int bfd_ip4_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip4_udp *out,
+                       const uint8_t **payload, size_t *plen);
+/* The same for IPv6 (RFC 8200): no extension headers, the UDP checksum is mandatory. */
+size_t bfd_ip6_udp_encode(const struct bfd_ip6_udp *h, const uint8_t *payload, size_t plen,
+                          uint8_t *buf, size_t cap);
+int bfd_ip6_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip6_udp *out,
                        const uint8_t **payload, size_t *plen);
 
 /* ---------------------------------------------------------------- auth.c */

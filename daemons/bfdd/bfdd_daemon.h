@@ -142,7 +142,7 @@ struct bfdd_sess {
 	/* echo (io_echo.c) */
 	uint32_t echo_cookie, echo_seq;
 	int echo_ifindex;    /* where echo packets leave: bound interface or control arrival */
-	uint8_t peer_mac[6]; /* the peer's MAC from the neighbour table */
+	uint8_t peer_mac[6]; /* the peer's MAC from the neighbour table (ARP / ND) */
 	bool mac_ok;         /* peer_mac is valid */
 	bool echo_loop;      /* our interface forwards: we advertise Required Min Echo RX */
 	bool dying;          /* no client left: AdminDown for a Detection Time (§6.8.16) */
@@ -206,8 +206,8 @@ struct bfdd {
 	uint64_t drops[BFD_DROP_COUNT]; /* every drop, by reason */
 	uint64_t rx_packets, rx_batches, timer_runs, late_wakeups, tx_batches;
 	/* echo (io_echo.c): opened when the first session wants echo */
-	int echo_tx_fd, echo_rx_fd;
-	struct event *echo_ev;
+	int echo_tx_fd, echo_rx_fd, echo_rx6_fd; /* rx: ETH_P_IP, ETH_P_IPV6 */
+	struct event *echo_ev, *echo_ev6;
 	uint64_t echo_rx_packets, echo_foreign; /* seen on 3785; not ours (the peer's, forged) */
 	struct timer key_timer;                 /* the next key-chain start-time (config.c) */
 	/* telemetry */
@@ -247,12 +247,13 @@ int bfdd_echo_open(struct bfdd *b);
 void bfdd_echo_close(struct bfdd *b);
 /* Sends one echo packet of x's (BFD_OUT_SEND_ECHO). */
 void bfdd_echo_send(struct bfdd_sess *x);
-/* Whether the kernel would loop the peer's echo packets back: IPv4 forwarding on x's
- * interface (or on all, unbound). */
+/* Whether the kernel would loop the peer's echo packets back: forwarding of x's family on
+ * x's interface (or on all, unbound). */
 bool bfdd_echo_loops(const struct bfdd_sess *x);
 /* Looks the peer's MAC up in the neighbour table (housekeeping and before sending). */
 void bfdd_echo_resolve(struct bfdd_sess *x);
-/* The echo part of a received frame (split out for tests): IPv4 packet in, session refreshed. */
+/* The echo part of a received frame (split out for tests): IPv4 or IPv6 packet in, session
+ * refreshed. */
 void bfdd_echo_input(struct bfdd *b, const uint8_t *pkt, size_t len, int ifindex, uint64_t now_us);
 
 /* ---------------------------------------------------------------- sessions.c */

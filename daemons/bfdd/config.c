@@ -372,9 +372,9 @@ static int bfdd_parse_sess(struct json_object *o, struct bfdd_conf_sess *cs, cha
 	cs->p.admin_down = cfg_get_bool(o, "disable");
 	if (bfdd_ms(o, "echo-interval", &cs->p.echo_us, peer, err, errlen) < 0)
 		return -1;
-	if (cs->p.echo_us && (cs->key.multihop || cs->key.peer.af != AF_INET)) {
+	if (cs->p.echo_us && cs->key.multihop) {
 		snprintf(err, errlen,
-		         "protocols bfd session %s echo-interval: single-hop IPv4 sessions only "
+		         "protocols bfd session %s echo-interval: single-hop sessions only "
 		         "(RFC 5883 section 3: no echo on multihop)",
 		         peer);
 		return -1;

@@ -276,8 +276,9 @@ static int bfdd_req_parse(struct ctl_req *req, struct bfdd *b, Keel__Bfdd__Sessi
 		ctl_error(req, CTL_ERR_INVALID, "intervals 1..255000 ms and multiplier 1..255");
 		return -1;
 	}
-	if (q->echo_interval_ms && (k->multihop || k->peer.af != AF_INET)) {
-		ctl_error(req, CTL_ERR_INVALID, "echo: single-hop IPv4 sessions only");
+	if (q->echo_interval_ms && k->multihop) {
+		ctl_error(req, CTL_ERR_INVALID,
+		          "echo: single-hop sessions only (RFC 5883 section 3)");
 		return -1;
 	}
 	p->echo_us = q->echo_interval_ms * 1000u;

@@ -1,7 +1,7 @@
 /*
  * Echo packets (RFC 5880 §6.4, RFC 5881 §4): codec, pure (no I/O, no globals).
  *
- * An echo packet is addressed to ourselves: IPv4 source = destination = our address, UDP
+ * An echo packet is addressed to ourselves: IP source = destination = our address, UDP
  * destination port 3785, source port the session's own (RFC 5881 §4: 49152-65535), sent at
  * layer 2 to the peer's MAC address. The peer's IP forwarding sends it straight back, so
  * it tests the peer's forwarding path without its BFD implementation. Its payload is a
@@ -18,6 +18,9 @@
  * the header checksum is ours to compute, RFC 791) and parsed back from what the packet
  * socket delivers: version 4, header length, total length within the frame, not a fragment,
  * UDP, UDP length within the IP packet, and the UDP checksum when one is present (RFC 768).
+ * IPv6 likewise (RFC 8200): version 6, Next Header UDP directly (no extension headers: we
+ * send none), payload length within the frame, UDP length within the payload, and the UDP
+ * checksum, which IPv6 makes mandatory (RFC 8200 §8.1: a zero checksum is refused).
  */
 #include <string.h>
 
@@ -151,6 +154,79 @@ int bfd_ip4_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip4_udp *out,
 	out->ttl = buf[8];
 	memcpy(&out->src, buf + 12, 4);
 	memcpy(&out->dst, buf + 16, 4);
+	out->sport = (uint16_t)(udp[0] << 8 | udp[1]);
+	out->dport = (uint16_t)(udp[2] << 8 | udp[3]);
+	*payload = udp + 8;
+	*plen = ulen - 8;
+	return 0;
+}
+
+/* The UDP checksum over the IPv6 pseudo-header (RFC 8200 §8.1). */
+static uint16_t bfd_udp6_sum(const uint8_t *ip, const uint8_t *udp, uint16_t ulen)
+{
+	uint32_t sum = bfd_sum16(0, ip + 8, 32);
+
+	sum += ulen + IPPROTO_UDP_NUM;
+	return bfd_fold(bfd_sum16(sum, udp, ulen));
+}
+
+size_t bfd_ip6_udp_encode(const struct bfd_ip6_udp *h, const uint8_t *payload, size_t plen,
+                          uint8_t *buf, size_t cap)
+{
+	size_t ulen = 8 + plen, tot = 40 + ulen;
+	uint8_t *ip = buf, *udp = buf + 40;
+	uint16_t ck;
+
+	if (tot > cap || ulen > 0xffff)
+		return 0;
+	ip[0] = (uint8_t)(0x60 | h->tclass >> 4); /* version 6, traffic class, flow label 0 */
+	ip[1] = (uint8_t)((h->tclass & 0x0f) << 4);
+	ip[2] = ip[3] = 0;
+	ip[4] = (uint8_t)(ulen >> 8);
+	ip[5] = (uint8_t)ulen;
+	ip[6] = IPPROTO_UDP_NUM;
+	ip[7] = h->hlim;
+	memcpy(ip + 8, h->src, 16);
+	memcpy(ip + 24, h->dst, 16);
+	udp[0] = (uint8_t)(h->sport >> 8);
+	udp[1] = (uint8_t)h->sport;
+	udp[2] = (uint8_t)(h->dport >> 8);
+	udp[3] = (uint8_t)h->dport;
+	udp[4] = (uint8_t)(ulen >> 8);
+	udp[5] = (uint8_t)ulen;
+	udp[6] = udp[7] = 0;
+	memcpy(udp + 8, payload, plen);
+	ck = bfd_udp6_sum(ip, udp, (uint16_t)ulen);
+	if (ck == 0)
+		ck = 0xffff;
+	udp[6] = (uint8_t)(ck >> 8);
+	udp[7] = (uint8_t)ck;
+	return tot;
+}
+
+int bfd_ip6_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip6_udp *out,
+                       const uint8_t **payload, size_t *plen)
+{
+	size_t pl, ulen;
+	const uint8_t *udp = buf + 40;
+
+	memset(out, 0, sizeof(*out));
+	*payload = NULL;
+	*plen = 0;
+	if (len < 48 || (buf[0] >> 4) != 6)
+		return -1;
+	pl = (size_t)buf[4] << 8 | buf[5];
+	if (buf[6] != IPPROTO_UDP_NUM || pl < 8 || pl > len - 40)
+		return -1;
+	ulen = (size_t)udp[4] << 8 | udp[5];
+	if (ulen < 8 || ulen > pl)
+		return -1;
+	if ((udp[6] | udp[7]) == 0 || bfd_udp6_sum(buf, udp, (uint16_t)ulen) != 0)
+		return -1;
+	out->tclass = (uint8_t)((buf[0] & 0x0f) << 4 | buf[1] >> 4);
+	out->hlim = buf[7];
+	memcpy(out->src, buf + 8, 16);
+	memcpy(out->dst, buf + 24, 16);
 	out->sport = (uint16_t)(udp[0] << 8 | udp[1]);
 	out->dport = (uint16_t)(udp[2] << 8 | udp[3]);
 	*payload = udp + 8;

@@ -743,7 +743,7 @@ static void bfdd_housekeeping(void *arg)
 			bfdd_io_sess_open(x);
 		/* Echo: keep the peer's MAC fresh, follow the forwarding sysctl (whether we may
 		 * advertise Required Min Echo RX). */
-		if (x->eff.echo_us && !x->key.multihop && x->key.peer.af == AF_INET) {
+		if (x->eff.echo_us && !x->key.multihop) {
 			bfdd_echo_resolve(x);
 			if (bfdd_echo_loops(x) != x->echo_loop)
 				bfdd_sess_echo_recheck(x);
@@ -762,7 +762,7 @@ int bfdd_io_start(struct bfdd *b)
 	timer_init(&b->housekeeping, b->base, bfdd_housekeeping, b);
 	timer_add_ms(&b->housekeeping, 1000);
 	b->next_port = BFDD_SPORT_MIN;
-	b->echo_tx_fd = b->echo_rx_fd = -1;
+	b->echo_tx_fd = b->echo_rx_fd = b->echo_rx6_fd = -1;
 	ok += bfdd_rx_open(b, &b->rx[0], AF_INET, false) == 0;
 	ok += bfdd_rx_open(b, &b->rx[1], AF_INET6, false) == 0;
 	ok += bfdd_rx_open(b, &b->rx[2], AF_INET, true) == 0;

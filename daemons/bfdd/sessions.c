@@ -158,15 +158,15 @@ unsigned bfdd_sess_n_clients(const struct bfdd_sess *x)
 }
 
 /*
- * The core's configuration. Echo (echo-interval) runs on single-hop IPv4 sessions when the
+ * The core's configuration. Echo (echo-interval) runs on single-hop sessions when the
  * packet sockets open (io_echo.c); Required Min Echo RX is advertised only while our
- * interface forwards IPv4, i.e. while the kernel will loop the peer's echoes (RFC 5880
- * §6.8.9: a system that cannot loop advertises 0). Refreshes x->echo_loop.
+ * interface forwards the session's family, i.e. while the kernel will loop the peer's
+ * echoes (RFC 5880 §6.8.9: a system that cannot loop advertises 0). Refreshes x->echo_loop.
  */
 static void bfdd_core_cfg(struct bfdd_sess *x, const struct bfd_auth *auth,
                           struct bfd_session_cfg *cfg)
 {
-	bool echo = x->eff.echo_us && !x->key.multihop && x->key.peer.af == AF_INET;
+	bool echo = x->eff.echo_us && !x->key.multihop;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->desired_min_tx = x->eff.tx_us;
@@ -193,8 +193,9 @@ void bfdd_sess_echo_recheck(struct bfdd_sess *x)
 	bfdd_core_cfg(x, x->auth, &cfg);
 	if (was == x->echo_loop || bfd_session_configure(&x->s, &cfg, mono_us(), &out) != 0)
 		return;
-	log_info("bfd session %s: IPv4 forwarding %s: Required Min Echo RX now %u ms",
-	         bfdd_ip_str(&x->key.peer, peer, sizeof(peer)), x->echo_loop ? "on" : "off",
+	log_info("bfd session %s: %s forwarding %s: Required Min Echo RX now %u ms",
+	         bfdd_ip_str(&x->key.peer, peer, sizeof(peer)),
+	         x->key.peer.af == AF_INET6 ? "IPv6" : "IPv4", x->echo_loop ? "on" : "off",
 	         cfg.required_min_echo_rx / 1000);
 	bfdd_out(x, &out);
 }

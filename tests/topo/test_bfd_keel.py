@@ -332,6 +332,42 @@ def test_echo(pair):
              and not x["poll_active"] and x, timeout=10, what="k1: echo off, 100 ms again")
 
 
+def test_echo_ipv6(pair):
+    """Echo over IPv6 (link-layer to the peer's MAC from the ND table, the peer's IPv6
+    forwarding loops it, Hop Limit 255 out and 254 back); failure and recovery."""
+    bed, k1, k2 = pair
+    for n in ("k1", "k2"):
+        bed.run(n, ["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+    try:
+        for k, peer in ((k1, "fd00:99::2"), (k2, "fd00:99::1")):
+            k.commit([f"set protocols bfd session {peer} echo-interval 50"])
+        for k, peer in ((k1, "fd00:99::2"), (k2, "fd00:99::1")):
+            s = poll(lambda: (x := k.session(peer)) and x["echo_active"]
+                     and x["echo_packets_received"] >= 10 and x, timeout=10,
+                     what=f"{k.node}: IPv6 echo active")
+            assert s["required_min_echo_rx_us"] == 50000 and s["remote_min_echo_rx_us"] == 50000
+        p = bed.run("k1", ["timeout", "5", "tcpdump", "-nn", "-v", "-c", "20", "-i", "eth0",
+                           "ip6 and udp dst port 3785 and src host fd00:99::1"], check=False,
+                    timeout=15)
+        hl = {ln.split("hlim ")[1].split(",")[0] for ln in p.stdout.splitlines() if "hlim" in ln}
+        assert hl == {"255", "254"}, p.stdout
+        ev = Events(k1)
+        nft_drop(bed, "k2", dport=3785, hook="forward")
+        down = poll(lambda: [e for e in ev.events(0.02) if e["key"]["peer"] == "fd00:99::2"
+                             and e["state"] == "Down"], timeout=5, interval=0.001,
+                    what="k1: IPv6 echo failure")
+        assert down[0]["local_diagnostic"] == "Echo Function Failed", down[0]
+        ev.close()
+    finally:
+        nft_clear(bed, "k2")
+        for k, peer in ((k1, "fd00:99::2"), (k2, "fd00:99::1")):
+            k.commit([f"delete protocols bfd session {peer} echo-interval"])
+        for n in ("k1", "k2"):
+            bed.run(n, ["sysctl", "-qw", "net.ipv6.conf.all.forwarding=0"])
+    poll(lambda: (x := k1.session("fd00:99::2")) and x["state"] == "Up"
+         and not x["echo_active"], timeout=10, what="k1: IPv6 Up without echo")
+
+
 def test_thresholds(pair):
     """Junos transmit-interval threshold / detection-time threshold: crossing logged, counted,
     in the bfd.session event and in show bfd session extensive; back below clears it."""
@@ -411,13 +447,14 @@ def test_delete_sends_admin_down(pair):
 
 
 def test_client_echo_request(pair):
-    """session.add carries echo and thresholds (ribd's static routes); refused for IPv6."""
+    """session.add carries echo and thresholds (ribd's static routes); echo is refused on
+    multihop (RFC 5883 §3)."""
     bed, k1, k2 = pair
     ev = Events(k1)
     try:
         with pytest.raises(CtlError):
-            ev.call("session.add", session_request("static", "fd00:99::2", interface="eth0",
-                                                   interval=100, echo=50))
+            ev.call("session.add", session_request("static", "10.98.0.2", local="10.99.0.1",
+                                                   multihop=True, interval=100, echo=50))
         parts = ev.call("session.add", session_request("static", "10.99.0.2", interface="eth0",
                                                        interval=100, echo=50,
                                                        tx_threshold=500,

@@ -183,6 +183,61 @@ static void test_headers_refused(void **state)
 	assert_int_equal(bfd_ip4_udp_decode(b, sizeof(known), &got, &p, &plen), 0);
 }
 
+/* scapy: IPv6(src=dst=fd00:99::1, hlim=255, tc=0xc0) / UDP(49152 -> 3785) / the payload. */
+static const uint8_t known6[] = {
+        0x6c, 0x00, 0x00, 0x00, 0x00, 0x20, 0x11, 0xff, 0xfd, 0x00, 0x00, 0x99, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xfd, 0x00, 0x00, 0x99, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0x00, 0x0e, 0xc9, 0x00,
+        0x20, 0xae, 0x9f, 0x6b, 0x62, 0x65, 0x31, 0x11, 0x22, 0x33, 0x44, 0xde, 0xad, 0xbe, 0xef,
+        0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x07, 0x5b, 0xcd, 0x15,
+};
+
+static void test_headers6(void **state)
+{
+	struct bfd_ip6_udp h = {.sport = 49152,
+	                        .dport = BFD_PORT_ECHO,
+	                        .hlim = 255,
+	                        .tclass = 0xc0},
+	                   got;
+	uint8_t pl[BFD_ECHO_LEN], b[128];
+	const uint8_t *p;
+	size_t n, plen;
+
+	(void)state;
+	inet_pton(AF_INET6, "fd00:99::1", h.src);
+	memcpy(h.dst, h.src, 16);
+	bfd_echo_encode(&known_echo, pl, sizeof(pl));
+	n = bfd_ip6_udp_encode(&h, pl, sizeof(pl), b, sizeof(b));
+	assert_int_equal(n, sizeof(known6));
+	assert_memory_equal(b, known6, sizeof(known6));
+	assert_int_equal(bfd_ip6_udp_encode(&h, pl, sizeof(pl), b, sizeof(known6) - 1), 0);
+	assert_int_equal(bfd_ip6_udp_decode(known6, sizeof(known6), &got, &p, &plen), 0);
+	assert_memory_equal(&got, &h, sizeof(h));
+	assert_ptr_equal(p, known6 + 48);
+	assert_int_equal(plen, BFD_ECHO_LEN);
+	/* Refusals: short, version, an extension header, lengths, checksums (0 is no option). */
+	assert_int_equal(bfd_ip6_udp_decode(known6, 47, &got, &p, &plen), -1);
+	assert_int_equal(bfd_ip6_udp_decode(known6, sizeof(known6) - 1, &got, &p, &plen), -1);
+	memcpy(b, known6, sizeof(known6));
+	b[0] = 0x4c;
+	assert_int_equal(bfd_ip6_udp_decode(b, sizeof(known6), &got, &p, &plen), -1);
+	memcpy(b, known6, sizeof(known6));
+	b[6] = 0; /* hop-by-hop options first */
+	assert_int_equal(bfd_ip6_udp_decode(b, sizeof(known6), &got, &p, &plen), -1);
+	memcpy(b, known6, sizeof(known6));
+	b[45] = 0x21; /* UDP length beyond the payload */
+	assert_int_equal(bfd_ip6_udp_decode(b, sizeof(known6), &got, &p, &plen), -1);
+	memcpy(b, known6, sizeof(known6));
+	b[7] = 254; /* the hop limit is not in the checksum: a forwarded packet still parses */
+	assert_int_equal(bfd_ip6_udp_decode(b, sizeof(known6), &got, &p, &plen), 0);
+	assert_int_equal(got.hlim, 254);
+	b[60] ^= 1;
+	assert_int_equal(bfd_ip6_udp_decode(b, sizeof(known6), &got, &p, &plen), -1);
+	memcpy(b, known6, sizeof(known6));
+	b[46] = b[47] = 0;
+	assert_int_equal(bfd_ip6_udp_decode(b, sizeof(known6), &got, &p, &plen), -1);
+}
+
 /* The daemon's input: anything not one of our sessions' echoes is counted and ignored. */
 static void test_input_foreign(void **state)
 {
@@ -220,6 +275,7 @@ int main(void)
 	        cmocka_unit_test(test_headers_known_answer),
 	        cmocka_unit_test(test_headers_forwarded),
 	        cmocka_unit_test(test_headers_refused),
+	        cmocka_unit_test(test_headers6),
 	        cmocka_unit_test(test_input_foreign),
 	};
 
