@@ -94,9 +94,16 @@ static uint32_t rc_rand(struct radclient *rc)
 	return (uint32_t)(rc->rng >> 32);
 }
 
+/* Junos gives a server timeout x (retry + 1) before failing over: RFC 5080's MRD. */
+static uint64_t budget_us(const struct rc_server *s)
+{
+	return (uint64_t)s->cfg.timeout_ms * 1000 * ((uint64_t)s->cfg.retry + 1);
+}
+
 /*
- * RFC 5080 §2.2.1: the wait doubles per retransmission up to MRT, with a random factor so a
- * burst of requests does not retransmit in lock step; here +-1/8.
+ * RFC 5080 §2.2.1: the wait doubles per retransmission up to MRT (backoff_max), with a random
+ * factor so a burst of requests does not retransmit in lock step (here +-1/8), and the last
+ * one ends with the server's budget (MRD).
  */
 static uint64_t wait_ms(struct radclient_req *q)
 {
@@ -112,6 +119,11 @@ static uint64_t wait_ms(struct radclient_req *q)
 
 	if (j)
 		t = t - j / 2 + rc_rand(rc) % (j + 1);
+	uint64_t used_ms = (mono_us() - q->srv_start_us) / 1000;
+	uint64_t budget_ms = budget_us(q->srv) / 1000;
+
+	if (used_ms + t > budget_ms)
+		t = budget_ms > used_ms ? budget_ms - used_ms : 0;
 	return t ? t : 1;
 }
 
@@ -525,7 +537,8 @@ static void req_timeout(void *arg)
 	struct radclient_req *q = arg;
 	struct rc_server *s = q->srv;
 
-	if (q->tries_on_srv <= s->cfg.retry) {
+	/* RFC 5080 §2.2.1: retransmit until MRC (retry) or MRD (the budget) is reached. */
+	if (q->tries_on_srv <= s->cfg.retry && mono_us() - q->srv_start_us + 1000 < budget_us(s)) {
 		req_transmit(q);
 		return;
 	}

@@ -9,11 +9,14 @@
  * Servers (Junos `access radius-server`, `access profile P radius authentication-server`):
  *   - tried in configured order; a new request goes to the first server that is not dead;
  *   - each transmission waits `timeout_ms`, doubling per retransmission up to
- *     `backoff_max_ms` (RFC 5080 §2.2.1), with jitter of up to 1/8; retransmissions reuse the
- *     Identifier and authenticator byte for byte (RFC 5080 §2.2.1);
- *   - after `retry` retransmissions without a valid answer the request moves to the next
- *     server (new authenticator, new signatures) and the server that stayed silent is marked
- *     dead when it produced no valid reply since this request was first sent to it;
+ *     `backoff_max_ms` (RFC 5080 §2.2.1 MRT), with jitter of up to 1/8; retransmissions reuse
+ *     the Identifier and authenticator byte for byte (RFC 5080 §2.2.1);
+ *   - a server gets `timeout_ms` x (`retry` + 1) in all (Junos' failover time, RFC 5080 MRD):
+ *     the last wait is cut to it, so with doubling fewer than `retry` retransmissions may go
+ *     out (defaults 3 s / 3: sent at 0, 3 and 9 s, next server at 12 s, as on Junos);
+ *   - after that without a valid answer the request moves to the next server (new
+ *     authenticator, new signatures) and the server that stayed silent is marked dead when
+ *     it produced no valid reply since this request was first sent to it;
  *   - a dead server is skipped for `revert_interval_s` (Junos `revert-interval`, default 60)
  *     and then tried again; with `status_server` a dead server is probed with Status-Server
  *     (RFC 5997) every `probe_interval_ms` and revived by the first valid answer;
