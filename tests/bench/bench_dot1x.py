@@ -13,7 +13,8 @@ codecs) and radperf (keel's radclient.c straight to FreeRADIUS).
 
 Steps:
   1. live check of radclient.c against FreeRADIUS 3.2.1: MAC RADIUS/PAP Accept with VLAN
-     200, EAP-MD5 Accept with VLAN 100, Reject (wrong password), Reject (unknown user);
+     200, EAP-MD5 Accept with VLAN 100, Reject (wrong password), Reject (unknown user),
+     EAP-MD5 over IPv6, failover from a silent first server;
      then requests/s through radclient (PAP and EAP-MD5 sessions, 64 in flight).
   2. for W in BENCH_DOT1X_W (default 1,4,16,28,1024) concurrent sessions:
        radius   EAP-MD5 over RADIUS only (radperf, W in flight): what the server costs
@@ -27,7 +28,8 @@ Steps:
   Reported: auth/s, latency Start -> Success p50/p99, the latency the authenticator adds
   (session pX minus RADIUS-only pX at the same W), failed sessions, keel/hostapd ratios.
 
-Environment: KEEL_BUILD (build dir, default build), BENCH_DOT1X_W, BENCH_DOT1X_SESSIONS,
+Environment: KEEL_BUILD (build dir, default build), BENCH_DOT1X_W (empty: the live check
+only), BENCH_DOT1X_SESSIONS,
 BENCH_DOT1X_PORTS, BENCH_DOT1X_DURATION, BENCH_DOT1X_TIMEOUT, BENCH_DOT1X_IMPLS (default keel,hostapd).
 Bounded: about 5 x (DURATION + a few s) per implementation plus TIMEOUT where sessions
 hang (hostapd at W > 30).
@@ -48,7 +50,7 @@ sys.path.insert(0, str(REPO / "init"))
 
 from testbed.ctl import ctl_call  # noqa: E402
 BUILD = Path(os.environ.get("KEEL_BUILD") or REPO / "build").resolve()
-WIDTHS = [int(x) for x in os.environ.get("BENCH_DOT1X_W", "1,4,16,28,1024").split(",")]
+WIDTHS = [int(x) for x in os.environ.get("BENCH_DOT1X_W", "1,4,16,28,1024").split(",") if x]
 SESSIONS = int(os.environ.get("BENCH_DOT1X_SESSIONS", "2000"))
 PORTS = int(os.environ.get("BENCH_DOT1X_PORTS", "2"))
 DURATION = float(os.environ.get("BENCH_DOT1X_DURATION", "3"))
@@ -210,8 +212,9 @@ def freeradius_conf(d):
     return fr
 
 
-def radperf(perf, *args, timeout=120):
-    p = sh(perf, "-s", f"127.0.0.1:1812:{SECRET}", *args, ns=NS_A, check=False, timeout=timeout)
+def radperf(perf, *args, timeout=120, servers=(f"127.0.0.1:1812:{SECRET}",)):
+    srv = [a for s in servers for a in ("-s", s)]
+    p = sh(perf, *srv, *args, ns=NS_A, check=False, timeout=timeout)
     try:
         return p.returncode, json.loads(p.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -247,6 +250,18 @@ def live_check(perf):
         drops = sum(res.get("drops", {}).values())
         print(f"  {'PASS' if rc == 0 else 'FAIL'}  {name}  (drops {drops})")
         ok &= rc == 0
+    # IPv6 transport, and failover: the first server ([::1]:1999) never answers.
+    rc, res = radperf(perf, "-m", "eap-md5", "-u", USER, "-p", PASS, "-n", "100", "-w", "8",
+                      "-x", "accept", "-V", "100", servers=(f"[::1]:1812:{SECRET}",))
+    print(f"  {'PASS' if rc == 0 else 'FAIL'}  EAP-MD5 over IPv6 (::1), 100 sessions")
+    ok &= rc == 0
+    rc, res = radperf(perf, "-m", "pap", "-u", MAB, "-p", MAB, "-n", "20", "-w", "4", "-t", "200",
+                      "-r", "1", "-x", "accept",
+                      servers=(f"[::1]:1999:{SECRET}", f"127.0.0.1:1812:{SECRET}"))
+    print(f"  {'PASS' if rc == 0 else 'FAIL'}  failover from a silent first server "
+          f"(p99 {res.get('p99_us', 0) / 1000:.0f} ms: the first requests wait out its 400 ms "
+          f"budget, the rest skip it)")
+    ok &= rc == 0
     for mode, user, pw in (("pap", MAB, MAB), ("eap-md5", USER, PASS)):
         rc, res = radperf(perf, "-m", mode, "-u", user, "-p", pw, "-n", "5000", "-w", "64",
                           "-x", "accept")
@@ -399,7 +414,8 @@ def main():
             print(f"  W={w}: " + ", ".join(
                 f"{k} {v.get('per_s', 0):.0f}/s" for k, v in row.items() if k != "w"),
                 flush=True)
-        report(rows, [s.name for s in sides])
+        if rows:
+            report(rows, [s.name for s in sides])
     finally:
         for side in sides:
             side.stop()
