@@ -146,11 +146,28 @@ static int ovsdb_conn_send(struct ovsdb_conn *c, struct json_object *msg)
 	return 0;
 }
 
+/* The root Open_vSwitch row. A fresh database has none until `ovs-vsctl
+ * init` (or ovs-vswitchd) inserts it, which may come as a later update, and a
+ * replaced database has another one: looked up after every change. */
+static void ovsdb_conn_find_root(struct ovsdb_conn *c)
+{
+	struct json_object *rows;
+
+	c->root[0] = 0;
+	if (json_object_object_get_ex(c->cache.tables, "Open_vSwitch", &rows)) {
+		json_object_object_foreach(rows, uuid, row)
+		{
+			(void)row;
+			snprintf(c->root, sizeof(c->root), "%s", uuid);
+			break;
+		}
+	}
+}
+
 static void ovsdb_conn_monitor_reply(void *arg, int err, struct json_object *result,
                                      struct json_object *error)
 {
 	struct ovsdb_conn *c = arg;
-	struct json_object *rows;
 
 	if (err)
 		return;
@@ -161,15 +178,7 @@ static void ovsdb_conn_monitor_reply(void *arg, int err, struct json_object *res
 		ovsdb_conn_down(c, "monitor failed");
 		return;
 	}
-	c->root[0] = 0;
-	if (json_object_object_get_ex(c->cache.tables, "Open_vSwitch", &rows)) {
-		json_object_object_foreach(rows, uuid, row)
-		{
-			(void)row;
-			snprintf(c->root, sizeof(c->root), "%s", uuid);
-			break;
-		}
-	}
+	ovsdb_conn_find_root(c);
 	c->ready = true;
 	c->ready_ms = mono_ms();
 	log_info("ovsdb %s: connected, %zu bridges, %zu ports", c->path,
@@ -223,6 +232,7 @@ static int ovsdb_conn_msg(void *arg, struct json_object *o)
 			return 1;
 		}
 		c->stats.updates++;
+		ovsdb_conn_find_root(c);
 		ovsdb_conn_check_waiters(c, 0);
 		if (c->ready && c->ops && c->ops->update)
 			c->ops->update(c->arg);
