@@ -92,13 +92,20 @@ static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
 
 static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
 {
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
+
+	/* A listener on "::" sees IPv4 clients as ::ffff:a.b.c.d (RFC 4291 §2.5.5.2). */
+	if (a->ss_family == AF_INET && b->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&b6->sin6_addr))
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		              &b6->sin6_addr.s6_addr[12], 4) == 0;
 	if (a->ss_family != b->sa_family)
 		return false;
 	if (a->ss_family == AF_INET)
 		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
 		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-	              &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &b6->sin6_addr,
+	              sizeof(struct in6_addr)) == 0;
 }
 
 static void drop(struct das *d, enum das_drop why, const char *who)

@@ -65,7 +65,7 @@ struct das_client_cfg {
 };
 
 struct das_cfg {
-	char listen[DAS_ADDR_STR_LEN]; /* "" = 0.0.0.0 */
+	char listen[DAS_ADDR_STR_LEN]; /* "" = 0.0.0.0; "::" takes IPv4 and IPv6 clients */
 	uint16_t port;                 /* 0 = 3799 (RFC 5176 §3) */
 	bool ephemeral_port;           /* tests: bind port 0, read it with das_port() */
 	struct das_client_cfg clients[DAS_MAX_CLIENTS];

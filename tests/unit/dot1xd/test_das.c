@@ -354,6 +354,21 @@ static void test_nak_unsupported(void **state)
 	assert_int_equal(st.coa_naks, 0);
 }
 
+static void test_dual_stack(void **state)
+{
+	struct das_cfg c;
+	uint8_t req[RADIUS_MAX_LEN], resp[RADIUS_MAX_LEN];
+	size_t len;
+
+	/* Listening on "::": the IPv4 client arrives v4-mapped and is still recognised. */
+	base_cfg(&c);
+	snprintf(c.listen, sizeof(c.listen), "::");
+	assert_int_equal(das_configure(das, &c), 0);
+	len = build(RADIUS_CODE_COA_REQUEST, 60, 0, req);
+	assert_true(exchange(req, len, resp) > 0);
+	assert_int_equal(calls, 1);
+}
+
 static void test_config_errors(void **state)
 {
 	struct das_cfg c;
@@ -385,6 +400,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_requirements, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_nak_unsupported, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dual_stack, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
 	};
 
