@@ -162,6 +162,18 @@ void vland_auth_push(struct vland *v)
 		}
 		log_info("802.1X admission through OpenFlow on %s", mgmt);
 	}
+	/* A port that got another ofport (re-created, e.g. after a database
+	 * restart) first gives the old number back: another port may have it
+	 * now. All releases go before any set. */
+	for (size_t i = 0; i < v->auths.n; i++) {
+		struct vland_auth *e = &v->auths.a[i];
+		int64_t ofport = ovs_iface_ofport(c, e->port);
+
+		if (e->ofport_done <= 0 || e->ofport_done == ofport)
+			continue;
+		vland_auth_forget(v, e);
+		e->ofport_done = -1;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < v->auths.n; i++) {
 			struct vland_auth *e = &v->auths.a[i];

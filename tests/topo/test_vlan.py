@@ -320,6 +320,11 @@ def test_sensors_on_the_bus(bed):
 
 def test_ovsdb_restart_reconverges(bed):
     node = "sw1"
+    # p5 unauthorized across the restart: its flows follow its new ofport, and
+    # no other port inherits them from its old number.
+    ping_ok(bed, "h5", "10.0.30.16")
+    assert port_auth(bed, node, "p5", 1)["ok"]
+    poll(lambda: not bed.ping("h5", "10.0.30.16"), timeout=10, what="p5 blocked")
     d = bed.node_root(node) / "run" / "openvswitch"
     log = bed.node_root(node) / "var" / "log" / "keel" / "ovsdb-server.log"
     pid = int((d / "ovsdb-server.pid").read_text().split()[0])
@@ -338,6 +343,9 @@ def test_ovsdb_restart_reconverges(bed):
     poll(lambda: converged(bed, node), timeout=20, what="vland converged again")
     ping_ok(bed, "h1", "10.0.10.13")
     ping_ok(bed, "h1", "10.0.20.12")
+    assert not bed.ping("h5", "10.0.30.16")
+    assert port_auth(bed, node, "p5", 0)["ok"]
+    ping_ok(bed, "h5", "10.0.30.16")
 
 
 # ---------------------------------------------------------------- vland alone, no mgd
