@@ -592,6 +592,8 @@ void ribd_bfd_conf_done(struct ribd_bfd *b, const struct ribd_conf *c)
 	}
 	free(b->map);
 	b->map = NULL;
+	/* Only the config ribd restarted with gets the grace, not later commits. */
+	b->in_grace = false;
 }
 
 static void ribd_bfd_grace_end(void *arg)

@@ -39,8 +39,8 @@ int ribd_bfd_conf_bind(struct ribd_bfd *b, struct ribd_conf *c);
  * new sessions, releases the ones no route uses any more. */
 void ribd_bfd_conf_done(struct ribd_bfd *b, const struct ribd_conf *c);
 
-/* Sessions created in the next `ms` start usable and stay so until Up or
- * the end of it (ribd restarting with its routes still in the kernel). */
+/* Sessions created by the next config apply start usable and stay so until
+ * Up or `ms` have passed (ribd restarting with its routes in the kernel). */
 void ribd_bfd_set_grace(struct ribd_bfd *b, uint32_t ms);
 
 /* A "bfd.session" event as bfdd sends it (also the unit tests' entry). */

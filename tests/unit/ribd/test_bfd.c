@@ -561,6 +561,13 @@ static void test_restart_grace(void **state)
 	assert_true(spin(adds_at_least_1, NULL));
 	spin(NULL, NULL); /* the fresh session says Down: still in grace */
 	assert_true(pref_is_5(&w));
+	/* a later commit gets no grace */
+	apply(&w, ROUTES_HEAD "{\"name\":\"10.1.0.0/16\",\"next-hop\":[\"10.99.0.2\"]," BFD100 ","
+	                      "\"qualified-next-hop\":[{\"name\":\"10.99.0.9\",\"preference\":7}]},"
+	                      "{\"name\":\"10.8.0.0/16\",\"next-hop\":[\"10.99.0.8\"]," BFD100
+	                      "}" ROUTES_TAIL);
+	assert_string_equal(ribd_bfd_track_state(w.bfd, 2), "Down");
+	assert_int_equal(active_pref(&w, "10.8.0.0/16"), -1);
 	assert_true(spin(grace_over, &w));
 	assert_true(spin(pref_is_7, &w)); /* never came Up: withdrawn */
 	teardown_world(&w);
