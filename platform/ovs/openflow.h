@@ -28,7 +28,8 @@
  *     admitted MACs; floods reach the port as on any shared segment.
  *   a revoked MAC on a port that stays EAPOL_ONLY:
  *     flow  prio 150  dl_dst=M                  -> drop
- *     (NORMAL may still hold M in its MAC table; OpenFlow cannot flush it).
+ *     (NORMAL may still hold M in its MAC table and OpenFlow cannot flush
+ *     it, so the flow stays for the bridge's MAC aging time).
  *   OPEN port: no keel flow, NO_FWD cleared.
  *   optional (ovs_of_set_default_normal): prio 0, match all -> NORMAL.
  * Every keel flow carries OVS_OF_COOKIE in the top 48 bits of its cookie;
@@ -86,6 +87,13 @@ int ovs_of_port_set(struct ovs_of *of, uint32_t ofport, enum ovs_of_port_auth st
  * -EOPNOTSUPP (see above). -EINVAL for a multicast mac or a bad port. */
 int ovs_of_mac_set(struct ovs_of *of, uint32_t ofport, const uint8_t mac[6], bool admit,
                    uint16_t vlan /* 0 = the port's own VLAN */);
+
+/* The bridge's MAC aging time (OVSDB other_config:mac-aging-time, default
+ * 300 s): how long a revoked MAC's dl_dst deny flow stays, since NORMAL may
+ * keep forwarding to it that long. A revoke of a MAC that was not admitted
+ * needs none (it was never learned), and admitting the MAC on another port
+ * (it moved) drops the deny at once. 0 is ignored. */
+void ovs_of_set_mac_aging(struct ovs_of *of, unsigned seconds);
 
 /* Also keeps a keel priority-0 "actions=NORMAL" flow installed. For a bridge
  * with fail_mode=secure, whose flow table starts empty (no OVS default

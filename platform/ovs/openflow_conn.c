@@ -34,6 +34,7 @@
 #define OF_ECHO_MS        5000
 #define OF_ECHO_MISS      3 /* unanswered echoes before giving up */
 #define OF_RESYNC_MS      20
+#define OF_MAC_AGING_S    300 /* OVS's default other_config:mac-aging-time */
 #define OF_PRIO_DEFAULT   0
 #define OF_PRIO_BLOCK     100
 #define OF_PRIO_DENY      150
@@ -49,7 +50,8 @@ enum of_state {
 
 struct of_mac {
 	uint8_t mac[6];
-	bool admit; /* false: revoked, denied egress while the port is EAPOL_ONLY */
+	bool admit;             /* false: revoked, denied egress while the port is EAPOL_ONLY */
+	uint64_t deny_until_ms; /* a revoked MAC's deny flow outlives NORMAL's entry */
 };
 
 struct of_port {
@@ -76,7 +78,8 @@ struct ovs_of {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct bufferevent *bev;
 	enum of_state state;
-	struct timer retry, echo, resync;
+	struct timer retry, echo, resync, aging;
+	uint32_t mac_aging_ms;
 	uint32_t backoff_ms;
 	unsigned echo_out;
 	uint32_t xid;
@@ -99,6 +102,8 @@ struct ovs_of {
 };
 
 static void of_connect(void *arg);
+static void of_aging_tick(void *arg);
+static bool of_mac_moved(struct ovs_of *of, const struct of_port *p, const uint8_t mac[6]);
 static void of_event(struct bufferevent *bev, short what, void *arg);
 
 /* ------------------------------------------------------------ desired flows */
@@ -678,6 +683,42 @@ static void of_connect(void *arg)
 		of_down(of, "connect failed");
 }
 
+/* Drops deny entries whose MAC can no longer be in NORMAL's table, and
+ * re-arms for the next one to expire. Returns whether any went. */
+static bool of_aging_sweep(struct ovs_of *of)
+{
+	uint64_t now = mono_ms(), next = 0;
+	bool gone = false;
+
+	for (size_t i = 0; i < of->n_ports; i++) {
+		struct of_port *p = &of->ports[i];
+
+		for (size_t j = 0; j < p->n_macs;) {
+			struct of_mac *m = &p->macs[j];
+
+			if (!m->admit && m->deny_until_ms <= now) {
+				*m = p->macs[--p->n_macs];
+				gone = true;
+				continue;
+			}
+			if (!m->admit && (!next || m->deny_until_ms < next))
+				next = m->deny_until_ms;
+			j++;
+		}
+	}
+	if (next)
+		timer_add_ms(&of->aging, next - now);
+	return gone;
+}
+
+static void of_aging_tick(void *arg)
+{
+	struct ovs_of *of = arg;
+
+	if (of_aging_sweep(of) && of_sync(of) < 0)
+		log_warnx("openflow %s: out of memory dropping aged deny flows", of->path);
+}
+
 struct ovs_of *ovs_of_new(struct event_base *base, const char *mgmt_sock_path)
 {
 	struct ovs_of *of;
@@ -699,6 +740,8 @@ struct ovs_of *ovs_of_new(struct event_base *base, const char *mgmt_sock_path)
 	timer_init(&of->retry, base, of_connect, of);
 	timer_init(&of->echo, base, of_echo_tick, of);
 	timer_init(&of->resync, base, of_resync_tick, of);
+	timer_init(&of->aging, base, of_aging_tick, of);
+	of->mac_aging_ms = OF_MAC_AGING_S * 1000u;
 	of_connect(of);
 	return of;
 }
@@ -714,6 +757,7 @@ void ovs_of_free(struct ovs_of *of)
 	timer_del(&of->retry);
 	timer_del(&of->echo);
 	timer_del(&of->resync);
+	timer_del(&of->aging);
 	for (i = 0; i < of->n_ports; i++)
 		free(of->ports[i].macs);
 	free(of->ports);
@@ -776,6 +820,7 @@ int ovs_of_mac_set(struct ovs_of *of, uint32_t ofport, const uint8_t mac[6], boo
 {
 	struct of_port *p;
 	size_t i;
+	bool moved;
 
 	if (!of || !ofport_ok(ofport) || !mac || (mac[0] & 1))
 		return -EINVAL;
@@ -787,8 +832,20 @@ int ovs_of_mac_set(struct ovs_of *of, uint32_t ofport, const uint8_t mac[6], boo
 	for (i = 0; i < p->n_macs; i++)
 		if (!memcmp(p->macs[i].mac, mac, 6))
 			break;
-	if (i < p->n_macs && p->macs[i].admit == admit)
-		return 0;
+	if (!admit) {
+		/* Only a MAC that had access can sit in NORMAL's MAC table (the
+		 * block flow keeps others unlearned): it alone needs a deny flow,
+		 * for as long as the table may keep it. */
+		if (i == p->n_macs || !p->macs[i].admit)
+			return 0;
+		p->macs[i].admit = false;
+		p->macs[i].deny_until_ms = mono_ms() + of->mac_aging_ms;
+		of_aging_sweep(of);
+		return p->st == OVS_OF_PORT_EAPOL_ONLY ? of_sync(of) : 0;
+	}
+	moved = of_mac_moved(of, p, mac);
+	if (i < p->n_macs && p->macs[i].admit)
+		return moved ? of_sync(of) : 0;
 	if (i == p->n_macs) {
 		if (p->n_macs == OF_MAX_MACS)
 			return -ENOSPC;
@@ -803,8 +860,34 @@ int ovs_of_mac_set(struct ovs_of *of, uint32_t ofport, const uint8_t mac[6], boo
 		}
 		memcpy(p->macs[p->n_macs++].mac, mac, 6);
 	}
-	p->macs[i].admit = admit;
-	return p->st == OVS_OF_PORT_EAPOL_ONLY ? of_sync(of) : 0;
+	p->macs[i].admit = true;
+	return moved || p->st == OVS_OF_PORT_EAPOL_ONLY ? of_sync(of) : 0;
+}
+
+/* A MAC admitted on port p is no longer denied behind any other port. */
+static bool of_mac_moved(struct ovs_of *of, const struct of_port *p, const uint8_t mac[6])
+{
+	bool moved = false;
+
+	for (size_t k = 0; k < of->n_ports; k++) {
+		struct of_port *q = &of->ports[k];
+
+		if (q == p)
+			continue;
+		for (size_t j = 0; j < q->n_macs; j++)
+			if (!q->macs[j].admit && !memcmp(q->macs[j].mac, mac, 6)) {
+				q->macs[j] = q->macs[--q->n_macs];
+				moved = true;
+				break;
+			}
+	}
+	return moved;
+}
+
+void ovs_of_set_mac_aging(struct ovs_of *of, unsigned seconds)
+{
+	if (of && seconds)
+		of->mac_aging_ms = seconds * 1000u;
 }
 
 int ovs_of_set_default_normal(struct ovs_of *of, bool on)

@@ -251,7 +251,7 @@ static void test_session(void **state)
 	struct sw *s = *state;
 	struct ovs_of_stats st;
 	uint8_t ps[80] = {4, OVS_OF_T_PORT_STATUS, 0, 80, 0, 0, 0, 0, 2};
-	uint64_t gen1, gen2;
+	uint64_t gen1, gen2, t_deny;
 	int adds = 0, dels = 0;
 
 	s->of = ovs_of_new(s->base, s->path);
@@ -481,9 +481,53 @@ static void test_session(void **state)
 	expect_flow(s, OVS_OF_FC_DELETE, 0, false);
 	expect(s, OVS_OF_T_BARRIER_REQUEST);
 	ack_barrier(s);
+	send_port_desc(s);
+	expect_port_mod(s, 1, OVS_OF_PC_NO_FWD);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
 	assert_int_equal(ovs_of_set_default_normal(s->of, false), 0);
 	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 0, false);
 	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+
+	/* ---- deny flows: only for MACs that had access, for the aging time */
+	ovs_of_set_mac_aging(s->of, 1);
+	assert_int_equal(
+	        ovs_of_mac_set(s->of, 1, (const uint8_t[6]){2, 0, 0, 0, 0, 0x42}, false, 0), 0);
+	assert_false(sw_next(s, 50)); /* never admitted: nothing to deny */
+	assert_int_equal(ovs_of_mac_set(s->of, 1, mac, true, 0), 0);
+	expect_flow(s, OVS_OF_FC_ADD, 200, true);
+	expect_port_mod(s, 1, 0);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	assert_int_equal(ovs_of_mac_set(s->of, 1, mac, false, 0), 0);
+	t_deny = mono_ms();
+	expect_flow(s, OVS_OF_FC_ADD, 150, false);
+	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 200, false);
+	expect_port_mod(s, 1, OVS_OF_PC_NO_FWD);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 150, false);
+	assert_true(mono_ms() - t_deny >= 900);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	/* the MAC shows up admitted on port 3: its deny behind port 1 goes */
+	assert_int_equal(ovs_of_mac_set(s->of, 1, mac, true, 0), 0);
+	expect_flow(s, OVS_OF_FC_ADD, 200, true);
+	expect_port_mod(s, 1, 0);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	assert_int_equal(ovs_of_mac_set(s->of, 1, mac, false, 0), 0);
+	expect_flow(s, OVS_OF_FC_ADD, 150, false);
+	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 200, false);
+	expect_port_mod(s, 1, OVS_OF_PC_NO_FWD);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	assert_int_equal(ovs_of_mac_set(s->of, 3, mac, true, 0), 0);
+	expect_flow(s, OVS_OF_FC_DELETE_STRICT, 150, false);
+	expect(s, OVS_OF_T_BARRIER_REQUEST);
+	ack_barrier(s);
+	assert_false(sw_next(s, 1200)); /* and no aging delete follows */
 }
 
 int main(void)
