@@ -34,7 +34,11 @@ struct fib {
 	uint8_t protocol;
 	enum fib_mode mode;
 	struct nlw *nl;
-	struct lpm *t4, *t6;
+	/* Entries by prefix: a chained hash (exact lookups are all the FIB
+	 * needs; walks in prefix order sort a snapshot). */
+	struct fib_entry **slots;
+	size_t cap;
+	struct lpm_pool pool;
 	struct fib_entry *queue;
 	size_t n_entries;
 	bool swept;
@@ -59,9 +63,67 @@ const char *fib_mode_name(enum fib_mode m)
 	return "?";
 }
 
-static struct lpm *fib_tree(const struct fib *f, int family)
+static uint32_t fib_hash(const struct plat_prefix *p)
 {
-	return family == AF_INET ? f->t4 : family == AF_INET6 ? f->t6 : NULL;
+	uint32_t h = 2166136261u ^ p->ip.family ^ ((uint32_t)p->len << 8);
+	size_t n = p->ip.family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p->ip.bytes[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static bool fib_pfx_equal(const struct plat_prefix *a, const struct plat_prefix *b)
+{
+	return a->len == b->len && plat_ip_equal(&a->ip, &b->ip);
+}
+
+/* Calls fn for every entry; fn may free the entry it is given. */
+static void fib_each(struct fib *f, void (*fn)(struct fib *f, struct fib_entry *e))
+{
+	for (size_t i = 0; i < f->cap; i++) {
+		struct fib_entry *e = f->slots[i], *next;
+
+		for (; e; e = next) {
+			next = e->hnext;
+			fn(f, e);
+		}
+	}
+}
+
+static int fib_grow(struct fib *f)
+{
+	size_t cap = f->cap ? 2 * f->cap : 1024;
+	struct fib_entry **slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->cap; i++) {
+		struct fib_entry *e = f->slots[i], *next;
+
+		for (; e; e = next) {
+			size_t k = fib_hash(&e->pfx) & (cap - 1);
+
+			next = e->hnext;
+			e->hnext = slots[k];
+			slots[k] = e;
+		}
+	}
+	free(f->slots);
+	f->slots = slots;
+	f->cap = cap;
+	return 0;
+}
+
+static void fib_unlink(struct fib *f, struct fib_entry *e)
+{
+	struct fib_entry **pp = &f->slots[fib_hash(&e->pfx) & (f->cap - 1)];
+
+	for (; *pp; pp = &(*pp)->hnext)
+		if (*pp == e) {
+			*pp = e->hnext;
+			return;
+		}
 }
 
 /* ------------------------------------------------------------ start-up */
@@ -209,12 +271,7 @@ struct fib *fib_new(struct plat *p, uint8_t protocol)
 	f->plat = p;
 	f->protocol = protocol;
 	f->next_id = NHOBJ_ID_BASE;
-	f->t4 = lpm_new(32);
-	f->t6 = lpm_new(128);
-	if (!f->t4 || !f->t6) {
-		fib_free(f);
-		return NULL;
-	}
+	f->pool.size = sizeof(struct fib_entry);
 	f->mode = FIB_MODE_PLAT;
 	if (p && strcmp(plat_name(p), "linux") == 0) {
 		f->nl = nlw_open();
@@ -239,18 +296,11 @@ enum fib_mode fib_mode(const struct fib *f)
 
 static void fib_entry_free(struct fib *f, struct fib_entry *e)
 {
+	fib_unlink(f, e);
 	nhset_put(e->have.nh);
 	nhset_put(e->want.nh);
-	free(e);
+	lpm_pool_put(&f->pool, e);
 	f->n_entries--;
-}
-
-static int fib_free_one(void *arg, const uint8_t *addr, unsigned plen, void *value)
-{
-	(void)addr;
-	(void)plen;
-	fib_entry_free(arg, value);
-	return 0;
 }
 
 /* Releases a set's kernel-object references (kput) once no table walk runs. */
@@ -311,12 +361,9 @@ void fib_free(struct fib *f)
 {
 	if (!f)
 		return;
-	if (f->t4)
-		lpm_walk(f->t4, NULL, 0, fib_free_one, f);
-	if (f->t6)
-		lpm_walk(f->t6, NULL, 0, fib_free_one, f);
-	lpm_free(f->t4);
-	lpm_free(f->t6);
+	fib_each(f, fib_entry_free);
+	free(f->slots);
+	lpm_pool_drain(&f->pool);
 	/* Objects stay in the kernel (a restart adopts them); drop our references. */
 	if (f->mode == FIB_MODE_NHOBJ) {
 		nhset_foreach(fib_release_obj, NULL);
@@ -331,24 +378,27 @@ void fib_free(struct fib *f)
 
 static struct fib_entry *fib_entry_get(struct fib *f, const struct plat_prefix *p, bool create)
 {
-	struct lpm *t = fib_tree(f, p->ip.family);
 	struct fib_entry *e;
-	int err;
+	uint32_t h;
+	size_t k;
 
-	if (!t || p->len > lpm_maxbits(t))
+	if ((p->ip.family != AF_INET || p->len > 32) && (p->ip.family != AF_INET6 || p->len > 128))
 		return NULL;
-	e = lpm_exact(t, p->ip.bytes, p->len);
-	if (e || !create)
-		return e;
-	e = calloc(1, sizeof(*e));
+	h = fib_hash(p);
+	for (e = f->cap ? f->slots[h & (f->cap - 1)] : NULL; e; e = e->hnext)
+		if (fib_pfx_equal(&e->pfx, p))
+			return e;
+	if (!create)
+		return NULL;
+	if (f->n_entries >= f->cap && fib_grow(f) < 0)
+		return NULL;
+	e = lpm_pool_get(&f->pool);
 	if (!e)
 		return NULL;
 	e->pfx = *p;
-	lpm_insert(t, p->ip.bytes, p->len, e, &err);
-	if (err) {
-		free(e);
-		return NULL;
-	}
+	k = h & (f->cap - 1);
+	e->hnext = f->slots[k];
+	f->slots[k] = e;
 	f->n_entries++;
 	return e;
 }
@@ -370,7 +420,7 @@ static void fib_route_take(struct fib_route *r, enum rib_type type, uint32_t pri
 	nhset_put(r->nh);
 	r->nh = set;
 	r->n_nh = (uint8_t)n;
-	r->type = type;
+	r->type = (uint8_t)type;
 	r->priority = priority;
 }
 
@@ -493,23 +543,16 @@ static void fib_gone(struct fib *f, struct fib_entry *e)
 	fib_queue(f, e);
 }
 
-static int fib_resync_one(void *arg, const uint8_t *addr, unsigned plen, void *value)
+static void fib_resync_one(struct fib *f, struct fib_entry *e)
 {
-	struct fib *f = arg;
-	struct fib_entry *e = value;
-
-	(void)addr;
-	(void)plen;
 	/* Gone while notifications were lost: put it back if wanted. */
 	if (e->installed && e->gen != f->gen)
 		fib_gone(f, e);
-	return 0;
 }
 
 void fib_resync_end(struct fib *f)
 {
-	lpm_walk(f->t4, NULL, 0, fib_resync_one, f);
-	lpm_walk(f->t6, NULL, 0, fib_resync_one, f);
+	fib_each(f, fib_resync_one);
 }
 
 void fib_kernel_gone(struct fib *f, const struct plat_route *r)
@@ -972,10 +1015,8 @@ int fib_flush(struct fib *f)
 		next = e->queue_next;
 		e->queued = false;
 		e->queue_next = NULL;
-		if (!e->installed && !e->wanted && !e->stale) {
-			lpm_delete(fib_tree(f, e->pfx.ip.family), e->pfx.ip.bytes, e->pfx.len);
+		if (!e->installed && !e->wanted && !e->stale)
 			fib_entry_free(f, e);
-		}
 	}
 	f->queue = NULL;
 	f->st.queued = 0;
@@ -985,19 +1026,13 @@ int fib_flush(struct fib *f)
 	return c.failures;
 }
 
-static int fib_sweep_one(void *arg, const uint8_t *addr, unsigned plen, void *value)
+static void fib_sweep_one(struct fib *f, struct fib_entry *e)
 {
-	struct fib *f = arg;
-	struct fib_entry *e = value;
-
-	(void)addr;
-	(void)plen;
 	if (e->stale) {
 		e->stale = false;
 		f->st.stale--;
 		fib_queue(f, e);
 	}
-	return 0;
 }
 
 /* Stale objects become ordinary: the flush deletes those nobody uses. */
@@ -1014,8 +1049,7 @@ int fib_sweep(struct fib *f)
 	int rc;
 
 	f->swept = true;
-	lpm_walk(f->t4, NULL, 0, fib_sweep_one, f);
-	lpm_walk(f->t6, NULL, 0, fib_sweep_one, f);
+	fib_each(f, fib_sweep_one);
 	if (f->mode == FIB_MODE_NHOBJ) {
 		nhset_foreach(fib_sweep_obj, NULL);
 		f->obj_check = true;
@@ -1031,48 +1065,51 @@ bool fib_swept(const struct fib *f)
 	return f->swept;
 }
 
-struct fib_walk_ctx {
-	fib_walk_fn fn;
-	void *arg;
-};
-
-static int fib_walk_one(void *arg, const uint8_t *addr, unsigned plen, void *value)
+static int fib_pfx_cmp(const void *pa, const void *pb)
 {
-	struct fib_walk_ctx *w = arg;
+	const struct fib_entry *a = *(struct fib_entry *const *)pa;
+	const struct fib_entry *b = *(struct fib_entry *const *)pb;
+	int c = memcmp(a->pfx.ip.bytes, b->pfx.ip.bytes, sizeof(a->pfx.ip.bytes));
 
-	(void)addr;
-	(void)plen;
-	return w->fn(w->arg, value);
+	return c ? c : (int)a->pfx.len - (int)b->pfx.len;
 }
 
 int fib_walk(const struct fib *f, int family, fib_walk_fn fn, void *arg)
 {
-	struct lpm *t = fib_tree(f, family);
-	struct fib_walk_ctx w = {.fn = fn, .arg = arg};
+	struct fib_entry **v;
+	size_t n = 0;
+	int rc = 0;
 
-	if (!t)
+	if (family != AF_INET && family != AF_INET6)
 		return -EINVAL;
-	return lpm_walk(t, NULL, 0, fib_walk_one, &w);
-}
-
-static int fib_count_one(void *arg, const struct fib_entry *e)
-{
-	struct fib_stats *s = arg;
-
-	s->installed += e->installed;
-	return 0;
+	if (!f->n_entries)
+		return 0;
+	/* A snapshot in prefix order: entries are only looked up by prefix
+	 * otherwise, so the order is made here, for the show commands. */
+	v = malloc(f->n_entries * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->cap; i++)
+		for (struct fib_entry *e = f->slots[i]; e; e = e->hnext)
+			if (e->pfx.ip.family == family)
+				v[n++] = e;
+	qsort(v, n, sizeof(*v), fib_pfx_cmp);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = fn(arg, v[i]);
+	free(v);
+	return rc;
 }
 
 void fib_get_stats(const struct fib *f, struct fib_stats *out)
 {
 	*out = f->st;
 	out->installed = 0;
-	fib_walk(f, AF_INET, fib_count_one, out);
-	fib_walk(f, AF_INET6, fib_count_one, out);
+	for (size_t i = 0; i < f->cap; i++)
+		for (struct fib_entry *e = f->slots[i]; e; e = e->hnext)
+			out->installed += e->installed;
 }
 
 size_t fib_memory(const struct fib *f)
 {
-	return sizeof(*f) + lpm_memory(f->t4) + lpm_memory(f->t6) +
-	       f->n_entries * sizeof(struct fib_entry);
+	return sizeof(*f) + f->cap * sizeof(f->slots[0]) + f->n_entries * sizeof(struct fib_entry);
 }

@@ -15,20 +15,42 @@
 #include "daemons/ribd/lpm.h"
 
 #define LPM_KEYLEN 16
+/* Nodes come from blocks of this many bytes, recycled through a free list:
+ * no per-node allocator overhead, and nodes made together sit together. */
+#define LPM_BLOCK (64 * 1024)
+/* The lookup front table: one slot per value of the first LPM_FRONT_BITS
+ * bits, holding the deepest node that covers the whole slot. */
+#define LPM_FRONT_BITS 16
+#define LPM_FRONT_MIN  4096 /* below this many prefixes the walk is short anyway */
 
+/* The key is as long as the family's addresses (4 or 16 bytes): an IPv4
+ * node takes 32 bytes. */
 struct lpm_node {
 	struct lpm_node *child[2];
-	struct lpm_node *parent;
 	void *value;
-	uint8_t key[LPM_KEYLEN];
 	uint8_t plen;
+	uint8_t key[];
+};
+
+struct lpm_block {
+	struct lpm_block *next;
+	max_align_t data[];
+};
+
+struct lpm_front {
+	const struct lpm_node *start; /* where a lookup continues (NULL: nothing deeper) */
+	void *best;                   /* longest value at or above it */
+	uint8_t best_plen;
 };
 
 struct lpm {
 	struct lpm_node *root;
 	unsigned maxbits;
-	size_t count; /* prefixes with a value */
-	size_t nodes; /* including glue */
+	size_t count;            /* prefixes with a value */
+	size_t nodes;            /* including glue */
+	struct lpm_pool pool;    /* the nodes */
+	struct lpm_front *front; /* built on the first lookup after a change at the top */
+	bool front_dirty;
 };
 
 static inline unsigned lpm_bit(const uint8_t *key, unsigned i)
@@ -62,11 +84,11 @@ static unsigned lpm_common(const uint8_t *a, const uint8_t *b, unsigned max)
 	return i;
 }
 
-static void lpm_mask(uint8_t *dst, const uint8_t *src, unsigned plen)
+static void lpm_mask(uint8_t *dst, const uint8_t *src, unsigned plen, size_t keylen)
 {
 	unsigned full = plen >> 3, rest = plen & 7;
 
-	memset(dst, 0, LPM_KEYLEN);
+	memset(dst, 0, keylen);
 	memcpy(dst, src, full);
 	if (rest)
 		dst[full] = src[full] & (uint8_t)(0xff << (8 - rest));
@@ -79,33 +101,68 @@ struct lpm *lpm_new(unsigned maxbits)
 	if (maxbits != 32 && maxbits != 128)
 		return NULL;
 	t = calloc(1, sizeof(*t));
-	if (t)
+	if (t) {
 		t->maxbits = maxbits;
+		t->pool.size = offsetof(struct lpm_node, key) + maxbits / 8;
+	}
 	return t;
 }
 
 void lpm_free(struct lpm *t)
 {
-	struct lpm_node *n, *p;
-
 	if (!t)
 		return;
-	/* Post-order without recursion: descend, free leaves, climb. */
-	n = t->root;
-	while (n) {
-		if (n->child[0]) {
-			n = n->child[0];
-		} else if (n->child[1]) {
-			n = n->child[1];
-		} else {
-			p = n->parent;
-			if (p)
-				p->child[p->child[0] == n ? 0 : 1] = NULL;
-			free(n);
-			n = p;
-		}
-	}
+	lpm_pool_drain(&t->pool);
+	free(t->front);
 	free(t);
+}
+
+void *lpm_pool_get(struct lpm_pool *p)
+{
+	size_t size = (p->size + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
+	void *obj = p->free;
+
+	if (obj) {
+		memcpy(&p->free, obj, sizeof(void *));
+	} else {
+		struct lpm_block *b = p->blocks;
+
+		if (!b || p->block_used + size > LPM_BLOCK - sizeof(*b)) {
+			b = malloc(LPM_BLOCK);
+			if (!b)
+				return NULL;
+			b->next = p->blocks;
+			p->blocks = b;
+			p->block_used = 0;
+			p->bytes += LPM_BLOCK;
+		}
+		obj = (uint8_t *)b->data + p->block_used;
+		p->block_used += size;
+	}
+	memset(obj, 0, p->size);
+	p->in_use++;
+	return obj;
+}
+
+void lpm_pool_put(struct lpm_pool *p, void *obj)
+{
+	if (!obj)
+		return;
+	memcpy(obj, &p->free, sizeof(void *));
+	p->free = obj;
+	p->in_use--;
+}
+
+void lpm_pool_drain(struct lpm_pool *p)
+{
+	struct lpm_block *b = p->blocks, *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	p->blocks = p->free = NULL;
+	p->block_used = p->in_use = p->bytes = 0;
 }
 
 unsigned lpm_maxbits(const struct lpm *t)
@@ -120,37 +177,41 @@ size_t lpm_count(const struct lpm *t)
 
 size_t lpm_memory(const struct lpm *t)
 {
-	return sizeof(*t) + t->nodes * sizeof(struct lpm_node);
+	/* Nodes in use (freed ones are recycled by this trie, see lpm.h). */
+	return sizeof(*t) + t->nodes * t->pool.size +
+	       (t->front ? ((size_t)1 << LPM_FRONT_BITS) * sizeof(*t->front) : 0);
 }
 
-/* Puts n where old was (under old's parent, or as the root). */
-static void lpm_replace_link(struct lpm *t, struct lpm_node *old, struct lpm_node *n)
+/* A change at or above the front table's depth invalidates it. */
+static void lpm_touch(struct lpm *t, unsigned plen)
 {
-	struct lpm_node *p = old->parent;
-
-	if (!p)
-		t->root = n;
-	else
-		p->child[p->child[0] == old ? 0 : 1] = n;
-	if (n)
-		n->parent = p;
+	if (t->front && plen <= LPM_FRONT_BITS)
+		t->front_dirty = true;
 }
 
 static struct lpm_node *lpm_node_new(struct lpm *t, const uint8_t *key, unsigned plen)
 {
-	struct lpm_node *n = calloc(1, sizeof(*n));
+	struct lpm_node *n = lpm_pool_get(&t->pool);
 
 	if (!n)
 		return NULL;
-	lpm_mask(n->key, key, plen);
+	lpm_mask(n->key, key, plen, t->maxbits / 8);
 	n->plen = (uint8_t)plen;
 	t->nodes++;
+	lpm_touch(t, plen);
 	return n;
+}
+
+static void lpm_node_free(struct lpm *t, struct lpm_node *n)
+{
+	lpm_touch(t, n->plen);
+	lpm_pool_put(&t->pool, n);
+	t->nodes--;
 }
 
 void *lpm_insert(struct lpm *t, const uint8_t *addr, unsigned plen, void *value, int *err)
 {
-	struct lpm_node *n = t->root, *parent = NULL, *leaf, *glue;
+	struct lpm_node *n = t->root, **link = &t->root, *leaf, *glue;
 	uint8_t key[LPM_KEYLEN];
 	unsigned cl;
 
@@ -159,7 +220,7 @@ void *lpm_insert(struct lpm *t, const uint8_t *addr, unsigned plen, void *value,
 		*err = -EINVAL;
 		return NULL;
 	}
-	lpm_mask(key, addr, plen);
+	lpm_mask(key, addr, plen, LPM_KEYLEN);
 	while (n && n->plen <= plen && lpm_covers(n, key)) {
 		if (n->plen == plen) {
 			void *old = n->value;
@@ -167,10 +228,11 @@ void *lpm_insert(struct lpm *t, const uint8_t *addr, unsigned plen, void *value,
 			n->value = value;
 			if (!old)
 				t->count++;
+			lpm_touch(t, plen);
 			return old;
 		}
-		parent = n;
-		n = n->child[lpm_bit(key, n->plen)];
+		link = &n->child[lpm_bit(key, n->plen)];
+		n = *link;
 	}
 	leaf = lpm_node_new(t, key, plen);
 	if (!leaf) {
@@ -178,67 +240,67 @@ void *lpm_insert(struct lpm *t, const uint8_t *addr, unsigned plen, void *value,
 		return NULL;
 	}
 	leaf->value = value;
+	t->count++;
 	if (!n) {
-		leaf->parent = parent;
-		if (parent)
-			parent->child[lpm_bit(key, parent->plen)] = leaf;
-		else
-			t->root = leaf;
-		t->count++;
+		*link = leaf;
 		return NULL;
 	}
 	/* n diverges from key or is longer: branch where they part. */
 	cl = lpm_common(n->key, key, n->plen < plen ? n->plen : plen);
 	if (cl == plen) {
-		/* The new prefix covers n: it becomes n's parent. */
-		lpm_replace_link(t, n, leaf);
+		/* The new prefix covers n: it takes n's place, n below it. */
 		leaf->child[lpm_bit(n->key, plen)] = n;
-		n->parent = leaf;
-		t->count++;
+		*link = leaf;
 		return NULL;
 	}
 	glue = lpm_node_new(t, key, cl);
 	if (!glue) {
-		free(leaf);
-		t->nodes--;
+		lpm_node_free(t, leaf);
+		t->count--;
 		*err = -ENOMEM;
 		return NULL;
 	}
-	lpm_replace_link(t, n, glue);
 	glue->child[lpm_bit(key, cl)] = leaf;
 	glue->child[lpm_bit(n->key, cl)] = n;
-	leaf->parent = glue;
-	n->parent = glue;
-	t->count++;
+	*link = glue;
 	return NULL;
 }
 
-static struct lpm_node *lpm_find(const struct lpm *t, const uint8_t *addr, unsigned plen)
+/* Finds addr/plen's node (with a value) and the links to it and to its parent. */
+static struct lpm_node *lpm_find(const struct lpm *t, const uint8_t *addr, unsigned plen,
+                                 struct lpm_node ***link, struct lpm_node ***plink)
 {
-	struct lpm_node *n = t->root;
+	struct lpm_node *n = t->root, **l = (struct lpm_node **)&t->root, **pl = NULL;
 	uint8_t key[LPM_KEYLEN];
 
 	if (plen > t->maxbits)
 		return NULL;
-	lpm_mask(key, addr, plen);
+	lpm_mask(key, addr, plen, LPM_KEYLEN);
 	while (n && n->plen <= plen && lpm_covers(n, key)) {
-		if (n->plen == plen)
+		if (n->plen == plen) {
+			if (link)
+				*link = l;
+			if (plink)
+				*plink = pl;
 			return n->value ? n : NULL;
-		n = n->child[lpm_bit(key, n->plen)];
+		}
+		pl = l;
+		l = &n->child[lpm_bit(key, n->plen)];
+		n = *l;
 	}
 	return NULL;
 }
 
 void *lpm_exact(const struct lpm *t, const uint8_t *addr, unsigned plen)
 {
-	struct lpm_node *n = lpm_find(t, addr, plen);
+	struct lpm_node *n = lpm_find(t, addr, plen, NULL, NULL);
 
 	return n ? n->value : NULL;
 }
 
 void *lpm_delete(struct lpm *t, const uint8_t *addr, unsigned plen)
 {
-	struct lpm_node *n = lpm_find(t, addr, plen), *p, *c;
+	struct lpm_node **link, **plink, *n = lpm_find(t, addr, plen, &link, &plink), *p, *c;
 	void *value;
 
 	if (!n)
@@ -246,27 +308,86 @@ void *lpm_delete(struct lpm *t, const uint8_t *addr, unsigned plen)
 	value = n->value;
 	n->value = NULL;
 	t->count--;
+	lpm_touch(t, n->plen);
+	if (t->front && t->count < LPM_FRONT_MIN / 2) {
+		free(t->front); /* small again: the walk is short */
+		t->front = NULL;
+		t->front_dirty = false;
+	}
 	if (n->child[0] && n->child[1])
 		return value; /* stays as glue */
 	c = n->child[0] ? n->child[0] : n->child[1];
-	p = n->parent;
-	lpm_replace_link(t, n, c);
-	free(n);
-	t->nodes--;
+	*link = c;
+	lpm_node_free(t, n);
 	/* A glue parent left with one child is no longer a branch point. */
-	if (!c && p && !p->value) {
-		c = p->child[0] ? p->child[0] : p->child[1];
-		lpm_replace_link(t, p, c);
-		free(p);
-		t->nodes--;
+	if (!c && plink && (p = *plink) && !p->value) {
+		*plink = p->child[0] ? p->child[0] : p->child[1];
+		lpm_node_free(t, p);
 	}
 	return value;
+}
+
+/* Where a lookup of any address in slot s (its first LPM_FRONT_BITS bits) can
+ * go on from, and the longest value met above that point. Above the slot's
+ * depth the path is the same for every address of the slot. */
+static void lpm_front_slot(const struct lpm *t, uint32_t s, struct lpm_front *f)
+{
+	const struct lpm_node *n = t->root;
+	uint8_t key[LPM_KEYLEN] = {(uint8_t)(s >> 8), (uint8_t)s};
+
+	f->start = NULL;
+	f->best = NULL;
+	f->best_plen = 0;
+	while (n) {
+		if (n->plen >= LPM_FRONT_BITS) {
+			/* Every longer prefix of the slot is in n's subtree, if n is
+			 * in the slot at all. */
+			if (lpm_common(n->key, key, LPM_FRONT_BITS) == LPM_FRONT_BITS)
+				f->start = n;
+			return;
+		}
+		if (!lpm_covers(n, key))
+			return;
+		if (n->value) {
+			f->best = n->value;
+			f->best_plen = n->plen;
+		}
+		n = n->child[lpm_bit(key, n->plen)];
+	}
+}
+
+static void lpm_front_build(struct lpm *t)
+{
+	size_t slots = (size_t)1 << LPM_FRONT_BITS;
+
+	if (!t->front) {
+		t->front = malloc(slots * sizeof(*t->front));
+		if (!t->front)
+			return;
+	}
+	for (uint32_t s = 0; s < slots; s++)
+		lpm_front_slot(t, s, &t->front[s]);
+	t->front_dirty = false;
 }
 
 void *lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *plen)
 {
 	const struct lpm_node *n = t->root, *best = NULL;
+	void *bestv = NULL;
+	unsigned bestp = 0;
 
+	/* The front table skips the first levels; it is rebuilt lazily after a
+	 * change near the root (lookups are const for callers: the rebuild is
+	 * an internal cache). */
+	if (t->count > LPM_FRONT_MIN && (!t->front || t->front_dirty))
+		lpm_front_build((struct lpm *)t);
+	if (t->front && !t->front_dirty) {
+		const struct lpm_front *f = &t->front[(uint32_t)addr[0] << 8 | addr[1]];
+
+		bestv = f->best;
+		bestp = f->best_plen;
+		n = f->start;
+	}
 	while (n && lpm_covers(n, addr)) {
 		if (n->value)
 			best = n;
@@ -274,11 +395,15 @@ void *lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *plen)
 			break;
 		n = n->child[lpm_bit(addr, n->plen)];
 	}
-	if (!best)
+	if (best) {
+		bestv = best->value;
+		bestp = best->plen;
+	}
+	if (!bestv)
 		return NULL;
 	if (plen)
-		*plen = best->plen;
-	return best->value;
+		*plen = bestp;
+	return bestv;
 }
 
 size_t lpm_matches(const struct lpm *t, const uint8_t *addr, unsigned plen, void **out,
@@ -290,7 +415,7 @@ size_t lpm_matches(const struct lpm *t, const uint8_t *addr, unsigned plen, void
 
 	if (plen > t->maxbits)
 		return 0;
-	lpm_mask(key, addr, plen);
+	lpm_mask(key, addr, plen, LPM_KEYLEN);
 	while (n && n->plen <= plen && lpm_covers(n, key)) {
 		if (n->value)
 			path[depth++] = n;
@@ -315,8 +440,14 @@ static int lpm_walk_node(const struct lpm_node *n, lpm_walk_fn fn, void *arg)
 
 	/* Depth is bounded by maxbits + 1 (every child is strictly longer). */
 	while (n) {
-		if (n->value && (rc = fn(arg, n->key, n->plen, n->value)) != 0)
-			return rc;
+		if (n->value) {
+			uint8_t key[LPM_KEYLEN] = {0};
+
+			/* Callers get a full-size key whatever the family. */
+			memcpy(key, n->key, (n->plen + 7u) / 8);
+			if ((rc = fn(arg, key, n->plen, n->value)) != 0)
+				return rc;
+		}
 		if (n->child[0] && (rc = lpm_walk_node(n->child[0], fn, arg)) != 0)
 			return rc;
 		n = n->child[1];
@@ -333,7 +464,7 @@ int lpm_walk(const struct lpm *t, const uint8_t *addr, unsigned plen, lpm_walk_f
 		return -EINVAL;
 	if (plen == 0)
 		return lpm_walk_node(n, fn, arg);
-	lpm_mask(key, addr, plen);
+	lpm_mask(key, addr, plen, LPM_KEYLEN);
 	/* Find the first node at or below addr/plen; its subtree is the answer. */
 	while (n && n->plen < plen) {
 		if (!lpm_covers(n, key))

@@ -21,7 +21,8 @@ struct lpm *lpm_new(unsigned maxbits);
 void lpm_free(struct lpm *t);
 unsigned lpm_maxbits(const struct lpm *t);
 size_t lpm_count(const struct lpm *t);
-/* Bytes held by the trie's nodes. */
+/* Bytes held by the trie's nodes in use and its lookup table. Nodes come
+ * from blocks that the trie keeps for reuse until lpm_free. */
 size_t lpm_memory(const struct lpm *t);
 
 /*
@@ -52,5 +53,24 @@ size_t lpm_matches(const struct lpm *t, const uint8_t *addr, unsigned plen, void
  */
 typedef int (*lpm_walk_fn)(void *arg, const uint8_t *addr, unsigned plen, void *value);
 int lpm_walk(const struct lpm *t, const uint8_t *addr, unsigned plen, lpm_walk_fn fn, void *arg);
+
+/*
+ * Fixed-size object pool (the trie's nodes, and the RIB's and FIB's
+ * destinations, routes and entries): objects are carved from 64 KiB blocks
+ * and recycled through a free list, so a million small objects carry no
+ * allocator header each. Memory returns to the system at lpm_pool_drain.
+ */
+struct lpm_pool {
+	size_t size; /* object size, set before the first get */
+	void *free;
+	void *blocks;
+	size_t block_used, in_use, bytes;
+};
+
+/* A zeroed object, or NULL. */
+void *lpm_pool_get(struct lpm_pool *p);
+void lpm_pool_put(struct lpm_pool *p, void *obj);
+/* Frees every block (every object of the pool at once). */
+void lpm_pool_drain(struct lpm_pool *p);
 
 #endif

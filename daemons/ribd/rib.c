@@ -85,6 +85,7 @@ struct rib {
 	size_t grp_cap, n_grps;
 	struct rib_grp *queue; /* groups to resolve */
 	struct rib_dest *dirty;
+	struct lpm_pool dest_pool, route_pool;
 	size_t n_dests, n_routes, gw_bytes;
 	uint32_t gen; /* current resync generation */
 	struct rib_link *links;
@@ -588,6 +589,8 @@ struct rib *rib_new(rib_change_fn fn, void *arg)
 	}
 	r->fn = fn;
 	r->arg = arg;
+	r->dest_pool.size = sizeof(struct rib_dest);
+	r->route_pool.size = sizeof(struct rib_route);
 	return r;
 }
 
@@ -595,7 +598,7 @@ static void rib_route_free(struct rib *r, struct rib_route *rt)
 {
 	rib_grp_leave(r, rt);
 	nhset_put(rt->nh);
-	free(rt);
+	lpm_pool_put(&r->route_pool, rt);
 	r->n_routes--;
 }
 
@@ -611,8 +614,7 @@ static int rib_free_dest(void *arg, const uint8_t *addr, unsigned plen, void *va
 		next = rt->next;
 		rib_route_free(r, rt);
 	}
-	free(d);
-	return 0;
+	return 0; /* the pool goes as a whole */
 }
 
 void rib_free(struct rib *r)
@@ -634,6 +636,8 @@ void rib_free(struct rib *r)
 	lpm_free(r->t6);
 	lpm_free(r->gw4);
 	lpm_free(r->gw6);
+	lpm_pool_drain(&r->dest_pool);
+	lpm_pool_drain(&r->route_pool);
 	free(r->grps);
 	free(r->links);
 	free(r->addrs);
@@ -660,7 +664,7 @@ static struct rib_dest *rib_dest_get(struct rib *r, const struct plat_prefix *p,
 
 	if (d || !create)
 		return d;
-	d = calloc(1, sizeof(*d));
+	d = lpm_pool_get(&r->dest_pool);
 	if (!d)
 		return NULL;
 	d->pfx.ip.family = p->ip.family;
@@ -672,7 +676,7 @@ static struct rib_dest *rib_dest_get(struct rib *r, const struct plat_prefix *p,
 		        p->ip.bytes[p->len / 8] & (uint8_t)(0xff << (8 - p->len % 8));
 	lpm_insert(t, d->pfx.ip.bytes, d->pfx.len, d, &err);
 	if (err) {
-		free(d);
+		lpm_pool_put(&r->dest_pool, d);
 		return NULL;
 	}
 	r->n_dests++;
@@ -757,7 +761,7 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 	if (err)
 		goto nomem;
 	if (!rt) {
-		rt = calloc(1, sizeof(*rt));
+		rt = lpm_pool_get(&r->route_pool);
 		if (!rt) {
 			nhset_put(set);
 			goto nomem;
@@ -1095,7 +1099,7 @@ void rib_run(struct rib *r)
 			r->fn(r->arg, d);
 		if (!d->routes) {
 			lpm_delete(rib_tree(r, d->pfx.ip.family), d->pfx.ip.bytes, d->pfx.len);
-			free(d);
+			lpm_pool_put(&r->dest_pool, d);
 			r->n_dests--;
 		}
 	}
