@@ -226,14 +226,17 @@ void cli_render_es_table(struct cli *cli, const struct cli_argv *av, struct json
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		char vlan[32];
-		const char *name = cli_js(e, "vlan");
+		const char *name = cli_js(e, "vlan"), *ifn;
 
 		if (!*name) {
 			snprintf(vlan, sizeof(vlan), "%lld", cli_ji(e, "vlan-id"));
 			name = vlan;
 		}
-		fprintf(out, "    %-20s%-20s%-12s%5lld  %s.0\n", name, cli_js(e, "mac"),
-		        cli_jb(e, "dynamic") ? "D" : "S", cli_ji(e, "age"), cli_js(e, "interface"));
+		/* Switch ports are unit 0; an IRB (irb.N) is a logical interface already. */
+		ifn = cli_js(e, "interface");
+		fprintf(out, "    %-20s%-20s%-12s%5lld  %s%s\n", name, cli_js(e, "mac"),
+		        cli_jb(e, "dynamic") ? "D" : "S", cli_ji(e, "age"), ifn,
+		        strchr(ifn, '.') ? "" : ".0");
 	}
 }
 

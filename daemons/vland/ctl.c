@@ -271,9 +271,19 @@ static void vland_show_vlans(struct ctl_req *req, void *arg)
 
 /* ------------------------------------------------------------ MAC table */
 
+static int vland_fdb_cmp(const void *a, const void *b)
+{
+	const struct vland_fdb_entry *x = a, *y = b;
+
+	if (x->vlan != y->vlan)
+		return (int)x->vlan - (int)y->vlan;
+	return memcmp(x->mac, y->mac, 6);
+}
+
 static void vland_table_done(void *arg, const struct vland_fdb_entry *fdb, size_t nfdb, int err)
 {
 	struct vland_show *s = arg;
+	struct vland_fdb_entry *sorted = NULL;
 	struct vland *v = s->v;
 	const struct vlan_def *want = s->name[0] ? vlan_model_find_name(&v->model, s->name) : NULL;
 
@@ -287,6 +297,13 @@ static void vland_table_done(void *arg, const struct vland_fdb_entry *fdb, size_
 		ctl_error(s->req, CTL_ERR_INVALID, "vlan %s: not configured", s->name);
 		free(s);
 		return;
+	}
+	/* Junos lists the table by VLAN, then MAC; vswitchd's order is its hash. */
+	sorted = nfdb ? malloc(nfdb * sizeof(*sorted)) : NULL;
+	if (sorted) {
+		memcpy(sorted, fdb, nfdb * sizeof(*sorted));
+		qsort(sorted, nfdb, sizeof(*sorted), vland_fdb_cmp);
+		fdb = sorted;
 	}
 	for (size_t i = 0; i < nfdb; i++) {
 		Keel__Vland__MacEntry e = KEEL__VLAND__MAC_ENTRY__INIT;
@@ -306,6 +323,7 @@ static void vland_table_done(void *arg, const struct vland_fdb_entry *fdb, size_
 			break;
 	}
 	ctl_end(s->req);
+	free(sorted);
 	free(s);
 }
 

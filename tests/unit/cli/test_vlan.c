@@ -67,19 +67,22 @@ static const char table_json[] =
         "{\"vlan\":\"v10\",\"vlan-id\":10,\"mac\":\"02:00:00:00:00:01\",\"interface\":\"eth1\","
         "\"age\":3,\"dynamic\":true},"
         "{\"vlan\":\"\",\"vlan-id\":77,\"mac\":\"02:00:00:00:00:77\",\"interface\":\"eth9\","
-        "\"age\":0,\"dynamic\":false}]}";
+        "\"age\":0,\"dynamic\":false},"
+        "{\"vlan\":\"v10\",\"vlan-id\":10,\"mac\":\"02:00:00:00:00:10\",\"interface\":"
+        "\"irb.10\",\"age\":12,\"dynamic\":true}]}";
 
 static const char golden_table[] =
         "\n"
         "MAC flags (S - static MAC, D - dynamic MAC)\n"
         "\n"
         "\n"
-        "Ethernet switching table : 2 entries, 1 learned\n"
+        "Ethernet switching table : 3 entries, 2 learned\n"
         "Routing instance : default-switch\n"
         "    Vlan                MAC                 MAC         Age    Logical\n"
         "    name                address             flags              interface\n"
         "    v10                 02:00:00:00:00:01   D               3  eth1.0\n"
-        "    77                  02:00:00:00:00:77   S               0  eth9.0\n";
+        "    77                  02:00:00:00:00:77   S               0  eth9.0\n"
+        "    v10                 02:00:00:00:00:10   D              12  irb.10\n";
 
 static const char ports_json[] =
         "{\"ethernet-switching-interface-information\":["
