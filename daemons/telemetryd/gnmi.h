@@ -33,7 +33,8 @@
 #define GNMI_SAMPLE_MAX_NS 86400000000000ull /* one day */
 #define GNMI_BUNDLE_MAX    64                /* updates per Notification */
 #define GNMI_STALL_MS      10000 /* a write not accepted for this long: RESOURCE_EXHAUSTED */
-#define GNMI_MAX_MSG       (4 * 1024 * 1024) /* largest request accepted */
+#define GNMI_MAX_MSG       (4 * 1024 * 1024)  /* largest request accepted */
+#define GNMI_OUT_MAX       (32 * 1024 * 1024) /* dumps + deletes waiting per call */
 
 /* grpc_status_code values (grpc/impl/codegen/status.h), kept here so the pure
  * parts do not need gRPC headers. */

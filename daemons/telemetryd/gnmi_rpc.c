@@ -536,7 +536,14 @@ static void gnmi_subscribe(struct gnmi_call *c, const uint8_t *buf, size_t len)
 			gnmi_call_recv(c);
 	} else if (rq->request_case == GNMI__SUBSCRIBE_REQUEST__REQUEST_POLL &&
 	           c->sl.mode == GNMI__SUBSCRIPTION_LIST__MODE__POLL) {
-		/* §3.5.1.5.3: every poll gets the full state and a sync */
+		/* §3.5.1.5.3: every poll gets the full state and a sync; a client that
+		 * polls faster than it reads is stopped before its dumps pile up */
+		if (c->out_bytes > GNMI_OUT_MAX) {
+			c->srv->g->st.exhausted++;
+			gnmi_call_finish(c, GNMI_STATUS_RESOURCE_EXHAUSTED,
+			                 "polls arrive faster than the collector reads");
+			goto out;
+		}
 		if (!c->sl.updates_only)
 			gnmi_out_dump(g, c);
 		gnmi_out_sync(c);
@@ -615,7 +622,9 @@ static void gnmi_rpc_deletes(struct gnmi *g, const Keel__Sensor__SensorData *d, 
 			size_t len;
 			bool want = false;
 
-			if (!gnmi_call_streams(c))
+			/* deletes wait in c->out: bounded like the queue (the stall
+			 * bound ends a collector that stopped reading) */
+			if (!gnmi_call_streams(c) || c->out_bytes > GNMI_OUT_MAX)
 				continue;
 			for (size_t j = 0; j < c->sl.n && !want; j++)
 				want = c->sl.sub[j].mode != GNMI__SUBSCRIPTION_MODE__SAMPLE &&
@@ -749,7 +758,7 @@ void gnmi_rpc_tick(struct gnmi *g, uint64_t now_ms)
 	if (!(tp = malloc(sizeof(*tp))))
 		return;
 	for (struct gnmi_call *c = g->srv->calls; c; c = c->next) {
-		if (!gnmi_call_streams(c))
+		if (!c->subscribed || c->dead)
 			continue;
 		/* a collector that stopped reading: bounded wait, then let it go */
 		if (c->sending && now_ms - c->send_started_ms > g->stall_ms) {
@@ -761,6 +770,8 @@ void gnmi_rpc_tick(struct gnmi *g, uint64_t now_ms)
 			                 "collector stopped reading (stall bound)");
 			continue;
 		}
+		if (!gnmi_call_streams(c))
+			continue;
 		gnmi_tick_call(g, c, now_ms, tp);
 		gnmi_call_pump(c);
 	}
