@@ -365,7 +365,7 @@ static void test_live(void **state)
 	struct live l = {0};
 	char path[128], out[64];
 	uint32_t p1, p2;
-	int keel, other, eap_rx, eap_tx, bc_rx, bc_tx, old_pid;
+	int keel, other, eap_rx, eap_tx, eap_far, bc_rx, bc_tx, old_pid;
 	uint64_t us_port, us_admit, us_revoke, t0;
 	double ms_revoke, ms_admit;
 	struct ovs_of_stats st;
@@ -405,6 +405,8 @@ static void test_live(void **state)
 	assert_blocked(ns2, "10.9.0.1", "EAPOL_ONLY");
 	eap_rx = pkt_sock(NULL, "v1a", ETH_P_PAE);
 	eap_tx = pkt_sock(ns1, "v1b", ETH_P_PAE);
+	eap_far = pkt_sock(ns2, "v2b", ETH_P_PAE);
+	drain(eap_far);
 	bc_rx = pkt_sock(ns1, "v1b", 0x88b5);
 	bc_tx = pkt_sock(ns2, "v2b", 0x88b5);
 	drain(eap_rx);
@@ -414,6 +416,8 @@ static void test_live(void **state)
 		dump();
 		fail_msg("EAPOL-Start from h1 did not reach the AF_PACKET socket on v1a");
 	}
+	/* the PAE group address is never bridged (802.1X-2004 §7.8) */
+	assert_false(rx_frame(eap_far, mac1, ETH_P_PAE, 300));
 	/* and the authenticator's answer, sent on the port's interface, reaches
 	 * h1 although NO_FWD keeps NORMAL from sending anything there */
 	drain(eap_tx);
@@ -435,6 +439,11 @@ static void test_live(void **state)
 	drain(bc_rx);
 	send_frame(bc_tx, (const uint8_t[6]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, mac2, 0x88b5);
 	assert_true(rx_frame(bc_rx, mac2, 0x88b5, 2000));
+	/* an admitted host's EAPOL still stays off the other ports */
+	drain(eap_far);
+	send_frame(eap_tx, pae_group, mac1, ETH_P_PAE);
+	assert_true(rx_frame(eap_rx, mac1, ETH_P_PAE, 2000));
+	assert_false(rx_frame(eap_far, mac1, ETH_P_PAE, 300));
 	count_flows(&keel, &other);
 	assert_int_equal(keel, 2);  /* block + admit */
 	assert_int_equal(other, 1); /* the foreign flow */
@@ -559,6 +568,7 @@ static void test_live(void **state)
 	assert_int_equal(st.errors, 0);
 	close(eap_rx);
 	close(eap_tx);
+	close(eap_far);
 	close(bc_rx);
 	close(bc_tx);
 	ovs_of_free(l.of);
