@@ -153,7 +153,8 @@ def cli(bed, node, cmd, check=True):
 
 STATUS = {"VlandStatus": {1: ("ovs_connected", pb.B), 2: ("ovsdb_socket", pb.S),
                           3: ("bridge", pb.S), 4: ("converged", pb.B), 5: ("transactions", pb.U),
-                          6: ("reconnects", pb.U), 7: ("last_error", pb.S)}}
+                          6: ("reconnects", pb.U), 7: ("last_error", pb.S),
+                          10: ("reconciles", pb.U)}}
 
 
 def status(bed, node):
@@ -254,6 +255,17 @@ def test_cli_shows(bed):
     assert re.search(r"v10\s+[0-9a-f:]{17}\s+D", table), table
     js = cli(bed, "sw1", "show ethernet-switching interface p1 | display json").stdout
     assert '"p1"' in js or "p1" in js
+
+
+def test_commit_without_data_plane_change_writes_nothing(bed):
+    """A commit that changes vland's config but nothing OVS holds: reconciled, 0 writes."""
+    before = status(bed, "sw1")
+    cli(bed, "sw1", "configure; set vlans v10 description staff; commit")
+    poll(lambda: status(bed, "sw1")["reconciles"] > before["reconciles"], timeout=10,
+         what="vland reconciled after the commit")
+    after = status(bed, "sw1")
+    assert after["converged"] and after["transactions"] == before["transactions"], after
+    assert "Description: staff" in cli(bed, "sw1", "show vlans v10 detail").stdout
 
 
 REPLY = {"PortAuthReply": {1: ("ok", pb.B), 2: ("error", pb.S)}}
