@@ -176,7 +176,9 @@ typedef void (*radclient_cb)(struct radclient_req *req, const struct radclient_d
 struct radclient *radclient_new(struct event_base *base, const struct radclient_cfg *cfg);
 /*
  * New server lists: servers equal in (addr, port, secret, source) keep their state and
- * counters; requests waiting for a removed server restart on the new list.
+ * counters; requests waiting for a removed server restart on the new list (with none
+ * left, they end with RADCLIENT_RESULT_ALL_DEAD: their callbacks run inside this call).
+ * cfg NULL = no servers (also for _new).
  * -1 (logged, nothing changed) on a bad address.
  */
 int radclient_configure(struct radclient *rc, const struct radclient_cfg *cfg);

@@ -263,7 +263,9 @@ static int attach_pools(struct radclient *rc, struct rc_server **list, size_t n)
 
 int radclient_configure(struct radclient *rc, const struct radclient_cfg *cfg_in)
 {
-	struct radclient_cfg cfg = *cfg_in;
+	static const struct radclient_cfg none;
+	/* NULL: the profile went away; every pending request ends as server-fail. */
+	struct radclient_cfg cfg = cfg_in ? *cfg_in : none;
 	struct rc_server *na[RADCLIENT_MAX_SERVERS] = {0}, *nc[RADCLIENT_MAX_SERVERS] = {0};
 	bool kept_a[RADCLIENT_MAX_SERVERS] = {0}, kept_c[RADCLIENT_MAX_SERVERS] = {0};
 

@@ -546,17 +546,32 @@ static void test_all_dead(void **state)
 	assert_int_equal(r.transmissions, 0);
 
 	/* No server at all behaves the same. */
-	struct radclient_cfg none = {0};
-	struct radclient *rc2 = radclient_new(base, &none);
+	struct radclient *rc2 = radclient_new(base, NULL);
 
 	r.calls = 0;
 	assert_non_null(radclient_access(rc2, &q, done_cb, &r));
 	run_until(&r.calls, 1, 1000);
 	assert_int_equal(r.res, RADCLIENT_RESULT_ALL_DEAD);
 	radclient_free(rc2);
+
+	/* The servers go away (NULL config) under a pending request: it ends as server-fail. */
+	struct fake h;
+
+	fake_start(&h, FAKE_HOLD);
+	server_cfg(&cfg.auth[0], &h, 5000, 1);
+	cfg.n_auth = 1;
+	assert_int_equal(radclient_configure(rc, &cfg), 0);
+	r.calls = 0;
+	assert_non_null(radclient_access(rc, &q, done_cb, &r));
+	run_until(&h.nheld, 1, 2000);
+	assert_int_equal(radclient_configure(rc, NULL), 0);
+	assert_int_equal(radclient_server_count(rc), 0);
+	run_until(&r.calls, 1, 1000);
+	assert_int_equal(r.res, RADCLIENT_RESULT_ALL_DEAD);
 	radclient_free(rc);
 	fake_stop(&a);
 	fake_stop(&b);
+	fake_stop(&h);
 }
 
 static void test_status_server(void **state)
