@@ -6,6 +6,8 @@
  *     nothing from a second bridge; cross-checked with `bridge fdb show`;
  *   - the 802.1X port lock (locked + mab, Linux 5.18 / 6.2) through the
  *     platform API, and a MAB-learned entry carrying NTF_EXT_LOCKED;
+ *   - enforcement: a locked port forwards a source MAC only while a static
+ *     FDB entry for it exists (plat_neigh_set / _del, AF_BRIDGE);
  *   - vlan_filtering, port VLANs and 8021q devices: on a kernel without
  *     them each returns -EOPNOTSUPP naming the missing option, and the test
  *     skips saying so; where the kernel has them they are checked.
@@ -68,8 +70,10 @@ static int setup(void **state)
 	       "ip link add v0a type veth peer name v0b && ip link add v1a type veth peer name v1b "
 	       "&& ip link set v0a address 02:00:00:00:0a:01 && "
 	       "ip link set v1a address 02:00:00:00:0b:01 && "
+	       "ip link add v2a type veth peer name v2b && "
 	       "ip link set v0a master br0 && ip link set v1a master br1 && "
-	       "for d in br0 br1 v0a v0b v1a v1b; do ip link set $d up; done") != 0)
+	       "ip link set v2a master br0 && "
+	       "for d in br0 br1 v0a v0b v1a v1b v2a v2b; do ip link set $d up; done") != 0)
 		return -1;
 	in_ns = true;
 	return 0;
@@ -94,6 +98,38 @@ static const struct brvlan_fdb *find(const struct rows *r, const uint8_t mac[6])
 		if (!memcmp(r->e[i].mac, mac, 6))
 			return &r->e[i];
 	return NULL;
+}
+
+/* A packet socket on ifname for the test EtherType 0x88b5. */
+static int listen_on(const char *ifname)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(0x88b5));
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+	                          .sll_protocol = htons(0x88b5),
+	                          .sll_ifindex = (int)if_nametoindex(ifname)};
+	uint8_t b[2048];
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	while (recv(fd, b, sizeof(b), 0) > 0)
+		;
+	return fd;
+}
+
+/* Whether a frame from src arrives on fd within ms. */
+static bool arrives(int fd, const uint8_t src[6], int ms)
+{
+	uint8_t b[2048];
+
+	for (int i = 0; i < ms / 10; i++) {
+		ssize_t n;
+
+		while ((n = recv(fd, b, sizeof(b), 0)) > 0)
+			if (n >= 14 && !memcmp(b + 6, src, 6))
+				return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 /* Sends one frame from src into the bridge through v0b's peer. */
@@ -199,6 +235,56 @@ static void test_port_lock_mab(void **state)
 	plat_close(p);
 }
 
+/* 802.1X enforcement on the Linux bridge: a locked port passes a source MAC
+ * only once the authenticator adds a static FDB entry for it. */
+static void test_port_lock_fdb_admit(void **state)
+{
+	static const uint8_t sup[6] = {2, 0, 0, 0, 0x0a, 0x55};
+	int br0 = (int)if_nametoindex("br0"), v0a = (int)if_nametoindex("v0a");
+	struct plat_neigh n = {.ifindex = v0a, .has_lladdr = true, .flags = NTF_MASTER};
+	const struct brvlan_fdb *e;
+	struct plat *p;
+	struct rows r;
+	int rx, err;
+
+	(void)state;
+	if (!in_ns)
+		skip();
+	p = plat_open("linux");
+	assert_non_null(p);
+	err = plat_port_authorize(p, v0a, true, false);
+	if (err == -EOPNOTSUPP || err == -EINVAL) {
+		fprintf(stderr, "skipped: kernel lacks bridge port locked (Linux 5.18): %s\n",
+		        plat_errmsg(p));
+		plat_close(p);
+		skip();
+	}
+	assert_int_equal(err, 0);
+	rx = listen_on("v2b");
+	inject(sup);
+	assert_false(arrives(rx, sup, 300));
+	/* authorize: bridge fdb replace <sup> dev v0a master static */
+	n.ip.family = AF_BRIDGE;
+	memcpy(n.lladdr, sup, 6);
+	n.state = NUD_NOARP;
+	assert_int_equal(plat_neigh_set(p, &n), 0);
+	inject(sup);
+	assert_true(arrives(rx, sup, 1000));
+	dump(br0, &r);
+	e = find(&r, sup);
+	assert_non_null(e);
+	assert_int_equal(e->ifindex, v0a);
+	assert_true(e->state & NUD_NOARP);
+	assert_false(e->flags_ext & NTF_EXT_LOCKED);
+	/* revoke */
+	assert_int_equal(plat_neigh_del(p, &n), 0);
+	inject(sup);
+	assert_false(arrives(rx, sup, 300));
+	assert_int_equal(plat_port_authorize(p, v0a, false, false), 0);
+	close(rx);
+	plat_close(p);
+}
+
 static void test_vlan_filtering(void **state)
 {
 	int br0 = (int)if_nametoindex("br0"), v0a = (int)if_nametoindex("v0a");
@@ -258,6 +344,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fdb_dump),
 	        cmocka_unit_test(test_port_lock_mab),
+	        cmocka_unit_test(test_port_lock_fdb_admit),
 	        cmocka_unit_test(test_vlan_filtering),
 	        cmocka_unit_test(test_vlan_dev),
 	};
