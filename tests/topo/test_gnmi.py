@@ -231,6 +231,23 @@ def test_username_password(env, tmp_path):
                  "skip-authentication; delete system login user nobody; commit")
 
 
+def test_max_connections(env, tmp_path):
+    """grpc max-connections bounds simultaneous calls: over it, RESOURCE_EXHAUSTED."""
+    bed, _ = env
+    g = "system services extension-service request-response grpc max-connections"
+    cli(bed, f"configure; set {g} 1; commit")
+    c = collector(env, tmp_path, "maxc", "--duration", "10", "sub", f"{IN_OCTETS},on_change")
+    try:
+        poll(lambda: any(m.get("sync") for m in c.lines()), timeout=10, what="one stream open")
+        r = collect(env, tmp_path, "maxc2", "caps")
+        assert r.status()["status"] == "RESOURCE_EXHAUSTED", r.lines()
+    finally:
+        c.stop()
+        cli(bed, f"configure; delete {g}; commit")
+    poll(lambda: collect(env, tmp_path, "maxc3", "caps").status()["status"] == "OK",
+         timeout=10, interval=0.3, what="calls accepted again")
+
+
 def rss_kb(pid):
     for ln in open(f"/proc/{pid}/status"):
         if ln.startswith("VmRSS:"):
