@@ -57,9 +57,12 @@ struct ovsdb_conn {
 	int64_t next_id;
 	bool ready;
 	uint64_t ready_ms; /* when the last monitor reply arrived */
+	uint32_t fails;    /* failed attempts since the last monitor reply */
 	char root[OVSDB_UUID_STRLEN];
 	struct ovsdb_conn_stats stats;
 };
+
+#define OVSDB_FAILS_LOGGED 12 /* at the 5 s backoff ceiling: once a minute */
 
 static const char *const mon_tables[] = {"Open_vSwitch", "Bridge", "Port", "Interface"};
 static const char *const mon_ovs[] = {"cur_cfg", "next_cfg", "bridges", NULL};
@@ -102,7 +105,14 @@ static void ovsdb_conn_down(struct ovsdb_conn *c, const char *why)
 	if (was_ready && mono_ms() - c->ready_ms >= OVSDB_BACKOFF_MAX_MS)
 		c->backoff_ms = OVSDB_BACKOFF_MIN_MS;
 	if (c->bev) {
-		log_warnx("ovsdb %s: %s; reconnecting in %u ms", c->path, why, c->backoff_ms);
+		/* A server that stays away (a node without Open vSwitch) is
+		 * reported at once and then once a minute, not every retry. */
+		if (was_ready || c->fails++ % OVSDB_FAILS_LOGGED == 0)
+			log_warnx("ovsdb %s: %s; reconnecting in %u ms", c->path, why,
+			          c->backoff_ms);
+		else
+			log_debug("ovsdb %s: %s; reconnecting in %u ms", c->path, why,
+			          c->backoff_ms);
 		bufferevent_free(c->bev);
 		c->bev = NULL;
 	}
@@ -180,6 +190,7 @@ static void ovsdb_conn_monitor_reply(void *arg, int err, struct json_object *res
 	}
 	ovsdb_conn_find_root(c);
 	c->ready = true;
+	c->fails = 0;
 	c->ready_ms = mono_ms();
 	log_info("ovsdb %s: connected, %zu bridges, %zu ports", c->path,
 	         ovsdb_cache_count(&c->cache, "Bridge"), ovsdb_cache_count(&c->cache, "Port"));
