@@ -154,3 +154,34 @@ def test_bulk_api_and_nexthop_objects(r1):
 def nhs_ok(ns, nhid, gw):
     nh = keel_nexthops(ns).get(nhid)
     return nh is not None and nh.get("gateway") == gw
+
+
+def test_inline_fallback(r1):
+    """Where the kernel refuses nexthop objects (forced here with
+    KEEL_RIBD_NHOBJ=0), routes go in with their next hops inline: ECMP as one
+    RTA_MULTIPATH route, no `nhid`, no object left behind."""
+    bed = r1
+    ns = bed.ns("r1")
+    pidf = bed.node_root("r1") / "run" / "keel" / "ribd.pid"
+    os.kill(int(pidf.read_text()), 15)
+    poll(lambda: not pidf.exists(), timeout=10, what="ribd stopped")
+    bed.run("r1", ["env", "KEEL_RIBD_NHOBJ=0", BIN / "ribd"])
+    sock = bed.node_root("r1") / "run" / "keel" / "ribd.ctl"
+    poll(lambda: sock.exists() and pidf.exists(), timeout=10, what="ribd restarted")
+    with api(bed) as a:
+        res = a.add("loader", [(0x0a000000 + (i << 8), 24) for i in range(1000)],
+                    [{"gateway": "192.168.12.2"}])
+        assert res.done == 1000 and res.fib_failed == 0, res
+        res = a.add("loader", [v4("192.0.2.0/24")],
+                    [{"next_hops": [{"gateway": "192.168.12.2"}, {"gateway": "192.168.13.2"}]}])
+        assert res.done == 1 and res.fib_failed == 0, res
+    rt = poll(lambda: (lambda r: r if len(r) == 1001 else None)(keel_routes(ns)), timeout=10,
+              what="inline routes in the kernel")
+    assert "nhid" not in rt["10.0.0.0/24"] and rt["10.0.0.0/24"]["gateway"] == "192.168.12.2"
+    ecmp = rt["192.0.2.0/24"]
+    assert "nhid" not in ecmp, ecmp
+    assert sorted(h["gateway"] for h in ecmp["nexthops"]) == ["192.168.12.2", "192.168.13.2"]
+    assert not keel_nexthops(ns)
+    with api(bed) as a:
+        assert a.flush("loader").done == 1001
+    poll(lambda: not keel_routes(ns), timeout=10, what="routes flushed")
