@@ -1,6 +1,7 @@
 /*
  * The FIB: keeps the kernel's main table in step with the RIB's active
- * routes, through the platform layer, in batches.
+ * routes, in batches: its own NETLINK_ROUTE socket (nhobj.c) sends
+ * thousands of requests per sendmsg and reads one ack per datagram.
  *
  * ribd's routes carry rtm_protocol FIB_RTPROT (200: not 186, which is RTPROT_BGP and FRR bgpd's,
  * nor 187-197, FRR's other daemons (rt_protos.d/frr.conf)), so they are told apart from every
@@ -14,7 +15,16 @@
  * recorded as stale (fib_kernel_seen), kept while config and interfaces
  * load, adopted as they are when the RIB wants them unchanged (no kernel
  * operation at all), replaced when it wants them changed, and only the ones
- * still stale at fib_sweep() are deleted.
+ * still stale at fib_sweep() are deleted. Nexthop objects of ours (ids in
+ * NHOBJ_ID_BASE..NHOBJ_ID_LAST, protocol FIB_RTPROT) are loaded at start,
+ * reused by content (so an adopted route keeps its object) and the unused
+ * ones swept with the routes.
+ *
+ * Next hops (fib_mode): shared kernel nexthop objects when the kernel takes
+ * them (probed at start): one object per resolved next-hop set, a group of
+ * singles for ECMP, routes pointing at it with RTA_NH_ID, so a million routes
+ * through one gateway are one object and withdrawing them all is one
+ * RTM_DELNEXTHOP; otherwise inline RTA_GATEWAY / RTA_MULTIPATH.
  */
 #ifndef KEEL_RIBD_FIB_H
 #define KEEL_RIBD_FIB_H
