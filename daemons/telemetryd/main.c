@@ -12,6 +12,8 @@
  *   agent.c     bus -> table -> due windows -> exporters, on one loop
  *   config.c    `services analytics` validate/apply (lib/cfg)
  *   ctl.c       "show.sensors"
+ *   proxy.c     state no daemon publishes, read from its ctl socket at the
+ *               wanted rate and published on the bus (xmlproxyd)
  *   gnmi*.c     gNMI over gRPC (gnmi.h): its own bus cache from start-up, a
  *               listener only when `system services extension-service
  *               request-response grpc` is configured
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemons/telemetryd/gnmi.h"
+#include "daemons/telemetryd/proxy.h"
 #include "daemons/telemetryd/telemetryd.h"
 #include "lib/daemon.h"
 #include "lib/log.h"
@@ -55,6 +58,8 @@ static int tm_init(struct daemon *d)
 	/* gNMI is optional: without it sensors and MQTT export still run */
 	if (!(t->gnmi = gnmi_new(d->base, t->schema)))
 		log_warnx("gnmi: cannot start the value cache: gNMI is off");
+	if (!(t->proxy = tm_proxy_new(t)))
+		log_warnx("proxy: out of memory: ctl-socket sensors are off");
 	return 0;
 }
 
@@ -64,6 +69,7 @@ static void tm_shutdown(struct daemon *d)
 
 	if (!t)
 		return;
+	tm_proxy_free(t->proxy); /* reads t->table and t->gnmi */
 	gnmi_free(t->gnmi);
 	tm_agent_stop(t);
 	tm_schema_close(t->schema);

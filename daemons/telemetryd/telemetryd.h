@@ -276,10 +276,12 @@ void tm_exporter_stats(const struct tm_exporter *x, struct tm_exporter_stats *ou
 #define TM_TICK_MS 100 /* window check period: export jitter bound */
 
 struct gnmi;
+struct tm_proxy;
 
 struct telemetryd {
 	struct daemon *d;
 	struct gnmi *gnmi;        /* gnmi.h: cache from start-up, listener when configured */
+	struct tm_proxy *proxy;   /* proxy.h: ctl-socket reads for state not on the bus */
 	struct tm_schema *schema; /* NULL when the modules failed to load */
 	struct tm_table table;
 	struct tm_bus *bus;

@@ -1,0 +1,152 @@
+"""telemetryd's ctl-socket proxy (xmlproxyd): state no daemon publishes on the bus.
+
+One node `solo` (mgd, ifd, ribd, telemetryd) with eth0 to host h, an external
+mosquitto broker in h. A sensor on keel's YANG route-table state
+(/routing-options/state/rib[name=inet.0]/, which ribd does not publish on the
+bus) exports JSON over MQTT at reporting-rate 1: telemetryd reads ribd's
+"show.route.summary" over its control socket, and the exports carry ribd's
+numbers (the same as `show route summary`), following a commit that adds a
+static route. `show agent sensors` names the producer "ribd-proxy".
+"""
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import BIN, poll, sh
+
+TOPO = """
+[node.solo]
+[host.h]
+addresses = { eth0 = ["10.77.0.2/24"] }
+[[link]]
+a = "solo:eth0"
+b = "h:eth0"
+"""
+
+BROKER_PORT = 18831
+RIB = "/routing-options/state/rib[name=inet.0]"
+STATIC_ACTIVE = RIB + "/protocol[name=static]/active-routes"
+
+
+def cli(bed, cmds, check=True):
+    return bed.run("solo", [BIN / "cli", "-c", cmds], check=check, timeout=30)
+
+
+@pytest.fixture
+def bed(testbed, tmp_path, monkeypatch):
+    for b in ("mgd", "ifd", "ribd", "telemetryd", "cli"):
+        if not os.access(BIN / b, os.X_OK):
+            pytest.fail(f"{BIN}/{b} not built: the build is incomplete")
+    for tool in ("mosquitto", "mosquitto_sub"):
+        if sh(["which", tool], check=False).returncode:
+            pytest.skip(f"{tool} not installed")
+    monkeypatch.setenv("KEEL_DAEMONS", "mgd ifd ribd telemetryd")
+    topo = tmp_path / "solo.toml"
+    topo.write_text(TOPO)
+    return testbed(str(topo), start_nodes=True)
+
+
+@pytest.fixture
+def sub(bed, tmp_path):
+    """An external broker in h and mosquitto_sub on it: one JSON export per line."""
+    conf = tmp_path / "broker.conf"
+    conf.write_text(f"listener {BROKER_PORT} 10.77.0.2\nallow_anonymous true\n"
+                    "persistence false\nlog_dest stderr\n")
+    blog = open(tmp_path / "broker.log", "w")
+    broker = subprocess.Popen(["ip", "netns", "exec", bed.ns("h"), "mosquitto", "-c", str(conf)],
+                              stdout=blog, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    out = tmp_path / "sub.out"
+    f = open(out, "w")
+    proc = None
+    try:
+        poll(lambda: bed.run("h", ["bash", "-c", f"exec 3<>/dev/tcp/10.77.0.2/{BROKER_PORT}"],
+                             check=False).returncode == 0, timeout=5, what="broker in h")
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", bed.ns("h"), "stdbuf", "-oL", "mosquitto_sub", "-h",
+             "10.77.0.2", "-p", str(BROKER_PORT), "-t", "keel/+/routes", "-F", "%p"],
+            stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        yield out
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=5)
+        broker.terminate()
+        broker.wait(timeout=5)
+        f.close()
+        blog.close()
+
+
+def exports(path):
+    out = []
+    for ln in path.read_text().splitlines():
+        try:
+            out.append(json.loads(ln))
+        except ValueError:
+            continue
+    return out
+
+
+def last_value(path, key):
+    for m in reversed(exports(path)):
+        if key in m["values"]:
+            return m["values"][key]
+    return None
+
+
+def find_static_active(js):
+    """Static active routes of inet.0 in `show route summary | display json`."""
+    if isinstance(js, dict):
+        if js.get("name") == "inet.0" and "protocols" in js:
+            return sum(p["active"] for p in js["protocols"] if p["name"] == "Static")
+        for v in js.values():
+            r = find_static_active(v)
+            if r is not None:
+                return r
+    if isinstance(js, list):
+        for v in js:
+            r = find_static_active(v)
+            if r is not None:
+                return r
+    return None
+
+
+def test_route_counts_from_ribd_over_mqtt(bed, sub):
+    cli(bed, "configure; "
+             "set interfaces eth0 unit 0 family inet address 10.77.0.1/24; "
+             f"set services analytics streaming-server col remote-address 10.77.0.2 "
+             f"remote-port {BROKER_PORT}; "
+             "set services analytics export-profile mq reporting-rate 5 format json transport mqtt "
+             "topic-prefix keel; "
+             f"set services analytics sensor routes resource {RIB}/; "
+             "set services analytics sensor routes export-name mq; "
+             "set services analytics sensor routes server-name col; "
+             "set services analytics sensor routes reporting-rate 1; "
+             "set routing-options static route 10.99.0.0/24 next-hop 10.77.0.2; commit")
+    poll(lambda: last_value(sub, STATIC_ACTIVE) == 1, timeout=15, interval=0.2,
+         what="route-count export with 1 active static route")
+    js = json.loads(cli(bed, "show route summary | display json").stdout)
+    assert find_static_active(js) == 1, js
+    msgs = exports(sub)
+    # only the sensor's subtree, ribd's numbers under keel's YANG names
+    for m in msgs:
+        assert m["sensor"] == "routes", m
+        assert all(k.startswith(RIB + "/") for k in m["values"]), m
+    last = msgs[-1]["values"]
+    assert last[RIB + "/name"] == "inet.0", last
+    assert last[RIB + "/active-routes"] >= 3, last  # direct + local + static
+    assert RIB + "/protocol[name=direct]/active-routes" in last, last
+
+    # a commit changes ribd's table: the next exports follow
+    cli(bed, "configure; set routing-options static route 10.98.0.0/24 next-hop 10.77.0.2; "
+             "commit")
+    poll(lambda: last_value(sub, STATIC_ACTIVE) == 2, timeout=10, interval=0.2,
+         what="route-count export with 2 active static routes")
+
+    js = json.loads(cli(bed, "show agent sensors | display json").stdout)
+    s = js["sensor-information"][0]
+    assert s["name"] == "routes" and "ribd-proxy" in s["components"], s
+    assert s["messages-sent"] >= 2 and s["server-connected"] is True, s
+    pubs = {p["component"] for p in js["bus-information"].get("publishers", [])}
+    assert "ribd-proxy" in pubs, js
