@@ -27,9 +27,29 @@ static int cli_dot1x_if_part(const uint8_t *payload, size_t len, void *arg)
 	struct cli_dot1x_ctx *c = arg;
 	Keel__Dot1xd__Interface *m = keel__dot1xd__interface__unpack(NULL, len, payload);
 
+	size_t n = json_object_array_length(c->ifs);
+
 	if (!m)
 		return -1;
-	json_object_array_add(c->ifs, pbjson_from_msg(&m->base));
+	if (m->continued && n > 0) {
+		/* More supplicants of the port the last part named. */
+		struct json_object *last = json_object_array_get_idx(c->ifs, n - 1);
+		struct json_object *more = pbjson_from_msg(&m->base);
+		struct json_object *to = NULL, *from = NULL;
+
+		json_object_object_get_ex(last, "supplicants", &to);
+		json_object_object_get_ex(more, "supplicants", &from);
+		if (!to && from) {
+			json_object_object_add(last, "supplicants", json_object_get(from));
+		} else if (to && from) {
+			for (size_t i = 0; i < json_object_array_length(from); i++)
+				json_object_array_add(
+				        to, json_object_get(json_object_array_get_idx(from, i)));
+		}
+		json_object_put(more);
+	} else {
+		json_object_array_add(c->ifs, pbjson_from_msg(&m->base));
+	}
 	keel__dot1xd__interface__free_unpacked(m, NULL);
 	return 0;
 }
@@ -280,6 +300,10 @@ void cli_render_dot1x_statistics(struct cli *cli, const struct cli_argv *av,
 		fprintf(out, "  RxTotal = %-10lld AuthSuccess = %-4lld AuthFail = %lld\n",
 		        cli_ji(p, "eapol-frames-rx"), cli_ji(p, "auth-success"),
 		        cli_ji(p, "auth-fail"));
+		/* keel: frames lost before dot1xd saw them, and the session limit. */
+		fprintf(out, "  RxKernelDrops = %-4lld RxSessLimit = %-4lld Sessions = %lld\n",
+		        cli_ji(p, "kernel-drops-rx"), cli_ji(p, "session-limit-rx"),
+		        cli_ji(p, "sessions"));
 	}
 	if (!rad)
 		return;

@@ -13,7 +13,7 @@
 #include "lib/log.h"
 #include "lib/proto/dot1xd.pb-c.h"
 
-#define D1X_CTL_MAX_SUPP 2048 /* supplicants in one reply frame (64 KiB) */
+#define D1X_CTL_MAX_SUPP 512 /* supplicants in one reply part at most */
 
 static const char *d1x_mode_junos(enum d1x_mode m)
 {
@@ -43,6 +43,101 @@ static char *d1x_ctl_filter(struct ctl_req *req)
 	return name;
 }
 
+/* A part stays well under CTL_MAX_FRAME (64 KiB) whatever the supplicants' names. */
+#define D1X_CTL_PART_BYTES (48 * 1024)
+
+struct d1x_ctl_supp {
+	char mac[18];
+	char user[D1X_USER_MAX];
+};
+
+static void d1x_ctl_supp_fill(Keel__Dot1xd__Supplicant *x, struct d1x_ctl_supp *buf,
+                              const struct d1x_sess *s, uint64_t now)
+{
+	keel__dot1xd__supplicant__init(x);
+	if (s->has_mac)
+		snprintf(buf->mac, sizeof(buf->mac), "%02x:%02x:%02x:%02x:%02x:%02x", s->mac[0],
+		         s->mac[1], s->mac[2], s->mac[3], s->mac[4], s->mac[5]);
+	else
+		buf->mac[0] = '\0';
+	snprintf(buf->user, sizeof(buf->user), "%s", s->user);
+	x->mac = buf->mac;
+	x->user = buf->user;
+	x->state = (char *)d1x_sess_state(s);
+	x->method = (char *)d1x_method_name(s->method);
+	x->vlan = (char *)d1x_sess_vlan(s);
+	x->authorized = d1x_sess_authorized(s);
+	x->reauth_interval = s->pae.t.reauth_enabled ? s->pae.t.reauth_period : 0;
+	x->reauth_due =
+	        s->pae.authorized && s->pae.t.reauth_enabled ? (int64_t)s->pae.reauth_when : -1;
+	x->session_time =
+	        x->authorized && s->authorized_at_ms ? (now - s->authorized_at_ms) / 1000 : 0;
+	x->pae_state = (char *)pae_state_name(s->pae.pae_sm.state);
+	x->backend_state = (char *)pae_be_state_name(s->pae.be_sm.state);
+}
+
+/* One port: its settings in the first part, supplicants spread over as many as needed. */
+static int d1x_ctl_show_port(struct ctl_req *req, struct d1x_port *pt, uint64_t now)
+{
+	Keel__Dot1xd__Interface m = KEEL__DOT1XD__INTERFACE__INIT;
+	Keel__Dot1xd__Supplicant *sv, **sp;
+	struct d1x_ctl_supp *bufs;
+	struct d1x_sess *s = TAILQ_FIRST(&pt->sessions);
+	int rc = 0;
+
+	m.name = pt->c.name;
+	m.role = "Authenticator";
+	m.admin_state = "Auto";
+	m.supplicant_mode = (char *)d1x_mode_junos(pt->c.mode);
+	m.retries = pt->c.t.reauth_max;
+	m.quiet_period = pt->c.t.quiet_period;
+	m.transmit_period = pt->c.t.tx_period;
+	m.mac_radius = pt->c.mac_radius;
+	m.mac_radius_restrict = pt->c.mac_restrict;
+	m.reauthentication = pt->c.t.reauth_enabled;
+	m.reauth_interval = pt->c.t.reauth_period;
+	m.supplicant_timeout = pt->c.t.supp_timeout;
+	m.server_timeout = pt->c.t.server_timeout;
+	m.maximum_requests = pt->c.t.max_req;
+	m.guest_vlan = pt->c.guest_vlan;
+	m.link = pt->fd < 0 ? "absent" : pt->up ? "up" : "down";
+	m.sessions = pt->nsess;
+	m.session_bytes = (uint32_t)d1x_sess_size();
+	sv = calloc(D1X_CTL_MAX_SUPP, sizeof(*sv));
+	sp = calloc(D1X_CTL_MAX_SUPP, sizeof(*sp));
+	bufs = calloc(D1X_CTL_MAX_SUPP, sizeof(*bufs));
+	if (!sv || !sp || !bufs) {
+		free(sv), free(sp), free(bufs);
+		ctl_error(req, CTL_ERR_FAILED, "out of memory");
+		return -1;
+	}
+	do {
+		size_t n = 0, bytes = 0;
+
+		for (; s && n < D1X_CTL_MAX_SUPP && bytes < D1X_CTL_PART_BYTES;
+		     s = TAILQ_NEXT(s, entry)) {
+			/* The multiple-mode port instance is no supplicant. */
+			if (!s->has_mac && pt->c.mode == D1X_MODE_MULTIPLE)
+				continue;
+			d1x_ctl_supp_fill(&sv[n], &bufs[n], s, now);
+			bytes += keel__dot1xd__supplicant__get_packed_size(&sv[n]) + 4;
+			sp[n] = &sv[n];
+			n++;
+		}
+		m.supplicants = sp;
+		m.n_supplicants = n;
+		rc = ctl_reply(req, &m.base);
+		/* The next parts: name and supplicants only. */
+		Keel__Dot1xd__Interface next = KEEL__DOT1XD__INTERFACE__INIT;
+
+		next.name = pt->c.name;
+		next.continued = true;
+		m = next;
+	} while (rc >= 0 && s);
+	free(sv), free(sp), free(bufs);
+	return rc;
+}
+
 static void d1x_ctl_show(struct ctl_req *req, void *arg)
 {
 	struct dot1xd *dx = dot1xd_g;
@@ -57,84 +152,28 @@ static void d1x_ctl_show(struct ctl_req *req, void *arg)
 	}
 	TAILQ_FOREACH(pt, &dx->ports, entry)
 	{
-		Keel__Dot1xd__Interface m = KEEL__DOT1XD__INTERFACE__INIT;
-		Keel__Dot1xd__Supplicant *sv, **sp;
-		char(*macs)[18], (*users)[D1X_USER_MAX];
-		struct d1x_sess *s;
-		size_t n = 0;
-
 		if (name[0] && strcmp(name, pt->c.name) != 0)
 			continue;
-		m.name = pt->c.name;
-		m.role = "Authenticator";
-		m.admin_state = "Auto";
-		m.supplicant_mode = (char *)d1x_mode_junos(pt->c.mode);
-		m.retries = pt->c.t.reauth_max;
-		m.quiet_period = pt->c.t.quiet_period;
-		m.transmit_period = pt->c.t.tx_period;
-		m.mac_radius = pt->c.mac_radius;
-		m.mac_radius_restrict = pt->c.mac_restrict;
-		m.reauthentication = pt->c.t.reauth_enabled;
-		m.reauth_interval = pt->c.t.reauth_period;
-		m.supplicant_timeout = pt->c.t.supp_timeout;
-		m.server_timeout = pt->c.t.server_timeout;
-		m.maximum_requests = pt->c.t.max_req;
-		m.guest_vlan = pt->c.guest_vlan;
-		m.link = pt->fd < 0 ? "absent" : pt->up ? "up" : "down";
-		sv = calloc(pt->nsess + 1, sizeof(*sv));
-		sp = calloc(pt->nsess + 1, sizeof(*sp));
-		macs = calloc(pt->nsess + 1, sizeof(*macs));
-		users = calloc(pt->nsess + 1, sizeof(*users));
-		if (!sv || !sp || !macs || !users) {
-			free(sv), free(sp), free(macs), free(users);
-			free(name);
-			ctl_error(req, CTL_ERR_FAILED, "out of memory");
-			return;
-		}
-		TAILQ_FOREACH(s, &pt->sessions, entry)
-		{
-			Keel__Dot1xd__Supplicant *x = &sv[n];
-
-			if (n >= D1X_CTL_MAX_SUPP || n >= pt->nsess)
-				break;
-			/* The multiple-mode port instance is no supplicant. */
-			if (!s->has_mac && pt->c.mode == D1X_MODE_MULTIPLE)
-				continue;
-			keel__dot1xd__supplicant__init(x);
-			if (s->has_mac)
-				snprintf(macs[n], sizeof(macs[n]), "%02x:%02x:%02x:%02x:%02x:%02x",
-				         s->mac[0], s->mac[1], s->mac[2], s->mac[3], s->mac[4],
-				         s->mac[5]);
-			else
-				macs[n][0] = '\0';
-			snprintf(users[n], sizeof(users[n]), "%s", s->user);
-			x->mac = macs[n];
-			x->user = users[n];
-			x->state = (char *)d1x_sess_state(s);
-			x->method = (char *)d1x_method_name(s->method);
-			x->vlan = (char *)d1x_sess_vlan(s);
-			x->authorized = d1x_sess_authorized(s);
-			x->reauth_interval = s->pae.t.reauth_enabled ? s->pae.t.reauth_period : 0;
-			x->reauth_due = s->pae.authorized && s->pae.t.reauth_enabled
-			                        ? (int64_t)s->pae.reauth_when
-			                        : -1;
-			x->session_time = x->authorized && s->authorized_at_ms
-			                          ? (now - s->authorized_at_ms) / 1000
-			                          : 0;
-			x->pae_state = (char *)pae_state_name(s->pae.pae_sm.state);
-			x->backend_state = (char *)pae_be_state_name(s->pae.be_sm.state);
-			sp[n] = x;
-			n++;
-		}
-		m.supplicants = sp;
-		m.n_supplicants = n;
-		int rc = ctl_reply(req, &m.base);
-
-		free(sv), free(sp), free(macs), free(users);
-		if (rc < 0)
+		if (d1x_ctl_show_port(req, pt, now) < 0)
 			break;
 	}
 	free(name);
+}
+
+static void d1x_ctl_counters(Keel__Dot1xd__Statistics *st, const struct pae_counters *c)
+{
+	st->eapol_frames_rx += c->eapol_rx;
+	st->eapol_frames_tx += c->eapol_tx;
+	st->eapol_start_rx += c->start_rx;
+	st->eapol_logoff_rx += c->logoff_rx;
+	st->eapol_resp_id_rx += c->resp_id_rx;
+	st->eapol_resp_rx += c->resp_rx;
+	st->eapol_req_id_tx += c->req_id_tx;
+	st->eapol_req_tx += c->req_tx;
+	st->auth_success += c->auth_success;
+	st->auth_fail += c->auth_fail;
+	st->auth_timeouts += c->auth_timeouts;
+	st->auth_logoffs += c->auth_logoffs;
 }
 
 static void d1x_ctl_stats(struct ctl_req *req, void *arg)
@@ -160,23 +199,13 @@ static void d1x_ctl_stats(struct ctl_req *req, void *arg)
 		st.invalid_rx = pt->rx_invalid;
 		st.length_error_rx = pt->rx_len_error;
 		st.ignored_rx = pt->rx_ignored;
+		st.kernel_drops_rx = d1x_port_kernel_drops(pt);
+		st.session_limit_rx = pt->rx_sess_limit;
+		st.sessions = pt->nsess;
+		/* the sessions already gone, then every live one */
+		d1x_ctl_counters(&st, &pt->gone);
 		TAILQ_FOREACH(s, &pt->sessions, entry)
-		{
-			const struct pae_counters *c = &s->pae.c;
-
-			st.eapol_frames_rx += c->eapol_rx;
-			st.eapol_frames_tx += c->eapol_tx;
-			st.eapol_start_rx += c->start_rx;
-			st.eapol_logoff_rx += c->logoff_rx;
-			st.eapol_resp_id_rx += c->resp_id_rx;
-			st.eapol_resp_rx += c->resp_rx;
-			st.eapol_req_id_tx += c->req_id_tx;
-			st.eapol_req_tx += c->req_tx;
-			st.auth_success += c->auth_success;
-			st.auth_fail += c->auth_fail;
-			st.auth_timeouts += c->auth_timeouts;
-			st.auth_logoffs += c->auth_logoffs;
-		}
+		d1x_ctl_counters(&st, &s->pae.c);
 		st.eapol_frames_rx += pt->rx_invalid + pt->rx_ignored;
 		r.interface = &st;
 		if (ctl_reply(req, &r.base) < 0) {

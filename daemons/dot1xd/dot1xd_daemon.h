@@ -98,6 +98,7 @@ struct dot1xd;
 /* One supplicant (MAC) on a port, or the port's own instance before a MAC is known. */
 struct d1x_sess {
 	TAILQ_ENTRY(d1x_sess) entry;
+	struct d1x_sess *hnext; /* the port's MAC hash chain (multiple mode lookups) */
 	struct d1x_port *port;
 	bool has_mac;
 	uint8_t mac[6];
@@ -133,6 +134,7 @@ struct d1x_sess {
 	uint64_t interim_at_ms; /* last Start/Interim sent */
 	char acct_id[24];
 	uint64_t last_seen_ms;
+	bool gone; /* multiple mode: ended (logoff, Disconnect), freed by whoever fed it */
 	uint64_t sensor_sig;      /* what the state sensor last published (on change only) */
 	const char *logged_state; /* what the debug log last said */
 	enum d1x_method logged_method;
@@ -153,8 +155,19 @@ struct d1x_port {
 	struct d1x_sess_list sessions;
 	struct d1x_sess *psess; /* the port's own instance */
 	uint32_t nsess;
+	/* sessions by MAC: chained hash, doubled past one entry per bucket */
+	struct d1x_sess **htab;
+	uint32_t hsize; /* power of two, 0 = no table yet */
+	uint32_t hseed;
+	/* PACKET_RX_RING (TPACKET_V2) of fd, NULL = plain recv() */
+	uint8_t *ring;
+	size_t ring_len;
+	uint32_t ring_frames, ring_next;
 	/* counters of frames that never reached a session */
 	uint64_t rx_invalid, rx_ignored, rx_len_error, tx_errors;
+	uint64_t rx_kernel_drops; /* PACKET_STATISTICS tp_drops of fd, summed (reads reset it) */
+	uint64_t rx_sess_limit;   /* new MACs refused: D1X_MAX_SESS_PER_PORT reached */
+	struct pae_counters gone; /* counters of sessions already freed */
 };
 
 TAILQ_HEAD(d1x_port_list, d1x_port);
@@ -196,7 +209,13 @@ void d1x_port_clear(struct d1x_port *pt);
 void d1x_port_tick(struct d1x_port *pt, uint64_t now_ms);
 int d1x_port_send_eap(struct d1x_port *pt, const uint8_t dst[6], const uint8_t *eap, size_t len);
 struct d1x_sess *d1x_sess_find(struct d1x_port *pt, const uint8_t mac[6]);
-void d1x_ports_start(struct dot1xd *dx);
+/* The MAC index of multiple-mode sessions (session.c keeps it on new/bind/free). */
+void d1x_port_hash_add(struct d1x_port *pt, struct d1x_sess *s);
+void d1x_port_hash_del(struct d1x_port *pt, struct d1x_sess *s);
+/* Kernel drops on the port's EAPOL socket so far (reads PACKET_STATISTICS). */
+uint64_t d1x_port_kernel_drops(struct d1x_port *pt);
+/* Bytes one session costs (the struct; RADIUS requests in flight are radclient's). */
+size_t d1x_sess_size(void);
 
 /* session.c: policy, RADIUS, enforcement and accounting of one session */
 extern const struct pae_ops d1x_pae_ops;

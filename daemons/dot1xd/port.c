@@ -6,6 +6,13 @@
  *   single, single-secure  the port's one instance, bound to the first MAC heard;
  *   multiple               one instance per MAC, created on its first frame.
  * A port whose interface does not exist yet (or went away) is retried once a second.
+ *
+ * The EAPOL socket receives through a PACKET_RX_RING (TPACKET_V2, D1X_RING_FRAMES slots of
+ * 2 KiB, no capability beyond CAP_NET_RAW): a burst of Starts from a thousand supplicants
+ * overflowed the default socket buffer (about 200 frames), and every frame lost there is a
+ * session that waits out a supplicant retransmission. Each wake-up drains the ring; what
+ * the kernel still drops (ring full) is read with PACKET_STATISTICS and shown in
+ * `show dot1x statistics`. Multiple-mode sessions are found by MAC in a per-port hash.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,18 +23,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "daemons/dot1xd/dot1xd_daemon.h"
+#include "lib/crypto.h"
 #include "lib/log.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-/* Sessions per port in multiple mode: bounds what a MAC flood can allocate. */
-#define D1X_MAX_SESS_PER_PORT 1024
+/* Sessions per port in multiple mode: bounds what a MAC flood can allocate (about 7 KiB
+ * each, see d1x_sess_size()). */
+#define D1X_MAX_SESS_PER_PORT 32768
+/* Receive ring: slots hold a 1514-byte frame behind the tpacket2 header. */
+#define D1X_RING_FRAME_SIZE 2048
+#define D1X_RING_BLOCK_SIZE (64 * 1024)
+#define D1X_RING_FRAMES     4096
 /* A multiple-mode session with no access and no frame for this long is dropped. */
 #define D1X_IDLE_ROUNDS 3
 
@@ -43,14 +57,92 @@ struct d1x_port *d1x_port_find(struct dot1xd *dx, const char *name)
 	return NULL;
 }
 
+/* FNV-1a over the MAC, seeded per port so that a MAC flood cannot aim at one chain. */
+static uint32_t d1x_mac_hash(const struct d1x_port *pt, const uint8_t mac[6])
+{
+	uint32_t h = 2166136261u ^ pt->hseed;
+
+	for (int i = 0; i < 6; i++) {
+		h ^= mac[i];
+		h *= 16777619u;
+	}
+	return h ^ (h >> 15);
+}
+
+static void d1x_port_hash_grow(struct d1x_port *pt)
+{
+	uint32_t nsize = pt->hsize ? pt->hsize * 2 : 64;
+	struct d1x_sess **nt = calloc(nsize, sizeof(*nt));
+
+	if (!nt)
+		return; /* longer chains, still correct */
+	for (uint32_t i = 0; i < pt->hsize; i++) {
+		struct d1x_sess *s = pt->htab[i], *next;
+
+		for (; s; s = next) {
+			uint32_t b = d1x_mac_hash(pt, s->mac) & (nsize - 1);
+
+			next = s->hnext;
+			s->hnext = nt[b];
+			nt[b] = s;
+		}
+	}
+	free(pt->htab);
+	pt->htab = nt;
+	pt->hsize = nsize;
+}
+
+void d1x_port_hash_add(struct d1x_port *pt, struct d1x_sess *s)
+{
+	uint32_t b;
+
+	if (!s->has_mac)
+		return;
+	if (pt->nsess >= pt->hsize)
+		d1x_port_hash_grow(pt);
+	if (!pt->hsize)
+		return;
+	b = d1x_mac_hash(pt, s->mac) & (pt->hsize - 1);
+	s->hnext = pt->htab[b];
+	pt->htab[b] = s;
+}
+
+void d1x_port_hash_del(struct d1x_port *pt, struct d1x_sess *s)
+{
+	struct d1x_sess **pp;
+
+	if (!s->has_mac || !pt->hsize)
+		return;
+	for (pp = &pt->htab[d1x_mac_hash(pt, s->mac) & (pt->hsize - 1)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == s) {
+			*pp = s->hnext;
+			s->hnext = NULL;
+			return;
+		}
+	}
+}
+
 struct d1x_sess *d1x_sess_find(struct d1x_port *pt, const uint8_t mac[6])
 {
 	struct d1x_sess *s;
 
-	TAILQ_FOREACH(s, &pt->sessions, entry)
-	if (s->has_mac && memcmp(s->mac, mac, 6) == 0)
-		return s;
+	if (!pt->hsize)
+		return NULL;
+	for (s = pt->htab[d1x_mac_hash(pt, mac) & (pt->hsize - 1)]; s; s = s->hnext)
+		if (memcmp(s->mac, mac, 6) == 0)
+			return s;
 	return NULL;
+}
+
+uint64_t d1x_port_kernel_drops(struct d1x_port *pt)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	/* PACKET_STATISTICS returns the counts since the last read and resets them. */
+	if (pt->fd >= 0 && getsockopt(pt->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		pt->rx_kernel_drops += st.tp_drops;
+	return pt->rx_kernel_drops;
 }
 
 /* Link state and MAC of the interface; false when it does not exist. */
@@ -98,8 +190,48 @@ static int d1x_packet_socket(struct d1x_port *pt, uint16_t proto)
 	return fd;
 }
 
+/*
+ * PACKET_RX_RING, TPACKET_V2: one wake-up per frame burst, no copy per frame, and room for
+ * D1X_RING_FRAMES frames where the default receive buffer held a couple of hundred.
+ * V2 rather than V3: a V3 block is handed over when full or at its retire timeout, which
+ * would add that timeout to every lone EAPOL exchange.
+ */
+static void d1x_port_ring(struct d1x_port *pt)
+{
+	struct tpacket_req req;
+	int v = TPACKET_V2;
+	void *m;
+
+	memset(&req, 0, sizeof(req));
+	req.tp_block_size = D1X_RING_BLOCK_SIZE;
+	req.tp_frame_size = D1X_RING_FRAME_SIZE;
+	req.tp_block_nr = D1X_RING_FRAMES / (D1X_RING_BLOCK_SIZE / D1X_RING_FRAME_SIZE);
+	req.tp_frame_nr = D1X_RING_FRAMES;
+	if (setsockopt(pt->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0 ||
+	    setsockopt(pt->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
+		log_warn("dot1x %s: PACKET_RX_RING, receiving with recv()", pt->c.name);
+		return;
+	}
+	m = mmap(NULL, (size_t)req.tp_block_size * req.tp_block_nr, PROT_READ | PROT_WRITE,
+	         MAP_SHARED, pt->fd, 0);
+	if (m == MAP_FAILED) {
+		log_warn("dot1x %s: mmap(PACKET_RX_RING), receiving with recv()", pt->c.name);
+		return;
+	}
+	pt->ring = m;
+	pt->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
+	pt->ring_frames = req.tp_frame_nr;
+	pt->ring_next = 0;
+}
+
 static void d1x_port_close(struct d1x_port *pt)
 {
+	if (pt->ring) {
+		d1x_port_kernel_drops(pt);
+		munmap(pt->ring, pt->ring_len);
+	}
+	pt->ring = NULL;
+	pt->ring_len = 0;
 	if (pt->ev)
 		event_free(pt->ev);
 	if (pt->ev_mab)
@@ -123,6 +255,7 @@ static struct d1x_sess *d1x_port_sess_for(struct d1x_port *pt, const uint8_t src
 			return s;
 		if (pt->nsess >= D1X_MAX_SESS_PER_PORT) {
 			pt->rx_ignored++;
+			pt->rx_sess_limit++;
 			return NULL;
 		}
 		return d1x_sess_new(pt, src, false);
@@ -193,15 +326,16 @@ static void d1x_port_frame(struct d1x_port *pt, const uint8_t *buf, size_t len)
 		break;
 	}
 	d1x_sess_after(s);
+	if (s->gone)
+		d1x_sess_free(s, RADIUS_TERM_USER_REQUEST);
 }
 
-static void d1x_port_read(evutil_socket_t fd, short what, void *arg)
+/* Frames the ring could not hold whole (TP_STATUS_COPY) and rings we could not set up. */
+static void d1x_port_recv(struct d1x_port *pt, int fd, int max)
 {
-	struct d1x_port *pt = arg;
 	uint8_t buf[2048];
 
-	(void)what;
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < max; i++) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
 		if (n < 0) {
@@ -211,6 +345,36 @@ static void d1x_port_read(evutil_socket_t fd, short what, void *arg)
 		}
 		d1x_port_frame(pt, buf, (size_t)n);
 	}
+}
+
+static void d1x_port_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct d1x_port *pt = arg;
+	bool copied = false;
+
+	(void)what;
+	if (!pt->ring) {
+		d1x_port_recv(pt, fd, 64);
+		return;
+	}
+	/* Drain the whole ring (at most one lap): what is left would be dropped next burst. */
+	for (uint32_t i = 0; i < pt->ring_frames; i++) {
+		struct tpacket2_hdr *h =
+		        (struct tpacket2_hdr *)(pt->ring +
+		                                (size_t)pt->ring_next * D1X_RING_FRAME_SIZE);
+		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+
+		if (!(st & TP_STATUS_USER))
+			break;
+		if (st & TP_STATUS_COPY)
+			copied = true; /* truncated here, whole on the socket queue */
+		else if (h->tp_mac + h->tp_snaplen <= D1X_RING_FRAME_SIZE)
+			d1x_port_frame(pt, (const uint8_t *)h + h->tp_mac, h->tp_snaplen);
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		pt->ring_next = (pt->ring_next + 1) % pt->ring_frames;
+	}
+	if (copied)
+		d1x_port_recv(pt, fd, 64);
 }
 
 /* MAC learning for MAC RADIUS: the source of any non-EAPOL frame. */
@@ -274,6 +438,7 @@ static void d1x_port_open(struct d1x_port *pt)
 	pt->fd = d1x_packet_socket(pt, ETH_P_PAE);
 	if (pt->fd < 0)
 		return;
+	d1x_port_ring(pt);
 	memset(&mr, 0, sizeof(mr));
 	mr.mr_ifindex = pt->ifindex;
 	mr.mr_type = PACKET_MR_MULTICAST;
@@ -342,6 +507,7 @@ struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c)
 	pt->c = *c;
 	pt->fd = pt->fd_mab = -1;
 	TAILQ_INIT(&pt->sessions);
+	crypto_random(&pt->hseed, sizeof(pt->hseed));
 	TAILQ_INSERT_TAIL(&dx->ports, pt, entry);
 	d1x_port_probe(pt, &pt->up);
 	d1x_port_open(pt);
@@ -391,6 +557,7 @@ void d1x_port_del(struct d1x_port *pt)
 		d1x_enforce_set(dx->enf, pt->c.name, NULL, 0, "");
 	d1x_port_close(pt);
 	TAILQ_REMOVE(&dx->ports, pt, entry);
+	free(pt->htab);
 	free(pt);
 }
 
@@ -438,5 +605,8 @@ void d1x_port_tick(struct d1x_port *pt, uint64_t now_ms)
 			continue;
 		}
 		d1x_sess_tick(s, now_ms);
+		if (s->gone)
+			d1x_sess_free(s, RADIUS_TERM_USER_REQUEST);
 	}
+	d1x_port_kernel_drops(pt);
 }

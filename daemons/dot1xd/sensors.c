@@ -72,7 +72,8 @@ void d1x_sensors_counters(struct dot1xd *dx)
 		return;
 	TAILQ_FOREACH(pt, &dx->ports, entry)
 	{
-		uint64_t rx = 0, tx = 0, ok = 0, fail = 0;
+		uint64_t rx = pt->gone.eapol_rx, tx = pt->gone.eapol_tx, ok = pt->gone.auth_success,
+		         fail = pt->gone.auth_fail;
 		struct d1x_sess *s;
 
 		TAILQ_FOREACH(s, &pt->sessions, entry)

@@ -538,6 +538,10 @@ static void d1x_sess_events(struct d1x_sess *s, uint32_t ev)
 	if (ev & PAE_EV_LOGOFF) {
 		log_info("dot1x %s: %s logged off", s->pae.label, s->user);
 		dx->tot.logoffs++;
+		/* Junos removes a logged-off supplicant of a multiple-mode port from its table
+		 * at once; its next Start makes a new session. */
+		if (c->mode == D1X_MODE_MULTIPLE && !s->port_sess && s->method != D1X_METHOD_STATIC)
+			s->gone = true;
 		if (s->method != D1X_METHOD_STATIC)
 			d1x_overlay_clear(s);
 		s->auth_vlan[0] = '\0';
@@ -646,6 +650,7 @@ struct d1x_sess *d1x_sess_new(struct d1x_port *pt, const uint8_t *mac, bool port
 	snprintf(s->acct_id, sizeof(s->acct_id), "%08X-%08X", (uint32_t)(wall_ms() / 1000),
 	         ++dx->acct_seq);
 	s->last_seen_ms = d1x_now_ms();
+	d1x_port_hash_add(pt, s);
 	TAILQ_INSERT_TAIL(&pt->sessions, s, entry);
 	pt->nsess++;
 	pae_init(&s->pae, &d1x_pae_ops, s, &pt->c.t, PAE_CTRL_AUTO, pt->up);
@@ -662,8 +667,10 @@ void d1x_sess_bind(struct d1x_sess *s, const uint8_t mac[6])
 		return;
 	if (s->has_mac && s->port->c.mode != D1X_MODE_SINGLE && s->port->dx->enf)
 		d1x_enforce_set(s->port->dx->enf, s->port->c.name, s->mac, 0, "");
+	d1x_port_hash_del(s->port, s);
 	s->has_mac = true;
 	memcpy(s->mac, mac, 6);
+	d1x_port_hash_add(s->port, s);
 	s->mab_tried = false;
 	snprintf(s->pae.label, sizeof(s->pae.label), "%s %s", s->port->c.name, d1x_mac_str(mac, m));
 	if (s->overlay && s->method == D1X_METHOD_STATIC)
@@ -672,10 +679,39 @@ void d1x_sess_bind(struct d1x_sess *s, const uint8_t mac[6])
 	d1x_sess_after(s);
 }
 
+size_t d1x_sess_size(void)
+{
+	return sizeof(struct d1x_sess);
+}
+
+/* The port's statistics outlive the sessions they came from. */
+static void d1x_counters_add(struct pae_counters *to, const struct pae_counters *c)
+{
+	to->eapol_rx += c->eapol_rx;
+	to->eapol_tx += c->eapol_tx;
+	to->start_rx += c->start_rx;
+	to->logoff_rx += c->logoff_rx;
+	to->resp_id_rx += c->resp_id_rx;
+	to->resp_rx += c->resp_rx;
+	to->req_id_tx += c->req_id_tx;
+	to->req_tx += c->req_tx;
+	to->resp_bad_id += c->resp_bad_id;
+	to->enters_connecting += c->enters_connecting;
+	to->enters_authenticating += c->enters_authenticating;
+	to->auth_success += c->auth_success;
+	to->auth_fail += c->auth_fail;
+	to->auth_timeouts += c->auth_timeouts;
+	to->auth_reauths += c->auth_reauths;
+	to->auth_logoffs += c->auth_logoffs;
+	to->server_timeouts += c->server_timeouts;
+}
+
 void d1x_sess_free(struct d1x_sess *s, uint32_t term_cause)
 {
 	struct d1x_port *pt = s->port;
 
+	d1x_counters_add(&pt->gone, &s->pae.c);
+	d1x_port_hash_del(pt, s);
 	if (s->req)
 		radclient_cancel(s->req);
 	if (s->mab_req)
@@ -761,6 +797,10 @@ uint32_t d1x_das_cb(const struct radius_das_req *req, size_t client, void *arg)
 		pae_reinit(&s->pae);
 		s->pae.events |= PAE_EV_UNAUTHORIZED;
 		d1x_sess_after(s);
+		/* Junos: the session is removed; a multiple-mode host starts a new one. */
+		if (s->port->c.mode == D1X_MODE_MULTIPLE && !s->port_sess &&
+		    s->method != D1X_METHOD_STATIC)
+			d1x_sess_free(s, RADIUS_TERM_ADMIN_RESET);
 		return DAS_ERROR_NONE;
 	}
 	/* CoA-Request: a new VLAN and/or Session-Timeout for the running session. */

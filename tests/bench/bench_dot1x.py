@@ -22,11 +22,17 @@ Steps:
        keel     a fresh keel node (mgd + dot1xd via init/keel-node, supplicant multiple)
      Each point starts at most SESSIONS sessions (default 2000 over PORTS=2 ports: hostapd
      keeps a station for seconds after Logoff and holds at most 2007 per interface; keel
-     dot1xd keeps a logged-off multiple-mode session until it idles out and holds at most
-     1024 per port) during at most DURATION s, and a session without a result after
-     TIMEOUT s fails. Both authenticators are restarted for every point.
+     dot1xd frees a multiple-mode session at its Logoff, as Junos does) during at most
+     DURATION s, and a session without a result after TIMEOUT s fails. Both authenticators
+     are restarted for every point.
+  3. held sessions (BENCH_DOT1X_HELD, default 10000; 0 = skip): that many supplicants
+     authenticate over HELD_PORTS ports (8; hostapd holds at most 2007 stations per
+     interface) without logging off; then the authenticator's RSS against its idle RSS, and
+     the sessions it reports (keel: `show dot1x interface | display json`, authorized
+     supplicants; hostapd: `hostapd_cli all_sta`, AUTHORIZED stations).
   Reported: auth/s, latency Start -> Success p50/p99, the latency the authenticator adds
-  (session pX minus RADIUS-only pX at the same W), failed sessions, keel/hostapd ratios.
+  (session pX minus RADIUS-only pX at the same W), failed sessions, keel/hostapd ratios,
+  held sessions with RSS and bytes per session.
 
 Environment: KEEL_BUILD (build dir, default build), BENCH_DOT1X_W (empty: the live check
 only), BENCH_DOT1X_SESSIONS,
@@ -56,6 +62,9 @@ PORTS = int(os.environ.get("BENCH_DOT1X_PORTS", "2"))
 DURATION = float(os.environ.get("BENCH_DOT1X_DURATION", "3"))
 TIMEOUT = float(os.environ.get("BENCH_DOT1X_TIMEOUT", "10"))
 IMPLS = os.environ.get("BENCH_DOT1X_IMPLS", "keel,hostapd").split(",")
+HELD = int(os.environ.get("BENCH_DOT1X_HELD", "10000"))
+HELD_PORTS = 8 if HELD else 0
+NPORTS = max(PORTS, HELD_PORTS)  # ports configured on both authenticators
 TAG = f"kdx{os.getpid() % 100000}"
 NS_A, NS_S = f"{TAG}a", f"{TAG}s"
 SECRET = "testing123"
@@ -92,6 +101,7 @@ auth_server_addr=127.0.0.1
 auth_server_port=1812
 auth_server_shared_secret={{SECRET}}
 radius_auth_req_attr=61:d:15
+ctrl_interface={ctrl}
 logger_syslog=0
 logger_stdout=0
 """
@@ -108,11 +118,11 @@ def keel_conf():
             }}
         }}
     }}
-""" for i in range(PORTS))
+""" for i in range(NPORTS))
     dot1x = "".join(f"""            interface ax{i} {{
                 supplicant multiple;
             }}
-""" for i in range(PORTS))
+""" for i in range(NPORTS))
     return f"""interfaces {{
 {ifs}}}
 vlans {{
@@ -168,7 +178,7 @@ def net_up():
         sh("ip", "netns", "add", ns)
         sh("ip", "link", "set", "lo", "up", ns=ns)
     # Fixed MACs: eapolgen's supplicants are 02:<run>:..., the ports must never look like one.
-    for i in range(PORTS):
+    for i in range(NPORTS):
         sh("ip", "link", "add", f"ax{i}", "address", f"00:1b:21:0d:{i:02x}:01", "netns", NS_A,
            "type", "veth", "peer", "name", f"sx{i}", "address", f"00:1b:21:0d:{i:02x}:02",
            "netns", NS_S)
@@ -279,11 +289,25 @@ class Hostapd:
     def __init__(self, d):
         self.d = d
         self.confs = []
-        for i in range(PORTS):
+        self.ctrl = d / "hostapd-ctrl"
+        for i in range(NPORTS):
             c = d / f"hostapd-ax{i}.conf"
-            c.write_text(HOSTAPD_CONF.format(port=f"ax{i}", SECRET=SECRET))
+            c.write_text(HOSTAPD_CONF.format(port=f"ax{i}", SECRET=SECRET, ctrl=self.ctrl))
             self.confs.append(c)
         self.pidfile = d / "hostapd.pid"
+
+    def pid(self):
+        return int(self.pidfile.read_text())
+
+    def held(self):
+        """Stations hostapd holds authorized, over every port."""
+        n = 0
+        for i in range(NPORTS):
+            out = sh("hostapd_cli", "-p", self.ctrl, "-i", f"ax{i}", "all_sta", ns=NS_A,
+                     check=False, timeout=120).stdout
+            n += sum(1 for line in out.splitlines()
+                     if line.startswith("flags=") and "[AUTHORIZED]" in line)
+        return n
 
     def start(self):
         self.pidfile.unlink(missing_ok=True)
@@ -338,7 +362,7 @@ class Keel:
         while time.time() < end:
             p = sh(BUILD / "bin/cli", "-c", "show dot1x interface", ns=NS_A, check=False,
                    env=dict(self.env, KEEL_ROOT=str(self.root)))
-            if p.returncode == 0 and all(f"ax{i}" in p.stdout for i in range(PORTS)):
+            if p.returncode == 0 and all(f"ax{i}" in p.stdout for i in range(NPORTS)):
                 # keel-node runs daemons with -d: debug logging of every transition is not
                 # what is measured (hostapd runs without -d too). DebugSet{none: true}.
                 ctl_call(str(self.root / "run/keel/dot1xd.ctl"), "debug.set", b"\x20\x01")
@@ -349,12 +373,49 @@ class Keel:
     def stop(self):
         self.node("stop", check=False)
 
+    def pid(self):
+        return int((self.root / "run/keel/dot1xd.pid").read_text().split()[0])
+
+    def held(self):
+        """Authorized supplicants in `show dot1x interface | display json`."""
+        p = sh(BUILD / "bin/cli", "-c", "show dot1x interface | display json", ns=NS_A,
+               check=False, env=dict(self.env, KEEL_ROOT=str(self.root)), timeout=120)
+        info = json.loads(p.stdout)["dot1x-interface-information"]
+        return sum(1 for i in info.get("interface", []) for s in i.get("supplicants", [])
+                   if s.get("authorized"))
+
 
 def run_gen(gen, w, runbyte):
     ifs = [a for i in range(PORTS) for a in ("-i", f"sx{i}")]
     p = sh(gen, *ifs, "-u", USER, "-p", PASS, "-n", SESSIONS, "-w", w, "-d", DURATION,
            "-t", int(TIMEOUT * 1000), "-m", runbyte, ns=NS_S, timeout=DURATION + TIMEOUT + 60)
     return json.loads(p.stdout)
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def held_run(side, gen, runbyte):
+    """HELD supplicants authenticate and stay (no Logoff); RSS and sessions held."""
+    side.start()
+    try:
+        rss0 = rss_kib(side.pid())
+        ifs = [a for i in range(HELD_PORTS) for a in ("-i", f"sx{i}")]
+        p = sh(gen, *ifs, "-u", USER, "-p", PASS, "-n", HELD, "-w", 256, "-d", 120,
+               "-t", 20000, "-m", runbyte, "-k", ns=NS_S, timeout=200)
+        res = json.loads(p.stdout)
+        time.sleep(1)
+        rss1 = rss_kib(side.pid())
+        held = side.held()
+    finally:
+        side.stop()
+    return {"ok": res["ok"], "failed": res["failed"] + res["timeout"], "per_s": res["per_s"],
+            "held": held, "rss0": rss0, "rss1": rss1,
+            "per_sess": (rss1 - rss0) * 1024 / held if held else 0}
 
 
 def packet_drops():
@@ -416,6 +477,12 @@ def main():
                 flush=True)
         if rows:
             report(rows, [s.name for s in sides])
+        if HELD:
+            held = []
+            for side in sides:
+                held.append((side.name, held_run(side, gen, runbyte)))
+                runbyte += 1
+            report_held(held)
     finally:
         for side in sides:
             side.stop()
@@ -428,6 +495,20 @@ def main():
         net_down()
         shutil.rmtree(d, ignore_errors=True)
     return 0 if ok else 1
+
+
+def report_held(held):
+    print()
+    print(f"Held sessions: {HELD} EAP-MD5 supplicants over {HELD_PORTS} ports, no Logoff "
+          "(256 in flight)")
+    print(f"{'impl':8} {'authenticated':>13} {'failed':>7} {'held':>6} {'RSS idle MiB':>13} "
+          f"{'RSS held MiB':>13} {'bytes/session':>14}")
+    for name, h in held:
+        print(f"{name:8} {h['ok']:>13} {h['failed']:>7} {h['held']:>6} "
+              f"{h['rss0'] / 1024:>13.1f} {h['rss1'] / 1024:>13.1f} {h['per_sess']:>14.0f}")
+    print("held: sessions the authenticator reports authorized afterwards (keel: show dot1x "
+          "interface | display json; hostapd: hostapd_cli all_sta [AUTHORIZED]); hostapd "
+          "holds at most 2007 stations per interface (max_num_sta).")
 
 
 def report(rows, names):

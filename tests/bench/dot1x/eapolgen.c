@@ -4,16 +4,17 @@
  * flight. Written independently of keel's codecs (it is the yardstick for keel and hostapd).
  *
  *   eapolgen -i IF [-i IF ...] -u USER -p PASS [-n N] [-w W] [-d SECONDS] [-t TIMEOUT_MS]
- *            [-m RUNBYTE] [-b RAMP]
+ *            [-m RUNBYTE] [-b RAMP] [-k]
  *
  * A session: EAPOL-Start to the PAE group address (802.1X-2004 §7.8) -> Request/Identity ->
  * Response/Identity -> Request/MD5-Challenge -> Response (RFC 3748 §5.4: MD5(id | password |
  * challenge), RFC 1994) -> Success, then EAPOL-Logoff so the authenticator forgets the
- * station. Replies go to the authenticator's MAC as learned from its Request. A Request for
- * another method is answered with a Nak asking for MD5. Sessions stop starting after N
- * sessions or SECONDS, whichever is first; a session without a result after TIMEOUT_MS
- * fails. At most RAMP (16) sessions start per loop turn (about a millisecond), so W is
- * reached over W/RAMP ms. Supplicant MACs are 02:RUNBYTE:<32-bit session number>.
+ * station (-k: no Logoff, the sessions stay held: the held-sessions measurement). Replies go to the
+ * authenticator's MAC as learned from its Request. A Request for another method is answered with a
+ * Nak asking for MD5. Sessions stop starting after N sessions or SECONDS, whichever is first; a
+ * session without a result after TIMEOUT_MS fails. At most RAMP (16) sessions start per loop turn
+ * (about a millisecond), so W is reached over W/RAMP ms. Supplicant MACs are 02:RUNBYTE:<32-bit
+ * session number>.
  *
  * Prints one JSON object: sessions ok/failed/timed out, successes/s from the first Start to
  * the last Success, latency
@@ -62,6 +63,7 @@ static double duration = 1e9;
 static uint64_t timeout_us = 10000000;
 static const char *user = "bob", *pass = "hello";
 static uint8_t runbyte = 1;
+static int keep; /* -k: no Logoff after Success */
 static uint64_t frames_tx, frames_rx, frames_ignored, t_first, t_last_ok;
 
 static uint64_t now_us(void)
@@ -129,7 +131,8 @@ static void finish(int i, int ok)
 		t_last_ok = now_us();
 		lat[n_ok++] = t_last_ok - sess[i].t0;
 		/* Logoff: the authenticator drops the station (hostapd: max_num_sta). */
-		send_eapol(i, sess[i].have_auth ? sess[i].auth_mac : pae_group, 2, NULL, 0);
+		if (!keep)
+			send_eapol(i, sess[i].have_auth ? sess[i].auth_mac : pae_group, 2, NULL, 0);
 	} else if (ok == 0) {
 		n_fail++;
 	} else {
@@ -267,7 +270,7 @@ int main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "i:u:p:n:w:d:t:m:b:")) != -1) {
+	while ((c = getopt(argc, argv, "i:u:p:n:w:d:t:m:b:k")) != -1) {
 		switch (c) {
 		case 'i':
 			if (nifs == MAX_IFS || open_if(optarg, &ifs[nifs]) != 0) {
@@ -297,6 +300,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			ramp = atoi(optarg) > 0 ? atoi(optarg) : 1;
+			break;
+		case 'k':
+			keep = 1;
 			break;
 		case 'm':
 			runbyte = (uint8_t)strtoul(optarg, NULL, 0);
