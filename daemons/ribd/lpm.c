@@ -22,6 +22,7 @@
  * bits, holding the deepest node that covers the whole slot. */
 #define LPM_FRONT_BITS 16
 #define LPM_FRONT_MIN  4096 /* below this many prefixes the walk is short anyway */
+#define LPM_SUB_MIN    64   /* prefixes under a slot that earn it a second level */
 
 /* The key is as long as the family's addresses (4 or 16 bytes): an IPv4
  * node takes 32 bytes. */
@@ -41,6 +42,7 @@ struct lpm_front {
 	const struct lpm_node *start; /* where a lookup continues (NULL: nothing deeper) */
 	void *best;                   /* longest value at or above it */
 	uint8_t best_plen;
+	struct lpm_front *sub; /* a slot with many prefixes: one entry per next byte */
 };
 
 struct lpm {
@@ -50,6 +52,7 @@ struct lpm {
 	size_t nodes;            /* including glue */
 	struct lpm_pool pool;    /* the nodes */
 	struct lpm_front *front; /* built on the first lookup after a change at the top */
+	size_t n_subs;
 	bool front_dirty;
 };
 
@@ -108,12 +111,22 @@ struct lpm *lpm_new(unsigned maxbits)
 	return t;
 }
 
+static void lpm_front_free(struct lpm *t)
+{
+	for (size_t s = 0; t->front && s < ((size_t)1 << LPM_FRONT_BITS); s++)
+		free(t->front[s].sub);
+	free(t->front);
+	t->front = NULL;
+	t->n_subs = 0;
+	t->front_dirty = false;
+}
+
 void lpm_free(struct lpm *t)
 {
 	if (!t)
 		return;
 	lpm_pool_drain(&t->pool);
-	free(t->front);
+	lpm_front_free(t);
 	free(t);
 }
 
@@ -179,13 +192,14 @@ size_t lpm_memory(const struct lpm *t)
 {
 	/* Nodes in use (freed ones are recycled by this trie, see lpm.h). */
 	return sizeof(*t) + t->nodes * t->pool.size +
-	       (t->front ? ((size_t)1 << LPM_FRONT_BITS) * sizeof(*t->front) : 0);
+	       (t->front ? ((size_t)1 << LPM_FRONT_BITS) * sizeof(*t->front) : 0) +
+	       t->n_subs * 256 * sizeof(*t->front);
 }
 
 /* A change at or above the front table's depth invalidates it. */
 static void lpm_touch(struct lpm *t, unsigned plen)
 {
-	if (t->front && plen <= LPM_FRONT_BITS)
+	if (t->front && plen <= LPM_FRONT_BITS + 8)
 		t->front_dirty = true;
 }
 
@@ -309,11 +323,8 @@ void *lpm_delete(struct lpm *t, const uint8_t *addr, unsigned plen)
 	n->value = NULL;
 	t->count--;
 	lpm_touch(t, n->plen);
-	if (t->front && t->count < LPM_FRONT_MIN / 2) {
-		free(t->front); /* small again: the walk is short */
-		t->front = NULL;
-		t->front_dirty = false;
-	}
+	if (t->front && t->count < LPM_FRONT_MIN / 2)
+		lpm_front_free(t); /* small again: the walk is short */
 	if (n->child[0] && n->child[1])
 		return value; /* stays as glue */
 	c = n->child[0] ? n->child[0] : n->child[1];
@@ -327,22 +338,19 @@ void *lpm_delete(struct lpm *t, const uint8_t *addr, unsigned plen)
 	return value;
 }
 
-/* Where a lookup of any address in slot s (its first LPM_FRONT_BITS bits) can
- * go on from, and the longest value met above that point. Above the slot's
- * depth the path is the same for every address of the slot. */
-static void lpm_front_slot(const struct lpm *t, uint32_t s, struct lpm_front *f)
+/* Where a lookup of any address starting with key's first `depth` bits can
+ * go on from (n: the node to start at), and the longest value met above that
+ * point (f->best as given covers what lies above n). Above that depth the
+ * path is the same for every such address. */
+static void lpm_front_walk(const struct lpm_node *n, const uint8_t *key, unsigned depth,
+                           struct lpm_front *f)
 {
-	const struct lpm_node *n = t->root;
-	uint8_t key[LPM_KEYLEN] = {(uint8_t)(s >> 8), (uint8_t)s};
-
 	f->start = NULL;
-	f->best = NULL;
-	f->best_plen = 0;
 	while (n) {
-		if (n->plen >= LPM_FRONT_BITS) {
+		if (n->plen >= depth) {
 			/* Every longer prefix of the slot is in n's subtree, if n is
 			 * in the slot at all. */
-			if (lpm_common(n->key, key, LPM_FRONT_BITS) == LPM_FRONT_BITS)
+			if (lpm_common(n->key, key, depth) == depth)
 				f->start = n;
 			return;
 		}
@@ -356,17 +364,48 @@ static void lpm_front_slot(const struct lpm *t, uint32_t s, struct lpm_front *f)
 	}
 }
 
+/* Prefixes in n's subtree, counting up to limit. */
+static size_t lpm_subtree_count(const struct lpm_node *n, size_t limit)
+{
+	size_t c = 0;
+
+	while (n && c < limit) {
+		c += n->value != NULL;
+		if (n->child[0])
+			c += lpm_subtree_count(n->child[0], limit - c);
+		n = n->child[1];
+	}
+	return c;
+}
+
 static void lpm_front_build(struct lpm *t)
 {
 	size_t slots = (size_t)1 << LPM_FRONT_BITS;
 
-	if (!t->front) {
-		t->front = malloc(slots * sizeof(*t->front));
-		if (!t->front)
-			return;
+	lpm_front_free(t);
+	t->front = calloc(slots, sizeof(*t->front));
+	if (!t->front)
+		return;
+	for (uint32_t s = 0; s < slots; s++) {
+		struct lpm_front *f = &t->front[s];
+		uint8_t key[LPM_KEYLEN] = {(uint8_t)(s >> 8), (uint8_t)s};
+
+		lpm_front_walk(t->root, key, LPM_FRONT_BITS, f);
+		/* A crowded slot gets a second level: one more byte of the address
+		 * decided by an index instead of up to eight node visits. */
+		if (!f->start || lpm_subtree_count(f->start, LPM_SUB_MIN) < LPM_SUB_MIN)
+			continue;
+		f->sub = calloc(256, sizeof(*f->sub));
+		if (!f->sub)
+			continue;
+		t->n_subs++;
+		for (unsigned b = 0; b < 256; b++) {
+			key[2] = (uint8_t)b;
+			f->sub[b].best = f->best;
+			f->sub[b].best_plen = f->best_plen;
+			lpm_front_walk(f->start, key, LPM_FRONT_BITS + 8, &f->sub[b]);
+		}
 	}
-	for (uint32_t s = 0; s < slots; s++)
-		lpm_front_slot(t, s, &t->front[s]);
 	t->front_dirty = false;
 }
 
@@ -384,6 +423,8 @@ void *lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *plen)
 	if (t->front && !t->front_dirty) {
 		const struct lpm_front *f = &t->front[(uint32_t)addr[0] << 8 | addr[1]];
 
+		if (f->sub)
+			f = &f->sub[addr[2]];
 		bestv = f->best;
 		bestp = f->best_plen;
 		n = f->start;
