@@ -7,6 +7,9 @@
  * "show.statistics" answers one StatisticsReply per port and a last one with the RADIUS
  * client; the fetch makes {"dot1x-statistics-information": {"interface": [...],
  * "radius": {...}}}.
+ *
+ * show network-access aaa statistics authentication|radius: the RADIUS part of the same
+ * "show.statistics" answer (radclient's per-server counters), in Junos' AAA layout.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -325,6 +328,85 @@ void cli_render_dot1x_statistics(struct cli *cli, const struct cli_argv *av,
 	        cli_ji(rad, "disconnects"));
 }
 
+/*
+ * Junos `show network-access aaa statistics authentication`: the authentication module's
+ * totals, here summed over the access profile's authentication servers (accounting
+ * servers excluded); `detail` adds one block per server.
+ */
+static void cli_render_aaa_auth(struct cli *cli, const struct cli_argv *av,
+                                struct json_object *data, FILE *out)
+{
+	struct json_object *rad = cli_jget(cli_jget(data, CLI_DOT1X_STATISTICS), "radius");
+	struct json_object *sv = cli_jget(rad, "servers");
+	long long req = 0, acc = 0, rej = 0, chal = 0, tmo = 0, retr = 0, drop = 0;
+	size_t n = sv ? json_object_array_length(sv) : 0;
+
+	(void)cli;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(sv, i);
+
+		if (cli_jb(s, "accounting"))
+			continue;
+		req += cli_ji(s, "requests");
+		acc += cli_ji(s, "accepts");
+		rej += cli_ji(s, "rejects");
+		chal += cli_ji(s, "challenges");
+		tmo += cli_ji(s, "timeouts");
+		retr += cli_ji(s, "retransmissions");
+		drop += cli_ji(s, "dropped");
+	}
+	fprintf(out, "Authentication module statistics\n");
+	fprintf(out, "  Requests received: %lld\n", req);
+	fprintf(out, "  Accepts: %lld\n", acc);
+	fprintf(out, "  Rejects: %lld\n", rej);
+	fprintf(out, "  Challenges: %lld\n", chal);
+	fprintf(out, "  Timeouts: %lld\n", tmo);
+	fprintf(out, "  Retransmissions: %lld\n", retr);
+	fprintf(out, "  Replies dropped: %lld\n", drop);
+	if (!av || !cli_argv_has(av, "detail"))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(sv, i);
+
+		if (cli_jb(s, "accounting"))
+			continue;
+		fprintf(out, "\nRADIUS server: %s, port %lld (%s)\n", cli_js(s, "address"),
+		        cli_ji(s, "port"), cli_js(s, "state"));
+		fprintf(out, "  Requests: %lld\n  Accepts: %lld\n  Rejects: %lld\n",
+		        cli_ji(s, "requests"), cli_ji(s, "accepts"), cli_ji(s, "rejects"));
+		fprintf(out, "  Challenges: %lld\n  Timeouts: %lld\n  Retransmissions: %lld\n",
+		        cli_ji(s, "challenges"), cli_ji(s, "timeouts"),
+		        cli_ji(s, "retransmissions"));
+		fprintf(out, "  Replies dropped: %lld\n  Average round trip: %lld us\n",
+		        cli_ji(s, "dropped"), cli_ji(s, "rtt-avg-us"));
+	}
+}
+
+/* `show network-access aaa statistics radius`: every server, accounting ones included. */
+static void cli_render_aaa_radius(struct cli *cli, const struct cli_argv *av,
+                                  struct json_object *data, FILE *out)
+{
+	struct json_object *rad = cli_jget(cli_jget(data, CLI_DOT1X_STATISTICS), "radius");
+	struct json_object *sv = cli_jget(rad, "servers");
+
+	(void)cli;
+	(void)av;
+	fprintf(out, "RADIUS server statistics\n");
+	fprintf(out, "%-18s%-7s%-6s%-7s%-10s%-9s%-9s%-9s%-11s%-10s%s\n", "Server", "Port", "Type",
+	        "State", "Requests", "Retrans", "Accepts", "Rejects", "Challenges", "Timeouts",
+	        "Dropped");
+	for (size_t i = 0; sv && i < json_object_array_length(sv); i++) {
+		struct json_object *s = json_object_array_get_idx(sv, i);
+
+		fprintf(out, "%-18s%-7lld%-6s%-7s%-10lld%-9lld%-9lld%-9lld%-11lld%-10lld%lld\n",
+		        cli_js(s, "address"), cli_ji(s, "port"),
+		        cli_jb(s, "accounting") ? "acct" : "auth", cli_js(s, "state"),
+		        cli_ji(s, "requests"), cli_ji(s, "retransmissions"), cli_ji(s, "accepts"),
+		        cli_ji(s, "rejects"), cli_ji(s, "challenges"), cli_ji(s, "timeouts"),
+		        cli_ji(s, "dropped"));
+	}
+}
+
 static struct json_object *cli_fetch_dot1x_clear(struct cli *cli, const struct cli_argv *av,
                                                  char *err, size_t errlen)
 {
@@ -390,6 +472,34 @@ static const struct cli_node cli_dot1x_stats_opts[] = {
          .help = "Name of interface",
          .fetch = cli_fetch_dot1x_statistics,
          .render = cli_render_dot1x_statistics},
+        {0},
+};
+
+static const struct cli_node cli_aaa_auth_opts[] = {
+        {.name = "detail", .help = "Display detailed output", .flags = CLI_N_OPTION},
+        {0},
+};
+
+static const struct cli_node cli_aaa_stats[] = {
+        {.name = "authentication",
+         .help = "Show authentication statistics",
+         .fetch = cli_fetch_dot1x_statistics,
+         .render = cli_render_aaa_auth,
+         .children = cli_aaa_auth_opts},
+        {.name = "radius",
+         .help = "Show RADIUS server statistics",
+         .fetch = cli_fetch_dot1x_statistics,
+         .render = cli_render_aaa_radius},
+        {0},
+};
+
+static const struct cli_node cli_aaa[] = {
+        {.name = "statistics", .help = "Show AAA statistics", .children = cli_aaa_stats},
+        {0},
+};
+
+const struct cli_node cli_show_network_access[] = {
+        {.name = "aaa", .help = "Show AAA information", .children = cli_aaa},
         {0},
 };
 

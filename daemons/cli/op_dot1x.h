@@ -11,6 +11,8 @@
 
 extern const struct cli_node cli_show_dot1x[];
 extern const struct cli_node cli_clear_dot1x[];
+/* show network-access aaa statistics authentication [detail] | radius */
+extern const struct cli_node cli_show_network_access[];
 
 #define CLI_DOT1X_INTERFACES "dot1x-interface-information"
 #define CLI_DOT1X_STATISTICS "dot1x-statistics-information"
