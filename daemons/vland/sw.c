@@ -151,7 +151,7 @@ void vland_auth_push(struct vland *v)
 		return;
 	c = ovsdb_conn_cache(v->ovs);
 	if (!v->of) {
-		if (!v->auths.n || !ovsdb_cache_find(c, "Bridge", "name", VLAND_BRIDGE, NULL))
+		if (!ovsdb_cache_find(c, "Bridge", "name", VLAND_BRIDGE, NULL))
 			return;
 		/* vswitchd's per-bridge OpenFlow management socket (notes §9). */
 		snprintf(mgmt, sizeof(mgmt), "%s/%s.mgmt", v->rundir, VLAND_BRIDGE);
@@ -160,7 +160,24 @@ void vland_auth_push(struct vland *v)
 			log_warnx("openflow %s: cannot open", mgmt);
 			return;
 		}
-		log_info("802.1X admission through OpenFlow on %s", mgmt);
+		/* The bridge is fail_mode=secure (vland_reconcile): its table
+		 * starts empty on every vswitchd start, so no port forwards
+		 * before keel has put its blocks back; this flow is the
+		 * forwarding, installed after them (openflow.h). */
+		ovs_of_set_default_normal(v->of, true);
+		log_info("forwarding and 802.1X admission through OpenFlow on %s", mgmt);
+	}
+	/* Ports that are not 802.1X-controlled are OPEN: one managed before
+	 * (by an earlier vland, or under another name with the same ofport)
+	 * may still carry NO_FWD. */
+	for (size_t i = 0; i < v->model.n_ports + v->model.n_irbs; i++) {
+		const char *name = i < v->model.n_ports ? v->model.ports[i].name
+		                                        : v->model.irbs[i - v->model.n_ports].name;
+		const struct vland_auth *e = vland_auths_find(&v->auths, name, NULL);
+		int64_t ofport = ovs_iface_ofport(c, name);
+
+		if (ofport > 0 && !e)
+			ovs_of_port_set(v->of, (uint32_t)ofport, OVS_OF_PORT_OPEN);
 	}
 	/* A port that got another ofport (re-created, e.g. after a database
 	 * restart) first gives the old number back: another port may have it
@@ -269,6 +286,47 @@ static void vland_txn_done(void *arg, int err)
 	vland_sync(v);
 }
 
+/* The switch config went away entirely: keel0 goes with all its ports (a
+ * bridge left behind would keep switching the interfaces, now plain
+ * interfaces again, on its own), then the OVS connection, as on a node that
+ * never had a switch. Runs from the kick timer, never from an OVSDB
+ * callback, so closing the connection here is allowed. */
+static void vland_teardown(struct vland *v)
+{
+	int r;
+
+	v->reconciles++;
+	vland_of_close(v);
+	if (ovsdb_cache_find(ovsdb_conn_cache(v->ovs), "Bridge", "name", VLAND_BRIDGE, NULL)) {
+		r = ovs_bridge_del(v->ovs, VLAND_BRIDGE, vland_txn_done, v);
+		if (r == 0) {
+			v->busy = true;
+			v->converged = false;
+			v->txns++;
+			log_info("switch config removed: deleting OVS bridge %s", VLAND_BRIDGE);
+			return;
+		}
+		if (r < 0) {
+			snprintf(v->last_error, sizeof(v->last_error), "delete %s: %s",
+			         VLAND_BRIDGE, strerror(-r));
+			log_warnx("%s", v->last_error);
+			if (!timer_pending(&v->retry))
+				timer_add_ms(&v->retry, VLAND_RETRY_MS);
+			return;
+		}
+	}
+	log_info("no switch config: OVS bridge %s is gone, connection closed", VLAND_BRIDGE);
+	ovsdb_conn_close(v->ovs);
+	v->ovs = NULL;
+	v->converged = false;
+	v->skipped = 0;
+	v->last_error[0] = 0;
+	free(v->irb_done);
+	v->irb_done = NULL;
+	v->n_irb_done = 0;
+	vland_sensors_kick(v);
+}
+
 static void vland_reconcile(struct vland *v)
 {
 	struct ovs_port_want *w;
@@ -282,10 +340,18 @@ static void vland_reconcile(struct vland *v)
 		v->dirty = true;
 		return;
 	}
+	if (!v->model.n_ports && !v->model.n_vlans) {
+		vland_teardown(v);
+		return;
+	}
 	if (vland_want_build(&v->model, &v->auths, &w, &n) < 0)
 		return;
 	v->reconciles++;
-	r = ovs_bridge_reconcile(v->ovs, VLAND_BRIDGE, n, w, vland_txn_done, v, &skipped);
+	/* fail_mode=secure: while ovs-vswitchd restarts, the bridge forwards
+	 * nothing until vland's OpenFlow connection has re-installed the
+	 * 802.1X blocks and then the NORMAL flow (notes §9, openflow.h), so an
+	 * unauthorized port is never open. */
+	r = ovs_bridge_reconcile(v->ovs, VLAND_BRIDGE, "secure", n, w, vland_txn_done, v, &skipped);
 	free(w);
 	if (skipped != v->skipped && skipped)
 		log_warnx("%zu switch port%s already on another OVS bridge: left alone", skipped,

@@ -66,7 +66,7 @@ struct ovsdb_conn {
 
 static const char *const mon_tables[] = {"Open_vSwitch", "Bridge", "Port", "Interface"};
 static const char *const mon_ovs[] = {"cur_cfg", "next_cfg", "bridges", NULL};
-static const char *const mon_br[] = {"name", "ports", "datapath_type", NULL};
+static const char *const mon_br[] = {"name", "ports", "datapath_type", "fail_mode", NULL};
 static const char *const mon_port[] = {"name", "interfaces", "tag", "trunks", "vlan_mode", NULL};
 static const char *const mon_if[] = {"name", "type", "ofport", NULL};
 static const char *const *const mon_cols[] = {mon_ovs, mon_br, mon_port, mon_if};

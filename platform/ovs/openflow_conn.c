@@ -801,13 +801,17 @@ static struct of_port *of_port_get(struct ovs_of *of, uint32_t ofport)
 int ovs_of_port_set(struct ovs_of *of, uint32_t ofport, enum ovs_of_port_auth st)
 {
 	struct of_port *p;
+	bool fresh;
 
 	if (!of || !ofport_ok(ofport) || (st != OVS_OF_PORT_OPEN && st != OVS_OF_PORT_EAPOL_ONLY))
 		return -EINVAL;
+	fresh = !of_port_find(of, ofport);
 	p = of_port_get(of, ofport);
 	if (!p)
 		return -ENOMEM;
-	if (p->st == st)
+	/* A port new to us may carry NO_FWD from an earlier run (or another
+	 * controller): managing it as OPEN must clear that now. */
+	if (p->st == st && !fresh)
 		return 0;
 	p->st = st;
 	if (st == OVS_OF_PORT_OPEN)

@@ -184,7 +184,7 @@ typedef void (*ovsdb_reply_fn)(void *arg, int err, struct json_object *result,
 typedef void (*ovsdb_done_fn)(void *arg, int err);
 
 /* Connects to unix socket `path` (non-blocking), monitors Open_vSwitch
- * (cur_cfg, next_cfg, bridges), Bridge (name, ports, datapath_type), Port
+ * (cur_cfg, next_cfg, bridges), Bridge (name, ports, datapath_type, fail_mode), Port
  * (name, interfaces, tag, trunks, vlan_mode) and Interface (name, type,
  * ofport), and reconnects with backoff (100 ms doubling to 5 s, restarting at 100 ms after
  * a link that was up for 5 s) until
@@ -256,21 +256,26 @@ struct ovs_port_want {
 };
 
 /* One transaction that makes `bridge` exist (datapath netdev, with its own
- * internal port) and hold exactly the ports in want[] with their VLAN
- * columns: missing ports are inserted, ports of this bridge that are not
- * wanted are removed, differing VLAN columns are updated; nothing else is
- * written. A wanted port that exists on another bridge is left alone and
- * counted in *skipped (may be NULL). Returns the number of changes (0: *ops
- * is NULL, nothing to write). Interface.type of an existing port is not
- * changed. */
+ * internal port, and Bridge.fail_mode = fail_mode unless that is NULL; ""
+ * = the empty set, vswitchd's standalone default) and hold exactly the ports in want[] with their
+ * VLAN columns: missing ports are inserted, ports of this bridge that are not wanted are removed,
+ * differing VLAN columns are updated; nothing else is written. A wanted port that exists on another
+ * bridge is left alone and counted in *skipped (may be NULL). Returns the number of changes (0:
+ * *ops is NULL, nothing to write). Interface.type of an existing port is not changed. */
 int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, const char *bridge,
-                             size_t n, const struct ovs_port_want *want, struct json_object **ops,
-                             size_t *skipped);
+                             const char *fail_mode, size_t n, const struct ovs_port_want *want,
+                             struct json_object **ops, size_t *skipped);
 /* Runs it on the connection: 1 = nothing to write (fn not called), 0 = fn
  * will be called once vswitchd applied it, or -errno. */
-int ovs_bridge_reconcile(struct ovsdb_conn *c, const char *bridge, size_t n,
+int ovs_bridge_reconcile(struct ovsdb_conn *c, const char *bridge, const char *fail_mode, size_t n,
                          const struct ovs_port_want *want, ovsdb_done_fn fn, void *arg,
                          size_t *skipped);
+/* Ops that remove bridge `name` with all its ports (ovs-vsctl del-br).
+ * -ENOENT when it is not there. ovs_bridge_del runs them: 1 = no such
+ * bridge (fn not called), 0 = fn will be called once applied, or -errno. */
+int ovs_txn_bridge_del(const struct ovsdb_cache *c, const char *root, const char *name,
+                       struct json_object **ops);
+int ovs_bridge_del(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg);
 /* Interface.ofport of the named interface (-1: unknown, not yet assigned,
  * or failed) and the reverse lookup (NULL: none). */
 int64_t ovs_iface_ofport(const struct ovsdb_cache *c, const char *name);

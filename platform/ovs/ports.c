@@ -519,9 +519,21 @@ static void ovs_rec_insert(struct json_object *ops, size_t k, const char *name, 
 	json_object_array_add(ops, ins_p);
 }
 
+/* Bridge.fail_mode as cached: "" for the empty set (vswitchd's default,
+ * standalone). */
+static const char *ovs_bridge_fail_mode(struct json_object *br_row)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(br_row, "fail_mode", &v) || !(s = ovsdb_str(v)))
+		return "";
+	return s;
+}
+
 int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, const char *bridge,
-                             size_t n, const struct ovs_port_want *want, struct json_object **ops,
-                             size_t *skipped)
+                             const char *fail_mode, size_t n, const struct ovs_port_want *want,
+                             struct json_object **ops, size_t *skipped)
 {
 	struct json_object *a = json_object_new_array();
 	struct json_object *br_row, *ports = NULL, *new_ports = json_object_new_array();
@@ -556,6 +568,8 @@ int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, cons
 		}
 		json_object_object_add(row, "name", json_object_new_string(bridge));
 		json_object_object_add(row, "datapath_type", json_object_new_string("netdev"));
+		if (fail_mode && *fail_mode)
+			json_object_object_add(row, "fail_mode", json_object_new_string(fail_mode));
 		json_object_object_add(row, "ports", ovs_set_of(new_ports));
 		json_object_object_add(ins, "row", row);
 		json_object_object_add(ins, "uuid-name", json_object_new_string("newbr"));
@@ -574,6 +588,22 @@ int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, cons
 		ovs_add_cfg_bump(a, root);
 		*ops = a;
 		return (int)k;
+	}
+
+	/* ovs-vswitchd.conf.db(5) Bridge fail_mode: "secure" starts an empty
+	 * flow table (no default NORMAL) on every vswitchd (re)start. Changing it
+	 * flushes the table; the OpenFlow side re-installs keel's flows. */
+	if (fail_mode && strcmp(ovs_bridge_fail_mode(br_row), fail_mode)) {
+		struct json_object *op = ovs_op("update", "Bridge");
+		struct json_object *row = json_object_new_object();
+
+		json_object_object_add(row, "fail_mode",
+		                       *fail_mode ? json_object_new_string(fail_mode)
+		                                  : ovs_set_of(json_object_new_array()));
+		json_object_object_add(op, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(br_uuid)));
+		json_object_object_add(op, "row", row);
+		json_object_array_add(a, op);
+		changes++;
 	}
 
 	json_object_object_get_ex(br_row, "ports", &ports);
@@ -668,7 +698,7 @@ int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, cons
 	return changes;
 }
 
-int ovs_bridge_reconcile(struct ovsdb_conn *c, const char *bridge, size_t n,
+int ovs_bridge_reconcile(struct ovsdb_conn *c, const char *bridge, const char *fail_mode, size_t n,
                          const struct ovs_port_want *want, ovsdb_done_fn fn, void *arg,
                          size_t *skipped)
 {
@@ -677,10 +707,51 @@ int ovs_bridge_reconcile(struct ovsdb_conn *c, const char *bridge, size_t n,
 
 	if ((r = ovs_conn_usable(c)) < 0)
 		return r;
-	r = ovs_txn_bridge_reconcile(ovsdb_conn_cache(c), ovsdb_conn_root(c), bridge, n, want, &ops,
-	                             skipped);
+	r = ovs_txn_bridge_reconcile(ovsdb_conn_cache(c), ovsdb_conn_root(c), bridge, fail_mode, n,
+	                             want, &ops, skipped);
 	if (r <= 0)
 		return r < 0 ? r : 1;
+	return ovs_job_run(c, ops, fn, arg);
+}
+
+int ovs_txn_bridge_del(const struct ovsdb_cache *c, const char *root, const char *name,
+                       struct json_object **ops)
+{
+	struct json_object *a, *mu, *el = json_object_new_array();
+	const char *br_uuid = NULL;
+
+	*ops = NULL;
+	if (!ovsdb_cache_find(c, "Bridge", "name", name, &br_uuid) || !br_uuid) {
+		json_object_put(el);
+		return -ENOENT;
+	}
+	/* Bridge is not a root table (vswitch.ovsschema): dropping the last
+	 * reference, Open_vSwitch.bridges, garbage-collects the row and with it
+	 * its Port and Interface rows (RFC 7047 §3.2 isRoot), as ovs-vsctl
+	 * del-br does. */
+	a = json_object_new_array();
+	mu = ovs_op("mutate", "Open_vSwitch");
+	json_object_object_add(mu, "where", ovs_where_eq("_uuid", ovsdb_uuid_new(root)));
+	json_object_array_add(el, ovsdb_uuid_new(br_uuid));
+	json_object_object_add(mu, "mutations", ovs_mutation("bridges", "delete", ovs_set_of(el)));
+	json_object_array_add(a, mu);
+	ovs_add_cfg_bump(a, root);
+	*ops = a;
+	return 0;
+}
+
+int ovs_bridge_del(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, void *arg)
+{
+	struct json_object *ops;
+	int r;
+
+	if ((r = ovs_conn_usable(c)) < 0)
+		return r;
+	r = ovs_txn_bridge_del(ovsdb_conn_cache(c), ovsdb_conn_root(c), name, &ops);
+	if (r == -ENOENT)
+		return 1;
+	if (r < 0)
+		return r;
 	return ovs_job_run(c, ops, fn, arg);
 }
 

@@ -14,7 +14,9 @@ native VLAN untagged; the native-VLAN mismatch (30 vs 40) puts untagged
 frames into the receiver's native VLAN, so h5 (v30) reaches h6 (v40); a host
 on a trunk port sees tags, an access host never does; h1 and h2 talk through
 sw1's IRBs; ovsdb-server restarted from an empty database under a running
-vland: the bridge, ports, tags and IRB come back and traffic flows again.
+vland: the bridge, ports, tags and IRB come back and traffic flows again;
+ovs-vswitchd restarted: the secure bridge keeps an unauthorized port closed
+throughout; deleting the whole switch config removes keel0.
 """
 
 import os
@@ -358,6 +360,59 @@ def test_ovsdb_restart_reconverges(bed):
     assert not bed.ping("h5", "10.0.30.16")
     assert port_auth(bed, node, "p5", 0)["ok"]
     ping_ok(bed, "h5", "10.0.30.16")
+
+
+def test_vswitchd_restart_keeps_unauthorized_port_closed(bed):
+    """keel0 is fail_mode=secure: across a kill + restart of ovs-vswitchd the
+    EAPOL_ONLY port p5 never forwards (not one ping reply from start to end),
+    while the other ports forward again once vland's OpenFlow connection is
+    back (blocks first, then the NORMAL flow)."""
+    node = "sw1"
+    d = bed.node_root(node) / "run" / "openvswitch"
+    log = bed.node_root(node) / "var" / "log" / "keel" / "ovs-vswitchd.log"
+    assert vsctl(bed, node, "get", "bridge", "keel0", "fail_mode").stdout.strip() == "secure"
+    ping_ok(bed, "h5", "10.0.30.16")
+    assert port_auth(bed, node, "p5", 1)["ok"]
+    poll(lambda: not bed.ping("h5", "10.0.30.16"), timeout=10, what="p5 blocked")
+    pinger = subprocess.Popen(bed.tb.exec_argv("h5", ["ping", "-n", "-i", "0.02",
+                                                      "10.0.30.16"]),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        pid = int((d / "ovs-vswitchd.pid").read_text().split()[0])
+        os.kill(pid, 15)
+        poll(lambda: not os.path.exists(f"/proc/{pid}")
+             or "zombie" in open(f"/proc/{pid}/status").read(), timeout=10,
+             what="ovs-vswitchd gone")
+        bed.run(node, ["env", f"OVS_RUNDIR={d}", f"OVS_LOGDIR={d}", "ovs-vswitchd",
+                       f"unix:{d}/db.sock", f"--pidfile={d}/ovs-vswitchd.pid", "--detach",
+                       f"--log-file={log}"])
+        ping_ok(bed, "h1", "10.0.10.13")  # a normal port forwards again
+        ping_ok(bed, "h1", "10.0.20.12")  # and the IRBs route
+        time.sleep(1)  # p5 keeps being probed after the NORMAL flow is back
+    finally:
+        pinger.terminate()
+        out, _ = pinger.communicate(timeout=5)
+    assert "bytes from" not in out, out[-2000:]
+    assert port_auth(bed, node, "p5", 0)["ok"]
+    ping_ok(bed, "h5", "10.0.30.16")
+
+
+def test_switch_config_removed_deletes_bridge(bed):
+    """Deleting every VLAN and switch port removes keel0 with its ports; a new
+    switch config builds it again."""
+    node = "sw2"
+    assert "keel0" in vsctl(bed, node, "list-br").stdout.split()
+    cli(bed, node, "configure; delete vlans; delete interfaces; commit")
+    poll(lambda: "keel0" not in vsctl(bed, node, "list-br").stdout.split(), timeout=15,
+         what="keel0 deleted")
+    assert vsctl(bed, node, "list", "port").stdout.strip() == "", "ports left behind"
+    poll(lambda: not status(bed, node)["ovs_connected"], timeout=10,
+         what="vland closed its OVS connection")
+    cli(bed, node, "configure; set vlans v10 vlan-id 10; set interfaces p1 unit 0 family "
+        "ethernet-switching interface-mode access vlan members v10; commit")
+    poll(lambda: converged(bed, node), timeout=20, what="keel0 rebuilt")
+    assert vsctl(bed, node, "get", "port", "p1", "tag").stdout.strip() == "10"
+    assert vsctl(bed, node, "get", "bridge", "keel0", "fail_mode").stdout.strip() == "secure"
 
 
 # ---------------------------------------------------------------- vland alone, no mgd

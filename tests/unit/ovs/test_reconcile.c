@@ -95,7 +95,8 @@ static void test_new_bridge(void **state)
 	load(&c, "{\"Open_vSwitch\":{\"" ROOT "\":{\"new\":{\"cur_cfg\":1,\"next_cfg\":1}}}}");
 	want_init(w);
 	/* Bridge internal port + 3 ports. */
-	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", 3, w, &ops, &skipped), 4);
+	assert_int_equal(
+	        ovs_txn_bridge_reconcile(&c, ROOT, "keel0", "secure", 3, w, &ops, &skipped), 4);
 	assert_int_equal(skipped, 0);
 	assert_int_equal(count_ops(ops, "insert", "Interface"), 4);
 	assert_int_equal(count_ops(ops, "insert", "Port"), 4);
@@ -103,6 +104,7 @@ static void test_new_bridge(void **state)
 	assert_int_equal(count_ops(ops, "mutate", "Open_vSwitch"), 2); /* bridges + next_cfg */
 	text = json_object_to_json_string_ext(ops, JSON_C_TO_STRING_PLAIN);
 	assert_non_null(strstr(text, "\"datapath_type\":\"netdev\""));
+	assert_non_null(strstr(text, "\"fail_mode\":\"secure\""));
 	assert_non_null(strstr(text, "\"type\":\"internal\""));
 	assert_non_null(strstr(text, "\"vlan_mode\":\"trunk\""));
 	assert_non_null(strstr(text, "[\"named-uuid\",\"p3\"]"));
@@ -126,7 +128,7 @@ static void test_converged_writes_nothing(void **state)
 	     "\"new\":{\"name\":\"irb.10\",\"tag\":10,\"vlan_mode\":\"access\",\"trunks\":[\"set\","
 	     "[]]}}}}");
 	want_init(w);
-	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", 3, w, &ops, NULL), 0);
+	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", NULL, 3, w, &ops, NULL), 0);
 	assert_null(ops);
 	ovsdb_cache_free(&c);
 }
@@ -151,7 +153,8 @@ static void test_diff(void **state)
 	w[2].name = "p9";
 	w[2].vlan.tag = 30;
 	w[2].vlan.mode = OVS_VLAN_MODE_ACCESS;
-	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", 3, w, &ops, &skipped), 3);
+	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", NULL, 3, w, &ops, &skipped),
+	                 3);
 	assert_int_equal(skipped, 1);
 	assert_int_equal(count_ops(ops, "update", "Port"), 1);
 	assert_int_equal(count_ops(ops, "insert", "Port"), 1);
@@ -161,6 +164,80 @@ static void test_diff(void **state)
 	assert_null(strstr(text, P9));
 	assert_null(strstr(text, PBR)); /* the bridge's own port stays */
 	assert_non_null(strstr(text, "\"row\":{\"tag\":20}"));
+	json_object_put(ops);
+	ovsdb_cache_free(&c);
+}
+
+/* fail_mode: a bridge without it gets one update of the Bridge row (and
+ * nothing else when the ports match); once the cache has it, nothing. */
+static void test_fail_mode(void **state)
+{
+	struct ovsdb_cache c;
+	struct ovs_port_want w[3];
+	struct json_object *ops = NULL;
+	const char *text;
+	static const char ports_all[] =
+	        "{\"Bridge\":{\"" BR
+	        "\":{\"new\":{\"name\":\"keel0\",\"ports\":[\"set\",[[\"uuid\","
+	        "\"" PBR "\"],[\"uuid\",\"" P1 "\"],[\"uuid\",\"" P2
+	        "\"],[\"uuid\",\"00000000-0000-"
+	        "0000-0000-0000000000a3\"]]]FM}}},\"Port\":{\"00000000-0000-0000-0000-0000000000a3\":{"
+	        "\"new\":{\"name\":\"irb.10\",\"tag\":10,\"vlan_mode\":\"access\",\"trunks\":[\"set\","
+	        "[]]}}}}";
+	char buf[sizeof(ports_all) + 64];
+	const char *fm = strstr(ports_all, "FM");
+
+	(void)state;
+	ovsdb_cache_init(&c);
+	load(&c, with_bridge);
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)(fm - ports_all), ports_all, fm + 2);
+	load(&c, buf);
+	want_init(w);
+	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", "secure", 3, w, &ops, NULL),
+	                 1);
+	assert_int_equal(count_ops(ops, "update", "Bridge"), 1);
+	assert_int_equal(count_ops(ops, "update", "Port"), 0);
+	text = json_object_to_json_string_ext(ops, JSON_C_TO_STRING_PLAIN);
+	assert_non_null(strstr(text, "\"row\":{\"fail_mode\":\"secure\"}"));
+	json_object_put(ops);
+	/* NULL leaves it alone */
+	ops = NULL;
+	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", NULL, 3, w, &ops, NULL), 0);
+	assert_null(ops);
+	/* the monitor reports it: converged */
+	snprintf(buf, sizeof(buf), "%.*s,\"fail_mode\":\"secure\"%s", (int)(fm - ports_all),
+	         ports_all, fm + 2);
+	load(&c, buf);
+	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", "secure", 3, w, &ops, NULL),
+	                 0);
+	assert_null(ops);
+	/* back to standalone: the empty set */
+	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "keel0", "", 3, w, &ops, NULL), 1);
+	text = json_object_to_json_string_ext(ops, JSON_C_TO_STRING_PLAIN);
+	assert_non_null(strstr(text, "\"row\":{\"fail_mode\":[\"set\",[]]}"));
+	json_object_put(ops);
+	ovsdb_cache_free(&c);
+}
+
+/* del-br: one mutate of Open_vSwitch.bridges (the rows are garbage), then
+ * the next_cfg bump; -ENOENT for a bridge that is not there. */
+static void test_bridge_del(void **state)
+{
+	struct ovsdb_cache c;
+	struct json_object *ops = NULL;
+	const char *text;
+
+	(void)state;
+	ovsdb_cache_init(&c);
+	load(&c, with_bridge);
+	assert_int_equal(ovs_txn_bridge_del(&c, ROOT, "nope", &ops), -ENOENT);
+	assert_null(ops);
+	assert_int_equal(ovs_txn_bridge_del(&c, ROOT, "keel0", &ops), 0);
+	assert_int_equal(json_object_array_length(ops), 3);
+	assert_int_equal(count_ops(ops, "mutate", "Open_vSwitch"), 2);
+	text = json_object_to_json_string_ext(ops, JSON_C_TO_STRING_PLAIN);
+	assert_non_null(strstr(text, "[\"bridges\",\"delete\",[\"set\",[[\"uuid\",\"" BR "\"]]]]"));
+	assert_null(strstr(text, BR2));
 	json_object_put(ops);
 	ovsdb_cache_free(&c);
 }
@@ -182,10 +259,9 @@ static void test_ofport(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_new_bridge),
-	        cmocka_unit_test(test_converged_writes_nothing),
-	        cmocka_unit_test(test_diff),
-	        cmocka_unit_test(test_ofport),
+	        cmocka_unit_test(test_new_bridge), cmocka_unit_test(test_converged_writes_nothing),
+	        cmocka_unit_test(test_diff),       cmocka_unit_test(test_fail_mode),
+	        cmocka_unit_test(test_bridge_del), cmocka_unit_test(test_ofport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
