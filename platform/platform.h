@@ -163,6 +163,18 @@ struct plat_bridge_vlan {
 	bool untagged;    /* egress untagged */
 };
 
+/* One bridge FDB (MAC table) entry, as the kernel's AF_BRIDGE neighbour dump
+ * reports it. */
+struct plat_fdb {
+	int ifindex;    /* the port, or the bridge itself for its own MACs */
+	int master;     /* the bridge (NDA_MASTER), 0 = absent */
+	uint8_t mac[6]; /* NDA_LLADDR */
+	uint16_t vlan;  /* NDA_VLAN, 0 = none (a bridge without VLAN filtering) */
+	uint16_t state; /* NUD_*: NUD_PERMANENT = local/static, else learned */
+	uint8_t flags;  /* NTF_* (NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED, ...) */
+	bool locked;    /* NTF_EXT_LOCKED: seen on a locked port, not authorized */
+};
+
 /* ------------------------------------------------------------ notifications */
 
 enum plat_ev {
@@ -218,6 +230,7 @@ typedef int (*plat_link_fn)(void *arg, const struct plat_link *l);
 typedef int (*plat_addr_fn)(void *arg, const struct plat_addr *a);
 typedef int (*plat_route_fn)(void *arg, const struct plat_route *r);
 typedef int (*plat_neigh_fn)(void *arg, const struct plat_neigh *n);
+typedef int (*plat_fdb_fn)(void *arg, const struct plat_fdb *e);
 typedef void (*plat_batch_err_fn)(void *arg, size_t index, int err, const char *errmsg);
 
 /*
@@ -262,6 +275,9 @@ struct plat_ops {
 	int (*bridge_vlan_del)(void *priv, int port, const struct plat_bridge_vlan *v, size_t n,
 	                       bool self);
 	int (*port_authorize)(void *priv, int port, bool locked, bool mab);
+	int (*bridge_vlan_filtering)(void *priv, int bridge, bool on, int default_pvid);
+	int (*vlan_dev_add)(void *priv, const char *name, int lower, uint16_t vid);
+	int (*fdb_list)(void *priv, int bridge, plat_fdb_fn fn, void *arg);
 
 	/* A back-end monitor is an opaque pointer; the plat_monitor wraps it. */
 	void *(*monitor_new)(void *priv, struct event_base *base, unsigned watch,
@@ -346,7 +362,7 @@ int plat_bridge_port_flags(struct plat *p, int port, const struct plat_brport_fl
  * bridge VLAN filtering: without it -EOPNOTSUPP, and plat_errmsg() names
  * CONFIG_BRIDGE_VLAN_FILTERING. -EINVAL for a range with pvid or vid out of
  * 1..4094. Turning vlan_filtering on, 8021q devices (IRB) and the FDB dump
- * are in platform/linux/bridge_vlan.h (brvlan_*), Linux only.
+ * are plat_bridge_vlan_filtering, plat_vlan_dev_add and plat_fdb_list below.
  */
 int plat_bridge_vlan_add(struct plat *p, int port, const struct plat_bridge_vlan *v, size_t n,
                          bool self);
@@ -358,6 +374,25 @@ int plat_bridge_vlan_del(struct plat *p, int port, const struct plat_bridge_vlan
  * as locked entries for MAC RADIUS. An authorized port is locked = false.
  */
 int plat_port_authorize(struct plat *p, int port, bool locked, bool mab);
+
+/*
+ * Turns VLAN filtering of a bridge on or off (IFLA_BR_VLAN_FILTERING);
+ * default_pvid: < 0 leaves it, 0 = new ports get no PVID, 1..4094. Without
+ * CONFIG_BRIDGE_VLAN_FILTERING: -EOPNOTSUPP, plat_errmsg() names it.
+ */
+int plat_bridge_vlan_filtering(struct plat *p, int bridge, bool on, int default_pvid);
+/*
+ * Creates an 802.1Q VLAN device `name` on `lower` for VLAN vid (an IRB on a
+ * VLAN-filtering bridge: lower = the bridge). Without CONFIG_VLAN_8021Q:
+ * -EOPNOTSUPP, plat_errmsg() names it. -EEXIST if the name is taken.
+ */
+int plat_vlan_dev_add(struct plat *p, const char *name, int lower, uint16_t vid);
+/*
+ * The FDB (MAC table) of bridge `bridge` (ifindex; 0 = every bridge): fn
+ * per entry. Works on any bridge; entries carry a VLAN only with VLAN
+ * filtering on.
+ */
+int plat_fdb_list(struct plat *p, int bridge, plat_fdb_fn fn, void *arg);
 
 /*
  * A change monitor on base for the `watch` types (PLAT_WATCH_*). Reporting

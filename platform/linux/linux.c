@@ -8,6 +8,7 @@
 
 #include <netlink/addr.h>
 
+#include "platform/linux/bridge_vlan.h"
 #include "platform/linux/linux.h"
 
 static void copy_errmsg(struct lp *lp, const char *msg)
@@ -121,6 +122,55 @@ static int lp_batch_commit(void *priv, plat_batch_err_fn fn, void *arg)
 	return rc;
 }
 
+/* ------------------------------------------------------------ bridge VLANs
+ * bridge_vlan.c builds and sends these on a socket of its own (libnl 3.7
+ * cannot); its text for a missing kernel option becomes plat_errmsg(). */
+
+static int lp_bridge_vlan_filtering(void *priv, int bridge, bool on, int default_pvid)
+{
+	struct lp *lp = priv;
+
+	return brvlan_filtering_set(bridge, on, default_pvid, lp->errmsg, sizeof(lp->errmsg));
+}
+
+static int lp_vlan_dev_add(void *priv, const char *name, int lower, uint16_t vid)
+{
+	struct lp *lp = priv;
+
+	return brvlan_vlan_dev_add(name, lower, vid, lp->errmsg, sizeof(lp->errmsg));
+}
+
+struct lp_fdb_walk {
+	plat_fdb_fn fn;
+	void *arg;
+	int stop; /* the first non-zero callback value; later entries are skipped */
+};
+
+static void lp_fdb_entry(void *arg, const struct brvlan_fdb *e)
+{
+	struct lp_fdb_walk *w = arg;
+	struct plat_fdb f = {.ifindex = e->ifindex,
+	                     .master = e->master,
+	                     .vlan = e->vlan,
+	                     .state = e->state,
+	                     .flags = e->flags,
+	                     .locked = (e->flags_ext & NTF_EXT_LOCKED) != 0};
+
+	if (w->stop)
+		return;
+	memcpy(f.mac, e->mac, sizeof(f.mac));
+	w->stop = w->fn(w->arg, &f);
+}
+
+static int lp_fdb_list(void *priv, int bridge, plat_fdb_fn fn, void *arg)
+{
+	struct lp *lp = priv;
+	struct lp_fdb_walk w = {.fn = fn, .arg = arg};
+	int r = brvlan_fdb_dump(bridge, lp_fdb_entry, &w, lp->errmsg, sizeof(lp->errmsg));
+
+	return r < 0 ? r : w.stop;
+}
+
 static const struct plat_ops linux_ops = {
         .name = "linux",
         .open = lp_open,
@@ -150,6 +200,9 @@ static const struct plat_ops linux_ops = {
         .bridge_vlan_add = lp_bridge_vlan_add,
         .bridge_vlan_del = lp_bridge_vlan_del,
         .port_authorize = lp_port_authorize,
+        .bridge_vlan_filtering = lp_bridge_vlan_filtering,
+        .vlan_dev_add = lp_vlan_dev_add,
+        .fdb_list = lp_fdb_list,
         .monitor_new = lp_monitor_new,
         .monitor_start = lp_monitor_start,
         .monitor_free = lp_monitor_free,

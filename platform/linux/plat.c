@@ -219,6 +219,21 @@ int plat_port_authorize(struct plat *p, int port, bool locked, bool mab)
 	return DISPATCH(p, port_authorize, port, locked, mab);
 }
 
+int plat_bridge_vlan_filtering(struct plat *p, int bridge, bool on, int default_pvid)
+{
+	return DISPATCH(p, bridge_vlan_filtering, bridge, on, default_pvid);
+}
+
+int plat_vlan_dev_add(struct plat *p, const char *name, int lower, uint16_t vid)
+{
+	return DISPATCH(p, vlan_dev_add, name, lower, vid);
+}
+
+int plat_fdb_list(struct plat *p, int bridge, plat_fdb_fn fn, void *arg)
+{
+	return DISPATCH(p, fdb_list, bridge, fn, arg);
+}
+
 struct plat_monitor *plat_monitor_new(struct plat *p, struct event_base *base, unsigned watch,
                                       const struct plat_monitor_cbs *cbs, void *arg)
 {
