@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemons/dot1xd/das.h"
 #include "daemons/dot1xd/dot1xd_daemon.h"
 #include "daemons/dot1xd/radclient.h"
 #include "lib/cfg.h"
@@ -212,6 +213,8 @@ static int d1x_server_parse(struct json_object *access, const char *addr,
 			s->timeout_ms = v * 1000;
 		if (d1x_num(o, "retry", &v))
 			s->retry = v;
+		if (d1x_num(o, "max-outstanding-requests", &v))
+			s->max_outstanding = v;
 		return 0;
 	}
 	return -1;
@@ -276,7 +279,45 @@ static int d1x_radius_parse(struct json_object *cfg, const char *profile, struct
 		if (a && d1x_server_parse(access, a, &rc->acct[rc->n_acct], true) == 0)
 			rc->n_acct++;
 	}
+	struct json_object *opts = r ? cfg_get(r, "options") : NULL;
+	uint32_t v;
+
+	if (opts && d1x_num(opts, "revert-interval", &v))
+		rc->revert_interval_s = v;
 	snprintf(rc->nas_identifier, sizeof(rc->nas_identifier), "%s", out->nas_id);
+	return 0;
+}
+
+/*
+ * RFC 5176 server: `access radius-disconnect-port` and the `access radius-disconnect`
+ * clients; with no client listed, d1x_radius_configure() takes the profile's servers.
+ */
+static int d1x_das_parse(struct json_object *cfg, struct d1x_conf *out, char *err, size_t errlen)
+{
+	struct json_object *access = cfg_get(cfg, "access");
+	struct json_object *cl = access ? d1x_list(access, "radius-disconnect") : NULL;
+	struct das_cfg *dc = out->das;
+	uint32_t v;
+
+	if (access && d1x_num(access, "radius-disconnect-port", &v))
+		dc->port = (uint16_t)v;
+	for (size_t i = 0; cl && i < json_object_array_length(cl); i++) {
+		struct json_object *o = json_object_array_get_idx(cl, i);
+		const char *name = cfg_get_str(o, "name");
+		const char *secret = cfg_get_str(o, "secret");
+
+		if (dc->n_clients == DAS_MAX_CLIENTS) {
+			snprintf(err, errlen, "access radius-disconnect: at most %d clients",
+			         DAS_MAX_CLIENTS);
+			return -1;
+		}
+		if (!name || !secret)
+			continue;
+		snprintf(dc->clients[dc->n_clients].addr, sizeof(dc->clients[0].addr), "%s", name);
+		snprintf(dc->clients[dc->n_clients].secret, sizeof(dc->clients[0].secret), "%s",
+		         secret);
+		dc->n_clients++;
+	}
 	return 0;
 }
 
@@ -294,7 +335,12 @@ int d1x_conf_parse(struct json_object *cfg, struct d1x_conf *out, char *err, siz
 
 	memset(out, 0, sizeof(*out));
 	out->rad = calloc(1, sizeof(*out->rad));
-	if (!out->rad) {
+	out->das = calloc(1, sizeof(*out->das));
+	if (!out->rad || !out->das) {
+		free(out->rad);
+		free(out->das);
+		out->rad = NULL;
+		out->das = NULL;
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -358,6 +404,8 @@ int d1x_conf_parse(struct json_object *cfg, struct d1x_conf *out, char *err, siz
 	}
 	if (profile && d1x_radius_parse(cfg, profile, out, err, errlen) < 0)
 		goto fail;
+	if (d1x_das_parse(cfg, out, err, errlen) < 0)
+		goto fail;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -371,6 +419,7 @@ void d1x_conf_free(struct d1x_conf *c)
 	free(c->ifs);
 	free(c->statics);
 	free(c->rad);
+	free(c->das);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -43,6 +43,14 @@ static char *d1x_ctl_filter(struct ctl_req *req)
 	return name;
 }
 
+/* Supplicants on the port: the multiple-mode port instance (no MAC) is none. */
+static uint32_t d1x_ctl_nsupp(const struct d1x_port *pt)
+{
+	if (pt->c.mode == D1X_MODE_MULTIPLE && pt->psess && !pt->psess->has_mac)
+		return pt->nsess - 1;
+	return pt->nsess;
+}
+
 /* A part stays well under CTL_MAX_FRAME (64 KiB) whatever the supplicants' names. */
 #define D1X_CTL_PART_BYTES (48 * 1024)
 
@@ -101,7 +109,7 @@ static int d1x_ctl_show_port(struct ctl_req *req, struct d1x_port *pt, uint64_t 
 	m.maximum_requests = pt->c.t.max_req;
 	m.guest_vlan = pt->c.guest_vlan;
 	m.link = pt->fd < 0 ? "absent" : pt->up ? "up" : "down";
-	m.sessions = pt->nsess;
+	m.sessions = d1x_ctl_nsupp(pt);
 	m.session_bytes = (uint32_t)d1x_sess_size();
 	sv = calloc(D1X_CTL_MAX_SUPP, sizeof(*sv));
 	sp = calloc(D1X_CTL_MAX_SUPP, sizeof(*sp));
@@ -201,7 +209,7 @@ static void d1x_ctl_stats(struct ctl_req *req, void *arg)
 		st.ignored_rx = pt->rx_ignored;
 		st.kernel_drops_rx = d1x_port_kernel_drops(pt);
 		st.session_limit_rx = pt->rx_sess_limit;
-		st.sessions = pt->nsess;
+		st.sessions = d1x_ctl_nsupp(pt);
 		/* the sessions already gone, then every live one */
 		d1x_ctl_counters(&st, &pt->gone);
 		TAILQ_FOREACH(s, &pt->sessions, entry)

@@ -89,6 +89,7 @@ struct d1x_conf {
 	size_t n_statics;
 	bool radius_none;          /* profile authentication-order none */
 	struct radclient_cfg *rad; /* heap: the server lists of the profile */
+	struct das_cfg *das;       /* heap: RFC 5176 port and clients ("" list = rad's servers) */
 	char nas_id[RADIUS_ATTR_MAX + 1];
 };
 

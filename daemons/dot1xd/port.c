@@ -8,11 +8,14 @@
  * A port whose interface does not exist yet (or went away) is retried once a second.
  *
  * The EAPOL socket receives through a PACKET_RX_RING (TPACKET_V2, D1X_RING_FRAMES slots of
- * 2 KiB, no capability beyond CAP_NET_RAW): a burst of Starts from a thousand supplicants
- * overflowed the default socket buffer (about 200 frames), and every frame lost there is a
- * session that waits out a supplicant retransmission. Each wake-up drains the ring; what
- * the kernel still drops (ring full) is read with PACKET_STATISTICS and shown in
- * `show dot1x statistics`. Multiple-mode sessions are found by MAC in a per-port hash.
+ * 256 bytes, 1 MiB, no capability beyond CAP_NET_RAW): a burst of Starts from a thousand
+ * supplicants overflowed the default socket buffer (about 200 frames), and every frame lost
+ * there is a session that waits out a supplicant retransmission. Start, Logoff and the
+ * Identity and MD5 Responses fit a slot; a longer frame (TLS fragments) is left truncated in
+ * its slot with TP_STATUS_COPY and queued whole on the socket (PACKET_COPY_THRESH), where
+ * recv() fetches it. Each wake-up drains the ring; what the kernel still drops (ring full)
+ * is read with PACKET_STATISTICS and shown in `show dot1x statistics`. Multiple-mode sessions are
+ * found by MAC in a per-port hash.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,8 +41,8 @@
 /* Sessions per port in multiple mode: bounds what a MAC flood can allocate (about 7 KiB
  * each, see d1x_sess_size()). */
 #define D1X_MAX_SESS_PER_PORT 32768
-/* Receive ring: slots hold a 1514-byte frame behind the tpacket2 header. */
-#define D1X_RING_FRAME_SIZE 2048
+/* Receive ring: a slot holds about 190 bytes of frame behind the tpacket2 header. */
+#define D1X_RING_FRAME_SIZE 256
 #define D1X_RING_BLOCK_SIZE (64 * 1024)
 #define D1X_RING_FRAMES     4096
 /* A multiple-mode session with no access and no frame for this long is dropped. */
@@ -199,7 +202,7 @@ static int d1x_packet_socket(struct d1x_port *pt, uint16_t proto)
 static void d1x_port_ring(struct d1x_port *pt)
 {
 	struct tpacket_req req;
-	int v = TPACKET_V2;
+	int v = TPACKET_V2, one = 1;
 	void *m;
 
 	memset(&req, 0, sizeof(req));
@@ -208,6 +211,7 @@ static void d1x_port_ring(struct d1x_port *pt)
 	req.tp_block_nr = D1X_RING_FRAMES / (D1X_RING_BLOCK_SIZE / D1X_RING_FRAME_SIZE);
 	req.tp_frame_nr = D1X_RING_FRAMES;
 	if (setsockopt(pt->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0 ||
+	    setsockopt(pt->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)) < 0 ||
 	    setsockopt(pt->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
 		log_warn("dot1x %s: PACKET_RX_RING, receiving with recv()", pt->c.name);
 		return;
@@ -368,6 +372,8 @@ static void d1x_port_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		if (st & TP_STATUS_COPY)
 			copied = true; /* truncated here, whole on the socket queue */
+		else if (h->tp_snaplen < h->tp_len)
+			pt->rx_kernel_drops++; /* too long for a slot and no room for the copy */
 		else if (h->tp_mac + h->tp_snaplen <= D1X_RING_FRAME_SIZE)
 			d1x_port_frame(pt, (const uint8_t *)h + h->tp_mac, h->tp_snaplen);
 		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);

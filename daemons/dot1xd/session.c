@@ -847,7 +847,13 @@ void d1x_radius_configure(struct dot1xd *dx)
 		return;
 	}
 	memset(&dc, 0, sizeof(dc));
-	for (size_t i = 0; i < rc->n_auth && dc.n_clients < DAS_MAX_CLIENTS; i++) {
+	if (dx->conf.das)
+		dc = *dx->conf.das;
+	/* No `access radius-disconnect` client: the servers that authenticate may also end
+	 * or change what they authorized (keel default). */
+	bool from_servers = dc.n_clients == 0;
+
+	for (size_t i = 0; from_servers && i < rc->n_auth && dc.n_clients < DAS_MAX_CLIENTS; i++) {
 		snprintf(dc.clients[dc.n_clients].addr, sizeof(dc.clients[0].addr), "%s",
 		         rc->auth[i].addr);
 		snprintf(dc.clients[dc.n_clients].secret, sizeof(dc.clients[0].secret), "%s",

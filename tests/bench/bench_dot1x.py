@@ -101,7 +101,7 @@ auth_server_addr=127.0.0.1
 auth_server_port=1812
 auth_server_shared_secret={{SECRET}}
 radius_auth_req_attr=61:d:15
-ctrl_interface={ctrl}
+ctrl_interface={{ctrl}}
 logger_syslog=0
 logger_stdout=0
 """

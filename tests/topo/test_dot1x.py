@@ -19,6 +19,7 @@ Certificates for PEAP and EAP-TLS come from a CA the test makes with openssl.
 """
 
 import json
+import re
 import os
 import select
 import shutil
@@ -407,11 +408,12 @@ def test_multiple_supplicants(env):
     for _ in range(5):
         if "listening on" in cap.stderr.readline():
             break
+    sups = []
     for i, user in ((1, "erin"), (2, "frank")):
         b.run("hm", ["ip", "link", "add", f"mv{i}", "link", "eth0", "address",
                      f"02:00:00:00:05:0{i}", "type", "macvlan", "mode", "bridge"])
         b.run("hm", ["ip", "link", "set", f"mv{i}", "up"])
-        supplicant(e, "hm", MD5.format(u=user, p="hello"), ifname=f"mv{i}")
+        sups.append(supplicant(e, "hm", MD5.format(u=user, p="hello"), ifname=f"mv{i}"))
     for i, user in ((1, "erin"), (2, "frank")):
         wait_auth(e, "p5", "Radius", "", mac=f"02:00:00:00:05:0{i}")
         assert supp(e, "p5", f"02:00:00:00:05:0{i}")["user"] == user
@@ -425,6 +427,12 @@ def test_multiple_supplicants(env):
         assert f"> 02:00:00:00:05:0{i}, ethertype EAPOL" in out, out
         log = (e.tmp / f"wpas-hm-mv{i}.log").read_text()
         assert "CTRL-EVENT-EAP-SUCCESS" in log
+    # Logoff ends that supplicant's session at once (Junos), the other one stays.
+    sups[0].cli("logoff")
+    poll(lambda: not supp(e, "p5", "02:00:00:00:05:01"), timeout=10,
+         what="logged-off supplicant removed from show dot1x interface")
+    assert supp(e, "p5", "02:00:00:00:05:02").get("state") == "Authenticated"
+    assert show(e, "p5").get("sessions") == 1, show(e, "p5")
 
 
 def test_single_secure(env):
@@ -533,6 +541,17 @@ def test_statistics(env):
     rad = st["dot1x-statistics-information"]["radius"]
     auth = [s for s in rad["servers"] if not s.get("accounting")][0]
     assert auth["accepts"] >= 4 and auth["rejects"] >= 1 and auth["challenges"] >= 4, rad
+    port = st["dot1x-statistics-information"]["interface"][0]
+    assert port.get("kernel-drops-rx", 0) == 0, port
+    # Junos' AAA view of the same counters.
+    out = cli(env, "show network-access aaa statistics authentication").stdout
+    assert "Authentication module statistics" in out, out
+    req = re.search(r"Requests received: (\d+)", out)
+    acc = re.search(r"Accepts: (\d+)", out)
+    assert req and acc and int(acc.group(1)) >= auth["accepts"], out
+    assert int(req.group(1)) >= auth["accepts"] + auth["rejects"], out
+    out = cli(env, "show network-access aaa statistics radius").stdout
+    assert "127.0.0.1" in out and "auth" in out, out
 
 
 def test_server_fail_actions(env):

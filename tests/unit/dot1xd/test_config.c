@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "daemons/dot1xd/das.h"
 #include "daemons/dot1xd/dot1xd_daemon.h"
 #include "daemons/dot1xd/radclient.h"
 
@@ -161,6 +162,44 @@ static void test_empty_idles(void **state)
 	d1x_conf_free(&c);
 }
 
+/* access radius-disconnect(-port), radius options revert-interval, max-outstanding-requests */
+static const char radius_knobs[] = "{\"keel-interfaces:interfaces\":{\"interface\":[" SWITCHPORT(
+        "p1") "]},"
+              "\"keel-access:access\":{\"radius-server\":[{\"name\":\"10.0.0.9\",\"secret\":\"s1\","
+              "\"max-outstanding-requests\":500,\"source-address\":\"10.0.0.1\"}],"
+              "\"radius-disconnect-port\":3800,\"radius-disconnect\":[{\"name\":\"10.0.0.20\","
+              "\"secret\":\"das1\"},{\"name\":\"2001:db8::20\",\"secret\":\"das2\"}],"
+              "\"profile\":[{\"name\":\"p\",\"radius\":{\"options\":{\"revert-interval\":15}}}]},"
+              "\"keel-protocols:protocols\":{\"dot1x\":{\"authenticator\":{"
+              "\"authentication-profile-name\":\"p\",\"interface\":[{\"name\":\"p1\"}]}}}}";
+
+static void test_radius_knobs(void **state)
+{
+	struct d1x_conf c;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(radius_knobs, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.rad->n_auth, 1);
+	assert_int_equal(c.rad->auth[0].max_outstanding, 500);
+	assert_string_equal(c.rad->auth[0].source, "10.0.0.1");
+	assert_int_equal(c.rad->revert_interval_s, 15);
+	assert_non_null(c.das);
+	assert_int_equal(c.das->port, 3800);
+	assert_int_equal(c.das->n_clients, 2);
+	assert_string_equal(c.das->clients[0].addr, "10.0.0.20");
+	assert_string_equal(c.das->clients[0].secret, "das1");
+	assert_string_equal(c.das->clients[1].addr, "2001:db8::20");
+	d1x_conf_free(&c);
+	/* Without them: radclient's defaults, port 3799, no own DAS clients. */
+	assert_int_equal(parse(full, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.rad->revert_interval_s, 0);
+	assert_int_equal(c.rad->auth[0].max_outstanding, 0);
+	assert_int_equal(c.das->port, 0);
+	assert_int_equal(c.das->n_clients, 0);
+	d1x_conf_free(&c);
+}
+
 static void test_refusals(void **state)
 {
 	struct d1x_conf c;
@@ -192,6 +231,7 @@ int main(void)
 	        cmocka_unit_test(test_defaults_and_every_server),
 	        cmocka_unit_test(test_empty_idles),
 	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_radius_knobs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
