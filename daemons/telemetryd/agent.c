@@ -23,45 +23,24 @@ struct tm_exporter *tm_agent_exporter(struct telemetryd *t, const struct tm_sens
 	const struct tm_profile *p;
 	size_t i;
 
-	if (!s->server_name[0] || !s->export_name[0] || !t->exp)
+	if (!s->n_servers || !s->export_name[0] || !t->exp)
 		return NULL;
 	p = tm_table_profile(&t->table, s->export_name);
-	if (!p || p->transport != TM_TRANSPORT_MQTT)
+	if (!p || (p->transport != TM_TRANSPORT_MQTT && p->transport != TM_TRANSPORT_UDP))
 		return NULL;
 	for (i = 0; i < t->table.n_server; i++)
-		if (!strcmp(t->table.server[i].name, s->server_name))
+		if (!strcmp(t->table.server[i].name, s->servers[0]))
 			return t->exp[i];
 	return NULL;
 }
 
 static void tm_agent_export(struct telemetryd *t, struct tm_sensor *s, uint64_t now)
 {
-	struct tm_exporter *x = tm_agent_exporter(t, s);
-	const struct tm_profile *p;
 	struct tm_window w;
-	char topic[TM_TOPIC_PREFIX_MAX + 2 * TM_NAME_MAX + 4];
-	uint8_t *buf;
-	size_t len = 0;
 
 	tm_sensor_take(s, now, &w);
-	if (!x)
-		goto out; /* a sensor without an exporter only feeds local consumers */
-	p = tm_table_profile(&t->table, s->export_name);
-	/* keel-services topic-prefix: TOPIC-PREFIX/HOST-NAME/SENSOR-NAME */
-	snprintf(topic, sizeof(topic), "%s/%s/%s", p->topic_prefix, t->node, s->name);
-	if (p->format == TM_FORMAT_JSON)
-		buf = tm_export_json(s, &w, t->node, wall_ms(), &len);
-	else
-		buf = tm_export_gpb(s, &w, t->node, ++t->seq, wall_ms(), &len);
-	/* a sample older than two reporting periods has been superseded */
-	if (buf && tm_exporter_send(x, topic, buf, len, s->rate_s ? 2 * s->rate_s : 2,
-	                            p->format == TM_FORMAT_JSON ? "application/json"
-	                                                        : "application/x-protobuf") == 0)
-		s->sent++;
-	else
-		s->dropped++;
-	free(buf);
-out:
+	/* a sensor without a server only feeds local consumers */
+	tm_export_window(t, s, &w);
 	tm_window_free(&w);
 }
 
@@ -155,9 +134,10 @@ void tm_agent_stop(struct telemetryd *t)
 	tm_table_free(&t->table);
 }
 
-/* Does any sensor export over MQTT to server i of table nt? */
-static bool tm_server_used(const struct tm_table *nt, size_t i)
+/* The transports sensors of table nt export over to server i (1 << tm_transport). */
+static unsigned tm_server_transports(const struct tm_table *nt, size_t i)
 {
+	unsigned m = 0;
 	size_t j;
 
 	for (j = 0; j < nt->n_sensor; j++) {
@@ -165,11 +145,13 @@ static bool tm_server_used(const struct tm_table *nt, size_t i)
 		const struct tm_profile *p =
 		        s->export_name[0] ? tm_table_profile(nt, s->export_name) : NULL;
 
-		if (p && p->transport == TM_TRANSPORT_MQTT &&
-		    !strcmp(s->server_name, nt->server[i].name))
-			return true;
+		if (!p || (p->transport != TM_TRANSPORT_MQTT && p->transport != TM_TRANSPORT_UDP))
+			continue;
+		for (unsigned k = 0; k < s->n_servers; k++)
+			if (!strcmp(s->servers[k], nt->server[i].name))
+				m |= 1u << p->transport;
 	}
-	return false;
+	return m;
 }
 
 void tm_agent_install(struct telemetryd *t, struct tm_table *nt)
@@ -179,17 +161,19 @@ void tm_agent_install(struct telemetryd *t, struct tm_table *nt)
 
 	tm_table_carry(&t->table, nt);
 	for (i = 0; exp && i < nt->n_server; i++) {
-		if (!tm_server_used(nt, i))
+		unsigned tr = tm_server_transports(nt, i);
+
+		if (!tr)
 			continue;
 		/* an unchanged server keeps its connection */
 		for (j = 0; t->exp && j < t->table.n_server; j++)
-			if (t->exp[j] && tm_exporter_same(t->exp[j], &nt->server[i])) {
+			if (t->exp[j] && tm_exporter_same(t->exp[j], &nt->server[i], tr)) {
 				exp[i] = t->exp[j];
 				t->exp[j] = NULL;
 				break;
 			}
-		if (!exp[i] && !(exp[i] = tm_exporter_new(t->d->base, &nt->server[i])))
-			log_warnx("streaming-server %s: cannot create the MQTT client",
+		if (!exp[i] && !(exp[i] = tm_exporter_new(t->d->base, &nt->server[i], tr)))
+			log_warnx("streaming-server %s: cannot create the exporter",
 			          nt->server[i].name);
 	}
 	tm_agent_free_exporters(t);

@@ -15,6 +15,7 @@ static int tm_ctl_sensor(struct ctl_req *req, struct telemetryd *t, struct tm_se
 	Keel__Telemetryd__SensorsReply r = KEEL__TELEMETRYD__SENSORS_REPLY__INIT;
 	Keel__Telemetryd__Sensor m = KEEL__TELEMETRYD__SENSOR__INIT;
 	char *comps[TM_MAX_COMPONENTS];
+	char servers[TM_MAX_SERVERS * TM_NAME_MAX] = "";
 	const struct tm_profile *p =
 	        s->export_name[0] ? tm_table_profile(&t->table, s->export_name) : NULL;
 	const struct tm_server *srv =
@@ -35,7 +36,14 @@ static int tm_ctl_sensor(struct ctl_req *req, struct telemetryd *t, struct tm_se
 	m.reporting_interval = s->rate_s;
 	m.format = (char *)(p ? tm_format_name(p->format) : "");
 	m.transport = (char *)(p ? tm_transport_name(p->transport) : "");
-	m.server_name = s->server_name;
+	/* every server-name, comma-separated (the address is the first one's) */
+	for (i = 0; i < s->n_servers; i++) {
+		size_t used = strlen(servers);
+
+		snprintf(servers + used, sizeof(servers) - used, "%s%s", i ? "," : "",
+		         s->servers[i]);
+	}
+	m.server_name = servers;
 	m.server_address = (char *)(srv ? srv->address : "");
 	m.server_port = srv ? srv->port : 0;
 	if (x) {

@@ -330,7 +330,7 @@ static int tm_kv_set_value(Keel__Sensor__KeyValue *dst, const Keel__Sensor__KeyV
 }
 
 /* Newest value wins; -1 when the window is full or memory runs out. */
-static int tm_window_put(struct tm_window *w, const Keel__Sensor__KeyValue *kv, uint64_t ts)
+int tm_window_put(struct tm_window *w, const Keel__Sensor__KeyValue *kv, uint64_t ts)
 {
 	uint32_t b = tm_hash(kv->key) % TM_WINDOW_BUCKETS;
 	struct tm_entry *e = (struct tm_entry *)tm_window_find(w, kv->key);
@@ -570,6 +570,7 @@ static int tm_parse_sensor(struct json_object *o, const struct tm_table *t, stru
 	const struct tm_profile *p = NULL;
 
 	tm_window_init(&s->win);
+	tm_window_init(&s->state);
 	if (tm_str(o, "name", s->name, sizeof(s->name), true, err, errlen, "sensor") ||
 	    tm_str(o, "resource", s->resource, sizeof(s->resource), true, err, errlen, s->name) ||
 	    tm_str(o, "export-name", s->export_name, sizeof(s->export_name), false, err, errlen,
@@ -584,21 +585,40 @@ static int tm_parse_sensor(struct json_object *o, const struct tm_table *t, stru
 		return -1;
 	}
 	srv = cfg_get(o, "server-name");
-	if (srv && json_object_is_type(srv, json_type_array) && json_object_array_length(srv)) {
-		const char *n = json_object_get_string(json_object_array_get_idx(srv, 0));
+	for (size_t i = 0;
+	     srv && json_object_is_type(srv, json_type_array) && i < json_object_array_length(srv);
+	     i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(srv, i));
 
 		if (!n || strlen(n) >= sizeof(s->server_name)) {
 			tm_errf(err, errlen, "sensor %s: bad server-name", s->name);
 			return -1;
 		}
-		snprintf(s->server_name, sizeof(s->server_name), "%s", n);
+		if (s->n_servers == TM_MAX_SERVERS) {
+			tm_errf(err, errlen, "sensor %s: more than %d server-names", s->name,
+			        TM_MAX_SERVERS);
+			return -1;
+		}
 		if (!tm_table_server(t, n)) {
 			tm_errf(err, errlen, "sensor %s: no streaming-server %s", s->name, n);
 			return -1;
 		}
+		snprintf(s->servers[s->n_servers++], sizeof(s->servers[0]), "%s", n);
 	}
+	if (s->n_servers)
+		snprintf(s->server_name, sizeof(s->server_name), "%s", s->servers[0]);
 	if (s->export_name[0] && !(p = tm_table_profile(t, s->export_name))) {
 		tm_errf(err, errlen, "sensor %s: no export-profile %s", s->name, s->export_name);
+		return -1;
+	}
+	/* Junos streams transport grpc to a streaming-server by gRPC dial-out; keel
+	 * has none (collectors dial in over gNMI): refuse rather than export nothing */
+	if (p && s->n_servers && p->transport == TM_TRANSPORT_GRPC) {
+		tm_errf(err, errlen,
+		        "sensor %s: export-profile %s: transport grpc to streaming-server %s "
+		        "(gRPC dial-out) is not supported; gNMI collectors dial in (system services "
+		        "extension-service request-response grpc)",
+		        s->name, p->name, s->servers[0]);
 		return -1;
 	}
 	rate = tm_u32(o, "reporting-rate");
@@ -664,8 +684,10 @@ void tm_table_free(struct tm_table *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->n_sensor; i++)
+	for (i = 0; i < t->n_sensor; i++) {
 		tm_window_free(&t->sensor[i].win);
+		tm_window_free(&t->sensor[i].state);
+	}
 	free(t->sensor);
 	free(t->profile);
 	free(t->server);
@@ -714,6 +736,9 @@ void tm_table_carry(struct tm_table *old, struct tm_table *new_t)
 		tm_window_free(&n->win);
 		n->win = o->win;
 		tm_window_init(&o->win);
+		tm_window_free(&n->state);
+		n->state = o->state;
+		tm_window_init(&o->state);
 		n->next_emit_ms = o->next_emit_ms;
 		memcpy(n->components, o->components, sizeof(n->components));
 		n->n_components = o->n_components;

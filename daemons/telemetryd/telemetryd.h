@@ -26,6 +26,7 @@
 #define TM_WINDOW_MAX_KEYS  16384 /* latest values held per sensor between exports */
 #define TM_WINDOW_BUCKETS   1024
 #define TM_MAX_COMPONENTS   8 /* producing daemons remembered per sensor */
+#define TM_MAX_SERVERS      8 /* server-names per sensor */
 
 /* ---- paths (pure) */
 
@@ -124,13 +125,16 @@ struct tm_sensor {
 	char name[TM_NAME_MAX];
 	char resource[TM_PATH_MAX + 1];
 	struct tm_path path;
-	char export_name[TM_NAME_MAX]; /* "" when none */
-	char server_name[TM_NAME_MAX]; /* first server-name, "" when none */
-	uint32_t sensor_id;            /* stable hash of the name */
-	uint32_t rate_s;               /* in force: sensor's, else profile's, else default */
+	char export_name[TM_NAME_MAX];             /* "" when none */
+	char server_name[TM_NAME_MAX];             /* first server-name, "" when none */
+	char servers[TM_MAX_SERVERS][TM_NAME_MAX]; /* every server-name, config order */
+	unsigned n_servers;
+	uint32_t sensor_id; /* stable hash of the name */
+	uint32_t rate_s;    /* in force: sensor's, else profile's, else default */
 	bool rate_from_sensor;
 	struct tm_window win;
-	uint64_t next_emit_ms; /* 0: not started */
+	struct tm_window state; /* reporting-rate 0: each key's last value (export.c) */
+	uint64_t next_emit_ms;  /* 0: not started */
 	char components[TM_MAX_COMPONENTS][TM_NAME_MAX];
 	unsigned n_components;
 	uint64_t updates; /* pairs matched */
@@ -190,6 +194,8 @@ void tm_window_init(struct tm_window *w);
 void tm_window_free(struct tm_window *w);
 /* The latest stored pair for key, NULL if none. */
 const struct tm_entry *tm_window_find(const struct tm_window *w, const char *key);
+/* Stores (or replaces) the value of kv's key; -1 when full (TM_WINDOW_MAX_KEYS) or OOM. */
+int tm_window_put(struct tm_window *w, const Keel__Sensor__KeyValue *kv, uint64_t ts);
 
 /*
  * Export payloads (pure). JSON: {"sensor":..,"node":..,"timestamp":ms,
@@ -259,17 +265,26 @@ struct tm_exporter_stats {
 	bool connected;
 };
 
-struct tm_exporter *tm_exporter_new(struct event_base *base, const struct tm_server *srv);
+#define TM_EXPORT_UDP_MAX 65507 /* one IPv4 UDP datagram */
+
+/* transports: (1 << TM_TRANSPORT_MQTT) | (1 << TM_TRANSPORT_UDP), what the profiles need */
+struct tm_exporter *tm_exporter_new(struct event_base *base, const struct tm_server *srv,
+                                    unsigned transports);
 void tm_exporter_free(struct tm_exporter *x);
-bool tm_exporter_same(const struct tm_exporter *x, const struct tm_server *srv);
+bool tm_exporter_same(const struct tm_exporter *x, const struct tm_server *srv,
+                      unsigned transports);
 /*
- * QoS 0, never blocks: 0 handed over, -1 dropped (down, queue full, refused).
- * expiry_s (0 = none) and content_type (NULL = none) go out as MQTT v5
- * properties when the broker speaks v5.
+ * Never blocks: 0 handed over, -1 dropped (down, queue full, refused). MQTT:
+ * QoS 0, expiry_s (0 = none) and content_type (NULL = none) as MQTT v5
+ * properties when the broker speaks v5, retain as given. UDP: one datagram
+ * (topic, expiry, content type unused).
  */
-int tm_exporter_send(struct tm_exporter *x, const char *topic, const uint8_t *buf, size_t len,
-                     uint32_t expiry_s, const char *content_type);
+int tm_exporter_send(struct tm_exporter *x, enum tm_transport tr, const char *topic,
+                     const uint8_t *buf, size_t len, uint32_t expiry_s, const char *content_type,
+                     bool retain);
 void tm_exporter_stats(const struct tm_exporter *x, struct tm_exporter_stats *out);
+/* Merges a window into s->state (reporting-rate 0 sensors); -1 when keys were refused. */
+int tm_export_state_merge(struct tm_sensor *s, const struct tm_window *w);
 
 /* ---- the daemon (agent.c, config.c, ctl.c) */
 
@@ -290,6 +305,14 @@ struct telemetryd {
 	char node[TM_NAME_MAX];
 	uint64_t seq; /* GPB export sequence */
 };
+
+struct telemetryd;
+/*
+ * Sends a taken window of s to each of its streaming servers in its profile's
+ * format and transport (export.c): sampled sensors as is, rate 0 sensors
+ * their whole state, retained. Counts s->sent / s->dropped per message.
+ */
+void tm_export_window(struct telemetryd *t, struct tm_sensor *s, const struct tm_window *w);
 
 /* Starts the bus subscription and the export tick; -1 on out of memory. */
 int tm_agent_start(struct telemetryd *t);
