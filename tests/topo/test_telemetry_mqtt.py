@@ -8,7 +8,10 @@ it through an export-profile with transport mqtt. The test subscribes from h
 with mosquitto_sub and checks that the node's interface counters arrive about
 once per second, that `show agent sensors` reports the sensor, that a bad
 resource fails the commit (schema check), and that when the node's bus dies
-telemetryd keeps running and the export resumes once the bus is back.
+telemetryd keeps running and the export resumes once the bus is back. A
+reporting-rate 0 (state) sensor with two server-names sends its whole state,
+retained, to two brokers, so a late subscriber of either gets it at once;
+sampled counters are never retained.
 """
 
 import json
@@ -274,3 +277,65 @@ def test_gpb_export(bed, broker, tmp_path):
         assert "/interfaces/interface[name=eth0]/state/oper-status" in keys, keys
         seqs.append(d.sequence)
     assert seqs[1] > seqs[0], seqs
+
+
+def test_state_retained_counters_not_and_two_servers(bed, broker, tmp_path):
+    """reporting-rate 0 (state): the whole state, retained, to both server-names; a late
+    subscriber gets it at once. Sampled counters are never retained."""
+    port2 = BROKER_PORT + 1
+    conf = tmp_path / "broker2.conf"
+    conf.write_text(BROKER_CONF.replace(f"listener {BROKER_PORT} ", f"listener {port2} "))
+    log = open(tmp_path / "broker2.log", "w")
+    b2 = subprocess.Popen(["ip", "netns", "exec", bed.ns("h"), "mosquitto", "-c", str(conf)],
+                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    state_key = "/interfaces/interface[name=eth0]/state/oper-status"
+
+    def late(port, topic, extra=()):
+        return bed.run("h", ["mosquitto_sub", "-h", "10.77.0.2", "-p", str(port), "-V", "mqttv5",
+                             "-t", topic, "-W", "3", "-F", "%r %p", *extra],
+                       check=False, timeout=15).stdout
+
+    try:
+        poll(lambda: bed.run("h", ["bash", "-c", f"exec 3<>/dev/tcp/10.77.0.2/{port2}"],
+                             check=False).returncode == 0, timeout=5, what="second broker")
+        configure(bed)
+        cli(bed, "configure; "
+                 f"set services analytics streaming-server col2 remote-address 10.77.0.2 "
+                 f"remote-port {port2}; "
+                 f"set services analytics sensor st resource {state_key}; "
+                 "set services analytics sensor st export-name mq; "
+                 "set services analytics sensor st server-name col; "
+                 "set services analytics sensor st server-name col2; "
+                 "set services analytics sensor st reporting-rate 0; commit")
+        js = sensors_json(bed)
+        st = [s for s in js["sensor-information"] if s["name"] == "st"][0]
+        assert st["server-name"] == "col,col2", st
+
+        def retained(port):
+            out = late(port, "keel/+/st", ["-C", "1"])
+            for ln in out.splitlines():
+                flag, _, payload = ln.partition(" ")
+                try:
+                    m = json.loads(payload)
+                except ValueError:
+                    continue
+                if flag == "1" and state_key in m["values"]:
+                    return m
+            return None
+
+        # a subscriber arriving after the export gets the state at once, from either server
+        for port in (BROKER_PORT, port2):
+            m = poll(lambda: retained(port), timeout=15, interval=0.5,
+                     what=f"retained state of sensor st on broker port {port}")
+            assert m["values"][state_key] in ("UP", "DOWN", "up", "down"), m
+            assert list(m["values"]) == [state_key], m
+        # counters (sensor ifc, reporting-rate 1) are never retained
+        poll(lambda: late(BROKER_PORT, "keel/+/ifc", ["-C", "1"]).strip() != "",
+             timeout=10, interval=0.5, what="ifc exports flowing")
+        assert late(BROKER_PORT, "keel/+/ifc", ["--retained-only"]).strip() == ""
+        st = [s for s in sensors_json(bed)["sensor-information"] if s["name"] == "st"][0]
+        assert st["messages-sent"] >= 2, st
+    finally:
+        b2.terminate()
+        b2.wait(timeout=5)
+        log.close()
