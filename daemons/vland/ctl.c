@@ -185,6 +185,27 @@ static struct vland_show *vland_show_new(struct ctl_req *req, struct vland *v, c
 	return s;
 }
 
+/* What the Linux bridge without VLAN filtering cannot do for VLAN d: its
+ * tagged trunk members and its IRB. "" = nothing missing. */
+static const char *vland_vlan_error(const struct vland *v, const struct vlan_def *d, char *buf,
+                                    size_t len)
+{
+	const struct vlan_model *m = &v->model;
+	bool tagged = false;
+
+	if (v->dp != VLAND_DP_LINUX || v->lx.filtering != 0)
+		return "";
+	for (size_t j = 0; j < m->n_ports && !tagged; j++)
+		tagged = m->ports[j].mode == VLAN_PORT_MODE_TRUNK &&
+		         ovs_vlan_set_has(&m->ports[j].vlans, d->id) && m->ports[j].native != d->id;
+	if (!tagged && !d->l3_interface[0])
+		return "";
+	snprintf(buf, len, "%s%s%s not switched: %s", tagged ? "tagged members" : "",
+	         tagged && d->l3_interface[0] ? " and " : "",
+	         d->l3_interface[0] ? d->l3_interface : "", v->lx.nofilter);
+	return buf;
+}
+
 static void vland_vlans_done(void *arg, const struct vland_fdb_entry *fdb, size_t nfdb, int err)
 {
 	struct vland_show *s = arg;
@@ -198,6 +219,7 @@ static void vland_vlans_done(void *arg, const struct vland_fdb_entry *fdb, size_
 		Keel__Vland__Vlan msg = KEEL__VLAND__VLAN__INIT;
 		Keel__Vland__VlanMember *mem = calloc(m->n_ports + 1, sizeof(*mem));
 		Keel__Vland__VlanMember **mp = calloc(m->n_ports + 1, sizeof(*mp));
+		char err_buf[sizeof(v->lx.nofilter) + 64];
 		size_t k = 0;
 
 		if (s->name[0] && strcmp(s->name, d->name))
@@ -235,6 +257,7 @@ static void vland_vlans_done(void *arg, const struct vland_fdb_entry *fdb, size_
 		msg.l3_interface = (char *)d->l3_interface;
 		msg.members = mp;
 		msg.n_members = k;
+		msg.error = (char *)vland_vlan_error(v, d, err_buf, sizeof(err_buf));
 		for (size_t j = 0; j < nfdb; j++)
 			if (fdb[j].vlan == d->id)
 				msg.mac_count++;
@@ -441,8 +464,13 @@ static void vland_show_status(struct ctl_req *req, void *arg)
 	if (v->ovs)
 		ovsdb_conn_get_stats(v->ovs, &cs);
 	st.ovs_connected = v->ovs && ovsdb_conn_is_ready(v->ovs);
-	st.ovsdb_socket = v->db_sock;
-	st.bridge = (char *)(v->ovs ? VLAND_BRIDGE : "");
+	st.ovsdb_socket = (char *)(v->dp == VLAND_DP_OVS ? v->db_sock : "");
+	st.bridge = (char *)(v->ovs || v->lx.have_main                         ? VLAND_BRIDGE
+	                     : v->dp == VLAND_DP_LINUX && v->lx.filtering == 0 ? VLAND_BRIDGE_PFX
+	                             "<vlan-id>"
+	                                                                       : "");
+	st.dataplane = (char *)vland_dp_name(v->dp);
+	st.vlan_filtering = v->dp == VLAND_DP_LINUX && v->lx.filtering == 1;
 	st.converged = v->converged;
 	st.transactions = v->txns;
 	st.reconnects = cs.reconnects;

@@ -210,6 +210,19 @@ static int vland_fdb_path(const struct vland *v, char *path, size_t len)
 	return snprintf(path, len, "%s/ovs-vswitchd.ctl", v->rundir) < (int)len ? 0 : -ENAMETOOLONG;
 }
 
+/* The Linux bridge's MAC table: the kernel's FDB dump, synchronous. */
+static void vland_fdb_fetch_linux(struct vland *v, vland_fdb_fn cb, void *arg)
+{
+	struct vland_fdb_req q;
+	int r = 0;
+
+	memset(&q, 0, sizeof(q));
+	if (v->plat)
+		r = vland_lx_fdb(&v->lx, v->plat, vland_fdb_collect, &q);
+	cb(arg, q.e, r < 0 ? 0 : q.n, r < 0 ? r : 0);
+	free(q.e);
+}
+
 void vland_fdb_fetch(struct vland *v, vland_fdb_fn cb, void *arg)
 {
 	struct vland_fdb_req *q;
@@ -218,6 +231,10 @@ void vland_fdb_fetch(struct vland *v, vland_fdb_fn cb, void *arg)
 	struct timeval tv = {VLAND_FDB_TIMEOUT_S, 0};
 	const char *text;
 
+	if (v->dp == VLAND_DP_LINUX) {
+		vland_fdb_fetch_linux(v, cb, arg);
+		return;
+	}
 	/* No switch: an empty table, not an error. */
 	if (!v->ovs || !ovsdb_conn_is_ready(v->ovs) ||
 	    !ovsdb_cache_find(ovsdb_conn_cache(v->ovs), "Bridge", "name", VLAND_BRIDGE, NULL)) {

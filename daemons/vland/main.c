@@ -7,6 +7,8 @@
  *   auth.c      port.auth entries from dot1xd, dynamic VLANs (pure)
  *   sw.c        model -> OVS bridge "keel0" (one reconcile transaction at a
  *               time), IRB addresses, 802.1X admission flows
+ *   lnx.c       model -> Linux bridge (KEEL_DATAPLANE=linux) through the
+ *               platform API; plain bridge per VLAN without VLAN filtering
  *   fdb.c       the MAC table from ovs-vswitchd's unixctl "fdb/show"
  *   ctl.c       "port.auth", "show.vlans", "show.ethernet-switching.*"
  *   sensors.c   VLAN membership and MAC counts on the telemetry bus
@@ -79,11 +81,20 @@ static const struct cfg_ops vland_cfg_ops = {
 static int vland_init(struct daemon *d)
 {
 	struct vland *v = calloc(1, sizeof(*v));
+	const char *dp;
 
 	if (!v)
 		return -1;
 	d->priv = v;
 	v->d = d;
+	/* keel-node exports the node's --dataplane; without it (a hand-started
+	 * vland, a systemd unit without Environment=) vland keeps to Open
+	 * vSwitch, the back-end it has always had. */
+	dp = getenv("KEEL_DATAPLANE");
+	if (dp && !strcmp(dp, "linux"))
+		v->dp = VLAND_DP_LINUX;
+	else if (dp && *dp && strcmp(dp, "ovs"))
+		log_warnx("KEEL_DATAPLANE=%s: not linux or ovs, using ovs", dp);
 	/* Without the platform only IRB addresses and port state are lost:
 	 * keep switching. */
 	v->plat = plat_open("linux");
@@ -91,7 +102,12 @@ static int vland_init(struct daemon *d)
 		log_warnx("cannot open the linux platform: IRB addresses will not be set");
 	vland_sw_init(v);
 	vland_sensors_start(v);
-	log_info("OVS database expected at %s (bridge %s)", v->db_sock, VLAND_BRIDGE);
+	if (v->dp == VLAND_DP_LINUX)
+		log_info("data plane: linux bridge (%s, or %sN per VLAN without VLAN filtering)",
+		         VLAND_BRIDGE, VLAND_BRIDGE_PFX);
+	else
+		log_info("data plane: OVS, database expected at %s (bridge %s)", v->db_sock,
+		         VLAND_BRIDGE);
 	return 0;
 }
 

@@ -327,6 +327,45 @@ static void vland_teardown(struct vland *v)
 	vland_sensors_kick(v);
 }
 
+const char *vland_dp_name(enum vland_dp d)
+{
+	return d == VLAND_DP_LINUX ? "linux" : "ovs";
+}
+
+/* The Linux bridge back-end (lnx.c): apply, then IRB addresses where the
+ * kernel could make the IRB devices. What the kernel cannot do is kept in
+ * last_error (show.vland.status) and is not retried; a port device that is
+ * not there yet is. */
+static void vland_lx_run(struct vland *v)
+{
+	bool was = v->converged;
+	int r;
+
+	if (!v->plat) {
+		snprintf(v->last_error, sizeof(v->last_error),
+		         "linux data plane: the platform could not be opened");
+		return;
+	}
+	v->reconciles++;
+	r = vland_lx_apply(&v->lx, v->plat, &v->model, &v->auths);
+	if (r == 0 && v->lx.filtering == 1 && vland_irb_apply(v) < 0)
+		r = -EAGAIN;
+	v->converged = r == 0;
+	if (v->lx.error[0])
+		snprintf(v->last_error, sizeof(v->last_error), "%s", v->lx.error);
+	else if (r < 0)
+		snprintf(v->last_error, sizeof(v->last_error), "linux bridge: %s", strerror(-r));
+	else
+		v->last_error[0] = 0;
+	if (r < 0 && !timer_pending(&v->retry))
+		timer_add_ms(&v->retry, VLAND_RETRY_MS);
+	if (v->converged && !was) {
+		log_info("linux bridge converged: %zu ports, %zu VLANs, %zu IRBs", v->model.n_ports,
+		         v->model.n_vlans, v->model.n_irbs);
+		vland_sensors_kick(v);
+	}
+}
+
 static void vland_reconcile(struct vland *v)
 {
 	struct ovs_port_want *w;
@@ -334,6 +373,10 @@ static void vland_reconcile(struct vland *v)
 	int r;
 
 	v->dirty = false;
+	if (v->dp == VLAND_DP_LINUX) {
+		vland_lx_run(v);
+		return;
+	}
 	if (!v->ovs || !ovsdb_conn_is_ready(v->ovs))
 		return;
 	if (v->busy) {
@@ -424,7 +467,7 @@ static const struct ovsdb_conn_ops vland_ovs_ops = {
 
 void vland_ovs_open(struct vland *v)
 {
-	if (v->ovs || (!v->model.n_ports && !v->model.n_vlans))
+	if (v->dp != VLAND_DP_OVS || v->ovs || (!v->model.n_ports && !v->model.n_vlans))
 		return;
 	log_info("switch config present: using Open vSwitch at %s", v->db_sock);
 	v->ovs = ovsdb_conn_open(v->d->base, v->db_sock, &vland_ovs_ops, v);
@@ -448,6 +491,7 @@ void vland_sw_init(struct vland *v)
 	else
 		snprintf(v->rundir, sizeof(v->rundir), "%s/run/openvswitch", keel_root());
 	snprintf(v->db_sock, sizeof(v->db_sock), "%s/db.sock", v->rundir);
+	vland_lx_init(&v->lx);
 	timer_init(&v->kick, v->d->base, vland_kick_cb, v);
 	timer_init(&v->retry, v->d->base, vland_retry_cb, v);
 }
@@ -457,6 +501,7 @@ void vland_sw_close(struct vland *v)
 	timer_del(&v->kick);
 	timer_del(&v->retry);
 	vland_of_close(v);
+	vland_lx_free(&v->lx);
 	/* The bridge stays as it is: a restarted vland adopts it without a
 	 * write (no flap). */
 	if (v->ovs)

@@ -5,6 +5,7 @@
 #define KEEL_VLAND_DAEMON_H
 
 #include "daemons/vland/vland.h"
+#include "daemons/vland/vland_lx.h"
 #include "lib/daemon.h"
 #include "lib/ev.h"
 #include "platform/platform.h"
@@ -12,8 +13,17 @@
 struct sensor_bus;
 struct ovs_of;
 
+/* The switch back-end, from KEEL_DATAPLANE (keel-node --dataplane). */
+enum vland_dp {
+	VLAND_DP_OVS = 0,   /* the node's private Open vSwitch (sw.c) */
+	VLAND_DP_LINUX = 1, /* the kernel bridge (lnx.c) */
+};
+const char *vland_dp_name(enum vland_dp d);
+
 struct vland {
 	struct daemon *d;
+	enum vland_dp dp;
+	struct vland_lx lx; /* VLAND_DP_LINUX state */
 	struct vlan_model model;
 	struct vland_auths auths;
 	struct plat *plat; /* linux: IRB addresses, link state */
