@@ -6,15 +6,21 @@ mosquitto broker in h. A sensor on keel's YANG route-table state
 bus) exports JSON over MQTT at reporting-rate 1: telemetryd reads ribd's
 "show.route.summary" over its control socket, and the exports carry ribd's
 numbers (the same as `show route summary`), following a commit that adds a
-static route. `show agent sensors` names the producer "ribd-proxy".
+static route. `show agent sensors` names the producer "ribd-proxy". With no
+sensor at all, a gNMI ON_CHANGE subscription on the same subtree is what makes
+telemetryd poll ribd, and the collector sees the count change after a commit.
 """
 
 import json
 import os
 import subprocess
+import sys
 
 import pytest
-from conftest import BIN, poll, sh
+from conftest import BIN, REPO, poll, sh
+
+sys.path.insert(0, str(REPO / "tests" / "topo" / "gnmi_data"))
+from harness import Collector, stubs  # noqa: E402
 
 TOPO = """
 [node.solo]
@@ -150,3 +156,31 @@ def test_route_counts_from_ribd_over_mqtt(bed, sub):
     assert s["messages-sent"] >= 2 and s["server-connected"] is True, s
     pubs = {p["component"] for p in js["bus-information"].get("publishers", [])}
     assert "ribd-proxy" in pubs, js
+
+
+def test_gnmi_subscription_drives_the_proxy(bed, tmp_path):
+    port = 32767
+    cli(bed, "configure; set interfaces eth0 unit 0 family inet address 10.77.0.1/24; "
+             f"set system services extension-service request-response grpc clear-text port {port}; "
+             "set system services extension-service request-response grpc skip-authentication; "
+             "set routing-options static route 10.99.0.0/24 next-hop 10.77.0.2; commit")
+    poll(lambda: str(port) in bed.run("solo", ["ss", "-Hltn", f"sport = :{port}"],
+                                      check=False).stdout, timeout=10, what="gNMI listening")
+    poll(lambda: bed.ping("h", "10.77.0.1"), timeout=10, what="h reaches solo")
+    c = Collector(bed.ns("h"), stubs(tmp_path / "stubs"), f"10.77.0.1:{port}",
+                  ["--duration", "12", "sub", f"{STATIC_ACTIVE},on_change"], tmp_path / "c.out")
+
+    def values():
+        return [u["val"] for m in c.updates() for u in m["updates"]
+                if u["path"] == STATIC_ACTIVE]
+
+    try:
+        poll(lambda: 1 in values(), timeout=8, interval=0.2,
+             what="gNMI update of the static route count (1) from ribd via the proxy")
+        cli(bed, "configure; set routing-options static route 10.98.0.0/24 next-hop 10.77.0.2; "
+                 "commit")
+        poll(lambda: values() and values()[-1] == 2, timeout=8, interval=0.2,
+             what="gNMI update after the commit (2)")
+    finally:
+        c.wait(20)
+    assert c.status()["status"] in ("OK", "CANCELLED"), c.lines()
