@@ -84,8 +84,12 @@ static int ribd_send_dest(void *arg, const struct rib_dest *d)
 	for (const struct rib_route *rt = d->routes; rt; rt = rt->next) {
 		if (!ribd_route_shown(s, rt))
 			continue;
+		size_t a, b;
+
 		n++;
-		nnh += rt->n_nh + rt->n_res;
+		rib_route_nh(rt, &a);
+		rib_route_res(rt, &b);
+		nnh += a + b;
 	}
 	if (!n)
 		return 0;
@@ -101,6 +105,8 @@ static int ribd_send_dest(void *arg, const struct rib_dest *d)
 	dm.prefix = (char *)plat_prefix_str(&d->pfx, pfx, sizeof(pfx));
 	for (const struct rib_route *rt = d->routes; rt; rt = rt->next) {
 		Keel__Ribd__Route *m = &routes[k];
+		const struct rib_nh *cfg, *res;
+		size_t n_cfg, n_res;
 
 		if (!ribd_route_shown(s, rt))
 			continue;
@@ -114,14 +120,16 @@ static int ribd_send_dest(void *arg, const struct rib_dest *d)
 		m->resolve = rt->resolve;
 		m->hidden = !rt->usable;
 		m->configured = &nhp[used];
-		for (size_t i = 0; i < rt->n_nh; i++, used++) {
-			ribd_nh_fill(s->r, &rt->nh[i], false, &nhs[used]);
+		cfg = rib_route_nh(rt, &n_cfg);
+		res = rib_route_res(rt, &n_res);
+		for (size_t i = 0; i < n_cfg; i++, used++) {
+			ribd_nh_fill(s->r, &cfg[i], false, &nhs[used]);
 			nhp[used] = &nhs[used].msg;
 			m->n_configured++;
 		}
 		m->next_hops = &nhp[used];
-		for (size_t i = 0; i < rt->n_res; i++, used++) {
-			ribd_nh_fill(s->r, &rt->res[i], m->active, &nhs[used]);
+		for (size_t i = 0; i < n_res; i++, used++) {
+			ribd_nh_fill(s->r, &res[i], m->active, &nhs[used]);
 			nhp[used] = &nhs[used].msg;
 			m->n_next_hops++;
 		}

@@ -607,11 +607,14 @@ void fib_rib_changed(void *arg, const struct rib_dest *d)
 	e = fib_entry_get(f, &d->pfx, want);
 	if (!e)
 		return;
-	if (want)
+	if (want) {
+		size_t n;
+		const struct rib_nh *res = rib_route_res(b, &n);
+
 		fib_route_take(&e->want, b->type, b->pref,
-		               b->type == RIB_TYPE_UNICAST ? nhset_ref(b->res) : NULL,
-		               b->type == RIB_TYPE_UNICAST ? b->n_res : 0);
-	else
+		               b->type == RIB_TYPE_UNICAST ? nhset_ref(res) : NULL,
+		               b->type == RIB_TYPE_UNICAST ? n : 0);
+	} else
 		fib_route_take(&e->want, RIB_TYPE_UNICAST, 0, NULL, 0);
 	e->wanted = want;
 	fib_queue(f, e);

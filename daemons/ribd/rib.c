@@ -265,7 +265,7 @@ static void rib_select(struct rib *r, struct rib_dest *d, const struct rib_route
 	best = sorted && sorted->usable ? sorted : NULL;
 	if (best != d->best || (touched && touched == best)) {
 		if (best && best != d->best)
-			best->since = r->now;
+			best->since = (uint32_t)r->now;
 		d->best = best;
 		rib_mark(r, d);
 		rib_dest_moved(r, d);
@@ -298,7 +298,8 @@ static size_t rib_resolve_gw(const struct rib *r, const struct rib_grp *g, const
 	struct lpm *t = rib_tree(r, gw->family);
 	void *m[129];
 	unsigned plens[129];
-	size_t nm;
+	const struct rib_nh *bres;
+	size_t nm, nb;
 
 	if (!t)
 		return n;
@@ -310,9 +311,11 @@ static size_t rib_resolve_gw(const struct rib *r, const struct rib_grp *g, const
 		if (d == g->self || plens[i] == 0 || !b)
 			continue;
 		if (b->proto == RIB_PROTO_DIRECT) {
-			struct rib_nh nh = {.gw = *gw, .ifindex = b->nh[0].ifindex};
+			size_t nn;
+			const struct rib_nh *dn = rib_route_nh(b, &nn);
+			struct rib_nh nh = {.gw = *gw, .ifindex = nn ? dn[0].ifindex : 0};
 
-			return rib_res_add(res, n, &nh);
+			return nn ? rib_res_add(res, n, &nh) : n;
 		}
 		if (b->proto == RIB_PROTO_LOCAL)
 			return n; /* our own address is no gateway */
@@ -320,8 +323,9 @@ static size_t rib_resolve_gw(const struct rib *r, const struct rib_grp *g, const
 			continue; /* only a connected subnet will do */
 		if (b->type != RIB_TYPE_UNICAST)
 			return n;
-		for (size_t k = 0; k < b->n_res; k++)
-			n = rib_res_add(res, n, &b->res[k]);
+		bres = rib_route_res(b, &nb);
+		for (size_t k = 0; k < nb; k++)
+			n = rib_res_add(res, n, &bres[k]);
 		return n;
 	}
 	return n;
@@ -376,10 +380,8 @@ static bool rib_grp_resolve(struct rib *r, struct rib_grp *g)
 static void rib_grp_apply(struct rib *r, struct rib_grp *g)
 {
 	for (struct rib_route *rt = g->members; rt; rt = rt->g_next) {
-		rt->res = g->res;
-		rt->n_res = g->n_res;
 		rt->usable = g->usable;
-		rt->since = r->now;
+		rt->since = (uint32_t)r->now;
 		rib_select(r, rt->dest, rt);
 	}
 }
@@ -542,8 +544,6 @@ static void rib_grp_join(struct rib_grp *g, struct rib_route *rt)
 		g->members->g_prev = rt;
 	g->members = rt;
 	g->n_members++;
-	rt->res = g->res;
-	rt->n_res = g->n_res;
 	rt->usable = g->usable;
 }
 
@@ -561,8 +561,6 @@ static void rib_grp_leave(struct rib *r, struct rib_route *rt)
 		rt->g_next->g_prev = rt->g_prev;
 	rt->g_prev = rt->g_next = NULL;
 	rt->grp = NULL;
-	rt->res = NULL;
-	rt->n_res = 0;
 	if (--g->n_members == 0 && !g->queued)
 		rib_grp_free(r, g);
 }
@@ -597,7 +595,6 @@ struct rib *rib_new(rib_change_fn fn, void *arg)
 static void rib_route_free(struct rib *r, struct rib_route *rt)
 {
 	rib_grp_leave(r, rt);
-	nhset_put(rt->nh);
 	lpm_pool_put(&r->route_pool, rt);
 	r->n_routes--;
 }
@@ -685,24 +682,45 @@ static struct rib_dest *rib_dest_get(struct rib *r, const struct plat_prefix *p,
 
 static bool rib_attr_same(const struct rib_route *rt, const struct rib_route_attr *a)
 {
+	size_t n;
+	const struct rib_nh *nh = rib_route_nh(rt, &n);
+
 	if (rt->type != a->type || rt->pref != a->pref || rt->metric != a->metric ||
-	    rt->resolve != a->resolve || rt->n_nh != a->n_nh)
+	    rt->resolve != a->resolve)
 		return false;
-	for (size_t i = 0; i < a->n_nh; i++)
-		if (!rib_nh_equal(&rt->nh[i], &a->nh[i]) ||
-		    (rt->proto == RIB_PROTO_STATIC && rt->nh[i].track != a->nh[i].track))
+	if (rt->type != RIB_TYPE_UNICAST)
+		return true; /* the next hops of discard and reject are not kept */
+	if (n != a->n_nh)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!rib_nh_equal(&nh[i], &a->nh[i]) ||
+		    (rt->proto == RIB_PROTO_STATIC && nh[i].track != a->nh[i].track))
 			return false;
 	return true;
 }
 
-/* Puts rt into the group for its next hops and rules. */
-static int rib_route_group(struct rib *r, struct rib_route *rt)
+const struct rib_nh *rib_route_nh(const struct rib_route *rt, size_t *n)
+{
+	*n = rt->grp ? rt->grp->n_cfg : 0;
+	return rt->grp ? rt->grp->cfg : NULL;
+}
+
+const struct rib_nh *rib_route_res(const struct rib_route *rt, size_t *n)
+{
+	*n = rt->grp ? rt->grp->n_res : 0;
+	return rt->grp ? rt->grp->res : NULL;
+}
+
+/* Puts rt into the group for its next hops (the set nh of n, whose reference
+ * it takes over) and rules. */
+static int rib_route_group(struct rib *r, struct rib_route *rt, const struct rib_nh *nh, size_t n)
 {
 	const struct rib_dest *self = NULL;
 	struct rib_grp *g;
 	uint8_t flags = 0;
 
-	if (rt->type != RIB_TYPE_UNICAST || !rt->n_nh) {
+	if (rt->type != RIB_TYPE_UNICAST || !n) {
+		nhset_put(nh);
 		rt->usable = rt->type != RIB_TYPE_UNICAST;
 		return 0;
 	}
@@ -712,10 +730,10 @@ static int rib_route_group(struct rib *r, struct rib_route *rt)
 		flags |= RIB_GRP_RESOLVE;
 	/* Resolution skips the route's own destination: a route covering its own
 	 * gateway gets a group of its own. */
-	for (size_t i = 0; (flags & RIB_GRP_GW) && i < rt->n_nh; i++)
-		if (!rt->nh[i].ifindex && rib_prefix_has(&rt->dest->pfx, &rt->nh[i].gw))
+	for (size_t i = 0; (flags & RIB_GRP_GW) && i < n; i++)
+		if (!nh[i].ifindex && rib_prefix_has(&rt->dest->pfx, &nh[i].gw))
 			self = rt->dest;
-	g = rib_grp_get(r, nhset_ref(rt->nh), rt->n_nh, flags, self);
+	g = rib_grp_get(r, nh, n, flags, self);
 	if (!g) {
 		rt->usable = false;
 		return -ENOMEM;
@@ -775,16 +793,13 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 	} else {
 		rib_grp_leave(r, rt);
 	}
-	nhset_put(rt->nh);
-	rt->nh = set;
-	rt->n_nh = (uint8_t)a->n_nh;
 	rt->type = (uint8_t)a->type;
 	rt->pref = a->pref;
 	rt->metric = a->metric;
 	rt->resolve = a->resolve;
-	rt->since = r->now;
+	rt->since = (uint32_t)r->now;
 	rt->gen = r->gen;
-	if (rib_route_group(r, rt) < 0)
+	if (rib_route_group(r, rt, set, a->n_nh) < 0)
 		log_warnx("rib: out of memory grouping next hops");
 	/* Force the FIB to hear about a changed route even if it resolves the same. */
 	rib_select(r, d, rt);

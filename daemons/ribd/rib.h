@@ -68,28 +68,30 @@ struct rib_grp;
 /*
  * Routes with the same configured next hops and resolution rules share a
  * resolution group (rib.c): it is resolved once for all of them, and only
- * when something it depends on changed. nh and res point into interned
- * next-hop sets (nhobj.h), shared by every route that has the same ones.
+ * when something it depends on changed. The group holds the configured and
+ * the resolved next hops (interned sets, nhobj.h) for all its members, so a
+ * route is 64 bytes: read its next hops with rib_route_nh / rib_route_res.
  */
 struct rib_route {
 	struct rib_route *next; /* in the destination's list */
 	struct rib_dest *dest;
 	struct rib_route *g_prev, *g_next; /* members of grp */
-	struct rib_grp *grp;               /* NULL: nothing to resolve (discard, reject) */
-	const struct rib_nh *nh;           /* configured */
-	const struct rib_nh *res;          /* resolved: what goes into the FIB, sorted; each
-	                                    * with gw (or family 0) and an ifindex */
-	int64_t since;                     /* rib time of the last change */
-	uint32_t key; /* distinguishes routes of one protocol: see rib_route_set */
+	struct rib_grp *grp; /* NULL: nothing to resolve (discard, reject, no next hop) */
+	uint32_t since;      /* rib time (seconds) of the last change */
+	uint32_t key;        /* distinguishes routes of one protocol: see rib_route_set */
 	uint32_t pref, metric;
 	uint32_t gen;  /* resync generation that last reported it (rib_resync_*) */
 	uint8_t proto; /* enum rib_proto */
 	uint8_t type;  /* enum rib_type */
-	uint8_t n_nh;
-	uint8_t n_res;
 	bool resolve;
 	bool usable; /* has a resolved next hop (or is discard/reject) */
 };
+
+/* The route's configured next hops (*n of them; NULL and 0 without a group). */
+const struct rib_nh *rib_route_nh(const struct rib_route *rt, size_t *n);
+/* Its resolved next hops: what goes into the FIB, sorted, each with gw (or
+ * family 0) and an ifindex. */
+const struct rib_nh *rib_route_res(const struct rib_route *rt, size_t *n);
 
 struct rib_dest {
 	struct plat_prefix pfx;
@@ -107,7 +109,8 @@ struct rib;
 
 struct rib *rib_new(rib_change_fn fn, void *arg);
 void rib_free(struct rib *r);
-/* Seconds on the caller's clock, stamped on routes as they change. */
+/* Seconds on the caller's clock (monotonic: 32 bits hold 136 years), stamped on
+ * routes as they change. */
 void rib_set_time(struct rib *r, int64_t now);
 
 /*

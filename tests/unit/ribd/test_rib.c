@@ -44,7 +44,9 @@ static void on_change(void *arg, const struct rib_dest *d)
 	c = &r->c[r->n - 1];
 	plat_prefix_str(&d->pfx, c->pfx, sizeof(c->pfx));
 	c->proto = d->best ? (int)d->best->proto : -1;
-	c->n_res = d->best ? d->best->n_res : 0;
+	c->n_res = 0;
+	if (d->best)
+		rib_route_res(d->best, &c->n_res);
 }
 
 /* The change recorded for prefix s, or NULL. */
@@ -109,11 +111,12 @@ static const struct rib_route *active(const struct rib *r, const char *pfx)
 static const char *res_str(const struct rib_route *rt, size_t i, char *buf, size_t len)
 {
 	char ip[64];
+	size_t n;
+	const struct rib_nh *res = rib_route_res(rt, &n);
 
-	assert_true(i < rt->n_res);
+	assert_true(i < n);
 	snprintf(buf, len, "%s@%d",
-	         rt->res[i].gw.family ? plat_ip_str(&rt->res[i].gw, ip, sizeof(ip)) : "-",
-	         rt->res[i].ifindex);
+	         res[i].gw.family ? plat_ip_str(&res[i].gw, ip, sizeof(ip)) : "-", res[i].ifindex);
 	return buf;
 }
 
@@ -123,7 +126,10 @@ static void assert_res(const struct rib *r, const char *pfx, const char *want)
 	char got[512] = "", one[96];
 
 	assert_non_null(rt);
-	for (size_t i = 0; i < rt->n_res; i++) {
+	size_t n_res;
+
+	rib_route_res(rt, &n_res);
+	for (size_t i = 0; i < n_res; i++) {
 		if (i)
 			strncat(got, " ", sizeof(got) - strlen(got) - 1);
 		strncat(got, res_str(rt, i, one, sizeof(one)), sizeof(got) - strlen(got) - 1);
