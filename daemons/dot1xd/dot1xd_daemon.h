@@ -123,7 +123,7 @@ struct d1x_sess {
 	char auth_vlan[D1X_VLAN_MAX]; /* from the RADIUS Accept (RFC 3580 §3.31) */
 	bool cached;                  /* authenticated once: server-fail use-cache */
 	char cached_vlan[D1X_VLAN_MAX];
-	struct radius_bytes class_[RADIUS_CLASS_MAX];
+	struct radius_bytes *class_; /* heap, nclass (<= RADIUS_CLASS_MAX) Class attributes */
 	size_t nclass;
 	uint32_t session_timeout;  /* hard limit (no Termination-Action), 0 = none */
 	uint64_t authorized_at_ms; /* mono */

@@ -4,6 +4,7 @@
  */
 #include "daemons/dot1xd/pae.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemons/dot1xd/dot1xd.h"
@@ -82,17 +83,43 @@ static void pae_tx_canned(struct pae *p, uint8_t code)
  * The EAP layer's restart (RFC 4137 §4.1 INITIALIZE then IDENTITY): a fresh
  * Request/Identity becomes the pending request, and whatever the server knew is dropped.
  */
+/* A copy of len bytes in *buf, reallocated to fit; false (and nothing kept) without memory. */
+static bool pae_keep(uint8_t **buf, size_t *buf_len, const uint8_t *data, size_t len)
+{
+	uint8_t *n;
+
+	*buf_len = 0;
+	if (len == 0)
+		return true;
+	n = realloc(*buf, len);
+	if (!n)
+		return false;
+	memcpy(n, data, len);
+	*buf = n;
+	*buf_len = len;
+	return true;
+}
+
+void pae_free(struct pae *p)
+{
+	free(p->req);
+	free(p->resp);
+	p->req = p->resp = NULL;
+	p->req_len = p->resp_len = 0;
+}
+
 static void pae_eap_restart(struct pae *p)
 {
+	uint8_t id_req[EAP_HDR_LEN + 1];
 	size_t n = 0;
 
 	if (p->ops->aaa_abort)
 		p->ops->aaa_abort(p);
 	p->last_id++;
-	if (eap_encode(EAP_CODE_REQUEST, p->last_id, EAP_TYPE_IDENTITY, NULL, 0, p->req,
-	               sizeof(p->req), &n) != EAP_OK)
+	if (eap_encode(EAP_CODE_REQUEST, p->last_id, EAP_TYPE_IDENTITY, NULL, 0, id_req,
+	               sizeof(id_req), &n) != EAP_OK)
 		n = 0;
-	p->req_len = n;
+	pae_keep(&p->req, &p->req_len, id_req, n);
 	p->req_identity = true;
 	p->heard = false;
 	p->server_failed = false;
@@ -536,25 +563,21 @@ void pae_rx_eap(struct pae *p, const uint8_t *eap, size_t len)
 		p->c.resp_bad_id++;
 		return;
 	}
-	if (e.length > sizeof(p->resp))
+	if (e.length > PAE_EAP_MAX || !pae_keep(&p->resp, &p->resp_len, eap, e.length))
 		return;
 	if (e.type == EAP_TYPE_IDENTITY)
 		p->c.resp_id_rx++;
 	else
 		p->c.resp_rx++;
-	memcpy(p->resp, eap, e.length);
-	p->resp_len = e.length;
 	p->eapol_eap = true;
 	pae_run(p);
 }
 
 static void pae_set_req(struct pae *p, const uint8_t *eap, size_t len)
 {
-	if (len > sizeof(p->req) || len < EAP_HDR_LEN)
+	if (len > PAE_EAP_MAX || len < EAP_HDR_LEN)
 		len = 0;
-	if (len)
-		memcpy(p->req, eap, len);
-	p->req_len = len;
+	pae_keep(&p->req, &p->req_len, eap, len);
 	p->req_identity = false;
 }
 

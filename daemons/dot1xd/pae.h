@@ -131,9 +131,11 @@ struct pae {
 	bool req_identity;  /* the outstanding request is our Request/Identity */
 	bool server_failed; /* pae_aaa_fail(): the RESPONSE timeout was the server's */
 	uint8_t last_id;    /* Identifier of the last request sent */
-	uint8_t req[PAE_EAP_MAX];
+	/* On the heap, each sized to its packet (at most PAE_EAP_MAX): thousands of held
+	 * EAP-MD5 sessions keep a few dozen bytes each here, not 3 KB. */
+	uint8_t *req; /* the pending request (retransmitted as is) */
 	size_t req_len;
-	uint8_t resp[PAE_EAP_MAX];
+	uint8_t *resp; /* the supplicant's last response, for the server */
 	size_t resp_len;
 
 	uint32_t events; /* enum pae_event bits since the caller last cleared them */
@@ -144,6 +146,8 @@ struct pae {
 
 void pae_init(struct pae *p, const struct pae_ops *ops, void *arg, const struct pae_timers *t,
               enum pae_port_control ctrl, bool port_enabled);
+/* Frees what pae_init and the exchanges allocated; pae_init may follow. */
+void pae_free(struct pae *p);
 /* The Junos defaults. */
 void pae_timers_default(struct pae_timers *t);
 /* Runs the three machines until none moves (bounded). */

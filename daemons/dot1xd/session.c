@@ -150,8 +150,17 @@ static void d1x_keep_reply(struct d1x_sess *s, const struct radius_reply *rep)
 	s->interim = rep->has_interim_interval ? rep->interim_interval : 0;
 	if (s->interim && s->interim < 60)
 		s->interim = 60;
+	/* Class only when the server sent one: most sessions hold none (1 KB saved each). */
+	free(s->class_);
+	s->class_ = NULL;
 	s->nclass = rep->nclass < RADIUS_CLASS_MAX ? rep->nclass : RADIUS_CLASS_MAX;
-	memcpy(s->class_, rep->class_, s->nclass * sizeof(s->class_[0]));
+	if (s->nclass) {
+		s->class_ = malloc(s->nclass * sizeof(s->class_[0]));
+		if (s->class_)
+			memcpy(s->class_, rep->class_, s->nclass * sizeof(s->class_[0]));
+		else
+			s->nclass = 0;
+	}
 	if (rep->has_user_name && rep->user_name.len < sizeof(s->user)) {
 		/* RFC 2865 §5.1: the server may name the user for accounting. */
 		memcpy(s->user, rep->user_name.val, rep->user_name.len);
@@ -725,6 +734,8 @@ void d1x_sess_free(struct d1x_sess *s, uint32_t term_cause)
 	pt->nsess--;
 	if (pt->psess == s)
 		pt->psess = NULL;
+	pae_free(&s->pae);
+	free(s->class_);
 	free(s);
 }
 
@@ -744,8 +755,11 @@ static struct d1x_sess *d1x_das_find(struct dot1xd *dx, const struct radius_das_
 		    (req->nas_port_id.len != strlen(pt->c.name) ||
 		     memcmp(req->nas_port_id.val, pt->c.name, req->nas_port_id.len) != 0))
 			continue;
-		TAILQ_FOREACH(s, &pt->sessions, entry)
-		{
+		/* Calling-Station-Id names one MAC: the port's hash finds it without a walk
+		 * over thousands of sessions. */
+		s = req->has_calling ? d1x_sess_find(pt, req->calling_mac)
+		                     : TAILQ_FIRST(&pt->sessions);
+		for (; s; s = req->has_calling ? NULL : TAILQ_NEXT(s, entry)) {
 			if (!d1x_sess_authorized(s) && !s->pae.authorized)
 				continue;
 			if (req->has_calling &&

@@ -122,6 +122,7 @@ static void test_success(void **state)
 	assert_int_equal(fk.tx, 3);
 	assert_int_equal(fk.last[0], EAP_CODE_SUCCESS);
 	assert_int_equal(p.c.auth_success, 1);
+	pae_free(&p);
 }
 
 static void test_reject_held_quiet(void **state)
@@ -152,6 +153,7 @@ static void test_reject_held_quiet(void **state)
 	assert_int_equal(p.pae_sm.state, PAE_STATE_AUTHENTICATING);
 	assert_int_equal(fk.tx, tx + 1);
 	assert_int_equal(fk.last[4], EAP_TYPE_IDENTITY);
+	pae_free(&p);
 }
 
 static void test_silent_supplicant(void **state)
@@ -183,6 +185,7 @@ static void test_silent_supplicant(void **state)
 	assert_int_equal(p.pae_sm.state, PAE_STATE_AUTHENTICATING);
 	assert_true(p.c.enters_connecting >= 4);
 	assert_false(p.authorized);
+	pae_free(&p);
 }
 
 static void test_supplicant_timeout(void **state)
@@ -206,6 +209,7 @@ static void test_supplicant_timeout(void **state)
 	assert_true(p.events & PAE_EV_SUPP_TIMEOUT);
 	assert_int_equal(p.events & PAE_EV_SUPP_SILENT, 0);
 	assert_true(fk.aborts > aborts); /* the server exchange is dropped */
+	pae_free(&p);
 }
 
 static void test_server_timeout_and_fail(void **state)
@@ -230,6 +234,7 @@ static void test_server_timeout_and_fail(void **state)
 	pae_aaa_fail(&p);
 	assert_true(p.events & PAE_EV_SERVER_TIMEOUT);
 	assert_false(p.authorized);
+	pae_free(&p);
 }
 
 static void authenticate(struct pae *p)
@@ -260,6 +265,7 @@ static void test_logoff(void **state)
 	/* DISCONNECTED -> RESTART: the port asks again. */
 	assert_int_equal(p.pae_sm.state, PAE_STATE_AUTHENTICATING);
 	assert_int_equal(fk.last[4], EAP_TYPE_IDENTITY);
+	pae_free(&p);
 }
 
 static void test_reauth(void **state)
@@ -295,6 +301,7 @@ static void test_reauth(void **state)
 	p.events = 0;
 	ticks(&p, 100);
 	assert_int_equal(p.events & PAE_EV_REAUTH, 0);
+	pae_free(&p);
 }
 
 static void test_reauth_fail_unauthorizes(void **state)
@@ -316,6 +323,7 @@ static void test_reauth_fail_unauthorizes(void **state)
 	assert_false(p.authorized);
 	assert_true(p.events & PAE_EV_UNAUTHORIZED);
 	assert_int_equal(p.pae_sm.state, PAE_STATE_HELD);
+	pae_free(&p);
 }
 
 static void test_force(void **state)
@@ -347,6 +355,7 @@ static void test_force(void **state)
 	pae_set_port_enabled(&p, false);
 	assert_int_equal(p.pae_sm.state, PAE_STATE_INITIALIZE);
 	assert_false(p.authorized);
+	pae_free(&p);
 }
 
 static void test_stale_response(void **state)
@@ -370,6 +379,7 @@ static void test_stale_response(void **state)
 	/* A server answer when nothing is outstanding changes nothing. */
 	pae_aaa_accept(&p, NULL, 0);
 	assert_false(p.authorized);
+	pae_free(&p);
 }
 
 int main(void)
