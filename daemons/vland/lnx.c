@@ -171,6 +171,7 @@ static int vland_lx_enslave(struct plat *p, struct vland_lx_port *g, const struc
 		return r;
 	}
 	/* a new bridge port: default flags (unlocked), no VLANs (default_pvid 0) */
+	g->stale = false;
 	g->locked = false;
 	g->vlans_done = false;
 	return 0;
@@ -204,6 +205,19 @@ static int vland_lx_set_vlans(struct vland_lx *lx, struct plat *p, struct vland_
 	struct plat_bridge_vlan *copy;
 	int r;
 
+	if (g->stale) {
+		/* adopted: whatever VLANs an earlier vland left go first (the
+		 * kernel skips VIDs of the range the port is not in) */
+		struct plat_bridge_vlan all = {.vid = VLAN_ID_MIN, .vid_end = VLAN_ID_MAX};
+
+		if ((r = plat_bridge_vlan_del(p, l->ifindex, &all, 1, false)) < 0 && r != -ENOENT) {
+			vland_lx_fail(lx, "%s: VLAN delete: %s", g->name, strerror(-r));
+			return r;
+		}
+		g->stale = false;
+		g->vlans_done = true;
+		g->n_vlans = 0;
+	}
 	if (g->vlans_done && !vland_lx_vlan_cmp(g->vlans, g->n_vlans, want, n))
 		return 0;
 	if (g->vlans_done && g->n_vlans &&
@@ -329,6 +343,70 @@ static void vland_lx_clear(struct vland_lx *lx, struct plat *p)
 	}
 }
 
+/* "keel0" -> 0, "keel<N>" (N 1..4094, no leading zero) -> N, else -1. */
+static int vland_lx_bridge_vid(const char *name)
+{
+	size_t pl = strlen(VLAND_BRIDGE_PFX);
+	unsigned long x;
+	char *end;
+
+	if (!strcmp(name, VLAND_BRIDGE))
+		return 0;
+	if (strncmp(name, VLAND_BRIDGE_PFX, pl) || name[pl] < '1' || name[pl] > '9')
+		return -1;
+	x = strtoul(name + pl, &end, 10);
+	return *end || x > VLAN_ID_MAX ? -1 : (int)x;
+}
+
+struct vland_lx_adopt {
+	struct vland_lx *lx;
+	int br[64]; /* ifindexes of vland's bridges found */
+	size_t n_br;
+};
+
+static int vland_lx_adopt_bridge(void *arg, const struct plat_link *l)
+{
+	struct vland_lx_adopt *a = arg;
+	int vid;
+
+	if (strcmp(l->kind, "bridge") || (vid = vland_lx_bridge_vid(l->name)) < 0)
+		return 0;
+	if (vid)
+		ovs_vlan_set_add(&a->lx->bridges, (uint16_t)vid);
+	else
+		a->lx->have_main = true;
+	if (a->n_br < sizeof(a->br) / sizeof(a->br[0]))
+		a->br[a->n_br++] = l->ifindex;
+	return 0;
+}
+
+static int vland_lx_adopt_port(void *arg, const struct plat_link *l)
+{
+	struct vland_lx_adopt *a = arg;
+
+	for (size_t i = 0; i < a->n_br; i++)
+		if (l->master == a->br[i]) {
+			struct vland_lx_port *g = vland_lx_port_get(a->lx, l->name, true);
+
+			if (g)
+				g->stale = true;
+			break;
+		}
+	return 0;
+}
+
+/* A restarted vland takes over what an earlier one left (its bridges and
+ * their ports), so that what the config no longer has is removed. */
+static void vland_lx_adopt(struct vland_lx *lx, struct plat *p)
+{
+	struct vland_lx_adopt a = {.lx = lx};
+
+	lx->adopted = true;
+	if (plat_link_list(p, vland_lx_adopt_bridge, &a) < 0 || !a.n_br)
+		return;
+	plat_link_list(p, vland_lx_adopt_port, &a);
+}
+
 int vland_lx_apply(struct vland_lx *lx, struct plat *p, const struct vlan_model *m,
                    const struct vland_auths *t)
 {
@@ -337,6 +415,8 @@ int vland_lx_apply(struct vland_lx *lx, struct plat *p, const struct vlan_model 
 	int br = 0, rc = 0, r;
 
 	lx->error[0] = 0;
+	if (!lx->adopted)
+		vland_lx_adopt(lx, p);
 	if (!m->n_ports && !m->n_vlans) {
 		vland_lx_clear(lx, p);
 		lx->filtering = -1; /* probe again with the next switch config */

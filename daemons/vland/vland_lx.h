@@ -23,6 +23,7 @@ struct vland_lx_port {
 	uint16_t bridge;                /* plain-bridge mode: the VLAN whose bridge it is in */
 	bool locked;                    /* IFLA_BRPORT_LOCKED set by vland */
 	bool vlans_done;                /* vlans[] is what the kernel holds */
+	bool stale;                     /* adopted from an earlier vland: its VLANs are unknown */
 	size_t n_vlans;                 /* VLAN-filtering mode */
 	struct plat_bridge_vlan *vlans; /* as last added */
 };
@@ -30,6 +31,7 @@ struct vland_lx_port {
 struct vland_lx {
 	int filtering;                 /* -1 not probed yet, 0 unavailable, 1 on */
 	bool have_main;                /* VLAND_BRIDGE exists because of vland */
+	bool adopted;                  /* bridges of an earlier vland were looked for */
 	char nofilter[256];            /* the kernel's reason when filtering = 0 */
 	char error[256];               /* the first thing the last apply could not do, "" none */
 	char logged[2048];             /* reasons logged, one a line (each is logged once) */

@@ -220,8 +220,21 @@ static int fk_fdb_list(void *priv, int bridge, plat_fdb_fn fn, void *arg)
 	return 0;
 }
 
+static int fk_link_list(void *priv, plat_link_fn fn, void *arg)
+{
+	(void)priv;
+	for (size_t i = 0; i < F.n; i++) {
+		int r = fn(arg, &F.links[i]);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static const struct plat_ops fake_ops = {
         .name = "fake",
+        .link_list = fk_link_list,
         .errmsg = fk_errmsg,
         .link_get = fk_link_get,
         .link_set_admin = fk_set_admin,
@@ -449,12 +462,64 @@ static void test_no_filtering(void **state)
 	plat_close(p);
 }
 
+/* A restarted vland finds keel40 (config gone) holding p3 and keel10 holding
+ * p1, both from its predecessor: p1 stays, p3 moves to keel20, keel40 goes. */
+static void test_adopt(void **state)
+{
+	struct plat *p;
+	struct vland_lx lx;
+	struct vland_auths t = {0};
+	struct plat_link *b40, *b10;
+
+	(void)state;
+	reset(false);
+	b10 = fk_add("keel10", "bridge");
+	b10->admin_up = true;
+	b40 = fk_add("keel40", "bridge");
+	b40->admin_up = true;
+	fk_add("keel4095", "bridge"); /* not a name of vland's */
+	fk_find(0, "p1")->master = b10->ifindex;
+	fk_find(0, "p3")->master = b40->ifindex;
+	p = plat_open_ops(&fake_ops);
+	vland_lx_init(&lx);
+	apply(&lx, p, cfg_no_p2, &t, 0,
+	      "add-bridge keel0\n"
+	      "admin keel0 1\n"
+	      "del keel0\n"
+	      "add-bridge keel20\n"
+	      "admin keel20 1\n"
+	      "enslave p1 keel20\n"
+	      "enslave p3 keel20\n"
+	      "del keel10\n"
+	      "del keel40\n");
+	assert_non_null(fk_find(0, "keel4095"));
+	vland_lx_free(&lx);
+	/* VLAN filtering: p1 on keel0 from before loses whatever VLANs it had,
+	 * then gets its own; p3 (not on keel0) just its own */
+	reset(true);
+	b10 = fk_add("keel0", "bridge");
+	b10->admin_up = true;
+	fk_find(0, "p1")->master = b10->ifindex;
+	vland_lx_init(&lx);
+	apply(&lx, p, cfg_no_p2, &t, 0,
+	      "filtering keel0 1 pvid 0\n"
+	      "vlan-del p1 1-4094\n"
+	      "vlan-add p1 20PU\n"
+	      "enslave p3 keel0\n"
+	      "vlan-add p3 20PU\n"
+	      "vlan-add keel0 self 10\n"
+	      "vlan-dev irb.10 keel0 10\n");
+	vland_lx_free(&lx);
+	plat_close(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_port_vlans),
 	        cmocka_unit_test(test_filtering),
 	        cmocka_unit_test(test_no_filtering),
+	        cmocka_unit_test(test_adopt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
