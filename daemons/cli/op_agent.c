@@ -2,7 +2,9 @@
  * show agent sensors [NAME]: from telemetryd ("show.sensors"). The layout is
  * Junos' (label column 40 wide after the indent, a "Profile Information"
  * block per sensor); keel adds the streaming server and export counters,
- * which Junos keeps in other commands.
+ * which Junos keeps in other commands. Dial-in gNMI subscriptions are listed
+ * as Junos lists them (sensor_<id>_<n>, transport grpc) with the collector
+ * as subscriber, followed by the gNMI server's counters.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 struct cli_agent_fetch {
 	struct json_object *sensors;
 	struct json_object *bus;
+	struct json_object *gnmi;
 };
 
 static int cli_agent_part(const uint8_t *payload, size_t len, void *arg)
@@ -30,6 +33,9 @@ static int cli_agent_part(const uint8_t *payload, size_t len, void *arg)
 	else if (r->item_case == KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_BUS && r->bus) {
 		json_object_put(f->bus);
 		f->bus = pbjson_from_msg(&r->bus->base);
+	} else if (r->item_case == KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_GNMI && r->gnmi) {
+		json_object_put(f->gnmi);
+		f->gnmi = pbjson_from_msg(&r->gnmi->base);
 	}
 	keel__telemetryd__sensors_reply__free_unpacked(r, NULL);
 	return 0;
@@ -40,7 +46,7 @@ static struct json_object *cli_fetch_agent_sensors(struct cli *cli, const struct
 {
 	Keel__Telemetryd__ShowSensors req = KEEL__TELEMETRYD__SHOW_SENSORS__INIT;
 	const char *name = cli_argv_value(av, "<sensor-name>");
-	struct cli_agent_fetch f = {json_object_new_array(), NULL};
+	struct cli_agent_fetch f = {json_object_new_array(), NULL, NULL};
 	struct ctl_client *c = ctl_client_connect("telemetryd");
 	struct json_object *o;
 	int rc;
@@ -60,18 +66,22 @@ static struct json_object *cli_fetch_agent_sensors(struct cli *cli, const struct
 			snprintf(err, errlen, "telemetryd did not answer");
 		json_object_put(f.sensors);
 		json_object_put(f.bus);
+		json_object_put(f.gnmi);
 		return NULL;
 	}
 	if (name && json_object_array_length(f.sensors) == 0) {
 		snprintf(err, errlen, "sensor %s not found", name);
 		json_object_put(f.sensors);
 		json_object_put(f.bus);
+		json_object_put(f.gnmi);
 		return NULL;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, CLI_AGENT_SENSORS, f.sensors);
 	if (f.bus)
 		json_object_object_add(o, CLI_AGENT_BUS, f.bus);
+	if (f.gnmi)
+		json_object_object_add(o, CLI_AGENT_GNMI, f.gnmi);
 	return o;
 }
 
@@ -103,6 +113,8 @@ static void cli_ag_upper(char *buf, size_t len, const char *s)
 static void cli_render_sensor(struct json_object *s, FILE *out)
 {
 	struct json_object *comps;
+	bool grpc = !strcmp(cli_ag_s(s, "transport"), "grpc");
+	uint64_t ms;
 	char fmt[16];
 	size_t i;
 
@@ -126,8 +138,14 @@ static void cli_render_sensor(struct json_object *s, FILE *out)
 	fputc('\n', out);
 	fprintf(out, "    Profile Information :\n");
 	fprintf(out, "        %-36s: %s\n", "Name", cli_ag_s(s, "profile-name"));
-	fprintf(out, "        %-36s: %" PRIu64 "\n", "Reporting-interval",
-	        cli_ag_u(s, "reporting-interval"));
+	ms = cli_ag_u(s, "reporting-interval-ms");
+	if (grpc && ms % 1000)
+		/* Junos prints seconds; a sub-second gNMI sample interval keeps its digits */
+		fprintf(out, "        %-36s: %" PRIu64 ".%03" PRIu64 "\n", "Reporting-interval",
+		        ms / 1000, ms % 1000);
+	else
+		fprintf(out, "        %-36s: %" PRIu64 "\n", "Reporting-interval",
+		        cli_ag_u(s, "reporting-interval"));
 	cli_ag_upper(fmt, sizeof(fmt), cli_ag_s(s, "format"));
 	fprintf(out, "        %-36s: %s\n", "Format", fmt);
 	if (*cli_ag_s(s, "transport"))
@@ -144,6 +162,20 @@ static void cli_render_sensor(struct json_object *s, FILE *out)
 			                ? "Connected"
 			                : "Not connected");
 	}
+	if (grpc) {
+		/* a dial-in gNMI subscription: the collector is the subscriber */
+		fprintf(out, "    Subscriber Information :\n");
+		fprintf(out, "        %-36s: %s\n", "Address", cli_ag_s(s, "subscriber"));
+		fprintf(out, "        %-36s: %s\n", "Mode", cli_ag_s(s, "mode"));
+		if (cli_ag_u(s, "heartbeat-interval-ms"))
+			fprintf(out, "        %-36s: %" PRIu64 " ms\n", "Heartbeat-interval",
+			        cli_ag_u(s, "heartbeat-interval-ms"));
+		fprintf(out, "        %-36s: %" PRIu64 "\n", "Queued", cli_ag_u(s, "pending"));
+		fprintf(out, "        %-36s: %" PRIu64 "\n", "Coalesced",
+		        cli_ag_u(s, "duplicates"));
+		fprintf(out, "    %-40s: %" PRIu64 "\n", "Updates", cli_ag_u(s, "updates"));
+		return;
+	}
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Updates", cli_ag_u(s, "updates"));
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Messages-sent", cli_ag_u(s, "messages-sent"));
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Messages-dropped",
@@ -153,7 +185,7 @@ static void cli_render_sensor(struct json_object *s, FILE *out)
 void cli_render_agent_sensors(struct cli *cli, const struct cli_argv *av, struct json_object *data,
                               FILE *out)
 {
-	struct json_object *arr, *bus;
+	struct json_object *arr, *bus, *gnmi;
 	size_t i;
 
 	if (!json_object_object_get_ex(data, CLI_AGENT_SENSORS, &arr) ||
@@ -177,6 +209,21 @@ void cli_render_agent_sensors(struct cli *cli, const struct cli_argv *av, struct
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Messages", cli_ag_u(bus, "messages"));
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Malformed", cli_ag_u(bus, "malformed"));
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Lost (sequence gaps)", cli_ag_u(bus, "lost"));
+	if (!json_object_object_get_ex(data, CLI_AGENT_GNMI, &gnmi))
+		return;
+	fprintf(out, "\ngNMI Information :\n");
+	if (json_object_get_boolean(json_object_object_get(gnmi, "listening")))
+		fprintf(out, "    %-40s: Listening on port %" PRIu64 "\n", "State",
+		        cli_ag_u(gnmi, "port"));
+	else
+		fprintf(out, "    %-40s: Not listening\n", "State");
+	fprintf(out, "    %-40s: %" PRIu64 "\n", "Calls", cli_ag_u(gnmi, "calls"));
+	fprintf(out, "    %-40s: %" PRIu64 "\n", "Active calls", cli_ag_u(gnmi, "active"));
+	fprintf(out, "    %-40s: %" PRIu64 "\n", "Updates sent", cli_ag_u(gnmi, "updates"));
+	fprintf(out, "    %-40s: %" PRIu64 "\n", "Coalesced", cli_ag_u(gnmi, "duplicates"));
+	fprintf(out, "    %-40s: %" PRIu64 "\n", "Stalled collectors dropped",
+	        cli_ag_u(gnmi, "exhausted"));
+	fprintf(out, "    %-40s: %" PRIu64 "\n", "Cached paths", cli_ag_u(gnmi, "cache-keys"));
 }
 
 static const struct cli_node cli_show_agent_sensors[] = {

@@ -2,7 +2,8 @@
  * telemetryd's subscription to the node's bus (DESIGN.md §3 "Telemetry"):
  * every daemon publishes keel.sensor.SensorData on keel/<component>/<sensor>;
  * we subscribe to keel/#, decode each payload with the bounded pure decoder
- * and hand it to the sensor table. Publishers stamp a per-bus sequence
+ * once and hand it to every consumer (the sensor table, the gNMI value
+ * cache) over this one connection. Publishers stamp a per-bus sequence
  * number that also advances for messages they dropped, and the broker drops
  * silently when a consumer lags (telemetry.md §7), so gaps are counted per
  * publisher here.
@@ -55,10 +56,15 @@ uint64_t tm_pubs_account(struct tm_pubs *t, const char *node, const char *compon
 	return lost;
 }
 
-struct tm_bus {
-	struct mqtt_client *c;
+struct tm_bus_consumer {
 	tm_bus_fn fn;
 	void *arg;
+};
+
+struct tm_bus {
+	struct mqtt_client *c;
+	struct tm_bus_consumer con[TM_BUS_MAX_CONSUMERS];
+	size_t n_con;
 	struct tm_pubs pubs;
 	struct tm_bus_stats st;
 };
@@ -72,6 +78,14 @@ static void tm_bus_connected(void *arg)
 		log_warnx("bus: subscribe %s failed", SENSOR_TOPIC_ALL);
 }
 
+void tm_bus_dispatch(struct tm_bus *b, const Keel__Sensor__SensorData *d)
+{
+	b->st.msgs++;
+	b->st.lost += tm_pubs_account(&b->pubs, d->node, d->component, d->sequence);
+	for (size_t i = 0; i < b->n_con; i++)
+		b->con[i].fn(b->con[i].arg, d);
+}
+
 static void tm_bus_message(void *arg, const char *topic, const void *payload, size_t len)
 {
 	struct tm_bus *b = arg;
@@ -83,11 +97,27 @@ static void tm_bus_message(void *arg, const char *topic, const void *payload, si
 		log_debug("bus: %s: %s", topic, sensor_err_name(e));
 		return;
 	}
-	b->st.msgs++;
-	b->st.lost += tm_pubs_account(&b->pubs, d->node, d->component, d->sequence);
-	if (b->fn)
-		b->fn(b->arg, d);
+	/* decoded once for every consumer: the decode is most of the per-message cost */
+	tm_bus_dispatch(b, d);
 	sensor_data_free(d);
+}
+
+int tm_bus_consumer_add(struct tm_bus *b, tm_bus_fn fn, void *arg)
+{
+	if (!fn || b->n_con >= TM_BUS_MAX_CONSUMERS)
+		return -1;
+	b->con[b->n_con++] = (struct tm_bus_consumer){fn, arg};
+	return 0;
+}
+
+void tm_bus_consumer_del(struct tm_bus *b, tm_bus_fn fn, void *arg)
+{
+	for (size_t i = 0; i < b->n_con; i++)
+		if (b->con[i].fn == fn && b->con[i].arg == arg) {
+			memmove(&b->con[i], &b->con[i + 1], (b->n_con - i - 1) * sizeof(b->con[0]));
+			b->n_con--;
+			return;
+		}
 }
 
 struct tm_bus *tm_bus_open(struct event_base *base, tm_bus_fn fn, void *arg)
@@ -114,8 +144,8 @@ struct tm_bus *tm_bus_open(struct event_base *base, tm_bus_fn fn, void *arg)
 		else
 			log_warnx("bus: ignoring KEEL_BUS_PORT=%s", env);
 	}
-	b->fn = fn;
-	b->arg = arg;
+	if (fn)
+		tm_bus_consumer_add(b, fn, arg);
 	snprintf(id, sizeof(id), "keel-telemetryd-sub-%ld", (long)getpid());
 	b->c = mqtt_client_new(base, id, host, port, &ops, b);
 	if (!b->c) {

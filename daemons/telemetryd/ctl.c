@@ -1,11 +1,16 @@
 /*
  * telemetryd's control-socket methods: "show.sensors" (`show agent sensors`):
- * one SensorsReply{sensor} per provisioned sensor, then one SensorsReply{bus}
- * with the bus subscription and its publishers.
+ * one SensorsReply{sensor} per provisioned sensor, then one per subscription
+ * of every live gNMI Subscribe RPC (named as Junos names the sensors a gNMI
+ * subscription creates: sensor_<subscription-id>_<n>, parent
+ * sensor_<subscription-id>, profile export_<subscription-id>;
+ * telemetry.md §5), then one SensorsReply{bus} with the bus subscription and
+ * its publishers and one SensorsReply{gnmi} with the server's counters.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemons/telemetryd/gnmi.h"
 #include "daemons/telemetryd/telemetryd.h"
 #include "lib/daemon.h"
 #include "lib/proto/telemetryd.pb-c.h"
@@ -103,6 +108,80 @@ static int tm_ctl_bus(struct ctl_req *req, struct telemetryd *t)
 	return rc;
 }
 
+struct tm_ctl_gnmi {
+	struct ctl_req *req;
+	const char *filter; /* NULL or "": all */
+	int rc;
+};
+
+/* "ipv4:10.0.0.2:5000" -> "10.0.0.2:5000", "ipv6:[::1]:5000" -> "[::1]:5000" (gRPC URI peers). */
+static const char *tm_ctl_peer(const char *peer)
+{
+	if (!strncmp(peer, "ipv4:", 5) || !strncmp(peer, "ipv6:", 5))
+		return peer + 5;
+	return peer;
+}
+
+static void tm_ctl_gnmi_sub(void *arg, const struct gnmi_sub_info *si)
+{
+	struct tm_ctl_gnmi *x = arg;
+	Keel__Telemetryd__SensorsReply r = KEEL__TELEMETRYD__SENSORS_REPLY__INIT;
+	Keel__Telemetryd__Sensor m = KEEL__TELEMETRYD__SENSOR__INIT;
+	char name[TM_NAME_MAX], parent[TM_NAME_MAX], profile[TM_NAME_MAX];
+	bool sample = si->list_mode == GNMI__SUBSCRIPTION_LIST__MODE__STREAM &&
+	              si->mode == GNMI__SUBSCRIPTION_MODE__SAMPLE;
+
+	snprintf(name, sizeof(name), "sensor_%u_%u", si->call_id, si->index);
+	snprintf(parent, sizeof(parent), "sensor_%u", si->call_id);
+	snprintf(profile, sizeof(profile), "export_%u", si->call_id);
+	if (x->rc ||
+	    (x->filter && x->filter[0] && strcmp(x->filter, name) && strcmp(x->filter, parent)))
+		return;
+	m.name = name;
+	m.resource = (char *)si->path;
+	m.version = "1.0";
+	m.sensor_id = tm_sensor_hash(name);
+	m.subscription_id = si->call_id;
+	m.parent_sensor_name = parent;
+	m.profile_name = profile;
+	/* Junos reports whole seconds; the exact interval is in reporting_interval_ms */
+	m.reporting_interval = sample ? (uint32_t)(si->sample_ms / 1000) : 0;
+	m.reporting_interval_ms = sample ? (uint32_t)si->sample_ms : 0;
+	m.heartbeat_interval_ms = (uint32_t)si->heartbeat_ms;
+	m.format = (char *)gnmi_encoding_name(si->encoding);
+	m.transport = "grpc";
+	m.server_name = "";
+	m.server_address = "";
+	m.subscriber = (char *)tm_ctl_peer(si->peer);
+	m.mode = (char *)gnmi_mode_name(si->list_mode, si->mode);
+	m.updates = si->updates;
+	m.duplicates = si->duplicates;
+	m.pending = (uint32_t)si->queued;
+	r.item_case = KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_SENSOR;
+	r.sensor = &m;
+	x->rc = ctl_reply(x->req, &r.base);
+}
+
+static int tm_ctl_gnmi(struct ctl_req *req, struct telemetryd *t)
+{
+	Keel__Telemetryd__SensorsReply r = KEEL__TELEMETRYD__SENSORS_REPLY__INIT;
+	Keel__Telemetryd__GnmiInfo gi = KEEL__TELEMETRYD__GNMI_INFO__INIT;
+	struct gnmi_stats st;
+
+	gnmi_stats(t->gnmi, &st);
+	gi.listening = st.listening;
+	gi.port = st.port;
+	gi.calls = st.calls;
+	gi.active = st.active;
+	gi.updates = st.updates;
+	gi.duplicates = st.duplicates;
+	gi.exhausted = st.exhausted;
+	gi.cache_keys = st.cache_keys;
+	r.item_case = KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_GNMI;
+	r.gnmi = &gi;
+	return ctl_reply(req, &r.base);
+}
+
 static void tm_show_sensors(struct ctl_req *req, void *arg)
 {
 	struct telemetryd *t = ((struct daemon *)arg)->priv;
@@ -124,8 +203,13 @@ static void tm_show_sensors(struct ctl_req *req, void *arg)
 		if (tm_ctl_sensor(req, t, s))
 			break;
 	}
-	if (t)
-		tm_ctl_bus(req, t);
+	if (t && t->gnmi) {
+		struct tm_ctl_gnmi x = {req, q ? q->name : NULL, 0};
+
+		gnmi_subscriptions(t->gnmi, tm_ctl_gnmi_sub, &x);
+	}
+	if (t && !tm_ctl_bus(req, t) && t->gnmi)
+		tm_ctl_gnmi(req, t);
 	if (q)
 		keel__telemetryd__show_sensors__free_unpacked(q, NULL);
 	ctl_end(req);

@@ -94,6 +94,23 @@ void gnmi_path_clear(Gnmi__Path *p);
  * names, same key sets and values): the update can be sent relative to pfx.
  */
 bool gnmi_path_has_prefix(const struct tm_path *key, const struct tm_path *pfx);
+/*
+ * How many leading elements of the concrete key a request prefix pattern
+ * matches element by element ("*" names, "*" or missing keys), stopping at
+ * its first "..." (whose depth the key does not tell): the part of the
+ * prefix a Notification can echo for this key, instantiated from the key.
+ */
+unsigned gnmi_prefix_depth(const struct gnmi_pat *pfx, const struct tm_path *key);
+/* Leading elements of a and b that are equal (names, key sets and values), at most max. */
+unsigned gnmi_path_common(const struct tm_path *a, const struct tm_path *b, unsigned max);
+/*
+ * The literal string every bus key matching pat starts with: "/"-joined
+ * element names up to the first wildcard element, ending with the name of
+ * the first element that has predicates (their order in a key string is the
+ * publisher's, so they are left to gnmi_path_match). Returns its length, -1
+ * if it does not fit (the caller then scans everything).
+ */
+int gnmi_pat_stem(const struct gnmi_pat *pat, char *buf, size_t len);
 
 /* ---- values (gnmi_path.c, pure) */
 
@@ -172,6 +189,11 @@ struct gnmi_cache {
 	struct gnmi_centry *e;
 	size_t n, cap, live;
 	int bucket[GNMI_CACHE_BUCKETS];
+	/* slots in key order (live or not: a deleted key keeps its slot and
+	 * string); sorted again lazily when a new key took a new slot */
+	int *order;
+	size_t n_order;
+	bool order_dirty;
 	uint64_t seq;     /* bumped on every value change */
 	uint64_t refused; /* new keys refused at GNMI_CACHE_MAX */
 };
@@ -185,6 +207,14 @@ struct gnmi_centry *gnmi_cache_put(struct gnmi_cache *c, const Keel__Sensor__Key
 struct gnmi_centry *gnmi_cache_find(struct gnmi_cache *c, const char *key);
 /* Forgets every key at or below path (a bus delete); returns how many. */
 size_t gnmi_cache_delete(struct gnmi_cache *c, const char *path);
+/*
+ * The slots whose key starts with stem (see gnmi_pat_stem), in key order:
+ * *idx points at the first (valid until the next gnmi_cache_put or _range),
+ * returns how many; entries may be deleted ones (check live). SAMPLE ticks,
+ * dumps and Get read only the subscribed subtree this way. On out of memory
+ * *idx is NULL and the return is the number of slots: scan c->e in full.
+ */
+size_t gnmi_cache_range(struct gnmi_cache *c, const char *stem, const int **idx);
 
 /* ---- requests (gnmi_sub.c, pure) */
 
@@ -207,7 +237,12 @@ struct gnmi_sublist {
 	bool updates_only;
 	char target[TM_NAME_MAX * 2]; /* echoed in every response prefix */
 	bool has_target;
-	struct tm_path prefix; /* the request prefix, echoed when concrete */
+	/* the request's origin ("" none): the prefix's, else the one every
+	 * subscription path names; echoed in every response prefix */
+	char origin[TM_NAME_MAX];
+	/* the request prefix as given ("*", "...", missing keys allowed); a
+	 * response echoes it instantiated from the data (gnmi_prefix_depth) */
+	struct gnmi_pat prefix;
 	bool prefix_echo;
 };
 
@@ -233,6 +268,7 @@ struct gnmi_get {
 	Gnmi__Encoding encoding;
 	char target[TM_NAME_MAX * 2];
 	bool has_target;
+	char origin[TM_NAME_MAX]; /* as in gnmi_sublist */
 };
 
 /* The same for a GetRequest (§3.3.1). CONFIG data is UNIMPLEMENTED (keel serves state). */
@@ -242,6 +278,10 @@ void gnmi_get_free(struct gnmi_get *g);
 
 /* Encodings keel serves. */
 bool gnmi_encoding_ok(Gnmi__Encoding e);
+/* "JSON", "GPB" (PROTO), "JSON_IETF", ... for `show agent sensors`. */
+const char *gnmi_encoding_name(Gnmi__Encoding e);
+/* "once", "poll", or the STREAM subscription's "sample" / "on-change" / "target-defined". */
+const char *gnmi_mode_name(Gnmi__SubscriptionList__Mode lm, Gnmi__SubscriptionMode m);
 
 /* ---- config (gnmi_config.c, pure) */
 
@@ -298,8 +338,15 @@ struct gnmi_stats {
 	uint16_t port;
 };
 
-/* The cache starts at once (it subscribes to the bus); no listener yet. */
+/*
+ * The value cache, no listener yet. It is fed by gnmi_bus_deliver, which the
+ * daemon registers on its one bus connection (tm_bus_consumer_add) at
+ * start-up: state published once (cluster RG changes) must be cached before
+ * gNMI is enabled.
+ */
 struct gnmi *gnmi_new(struct event_base *base, struct tm_schema *sc);
+/* A tm_bus_fn: one decoded bus message into the cache and the live streams (arg: the gnmi). */
+void gnmi_bus_deliver(void *arg, const Keel__Sensor__SensorData *d);
 void gnmi_free(struct gnmi *g);
 /* Starts, restarts or stops the listener for config c (not enabled: stops). -1 with a message. */
 int gnmi_configure(struct gnmi *g, const struct gnmi_cfg *c, char *err, size_t errlen);
@@ -308,10 +355,12 @@ void gnmi_stats(const struct gnmi *g, struct gnmi_stats *out);
 /* One subscription of a live Subscribe RPC (for `show agent sensors`). */
 struct gnmi_sub_info {
 	uint32_t call_id; /* per daemon run, from 1: Junos' subscription id */
+	unsigned index;   /* position in the SubscriptionList, from 1 */
 	char peer[96];    /* gRPC peer, "ipv4:10.77.0.2:51234" */
 	char path[TM_PATH_MAX + 1];
 	Gnmi__SubscriptionList__Mode list_mode;
 	Gnmi__SubscriptionMode mode;
+	Gnmi__Encoding encoding;
 	uint64_t sample_ms, heartbeat_ms;
 	uint64_t updates, duplicates; /* of the whole RPC */
 	size_t queued;                /* paths waiting in its coalescing queue */

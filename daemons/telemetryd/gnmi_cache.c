@@ -4,7 +4,8 @@
  * the cache sequence number of its last value change, so SAMPLE with
  * suppress_redundant sends only leaves changed since its previous sample
  * without a per-subscription copy of the values. Bounded at GNMI_CACHE_MAX
- * keys; deleted keys free their slot for reuse.
+ * keys; deleted keys free their slot for reuse. A key-ordered index of the
+ * slots lets a reader visit only the keys under a path (gnmi_cache_range).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,67 @@ void gnmi_cache_free(struct gnmi_cache *c)
 	for (size_t i = 0; i < c->n; i++)
 		gnmi_kv_clear(&c->e[i].kv);
 	free(c->e);
+	free(c->order);
 	gnmi_cache_init(c);
+}
+
+/* qsort has no context argument: the cache being sorted (loop thread only) */
+static const struct gnmi_cache *gnmi_c_sorting;
+
+static int gnmi_c_cmp(const void *a, const void *b)
+{
+	return strcmp(gnmi_c_sorting->e[*(const int *)a].kv.key,
+	              gnmi_c_sorting->e[*(const int *)b].kv.key);
+}
+
+static int gnmi_c_order(struct gnmi_cache *c)
+{
+	if (!c->order_dirty && c->n_order == c->n)
+		return 0;
+	if (c->n > c->n_order) {
+		int *no = realloc(c->order, c->n * sizeof(*no));
+
+		if (!no)
+			return -1;
+		c->order = no;
+	}
+	/* new keys arrive in bursts (a publisher starting) and ticks come at
+	 * most every GNMI_SAMPLE_MIN_NS: one sort per burst, not per key */
+	for (size_t i = 0; i < c->n; i++)
+		c->order[i] = (int)i;
+	c->n_order = c->n;
+	gnmi_c_sorting = c;
+	qsort(c->order, c->n_order, sizeof(*c->order), gnmi_c_cmp);
+	gnmi_c_sorting = NULL;
+	c->order_dirty = false;
+	return 0;
+}
+
+size_t gnmi_cache_range(struct gnmi_cache *c, const char *stem, const int **idx)
+{
+	size_t lo = 0, hi, sl = strlen(stem), first;
+
+	if (gnmi_c_order(c)) {
+		*idx = NULL;
+		return c->n;
+	}
+	hi = c->n_order;
+	/* lower bound of stem; every key starting with it follows contiguously */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->e[c->order[mid]].kv.key, stem) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < c->n_order && !strncmp(c->e[c->order[lo]].kv.key, stem, sl))
+		lo++;
+	*idx = c->order ? c->order + first : NULL;
+	if (!c->order) /* an empty cache */
+		return 0;
+	return lo - first;
 }
 
 struct gnmi_centry *gnmi_cache_find(struct gnmi_cache *c, const char *key)
@@ -94,6 +155,7 @@ struct gnmi_centry *gnmi_cache_put(struct gnmi_cache *c, const Keel__Sensor__Key
 		if (gnmi_kv_copy(&nkv, kv))
 			return NULL;
 		slot = (int)c->n++;
+		c->order_dirty = true;
 		e = &c->e[slot];
 		e->hnext = c->bucket[b];
 		c->bucket[b] = slot;

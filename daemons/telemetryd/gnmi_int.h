@@ -107,8 +107,6 @@ struct gnmi_srv {
 	uint16_t port;
 };
 
-struct mqtt_client;
-
 struct gnmi_model {
 	char *name, *organization, *version;
 };
@@ -117,7 +115,6 @@ struct gnmi {
 	struct event_base *base;
 	struct tm_schema *sc;
 	struct gnmi_cache cache;
-	struct mqtt_client *bus;
 	struct gnmi_cfg cfg;
 	struct gnmi_srv *srv;
 	struct event *tick;

@@ -405,6 +405,63 @@ bool gnmi_path_has_prefix(const struct tm_path *key, const struct tm_path *pfx)
 	return true;
 }
 
+unsigned gnmi_prefix_depth(const struct gnmi_pat *pfx, const struct tm_path *key)
+{
+	unsigned i;
+
+	for (i = 0; i < pfx->p.n_elem && i < key->n_elem; i++)
+		if (!strcmp(pfx->p.elem[i].name, "...") ||
+		    !gnmi_elem_match(&pfx->p.elem[i], &key->elem[i]))
+			break;
+	return i;
+}
+
+unsigned gnmi_path_common(const struct tm_path *a, const struct tm_path *b, unsigned max)
+{
+	unsigned i;
+
+	for (i = 0; i < max && i < a->n_elem && i < b->n_elem; i++) {
+		const struct tm_path_elem *x = &a->elem[i], *y = &b->elem[i];
+		bool same = !strcmp(x->name, y->name) && x->n_keys == y->n_keys;
+
+		for (unsigned j = 0; same && j < x->n_keys; j++) {
+			const char *v = gnmi_elem_key(y, x->keys[j].name);
+
+			same = v && !strcmp(v, x->keys[j].value);
+		}
+		if (!same)
+			break;
+	}
+	return i;
+}
+
+int gnmi_pat_stem(const struct gnmi_pat *pat, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return -1;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < pat->p.n_elem; i++) {
+		const struct tm_path_elem *el = &pat->p.elem[i];
+		size_t l = strlen(el->name);
+
+		if (!strcmp(el->name, "*") || !strcmp(el->name, "..."))
+			break;
+		if (n + 1 + l + 1 > len) {
+			buf[0] = '\0';
+			return -1;
+		}
+		buf[n++] = '/';
+		memcpy(buf + n, el->name, l);
+		n += l;
+		buf[n] = '\0';
+		if (el->n_keys)
+			break;
+	}
+	return (int)n;
+}
+
 /* ------------------------------------------------------------------ values */
 
 /* A JSON string literal of s into buf (RFC 8259 §7). -1 if it does not fit. */

@@ -46,6 +46,7 @@ static void gnmi_notif_free(Gnmi__Notification *n)
 	if (n->prefix) {
 		gnmi_path_clear(n->prefix);
 		free(n->prefix->target);
+		free(n->prefix->origin);
 		free(n->prefix);
 	}
 	for (size_t i = 0; i < n->n_update; i++) {
@@ -87,13 +88,15 @@ static size_t gnmi_json_room(const Keel__Sensor__KeyValue *kv)
 }
 
 /*
- * A Notification of n updates (one timestamp: the newest). pfx non-NULL: the
- * prefix is echoed and every update path is relative to it (the caller made
- * sure they all lie below it). Values borrowed from u[] (PROTO) must live
- * until the message is packed.
+ * A Notification of n updates (one timestamp: the newest). target and origin
+ * (NULL or "": none) go in the prefix. pfx non-NULL: the prefix carries its
+ * elements and every update path is relative to it (the caller made sure
+ * they all lie below it). Values borrowed from u[] (PROTO) must live until
+ * the message is packed.
  */
 static Gnmi__Notification *gnmi_notif_build(const struct gnmi_upd *u, size_t n, Gnmi__Encoding enc,
-                                            const char *target, const struct tm_path *pfx)
+                                            const char *target, const char *origin,
+                                            const struct tm_path *pfx)
 {
 	Gnmi__Notification *no = calloc(1, sizeof(*no));
 	struct tm_path *tp = malloc(sizeof(*tp));
@@ -102,11 +105,20 @@ static Gnmi__Notification *gnmi_notif_build(const struct gnmi_upd *u, size_t n, 
 	if (!no || !tp)
 		goto fail;
 	gnmi__notification__init(no);
-	if (target || pfx) {
+	if (origin && !*origin)
+		origin = NULL;
+	if (target || origin || pfx) {
 		if (!(no->prefix = malloc(sizeof(*no->prefix))))
 			goto fail;
 		gnmi__path__init(no->prefix);
+		/* init points unset strings at protobuf-c's shared "" (never freed);
+		 * NULL packs the same (proto3: empty is not sent) */
+		no->prefix->target = NULL;
+		no->prefix->origin = NULL;
 		if (target && !(no->prefix->target = strdup(target)))
+			goto fail;
+		/* §2.2.2.1: the response names the origin the request used */
+		if (origin && !(no->prefix->origin = strdup(origin)))
 			goto fail;
 		if (pfx && gnmi_path_from_tm(pfx, 0, no->prefix))
 			goto fail;
@@ -204,17 +216,30 @@ static const char *gnmi_call_target(const struct gnmi_call *c)
 	return c->sl.has_target ? c->sl.target : NULL;
 }
 
-/* Relative to the echoed prefix when every update lies below it. */
+/*
+ * The prefix a Notification echoes. Returned paths hold no wildcards
+ * (§2.2.2.1), so a request prefix with "*", "..." or missing keys is echoed
+ * as the data instantiates it: the elements the request prefix matches in
+ * the first update's key, cut back to what every update of the bundle
+ * shares (their paths stay relative to it, §2.4.1). NULL: absolute paths.
+ * scratch holds two paths.
+ */
 static const struct tm_path *gnmi_call_prefix(const struct gnmi_call *c, const struct gnmi_upd *u,
                                               size_t n, struct tm_path *scratch)
 {
-	if (!c->sl.prefix_echo)
+	struct tm_path *first = &scratch[0], *other = &scratch[1];
+	unsigned depth;
+
+	if (!c->sl.prefix_echo || !n || tm_path_parse(u[0].kv->key, first, NULL, 0))
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (tm_path_parse(u[i].kv->key, scratch, NULL, 0) ||
-		    !gnmi_path_has_prefix(scratch, &c->sl.prefix))
+	depth = gnmi_prefix_depth(&c->sl.prefix, first);
+	for (size_t i = 1; i < n && depth; i++) {
+		if (tm_path_parse(u[i].kv->key, other, NULL, 0))
 			return NULL;
-	return &c->sl.prefix;
+		depth = gnmi_path_common(first, other, depth);
+	}
+	first->n_elem = depth;
+	return depth ? first : NULL;
 }
 
 static uint8_t *gnmi_pack_updates(struct gnmi_call *c, const struct gnmi_upd *u, size_t n,
@@ -222,7 +247,7 @@ static uint8_t *gnmi_pack_updates(struct gnmi_call *c, const struct gnmi_upd *u,
 {
 	Gnmi__SubscribeResponse r = GNMI__SUBSCRIBE_RESPONSE__INIT;
 	Gnmi__Notification *no = gnmi_notif_build(u, n, c->sl.encoding, gnmi_call_target(c),
-	                                          gnmi_call_prefix(c, u, n, scratch));
+	                                          c->sl.origin, gnmi_call_prefix(c, u, n, scratch));
 	uint8_t *buf;
 
 	if (!no)
@@ -242,18 +267,58 @@ static bool gnmi_call_wants(const struct gnmi_call *c, const struct tm_path *key
 	return false;
 }
 
+/*
+ * The string every key the call's subscriptions (those with want[j], or all
+ * when want is NULL) can match starts with: the common part of their stems.
+ */
+static void gnmi_call_stem(const struct gnmi_call *c, const bool *want, char *buf, size_t len)
+{
+	char st[TM_PATH_MAX + 1];
+	bool first = true;
+
+	buf[0] = '\0';
+	for (size_t j = 0; j < c->sl.n; j++) {
+		size_t k = 0;
+
+		if (want && !want[j])
+			continue;
+		if (gnmi_pat_stem(&c->sl.sub[j].pat, st, sizeof(st)) < 0) {
+			buf[0] = '\0';
+			return;
+		}
+		if (first) {
+			snprintf(buf, len, "%s", st);
+			first = false;
+			continue;
+		}
+		while (buf[k] && buf[k] == st[k])
+			k++;
+		buf[k] = '\0';
+	}
+}
+
+/* Slot k of a gnmi_cache_range answer (idx NULL: the whole cache). */
+static const struct gnmi_centry *gnmi_slot(const struct gnmi *g, const int *idx, size_t k)
+{
+	return &g->cache.e[idx ? idx[k] : (int)k];
+}
+
 /* Every cached value the call subscribes to, in bundles of one timestamp, into c->out. */
 static void gnmi_out_dump(struct gnmi *g, struct gnmi_call *c)
 {
 	struct gnmi_upd u[GNMI_BUNDLE_MAX];
-	struct tm_path *tp = malloc(sizeof(*tp)), *scratch = malloc(sizeof(*scratch));
-	size_t n = 0, len;
+	struct tm_path *tp = malloc(sizeof(*tp)), *scratch = malloc(2 * sizeof(*scratch));
+	char stem[TM_PATH_MAX + 1];
+	const int *idx;
+	size_t n = 0, len, nr;
 	uint8_t *buf;
 
 	if (!tp || !scratch)
 		goto out;
-	for (size_t i = 0; i <= g->cache.n; i++) {
-		const struct gnmi_centry *e = i < g->cache.n ? &g->cache.e[i] : NULL;
+	gnmi_call_stem(c, NULL, stem, sizeof(stem));
+	nr = gnmi_cache_range(&g->cache, stem, &idx);
+	for (size_t i = 0; i <= nr; i++) {
+		const struct gnmi_centry *e = i < nr ? gnmi_slot(g, idx, i) : NULL;
 		bool flush = !e || n == GNMI_BUNDLE_MAX || (n && e->live && e->ts_ms != u[0].ts_ms);
 
 		if (flush && n) {
@@ -309,7 +374,7 @@ bool gnmi_rpc_next(struct gnmi_call *c, uint8_t **buf, size_t *len)
 		g->st.duplicates += q[n].duplicates;
 		n++;
 	}
-	scratch = malloc(sizeof(*scratch));
+	scratch = malloc(2 * sizeof(*scratch));
 	*buf = scratch ? gnmi_pack_updates(c, u, n, scratch, len) : NULL;
 	free(scratch);
 	c->sent_updates += n;
@@ -421,11 +486,15 @@ static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
 		goto out;
 	}
 	for (size_t p = 0; p < gr.n; p++) {
-		size_t n = 0;
-		char ps[TM_PATH_MAX];
+		size_t n = 0, nr;
+		char ps[TM_PATH_MAX + 1];
+		const int *idx;
 
-		for (size_t i = 0; i < g->cache.n; i++) {
-			const struct gnmi_centry *e = &g->cache.e[i];
+		if (gnmi_pat_stem(&gr.pat[p], ps, sizeof(ps)) < 0)
+			ps[0] = '\0';
+		nr = gnmi_cache_range(&g->cache, ps, &idx);
+		for (size_t i = 0; i < nr; i++) {
+			const struct gnmi_centry *e = gnmi_slot(g, idx, i);
 
 			if (e->live && !tm_path_parse(e->kv.key, tp, NULL, 0) &&
 			    gnmi_path_match(&gr.pat[p], tp))
@@ -439,8 +508,8 @@ static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
 			gnmi_call_finish(c, GNMI_STATUS_NOT_FOUND, err);
 			goto out;
 		}
-		r.notification[r.n_notification] =
-		        gnmi_notif_build(u, n, gr.encoding, gr.has_target ? gr.target : NULL, NULL);
+		r.notification[r.n_notification] = gnmi_notif_build(
+		        u, n, gr.encoding, gr.has_target ? gr.target : NULL, gr.origin, NULL);
 		if (!r.notification[r.n_notification]) {
 			gnmi_call_finish(c, GNMI_STATUS_INTERNAL, "cannot encode the values");
 			goto out;
@@ -469,17 +538,6 @@ static void gnmi_sub_arm(struct gnmi *g, struct gnmi_call *c, uint64_t now)
 		s->next_sample_ms = now + s->sample_ns / 1000000;
 		s->next_heartbeat_ms = s->heartbeat_ns ? now + s->heartbeat_ns / 1000000 : 0;
 	}
-}
-
-static const char *gnmi_mode_name(Gnmi__SubscriptionList__Mode lm, Gnmi__SubscriptionMode m)
-{
-	if (lm == GNMI__SUBSCRIPTION_LIST__MODE__ONCE)
-		return "once";
-	if (lm == GNMI__SUBSCRIPTION_LIST__MODE__POLL)
-		return "poll";
-	return m == GNMI__SUBSCRIPTION_MODE__SAMPLE      ? "sample"
-	       : m == GNMI__SUBSCRIPTION_MODE__ON_CHANGE ? "on-change"
-	                                                 : "target-defined";
 }
 
 static void gnmi_log_sub_one(void *arg, const struct gnmi_sub_info *si)
@@ -630,8 +688,9 @@ static void gnmi_rpc_deletes(struct gnmi *g, const Keel__Sensor__SensorData *d, 
 				want = c->sl.sub[j].mode != GNMI__SUBSCRIPTION_MODE__SAMPLE &&
 				       (gnmi_path_match(&c->sl.sub[j].pat, tp) ||
 				        tm_path_match(tp, &c->sl.sub[j].pat.p));
-			if (!want || !(no = gnmi_notif_build(NULL, 0, c->sl.encoding,
-			                                     gnmi_call_target(c), NULL)))
+			if (!want ||
+			    !(no = gnmi_notif_build(NULL, 0, c->sl.encoding, gnmi_call_target(c),
+			                            c->sl.origin, NULL)))
 				continue;
 			/* §3.5.2.3: ON_CHANGE must report deletes */
 			no->timestamp = (int64_t)(d->timestamp * 1000000ull);
@@ -719,11 +778,17 @@ static size_t gnmi_due(struct gnmi_call *c, uint64_t now, bool *due, bool *full)
 static void gnmi_tick_call(struct gnmi *g, struct gnmi_call *c, uint64_t now, struct tm_path *tp)
 {
 	bool due[GNMI_MAX_SUBS], full[GNMI_MAX_SUBS];
+	char stem[TM_PATH_MAX + 1];
+	const int *idx;
+	size_t nr;
 
 	if (!gnmi_due(c, now, due, full))
 		return;
-	for (size_t i = 0; i < g->cache.n; i++) {
-		const struct gnmi_centry *e = &g->cache.e[i];
+	/* only the subtree the due subscriptions cover, not the whole cache */
+	gnmi_call_stem(c, due, stem, sizeof(stem));
+	nr = gnmi_cache_range(&g->cache, stem, &idx);
+	for (size_t i = 0; i < nr; i++) {
+		const struct gnmi_centry *e = gnmi_slot(g, idx, i);
 		bool parsed = false;
 
 		if (!e->live)

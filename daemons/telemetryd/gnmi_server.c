@@ -33,7 +33,6 @@
 #include "daemons/telemetryd/gnmi_int.h"
 #include "lib/ev.h"
 #include "lib/log.h"
-#include "lib/mqtt.h"
 #include "lib/paths.h"
 #include "lib/sensor.h"
 
@@ -693,48 +692,9 @@ fail_unstarted:
 
 /* ------------------------------------------------------------------ the object */
 
-/* The cache's own bus client (bus.c's has the agent's callback and client id). */
-static void gnmi_bus_connected(void *arg)
+void gnmi_bus_deliver(void *arg, const Keel__Sensor__SensorData *d)
 {
-	struct gnmi *g = arg;
-
-	/* QoS 0 as the publishers: a late sample is worth less than the next */
-	if (mqtt_client_subscribe(g->bus, SENSOR_TOPIC_ALL, 0))
-		log_warnx("gnmi: bus subscribe %s failed", SENSOR_TOPIC_ALL);
-}
-
-static void gnmi_bus_message(void *arg, const char *topic, const void *payload, size_t len)
-{
-	Keel__Sensor__SensorData *d = NULL;
-
-	if (sensor_msg_decode(payload, len, &d) != SENSOR_ERR_NONE)
-		return; /* bus.c counts and logs bad messages */
 	gnmi_rpc_bus(arg, d);
-	sensor_data_free(d);
-}
-
-static struct mqtt_client *gnmi_bus_open(struct gnmi *g)
-{
-	static const struct mqtt_client_ops ops = {
-	        .connected = gnmi_bus_connected,
-	        .message = gnmi_bus_message,
-	};
-	const char *env = getenv("KEEL_BUS_HOST");
-	const char *host = env && *env ? env : SENSOR_BUS_HOST;
-	int port = SENSOR_BUS_PORT;
-	char id[64];
-
-	env = getenv("KEEL_BUS_PORT");
-	if (env && *env) {
-		char *end;
-		long p = strtol(env, &end, 10);
-
-		if (*end == '\0' && p > 0 && p <= 65535)
-			port = (int)p;
-	}
-	/* a client id of its own: the broker drops the older of two equal ids */
-	snprintf(id, sizeof(id), "keel-telemetryd-gnmi-%ld", (long)getpid());
-	return mqtt_client_new(g->base, id, host, port, &ops, g);
 }
 
 static void gnmi_tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -760,13 +720,6 @@ struct gnmi *gnmi_new(struct event_base *base, struct tm_schema *sc)
 			g->stall_ms = v;
 	}
 	gnmi_cache_init(&g->cache);
-	/* The cache listens from start-up: state published once (cluster RG
-	 * changes) must be there when gNMI is enabled later. */
-	g->bus = gnmi_bus_open(g);
-	if (!g->bus) {
-		free(g);
-		return NULL;
-	}
 	return g;
 }
 
@@ -826,7 +779,6 @@ void gnmi_free(struct gnmi *g)
 	gnmi_srv_stop(g->srv);
 	if (g->tick)
 		event_free(g->tick);
-	mqtt_client_free(g->bus);
 	gnmi_cache_free(&g->cache);
 	for (size_t i = 0; i < g->n_models; i++) {
 		free(g->models[i].name);
@@ -863,6 +815,8 @@ size_t gnmi_subscriptions(const struct gnmi *g, gnmi_sub_fn fn, void *arg)
 
 			memset(si, 0, sizeof(*si));
 			si->call_id = c->id;
+			si->index = (unsigned)i + 1;
+			si->encoding = c->sl.encoding;
 			snprintf(si->peer, sizeof(si->peer), "%s", c->peer ? c->peer : "");
 			if (gnmi_path_to_str(&s->pat.p, si->path, sizeof(si->path)))
 				snprintf(si->path, sizeof(si->path), "(too long)");

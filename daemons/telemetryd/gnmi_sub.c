@@ -33,6 +33,35 @@ bool gnmi_encoding_ok(Gnmi__Encoding e)
 	       e == GNMI__ENCODING__PROTO;
 }
 
+const char *gnmi_encoding_name(Gnmi__Encoding e)
+{
+	switch (e) {
+	case GNMI__ENCODING__JSON:
+		return "JSON";
+	case GNMI__ENCODING__BYTES:
+		return "BYTES";
+	case GNMI__ENCODING__PROTO:
+		return "GPB"; /* Junos' name for protobuf payloads in `show agent sensors` */
+	case GNMI__ENCODING__ASCII:
+		return "ASCII";
+	case GNMI__ENCODING__JSON_IETF:
+		return "JSON_IETF";
+	default:
+		return "?";
+	}
+}
+
+const char *gnmi_mode_name(Gnmi__SubscriptionList__Mode lm, Gnmi__SubscriptionMode m)
+{
+	if (lm == GNMI__SUBSCRIPTION_LIST__MODE__ONCE)
+		return "once";
+	if (lm == GNMI__SUBSCRIPTION_LIST__MODE__POLL)
+		return "poll";
+	return m == GNMI__SUBSCRIPTION_MODE__SAMPLE      ? "sample"
+	       : m == GNMI__SUBSCRIPTION_MODE__ON_CHANGE ? "on-change"
+	                                                 : "target-defined";
+}
+
 static int gnmi_encoding_check(Gnmi__Encoding e, char *err, size_t errlen)
 {
 	if (gnmi_encoding_ok(e))
@@ -43,6 +72,32 @@ static int gnmi_encoding_check(Gnmi__Encoding e, char *err, size_t errlen)
 	}
 	gnmi_serrf(err, errlen, "unknown encoding %d", e);
 	return GNMI_STATUS_INVALID_ARGUMENT;
+}
+
+/*
+ * The origin a response echoes (§2.2.2.1: origin goes in the prefix or in
+ * the path, never both; gnmi_path_join refused both). The prefix's, else the
+ * origin every path names alike, else none.
+ */
+static void gnmi_origin(const Gnmi__Path *prefix, Gnmi__Path *const *paths, size_t n, char *buf,
+                        size_t len)
+{
+	const char *o = NULL;
+
+	buf[0] = '\0';
+	if (prefix && prefix->origin && *prefix->origin) {
+		o = prefix->origin;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const char *po = paths[i] && paths[i]->origin ? paths[i]->origin : "";
+
+			if (!*po || (o && strcmp(o, po)))
+				return;
+			o = po;
+		}
+	}
+	if (o && strlen(o) < len)
+		snprintf(buf, len, "%s", o);
 }
 
 static int gnmi_target(const Gnmi__Path *prefix, char *buf, size_t len, bool *has, char *err,
@@ -143,9 +198,10 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 		}
 		rc = gnmi_path_join(l->prefix, NULL, pp, err, errlen);
 		if (!rc) {
-			out->prefix = pp->p;
-			/* a concrete prefix is echoed and updates are relative to it */
-			out->prefix_echo = !pp->wild && pp->p.n_elem > 0;
+			out->prefix = *pp;
+			/* echoed, wildcards or not: responses instantiate it from the
+			 * data, since returned paths hold no wildcards (§2.2.2.1) */
+			out->prefix_echo = pp->p.n_elem > 0;
 		}
 		free(pp);
 		if (rc)
@@ -155,6 +211,13 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 	if (!out->sub) {
 		gnmi_serrf(err, errlen, "out of memory");
 		return GNMI_STATUS_INTERNAL;
+	}
+	{
+		Gnmi__Path *paths[GNMI_MAX_SUBS];
+
+		for (size_t i = 0; i < l->n_subscription; i++)
+			paths[i] = l->subscription[i] ? l->subscription[i]->path : NULL;
+		gnmi_origin(l->prefix, paths, l->n_subscription, out->origin, sizeof(out->origin));
 	}
 	for (size_t i = 0; i < l->n_subscription; i++) {
 		const Gnmi__Subscription *s = l->subscription[i];
@@ -260,6 +323,7 @@ int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, const struct
 	if ((rc = gnmi_target(r->prefix, out->target, sizeof(out->target), &out->has_target, err,
 	                      errlen)))
 		return rc;
+	gnmi_origin(r->prefix, r->path, r->n_path, out->origin, sizeof(out->origin));
 	/* no path: the prefix alone (or the root) is the one path (§3.3.1) */
 	out->pat = calloc(r->n_path ? r->n_path : 1, sizeof(*out->pat));
 	if (!out->pat) {

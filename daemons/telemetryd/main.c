@@ -14,7 +14,7 @@
  *   ctl.c       "show.sensors"
  *   proxy.c     state no daemon publishes, read from its ctl socket at the
  *               wanted rate and published on the bus (xmlproxyd)
- *   gnmi*.c     gNMI over gRPC (gnmi.h): its own bus cache from start-up, a
+ *   gnmi*.c     gNMI over gRPC (gnmi.h): a value cache fed from bus.c from start-up, a
  *               listener only when `system services extension-service
  *               request-response grpc` is configured
  *
@@ -56,8 +56,12 @@ static int tm_init(struct daemon *d)
 		return -1;
 	}
 	/* gNMI is optional: without it sensors and MQTT export still run */
+	/* gNMI's value cache shares the agent's bus connection (one client id,
+	 * each message decoded once) */
 	if (!(t->gnmi = gnmi_new(d->base, t->schema)))
 		log_warnx("gnmi: cannot start the value cache: gNMI is off");
+	else if (tm_bus_consumer_add(t->bus, gnmi_bus_deliver, t->gnmi))
+		log_warnx("gnmi: cannot attach the value cache to the bus");
 	if (!(t->proxy = tm_proxy_new(t)))
 		log_warnx("proxy: out of memory: ctl-socket sensors are off");
 	return 0;
@@ -70,6 +74,8 @@ static void tm_shutdown(struct daemon *d)
 	if (!t)
 		return;
 	tm_proxy_free(t->proxy); /* reads t->table and t->gnmi */
+	if (t->bus && t->gnmi)
+		tm_bus_consumer_del(t->bus, gnmi_bus_deliver, t->gnmi);
 	gnmi_free(t->gnmi);
 	tm_agent_stop(t);
 	tm_schema_close(t->schema);

@@ -243,6 +243,11 @@ static uint32_t tm_hash(const char *s)
 	return h;
 }
 
+uint32_t tm_sensor_hash(const char *name)
+{
+	return tm_hash(name);
+}
+
 void tm_window_init(struct tm_window *w)
 {
 	size_t i;

@@ -174,6 +174,8 @@ void tm_table_carry(struct tm_table *old, struct tm_table *new_t);
  * pairs stored (a pair stored by two sensors counts twice).
  */
 size_t tm_table_feed(struct tm_table *t, const Keel__Sensor__SensorData *d);
+/* Junos' Sensor-id: a stable hash of the sensor name. */
+uint32_t tm_sensor_hash(const char *name);
 /* Stores one pair in s if it matches s's resource; 1 stored, 0 not. */
 int tm_sensor_feed(struct tm_sensor *s, const char *component, const Keel__Sensor__KeyValue *kv,
                    uint64_t timestamp);
@@ -245,8 +247,22 @@ struct tm_bus_stats {
 
 typedef void (*tm_bus_fn)(void *arg, const Keel__Sensor__SensorData *d);
 
-/* Subscribes to keel/# on the node's bus (KEEL_BUS_HOST / KEEL_BUS_PORT override). */
+#define TM_BUS_MAX_CONSUMERS 8
+
+/*
+ * Subscribes to keel/# on the node's bus (KEEL_BUS_HOST / KEEL_BUS_PORT
+ * override) with one connection; fn (may be NULL) is the first consumer.
+ */
 struct tm_bus *tm_bus_open(struct event_base *base, tm_bus_fn fn, void *arg);
+/*
+ * Every decoded message goes to each consumer, in the order they were added,
+ * decoded once (the gNMI cache and the sensor table share the connection).
+ * -1 when TM_BUS_MAX_CONSUMERS are registered.
+ */
+int tm_bus_consumer_add(struct tm_bus *b, tm_bus_fn fn, void *arg);
+void tm_bus_consumer_del(struct tm_bus *b, tm_bus_fn fn, void *arg);
+/* Hands one decoded message to the consumers and counts it (what a bus message does). */
+void tm_bus_dispatch(struct tm_bus *b, const Keel__Sensor__SensorData *d);
 void tm_bus_close(struct tm_bus *b);
 void tm_bus_stats(const struct tm_bus *b, struct tm_bus_stats *out);
 const struct tm_pubs *tm_bus_pubs(const struct tm_bus *b);

@@ -175,6 +175,66 @@ def test_once_and_poll(env, tmp_path):
     assert all("updates" in lines[i - 1] for i in syncs), lines
 
 
+def agent_sensors(bed):
+    out = cli(bed, "show agent sensors | display json").stdout
+    return json.loads(out)
+
+
+def grpc_sensors(bed):
+    return [s for s in agent_sensors(bed).get("sensor-information", [])
+            if s.get("transport") == "grpc"]
+
+
+def test_show_agent_sensors_lists_subscriptions(env, tmp_path):
+    """A live Subscribe RPC is listed by `show agent sensors` as Junos lists gNMI subscriptions
+    (sensor_<id>_<n>, its path, rate and the collector's address) and goes away with the RPC."""
+    bed, _ = env
+    assert grpc_sensors(bed) == [], "no RPC yet"
+    c = collector(env, tmp_path, "listed", "--duration", "30", "sub",
+                  IN_OCTETS + ",sample,500,2000", ETH0 + "/state/oper-status,on_change")
+    try:
+        subs = poll(lambda: len(grpc_sensors(bed)) == 2 and grpc_sensors(bed), timeout=10,
+                    interval=0.3, what="the subscription in show agent sensors")
+        by_res = {s["resource"]: s for s in subs}
+        s = by_res[IN_OCTETS]
+        sid = s["subscription-id"]
+        assert sid > 0 and s["name"] == f"sensor_{sid}_1", s
+        assert s["parent-sensor-name"] == f"sensor_{sid}" and s["profile-name"] == f"export_{sid}"
+        assert s["mode"] == "sample" and s["reporting-interval-ms"] == 500, s
+        assert s["heartbeat-interval-ms"] == 2000 and s["format"] == "GPB", s
+        assert s["subscriber"].startswith("10.77.0.2:"), s
+        o = by_res[ETH0 + "/state/oper-status"]
+        assert o["name"] == f"sensor_{sid}_2" and o["mode"] == "on-change", o
+        g = agent_sensors(bed)["gnmi-information"]
+        assert g["listening"] and g["port"] == PORT and g["active"] >= 1, g
+        # the text layout names the collector, and a name filter finds the parent
+        txt = cli(bed, f"show agent sensors sensor_{sid}").stdout
+        assert f"sensor_{sid}_1" in txt and "Subscriber Information" in txt, txt
+        assert "10.77.0.2:" in txt and "Reporting-interval                  : 0.500" in txt, txt
+    finally:
+        c.stop()
+    poll(lambda: grpc_sensors(bed) == [], timeout=10, interval=0.3,
+         what="the subscription gone after the RPC ended")
+
+
+def test_wildcard_prefix_and_origin_echo(env, tmp_path):
+    """A prefix with a "*" key and an origin: responses echo the origin and the prefix as the
+    data instantiates it (no wildcard in returned paths), update paths relative to it."""
+    c = collect(env, tmp_path, "wpfx", "--mode", "once", "--origin", "openconfig",
+                "--prefix", "/interfaces/interface[name=*]", "sub", "state/counters/in-octets")
+    lines = c.lines()
+    assert c.status()["status"] == "OK", lines
+    ups = [m for m in lines if "updates" in m]
+    assert ups, lines
+    for m in ups:
+        assert m["origin"] == "openconfig", m
+        assert "*" not in m["prefix"] and m["prefix"].startswith("/interfaces"), m
+        for u in m["updates"]:
+            assert u["path"] == m["prefix"] + u["rel"], u
+            assert u["path"].endswith("/state/counters/in-octets"), u
+    assert IN_OCTETS in {u["path"] for m in ups for u in m["updates"]}, ups
+
+
 def test_suppress_redundant_heartbeat_updates_only(env, tmp_path):
     """SAMPLE every 200 ms with suppress_redundant on a leaf that never changes (mtu): only the
     heartbeat (1 s) sends it. updates_only: sync_response first, no initial dump."""

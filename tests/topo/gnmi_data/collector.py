@@ -68,7 +68,8 @@ def notif(n):
         kind, v = val(u.val)
         ups.append({"path": pfx + path_str(u.path), "rel": path_str(u.path), "kind": kind,
                     "val": v, "dup": u.duplicates})
-    return {"ts": n.timestamp, "prefix": pfx, "target": n.prefix.target, "updates": ups,
+    return {"ts": n.timestamp, "prefix": pfx, "target": n.prefix.target,
+            "origin": n.prefix.origin, "updates": ups,
             "deletes": [pfx + path_str(d) for d in n.delete]}
 
 
@@ -98,8 +99,8 @@ LMODES = {"stream": gnmi_pb2.SubscriptionList.STREAM, "once": gnmi_pb2.Subscript
 def sub_requests(a, polls):
     sl = gnmi_pb2.SubscriptionList(mode=LMODES[a.mode], encoding=ENC[a.encoding],
                                    updates_only=a.updates_only)
-    if a.prefix or a.xtarget:
-        sl.prefix.CopyFrom(to_path(a.prefix or "", target=a.xtarget))
+    if a.prefix or a.xtarget or a.origin:
+        sl.prefix.CopyFrom(to_path(a.prefix or "", target=a.xtarget, origin=a.origin))
     for spec in a.paths:
         f = spec.split(",")
         s = sl.subscription.add()
@@ -132,6 +133,7 @@ def main():
     ap.add_argument("--mode", default="stream")
     ap.add_argument("--prefix")
     ap.add_argument("--xtarget")
+    ap.add_argument("--origin")
     ap.add_argument("--updates-only", action="store_true")
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--polls", type=int, default=0)
@@ -150,8 +152,8 @@ def main():
                                       for m in r.supported_models]}})
         elif a.cmd == "get":
             rq = gnmi_pb2.GetRequest(encoding=ENC[a.encoding])
-            if a.prefix or a.xtarget:
-                rq.prefix.CopyFrom(to_path(a.prefix or "", target=a.xtarget))
+            if a.prefix or a.xtarget or a.origin:
+                rq.prefix.CopyFrom(to_path(a.prefix or "", target=a.xtarget, origin=a.origin))
             for p in a.paths:
                 rq.path.add().CopyFrom(to_path(p))
             r = stub.Get(rq, metadata=md, timeout=10)

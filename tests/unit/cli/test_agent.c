@@ -91,6 +91,98 @@ static void test_render_sensors(void **state)
 	assert_string_equal(buf, golden);
 }
 
+/* A dial-in gNMI subscription as ctl.c reports it, and the server's counters. */
+static const char gnmi_json[] =
+        "{\"sensor-information\":[{\"name\":\"sensor_3_2\",\"resource\":"
+        "\"/interfaces/interface[name=eth0]/state/counters\",\"version\":\"1.0\","
+        "\"sensor-id\":123,\"subscription-id\":3,\"parent-sensor-name\":\"sensor_3\","
+        "\"components\":[],\"profile-name\":\"export_3\",\"reporting-interval\":0,"
+        "\"reporting-interval-ms\":500,\"heartbeat-interval-ms\":10000,\"format\":\"GPB\","
+        "\"transport\":\"grpc\",\"server-name\":\"\",\"server-address\":\"\","
+        "\"server-port\":0,\"subscriber\":\"10.77.0.2:51234\",\"mode\":\"sample\","
+        "\"updates\":17,\"duplicates\":4,\"pending\":1},"
+        "{\"name\":\"sensor_4_1\",\"resource\":\"/bfd\",\"version\":\"1.0\","
+        "\"sensor-id\":9,\"subscription-id\":4,\"parent-sensor-name\":\"sensor_4\","
+        "\"profile-name\":\"export_4\",\"reporting-interval\":0,\"format\":\"JSON_IETF\","
+        "\"transport\":\"grpc\",\"subscriber\":\"[fd00::2]:40000\",\"mode\":\"on-change\","
+        "\"updates\":2}],"
+        "\"bus-information\":{\"connected\":true,\"connects\":1,\"messages\":5,"
+        "\"malformed\":0,\"lost\":0},"
+        "\"gnmi-information\":{\"listening\":true,\"port\":32767,\"calls\":6,\"active\":2,"
+        "\"updates\":19,\"duplicates\":4,\"exhausted\":1,\"cache-keys\":250}}";
+
+static const char gnmi_golden[] =
+        "Sensor Information :\n"
+        "    Name                                    : sensor_3_2\n"
+        "    Resource                                : /interfaces/interface[name=eth0]/state/counters\n"
+        "    Version                                 : 1.0\n"
+        "    Sensor-id                               : 123\n"
+        "    Subscription-ID                         : 3\n"
+        "    Parent-Sensor-Name                      : sensor_3\n"
+        "    Component(s)                            : \n"
+        "    Profile Information :\n"
+        "        Name                                : export_3\n"
+        "        Reporting-interval                  : 0.500\n"
+        "        Format                              : GPB\n"
+        "        Transport                           : grpc\n"
+        "    Subscriber Information :\n"
+        "        Address                             : 10.77.0.2:51234\n"
+        "        Mode                                : sample\n"
+        "        Heartbeat-interval                  : 10000 ms\n"
+        "        Queued                              : 1\n"
+        "        Coalesced                           : 4\n"
+        "    Updates                                 : 17\n"
+        "\n"
+        "Sensor Information :\n"
+        "    Name                                    : sensor_4_1\n"
+        "    Resource                                : /bfd\n"
+        "    Version                                 : 1.0\n"
+        "    Sensor-id                               : 9\n"
+        "    Subscription-ID                         : 4\n"
+        "    Parent-Sensor-Name                      : sensor_4\n"
+        "    Component(s)                            : \n"
+        "    Profile Information :\n"
+        "        Name                                : export_4\n"
+        "        Reporting-interval                  : 0\n"
+        "        Format                              : JSON_IETF\n"
+        "        Transport                           : grpc\n"
+        "    Subscriber Information :\n"
+        "        Address                             : [fd00::2]:40000\n"
+        "        Mode                                : on-change\n"
+        "        Queued                              : 0\n"
+        "        Coalesced                           : 0\n"
+        "    Updates                                 : 2\n"
+        "\n"
+        "Bus Information :\n"
+        "    State                                   : Connected\n"
+        "    Messages                                : 5\n"
+        "    Malformed                               : 0\n"
+        "    Lost (sequence gaps)                    : 0\n"
+        "\n"
+        "gNMI Information :\n"
+        "    State                                   : Listening on port 32767\n"
+        "    Calls                                   : 6\n"
+        "    Active calls                            : 2\n"
+        "    Updates sent                            : 19\n"
+        "    Coalesced                               : 4\n"
+        "    Stalled collectors dropped              : 1\n"
+        "    Cached paths                            : 250\n";
+
+static void test_render_gnmi(void **state)
+{
+	static char buf[8192];
+	struct json_object *o = json_tokener_parse(gnmi_json);
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	(void)state;
+	assert_non_null(o);
+	memset(buf, 0, sizeof(buf));
+	cli_render_agent_sensors(&test_cli, NULL, o, f);
+	fclose(f);
+	json_object_put(o);
+	assert_string_equal(buf, gnmi_golden);
+}
+
 static void test_render_empty(void **state)
 {
 	static char buf[1024];
@@ -109,6 +201,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_render_sensors),
+	        cmocka_unit_test(test_render_gnmi),
 	        cmocka_unit_test(test_render_empty),
 	};
 

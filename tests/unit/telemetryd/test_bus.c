@@ -2,6 +2,8 @@
  * telemetryd's per-publisher sequence accounting: publishers stamp every
  * message (dropped ones included) with the next sequence number, so a jump is
  * a loss, a step back is a restart, and the first message sets the baseline.
+ * One connection feeds several consumers (sensor table, gNMI cache): each gets
+ * every decoded message once, in registration order.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
+#include <stdlib.h>
 
 #include "daemons/telemetryd/telemetryd.h"
 
@@ -49,11 +53,75 @@ static void test_bound(void **st)
 	assert_int_equal(t.untracked, 5);
 }
 
+struct fan_rec {
+	char log[64];
+	size_t n;
+};
+
+static void fan_a(void *arg, const Keel__Sensor__SensorData *d)
+{
+	struct fan_rec *r = arg;
+
+	if (r->n + 2 < sizeof(r->log)) {
+		r->log[r->n++] = 'a';
+		r->log[r->n++] = (char)('0' + d->sequence % 10);
+	}
+}
+
+static void fan_b(void *arg, const Keel__Sensor__SensorData *d)
+{
+	struct fan_rec *r = arg;
+
+	if (r->n + 2 < sizeof(r->log)) {
+		r->log[r->n++] = 'b';
+		r->log[r->n++] = (char)('0' + d->sequence % 10);
+	}
+}
+
+static void test_fanout(void **st)
+{
+	struct event_base *base = event_base_new();
+	Keel__Sensor__SensorData d = KEEL__SENSOR__SENSOR_DATA__INIT;
+	struct fan_rec r;
+	struct tm_bus_stats bs;
+	struct tm_bus *b;
+
+	(void)st;
+	memset(&r, 0, sizeof(r));
+	/* no broker there: the client keeps retrying; dispatch does not need it */
+	setenv("KEEL_BUS_PORT", "9", 1);
+	b = tm_bus_open(base, fan_a, &r);
+	assert_non_null(b);
+	assert_int_equal(tm_bus_consumer_add(b, fan_b, &r), 0);
+	d.node = "n0";
+	d.component = "ifd";
+	d.sequence = 1;
+	tm_bus_dispatch(b, &d);
+	d.sequence = 3; /* one lost, counted once whatever the number of consumers */
+	tm_bus_dispatch(b, &d);
+	assert_string_equal(r.log, "a1b1a3b3");
+	tm_bus_stats(b, &bs);
+	assert_int_equal(bs.msgs, 2);
+	assert_int_equal(bs.lost, 1);
+	tm_bus_consumer_del(b, fan_a, &r);
+	d.sequence = 4;
+	tm_bus_dispatch(b, &d);
+	assert_string_equal(r.log, "a1b1a3b3b4");
+	for (int i = 1; i < TM_BUS_MAX_CONSUMERS; i++)
+		assert_int_equal(tm_bus_consumer_add(b, fan_a, &r), 0);
+	assert_int_equal(tm_bus_consumer_add(b, fan_a, &r), -1);
+	assert_int_equal(tm_bus_consumer_add(b, NULL, NULL), -1);
+	tm_bus_close(b);
+	event_base_free(base);
+	unsetenv("KEEL_BUS_PORT");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_gaps),
 	        cmocka_unit_test(test_bound),
+	        cmocka_unit_test(test_fanout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -721,6 +721,148 @@ static void test_auth(void **st)
 	assert_int_equal(gnmi_auth_check(&c, NULL, NULL), GNMI_STATUS_OK);
 }
 
+/* ---- response prefixes (§2.2.2.1, §2.4.1) and origins */
+
+static unsigned depth_of(const char *prefix, const char *key)
+{
+	assert_int_equal(join(prefix, NULL), 0);
+	assert_int_equal(tm_path_parse(key, &tkey, NULL, 0), 0);
+	return gnmi_prefix_depth(&pat, &tkey);
+}
+
+static void test_prefix_echo(void **st)
+{
+	static struct tm_path a, b;
+
+	(void)st;
+	/* a concrete prefix: all of it */
+	assert_int_equal(depth_of("interfaces/interface[name=eth0]", IF_KEY), 2);
+	/* "*" key, missing key, "*" element: instantiated from the key, never echoed as "*" */
+	assert_int_equal(depth_of("interfaces/interface[name=*]/state", IF_KEY), 3);
+	assert_int_equal(depth_of("interfaces/interface/state/counters", IF_KEY), 4);
+	assert_int_equal(depth_of("*/interface[name=eth0]", IF_KEY), 2);
+	/* "...": its depth is unknown, the echo stops before it */
+	assert_int_equal(depth_of("interfaces/.../counters", IF_KEY), 1);
+	assert_int_equal(depth_of(".../counters", IF_KEY), 0);
+	/* a bundle over two interfaces shares only /interfaces */
+	assert_int_equal(tm_path_parse(IF_KEY, &a, NULL, 0), 0);
+	assert_int_equal(tm_path_parse("/interfaces/interface[name=eth1]/state/counters/in-octets",
+	                               &b, NULL, 0),
+	                 0);
+	assert_int_equal(gnmi_path_common(&a, &b, 3), 1);
+	assert_int_equal(gnmi_path_common(&a, &a, 3), 3);
+	assert_int_equal(gnmi_path_common(&a, &a, 99), a.n_elem);
+	assert_int_equal(
+	        tm_path_parse("/interfaces/interface[name=eth0]/state/oper-status", &b, NULL, 0),
+	        0);
+	assert_int_equal(gnmi_path_common(&a, &b, 4), 3);
+}
+
+static void test_stem_and_range(void **st)
+{
+	struct gnmi_cache *c = malloc(sizeof(*c));
+	static const char *const keys[] = {
+	        "/interfaces/interface[name=eth1]/state/mtu",
+	        IF_KEY,
+	        "/bfd/interfaces/interface[id=eth0]/peers/peer[local-discriminator=1]/state/"
+	        "session-state",
+	        "/interfaces/interface[name=eth0]/state/oper-status",
+	        "/system/memory/state/used",
+	        "/interfaces-x/y",
+	};
+	Keel__Sensor__KeyValue kv;
+	char stem[256];
+	const int *idx;
+	size_t n;
+	bool changed;
+
+	(void)st;
+	assert_int_equal(join("interfaces/interface[name=eth0]/state", NULL), 0);
+	assert_int_equal(gnmi_pat_stem(&pat, stem, sizeof(stem)), 21);
+	assert_string_equal(stem, "/interfaces/interface");
+	assert_int_equal(join("system/memory/state", NULL), 0);
+	gnmi_pat_stem(&pat, stem, sizeof(stem));
+	assert_string_equal(stem, "/system/memory/state");
+	assert_int_equal(join("*/memory", NULL), 0);
+	gnmi_pat_stem(&pat, stem, sizeof(stem));
+	assert_string_equal(stem, "");
+	assert_int_equal(join("system/.../used", NULL), 0);
+	gnmi_pat_stem(&pat, stem, sizeof(stem));
+	assert_string_equal(stem, "/system");
+	assert_int_equal(gnmi_pat_stem(&pat, stem, 4), -1);
+
+	gnmi_cache_init(c);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_non_null(gnmi_cache_put(c, kvu(&kv, keys[i], i), 1, &changed));
+	n = gnmi_cache_range(c, "/interfaces/interface", &idx);
+	assert_non_null(idx);
+	assert_int_equal(n, 3);
+	/* key order: eth0 in-octets, eth0 oper-status, eth1 mtu */
+	assert_string_equal(c->e[idx[0]].kv.key, IF_KEY);
+	assert_string_equal(c->e[idx[2]].kv.key, keys[0]);
+	assert_int_equal(gnmi_cache_range(c, "/system", &idx), 1);
+	assert_int_equal(gnmi_cache_range(c, "/nothing", &idx), 0);
+	assert_int_equal(gnmi_cache_range(c, "", &idx), 6);
+	/* a new key re-sorts; a deleted one keeps its slot (callers check live) */
+	gnmi_cache_put(c, kvu(&kv, "/interfaces/interface[name=eth0]/state/mtu", 9), 2, &changed);
+	assert_int_equal(gnmi_cache_range(c, "/interfaces/interface", &idx), 4);
+	assert_int_equal(gnmi_cache_delete(c, "/system"), 1);
+	assert_int_equal(gnmi_cache_range(c, "/system", &idx), 1);
+	assert_false(c->e[idx[0]].live);
+	gnmi_cache_free(c);
+	free(c);
+}
+
+static void test_origin(void **st)
+{
+	static const char *const paths[] = {"interfaces/interface[name=eth0]/state/counters",
+	                                    "interfaces/interface[name=eth0]/state/oper-status"};
+	Gnmi__SubscriptionList l;
+	Gnmi__GetRequest gr = GNMI__GET_REQUEST__INIT;
+	struct gnmi_sublist out;
+	struct gnmi_get g;
+	struct tpath pfx;
+	char err[400];
+
+	(void)st;
+	sl_init(&l, 2, paths);
+	l.encoding = GNMI__ENCODING__PROTO;
+	/* none given: none echoed */
+	assert_int_equal(gnmi_sublist_parse(&l, schema, NULL, &out, err, sizeof(err)), 0);
+	assert_string_equal(out.origin, "");
+	assert_false(out.prefix_echo);
+	gnmi_sublist_free(&out);
+	/* in the prefix, with a wildcard prefix: both kept for the echo */
+	l.prefix = tpath(&pfx, "interfaces/interface[name=*]");
+	l.prefix->origin = (char *)"openconfig";
+	subs[0].path = tpath(&sp[0], "state/counters");
+	subs[1].path = tpath(&sp[1], "state/oper-status");
+	assert_int_equal(gnmi_sublist_parse(&l, schema, NULL, &out, err, sizeof(err)), 0);
+	assert_string_equal(out.origin, "openconfig");
+	assert_true(out.prefix_echo && out.prefix.wild);
+	assert_int_equal(tm_path_parse(IF_KEY, &tkey, NULL, 0), 0);
+	assert_int_equal(gnmi_prefix_depth(&out.prefix, &tkey), 2);
+	gnmi_sublist_free(&out);
+	/* in every path alike: echoed; differing: none */
+	l.prefix = NULL;
+	sl_init(&l, 2, paths);
+	sp[0].p.origin = (char *)"openconfig";
+	sp[1].p.origin = (char *)"openconfig";
+	assert_int_equal(gnmi_sublist_parse(&l, schema, NULL, &out, err, sizeof(err)), 0);
+	assert_string_equal(out.origin, "openconfig");
+	gnmi_sublist_free(&out);
+	sp[1].p.origin = (char *)"keel";
+	assert_int_equal(gnmi_sublist_parse(&l, schema, NULL, &out, err, sizeof(err)), 0);
+	assert_string_equal(out.origin, "");
+	gnmi_sublist_free(&out);
+	/* Get: the prefix's origin */
+	gr.prefix = tpath(&pfx, "interfaces");
+	gr.prefix->origin = (char *)"openconfig";
+	assert_int_equal(gnmi_get_parse(&gr, schema, NULL, &g, err, sizeof(err)), 0);
+	assert_string_equal(g.origin, "openconfig");
+	gnmi_get_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +876,9 @@ int main(void)
 	        cmocka_unit_test(test_sublist),
 	        cmocka_unit_test(test_get),
 	        cmocka_unit_test(test_known_paths),
+	        cmocka_unit_test(test_prefix_echo),
+	        cmocka_unit_test(test_stem_and_range),
+	        cmocka_unit_test(test_origin),
 	        cmocka_unit_test(test_cfg),
 	        cmocka_unit_test(test_auth),
 	};
