@@ -133,8 +133,10 @@ static bool gnmi_known(const struct gnmi_cache *known, const struct gnmi_pat *p)
 
 /*
  * One path: join, then check against the schema. A path the schema does not
- * know but a daemon publishes (keel's YANG models config, and only part of
- * the state: /bfd has no module yet) is accepted once its data is on the bus.
+ * know but a daemon publishes (keel's YANG models config and only part of
+ * the state: /bfd is modelled, vland's /fdb, ribd's AFT summaries and
+ * dot1xd's RADIUS server counters are not yet) is accepted once its data is
+ * on the bus.
  */
 static int gnmi_one_path(const Gnmi__Path *prefix, const Gnmi__Path *path, struct tm_schema *sc,
                          const struct gnmi_cache *known, struct gnmi_pat *out, char *err,

@@ -59,7 +59,7 @@ def test_bfd_down_on_change(pair, tmp_path):
             ok = None
         if ok is True:
             return c
-        c.stop()  # refused before bfdd's first sample reached the bus: try again
+        c.stop()  # no sync yet (collector or server still starting): try again
         return None
 
     col = poll(subscribed, timeout=15, interval=0.5, what="ON_CHANGE subscription on /bfd")

@@ -595,7 +595,7 @@ static void test_get(void **st)
 /* State a daemon publishes but no YANG module models yet (/bfd) is valid once it is on the bus. */
 static void test_known_paths(void **st)
 {
-	static const char *const paths[] = {"bfd/interfaces/interface/peers"};
+	static const char *const paths[] = {"fdb/state"};
 	struct gnmi_cache *c = malloc(sizeof(*c));
 	Gnmi__SubscriptionList l;
 	Keel__Sensor__KeyValue kv;
@@ -607,22 +607,73 @@ static void test_known_paths(void **st)
 	gnmi_cache_init(c);
 	sl_init(&l, 1, paths);
 	subs[0].mode = GNMI__SUBSCRIPTION_MODE__ON_CHANGE;
+	/* vland's /fdb has no YANG model: refused until its data is on the bus */
 	assert_int_equal(gnmi_sublist_parse(&l, schema, c, &out, err, sizeof(err)),
 	                 GNMI_STATUS_INVALID_ARGUMENT);
-	gnmi_cache_put(c,
-	               kvs(&kv,
-	                   "/bfd/interfaces/interface[id=eth0]/peers/peer[local-discriminator=1]/"
-	                   "state/session-state",
-	                   "UP"),
-	               1, &changed);
+	gnmi_cache_put(c, kvu(&kv, "/fdb/state/mac-table-size", 3), 1, &changed);
 	assert_int_equal(gnmi_sublist_parse(&l, schema, c, &out, err, sizeof(err)), 0);
 	gnmi_sublist_free(&out);
 	/* a typo is still refused */
-	subs[0].path = tpath(&sp[0], "bfd/interfacez");
+	subs[0].path = tpath(&sp[0], "fdb/statez");
 	assert_int_equal(gnmi_sublist_parse(&l, schema, c, &out, err, sizeof(err)),
 	                 GNMI_STATUS_INVALID_ARGUMENT);
 	gnmi_cache_free(c);
 	free(c);
+}
+
+/* Every leaf bfdd publishes (daemons/bfdd/sensors.c) is in keel-protocols' /bfd model: BFD
+ * paths are valid with nothing on the bus yet, and wrong ones are refused. */
+static void test_bfd_model(void **st)
+{
+	static const char *const leaves[] = {
+	        "session-state",
+	        "remote-session-state",
+	        "remote-address",
+	        "local-address",
+	        "local-discriminator",
+	        "remote-discriminator",
+	        "local-diagnostic-code",
+	        "remote-diagnostic-code",
+	        "remote-minimum-receive-interval",
+	        "demand-mode-requested",
+	        "up-transitions",
+	        "failure-transitions",
+	        "last-state-change",
+	        "echo/active",
+	        "keel-transmit-interval-threshold-exceeded",
+	        "keel-detection-time-threshold-exceeded",
+	        "async/transmitted-packets",
+	        "async/received-packets",
+	        "async/dropped-packets",
+	        "echo/transmitted-packets",
+	        "echo/received-packets",
+	};
+	static const char *const paths[] = {"bfd/interfaces/interface[id=eth0]/peers"};
+	Gnmi__SubscriptionList l;
+	struct gnmi_sublist out;
+	char p[256], err[400];
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		snprintf(p, sizeof(p),
+		         "bfd/interfaces/interface[id=multihop]/peers/peer[local-discriminator=7]/"
+		         "state/%s",
+		         leaves[i]);
+		assert_int_equal(join(NULL, p), 0);
+		if (gnmi_path_check(schema, &pat, err, sizeof(err)))
+			fail_msg("%s: %s", p, err);
+	}
+	assert_int_equal(join(NULL, "bfd/interfaces/interface/peers/peer/state/bogus"), 0);
+	assert_int_equal(gnmi_path_check(schema, &pat, err, sizeof(err)),
+	                 GNMI_STATUS_INVALID_ARGUMENT);
+	assert_int_equal(join(NULL, "bfd/interfaces/interface[name=eth0]"), 0);
+	assert_int_equal(gnmi_path_check(schema, &pat, err, sizeof(err)),
+	                 GNMI_STATUS_INVALID_ARGUMENT);
+	/* no cache at all: the ON_CHANGE subscription of test_gnmi_bfd.py is valid at once */
+	sl_init(&l, 1, paths);
+	subs[0].mode = GNMI__SUBSCRIPTION_MODE__ON_CHANGE;
+	assert_int_equal(gnmi_sublist_parse(&l, schema, NULL, &out, err, sizeof(err)), 0);
+	gnmi_sublist_free(&out);
 }
 
 /* ---- config and authentication */
@@ -876,6 +927,7 @@ int main(void)
 	        cmocka_unit_test(test_sublist),
 	        cmocka_unit_test(test_get),
 	        cmocka_unit_test(test_known_paths),
+	        cmocka_unit_test(test_bfd_model),
 	        cmocka_unit_test(test_prefix_echo),
 	        cmocka_unit_test(test_stem_and_range),
 	        cmocka_unit_test(test_origin),
