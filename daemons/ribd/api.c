@@ -400,7 +400,7 @@ static int api_v4_one(void *arg, const struct rib_dest *d)
 {
 	struct api_v4 *v = arg;
 
-	if (!d->best)
+	if (!d->active)
 		return 0;
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? 2 * v->cap : 4096;

@@ -434,7 +434,7 @@ static bool ribd_bfd_multihop(const struct ribd_bfd *b, const struct ribd_bfd_cf
 	if (!c->local.family)
 		return false;
 	d = rib_lookup(b->rib, &c->peer);
-	return !(d && d->best && d->best->proto == RIB_PROTO_DIRECT);
+	return !(d && d->active && rib_dest_best(d)->proto == RIB_PROTO_DIRECT);
 }
 
 static struct ribd_bfd_trk *ribd_bfd_alloc(struct ribd_bfd *b, const struct ribd_bfd_cfg *cfg)

@@ -114,7 +114,7 @@ static int ribd_send_dest(void *arg, const struct rib_dest *d)
 		m->protocol = (char *)rib_proto_name(rt->proto);
 		m->preference = rt->pref;
 		m->metric = rt->metric;
-		m->active = rt == d->best;
+		m->active = rt == rib_dest_best(d);
 		m->type = (char *)rib_type_name(rt->type);
 		m->age = s->now > rt->since ? (uint64_t)(s->now - rt->since) : 0;
 		m->resolve = rt->resolve;
@@ -262,30 +262,32 @@ static void ribd_show_summary(struct ctl_req *req, void *arg)
 	ctl_end(req);
 }
 
-static int ribd_send_fib(void *arg, const struct fib_entry *e)
+static int ribd_send_fib(void *arg, const struct rib_dest *e)
 {
 	struct ribd_show *s = arg;
 	Keel__Ribd__FibEntry m = KEEL__RIBD__FIB_ENTRY__INIT;
-	const struct fib_route *fr = e->installed ? &e->have : &e->want;
+	struct fib_route want;
+	bool installed = e->fib_flags & FIB_F_INSTALLED, wanted = fib_want(e, &want);
+	const struct fib_route *fr = installed ? &e->fib_have : &want;
 	struct ribd_nh_msg nhs[RIB_MAX_NH];
 	Keel__Ribd__NextHop *nhp[RIB_MAX_NH];
 	char pfx[64];
 
-	if (!e->installed && !e->wanted)
+	if (!installed && !wanted)
 		return 0;
 	m.table = (char *)ribd_table_name(e->pfx.ip.family);
 	m.prefix = (char *)plat_prefix_str(&e->pfx, pfx, sizeof(pfx));
 	m.type = (char *)rib_type_name(fr->type);
 	m.metric = fr->priority;
 	for (size_t i = 0; i < fr->n_nh && i < RIB_MAX_NH; i++) {
-		ribd_nh_fill(s->r, &fr->nh[i], e->installed, &nhs[i]);
+		ribd_nh_fill(s->r, &fr->nh[i], installed, &nhs[i]);
 		nhp[i] = &nhs[i].msg;
 	}
 	m.next_hops = nhp;
 	m.n_next_hops = fr->n_nh;
-	m.installed = e->installed;
-	m.stale = e->stale;
-	m.failed = e->failed;
+	m.installed = installed;
+	m.stale = (e->fib_flags & FIB_F_STALE) != 0;
+	m.failed = (e->fib_flags & FIB_F_FAILED) != 0;
 	if (ctl_reply(s->req, &m.base) < 0)
 		s->rc = -EIO;
 	return s->rc;

@@ -1,7 +1,10 @@
 /*
- * The FIB (see fib.h): one entry per destination the kernel holds for us
- * or that we want there, in a Patricia trie per family, plus a queue of
- * entries whose kernel state may have to change. fib_flush() turns the
+ * The FIB (see fib.h): its state of each destination the kernel holds for
+ * us or that we want there lives in the RIB's destination (struct rib_dest,
+ * fib_* fields: what is installed, and flags), and what we want
+ * is read from the RIB's active route when the queue is flushed; so a
+ * route costs the FIB 17 bytes and no prefix, hash or trie of its own. The
+ * queue holds destinations whose kernel state may have to change. fib_flush() turns the
  * queue into one batch so that thousands of changes cost a few sends.
  *
  * Kernel nexthop objects (FIB_MODE_NHOBJ): every resolved next-hop set in
@@ -28,22 +31,22 @@
 
 /* Room one encoded request may take (a 32-path inline route is ~1.1 KiB). */
 #define FIB_MSG_MAX 2048
+/* Queue capacity kept between flushes (128 KiB). */
+#define FIB_QUEUE_KEEP 16384
 
 struct fib {
 	struct plat *plat;
 	uint8_t protocol;
 	enum fib_mode mode;
 	struct nlw *nl;
-	/* Entries by prefix: a chained hash (exact lookups are all the FIB
-	 * needs; walks in prefix order sort a snapshot). */
-	struct fib_entry **slots;
-	size_t cap;
-	struct lpm_pool pool;
-	struct fib_entry *queue;
-	size_t n_entries;
+	/* The per-prefix state lives in the RIB's destinations (rib.h). */
+	struct rib *rib;
+	/* Destinations to look at in the next flush: an array, so that a
+	 * destination carries no queue link (8 bytes a route). */
+	struct rib_dest **queue;
+	size_t n_queue, cap_queue;
 	bool swept;
-	bool obj_check; /* the next flush looks for unused objects even if idle */
-	uint32_t gen;
+	bool obj_check;    /* the next flush looks for unused objects even if idle */
 	uint32_t next_id;  /* next kernel nexthop id to hand out */
 	uint32_t *orphans; /* duplicate objects of ours found at start: swept */
 	size_t n_orphans;
@@ -63,67 +66,41 @@ const char *fib_mode_name(enum fib_mode m)
 	return "?";
 }
 
-static uint32_t fib_hash(const struct plat_prefix *p)
+static bool fib_is(const struct rib_dest *e, enum fib_flag fl)
 {
-	uint32_t h = 2166136261u ^ p->ip.family ^ ((uint32_t)p->len << 8);
-	size_t n = p->ip.family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p->ip.bytes[i]) * 16777619u;
-	return h ^ (h >> 15);
+	return (e->fib_flags & fl) != 0;
 }
 
-static bool fib_pfx_equal(const struct plat_prefix *a, const struct plat_prefix *b)
+static void fib_flag(struct rib_dest *e, enum fib_flag fl, bool on)
 {
-	return a->len == b->len && plat_ip_equal(&a->ip, &b->ip);
+	if (on)
+		e->fib_flags |= (uint8_t)fl;
+	else
+		e->fib_flags &= (uint8_t)~fl;
 }
 
-/* Calls fn for every entry; fn may free the entry it is given. */
-static void fib_each(struct fib *f, void (*fn)(struct fib *f, struct fib_entry *e))
+struct fib_each_ctx {
+	struct fib *f;
+	void (*fn)(struct fib *f, struct rib_dest *e);
+};
+
+static int fib_each_one(void *arg, struct rib_dest *e)
 {
-	for (size_t i = 0; i < f->cap; i++) {
-		struct fib_entry *e = f->slots[i], *next;
+	struct fib_each_ctx *c = arg;
 
-		for (; e; e = next) {
-			next = e->hnext;
-			fn(f, e);
-		}
-	}
-}
-
-static int fib_grow(struct fib *f)
-{
-	size_t cap = f->cap ? 2 * f->cap : 1024;
-	struct fib_entry **slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->cap; i++) {
-		struct fib_entry *e = f->slots[i], *next;
-
-		for (; e; e = next) {
-			size_t k = fib_hash(&e->pfx) & (cap - 1);
-
-			next = e->hnext;
-			e->hnext = slots[k];
-			slots[k] = e;
-		}
-	}
-	free(f->slots);
-	f->slots = slots;
-	f->cap = cap;
+	c->fn(c->f, e);
 	return 0;
 }
 
-static void fib_unlink(struct fib *f, struct fib_entry *e)
+/* Calls fn for every destination (fn must not free it: it may queue it). */
+static void fib_each(struct fib *f, void (*fn)(struct fib *f, struct rib_dest *e))
 {
-	struct fib_entry **pp = &f->slots[fib_hash(&e->pfx) & (f->cap - 1)];
+	struct fib_each_ctx c = {.f = f, .fn = fn};
 
-	for (; *pp; pp = &(*pp)->hnext)
-		if (*pp == e) {
-			*pp = e->hnext;
-			return;
-		}
+	if (!f->rib)
+		return;
+	rib_dest_walk(f->rib, AF_INET, fib_each_one, &c);
+	rib_dest_walk(f->rib, AF_INET6, fib_each_one, &c);
 }
 
 /* ------------------------------------------------------------ start-up */
@@ -271,7 +248,6 @@ struct fib *fib_new(struct plat *p, uint8_t protocol)
 	f->plat = p;
 	f->protocol = protocol;
 	f->next_id = NHOBJ_ID_BASE;
-	f->pool.size = sizeof(struct fib_entry);
 	f->mode = FIB_MODE_PLAT;
 	if (p && strcmp(plat_name(p), "linux") == 0) {
 		f->nl = nlw_open();
@@ -294,13 +270,9 @@ enum fib_mode fib_mode(const struct fib *f)
 	return f->mode;
 }
 
-static void fib_entry_free(struct fib *f, struct fib_entry *e)
+void fib_attach(struct fib *f, struct rib *r)
 {
-	fib_unlink(f, e);
-	nhset_put(e->have.nh);
-	nhset_put(e->want.nh);
-	lpm_pool_put(&f->pool, e);
-	f->n_entries--;
+	f->rib = r;
 }
 
 /* Releases a set's kernel-object references (kput) once no table walk runs. */
@@ -361,55 +333,42 @@ void fib_free(struct fib *f)
 {
 	if (!f)
 		return;
-	fib_each(f, fib_entry_free);
-	free(f->slots);
-	lpm_pool_drain(&f->pool);
+	/* The destinations' references go with the RIB (rib_free). */
 	/* Objects stay in the kernel (a restart adopts them); drop our references. */
 	if (f->mode == FIB_MODE_NHOBJ) {
 		nhset_foreach(fib_release_obj, NULL);
 		fib_do_puts();
 	}
 	nlw_close(f->nl);
+	free(f->queue);
 	free(f->orphans);
 	free(f);
 }
 
 /* ------------------------------------------------------------ entries */
 
-static struct fib_entry *fib_entry_get(struct fib *f, const struct plat_prefix *p, bool create)
+static struct rib_dest *fib_entry_get(struct fib *f, const struct plat_prefix *p, bool create)
 {
-	struct fib_entry *e;
-	uint32_t h;
-	size_t k;
-
-	if ((p->ip.family != AF_INET || p->len > 32) && (p->ip.family != AF_INET6 || p->len > 128))
-		return NULL;
-	h = fib_hash(p);
-	for (e = f->cap ? f->slots[h & (f->cap - 1)] : NULL; e; e = e->hnext)
-		if (fib_pfx_equal(&e->pfx, p))
-			return e;
-	if (!create)
-		return NULL;
-	if (f->n_entries >= f->cap && fib_grow(f) < 0)
-		return NULL;
-	e = lpm_pool_get(&f->pool);
-	if (!e)
-		return NULL;
-	e->pfx = *p;
-	k = h & (f->cap - 1);
-	e->hnext = f->slots[k];
-	f->slots[k] = e;
-	f->n_entries++;
-	return e;
+	return f->rib ? rib_dest_find(f->rib, p, create) : NULL;
 }
 
-static void fib_queue(struct fib *f, struct fib_entry *e)
+static void fib_queue(struct fib *f, struct rib_dest *e)
 {
-	if (e->queued)
+	if (fib_is(e, FIB_F_QUEUED))
 		return;
-	e->queued = true;
-	e->queue_next = f->queue;
-	f->queue = e;
+	if (f->n_queue == f->cap_queue) {
+		size_t cap = f->cap_queue ? 2 * f->cap_queue : 1024;
+		struct rib_dest **q = realloc(f->queue, cap * sizeof(*q));
+
+		if (!q) {
+			log_warnx("fib: out of memory queueing a change");
+			return;
+		}
+		f->queue = q;
+		f->cap_queue = cap;
+	}
+	fib_flag(e, FIB_F_QUEUED, true);
+	f->queue[f->n_queue++] = e;
 	f->st.queued++;
 }
 
@@ -462,25 +421,25 @@ static bool fib_ours(const struct fib *f, const struct plat_route *r)
 }
 
 /* The entry's installed route uses its set's kernel object, if it has one. */
-static void fib_have_obj_set(struct fib *f, struct fib_entry *e)
+static void fib_have_obj_set(struct fib *f, struct rib_dest *e)
 {
 	struct nhset *s;
 
-	e->have_obj = false;
-	if (f->mode != FIB_MODE_NHOBJ || e->have.type != RIB_TYPE_UNICAST || !e->have.nh)
+	fib_flag(e, FIB_F_HAVE_OBJ, false);
+	if (f->mode != FIB_MODE_NHOBJ || e->fib_have.type != RIB_TYPE_UNICAST || !e->fib_have.nh)
 		return;
-	s = nhset_of(e->have.nh);
+	s = nhset_of(e->fib_have.nh);
 	if (s->kstate == NHSET_K_NONE)
 		return;
-	e->have_obj = true;
+	fib_flag(e, FIB_F_HAVE_OBJ, true);
 	s->krefs++;
 }
 
-static void fib_have_obj_clear(struct fib_entry *e)
+static void fib_have_obj_clear(struct rib_dest *e)
 {
-	if (e->have_obj)
-		nhset_of(e->have.nh)->krefs--;
-	e->have_obj = false;
+	if (fib_is(e, FIB_F_HAVE_OBJ))
+		nhset_of(e->fib_have.nh)->krefs--;
+	fib_flag(e, FIB_F_HAVE_OBJ, false);
 }
 
 void fib_kernel_seen(struct fib *f, const struct plat_route *r)
@@ -488,7 +447,7 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r)
 	struct rib_nh nh[PLAT_MAX_NEXTHOPS];
 	enum rib_type type = RIB_TYPE_UNICAST;
 	const struct rib_nh *set;
-	struct fib_entry *e;
+	struct rib_dest *e;
 	size_t n = 0;
 	int err;
 
@@ -497,8 +456,8 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r)
 	e = fib_entry_get(f, &r->dst, true);
 	if (!e)
 		return;
-	e->gen = f->gen;
-	if (e->installed)
+	fib_flag(e, FIB_F_SEEN, true);
+	if (fib_is(e, FIB_F_INSTALLED))
 		return; /* known (the echo of our own change) */
 	if (r->type == RTN_BLACKHOLE)
 		type = RIB_TYPE_DISCARD;
@@ -511,15 +470,17 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r)
 	}
 	qsort(nh, n, sizeof(nh[0]), fib_nh_cmp);
 	set = nhset_get(nh, n, &err);
-	if (err)
+	if (err) {
+		rib_dest_release(f->rib, e);
 		return;
-	fib_route_take(&e->have, type, r->priority, set, n);
-	e->installed = true;
+	}
+	fib_route_take(&e->fib_have, type, r->priority, set, n);
+	fib_flag(e, FIB_F_INSTALLED, true);
 	/* With the kernel's compat dumps (nexthop_compat_mode) a route over one of
 	 * our objects shows that object's next hops: ids and content are one to one. */
 	fib_have_obj_set(f, e);
 	if (!f->swept) {
-		e->stale = true;
+		fib_flag(e, FIB_F_STALE, true);
 		f->st.stale++;
 	} else {
 		/* Appeared after the sweep: keep it only if wanted. */
@@ -527,26 +488,32 @@ void fib_kernel_seen(struct fib *f, const struct plat_route *r)
 	}
 }
 
-void fib_resync_begin(struct fib *f)
+static void fib_resync_clear(struct fib *f, struct rib_dest *e)
 {
-	f->gen++;
+	(void)f;
+	fib_flag(e, FIB_F_SEEN, false);
 }
 
-static void fib_gone(struct fib *f, struct fib_entry *e)
+void fib_resync_begin(struct fib *f)
+{
+	fib_each(f, fib_resync_clear);
+}
+
+static void fib_gone(struct fib *f, struct rib_dest *e)
 {
 	fib_have_obj_clear(e);
-	e->installed = false;
-	if (e->stale) {
-		e->stale = false;
+	fib_flag(e, FIB_F_INSTALLED, false);
+	if (fib_is(e, FIB_F_STALE)) {
+		fib_flag(e, FIB_F_STALE, false);
 		f->st.stale--;
 	}
 	fib_queue(f, e);
 }
 
-static void fib_resync_one(struct fib *f, struct fib_entry *e)
+static void fib_resync_one(struct fib *f, struct rib_dest *e)
 {
 	/* Gone while notifications were lost: put it back if wanted. */
-	if (e->installed && e->gen != f->gen)
+	if (fib_is(e, FIB_F_INSTALLED) && !fib_is(e, FIB_F_SEEN))
 		fib_gone(f, e);
 }
 
@@ -557,9 +524,10 @@ void fib_resync_end(struct fib *f)
 
 void fib_kernel_gone(struct fib *f, const struct plat_route *r)
 {
-	struct fib_entry *e;
+	struct rib_dest *e;
 
-	if (!fib_ours(f, r) || !(e = fib_entry_get(f, &r->dst, false)) || !e->installed)
+	if (!fib_ours(f, r) || !(e = fib_entry_get(f, &r->dst, false)) ||
+	    !fib_is(e, FIB_F_INSTALLED))
 		return;
 	fib_gone(f, e);
 }
@@ -593,31 +561,40 @@ void fib_link_down(struct fib *f, int ifindex)
 		nhset_foreach(fib_link_down_one, &l);
 }
 
+bool fib_want(const struct rib_dest *d, struct fib_route *out)
+{
+	const struct rib_route *b = rib_dest_best(d);
+	size_t n = 0;
+	const struct rib_nh *res;
+
+	memset(out, 0, sizeof(*out));
+	if (!b || (b->proto != RIB_PROTO_STATIC && b->proto != RIB_PROTO_API))
+		return false;
+	/* Another program's route for the same destination is never touched. */
+	for (const struct rib_route *rt = d->routes; rt; rt = rt->next)
+		if (rt->proto == RIB_PROTO_KERNEL)
+			return false;
+	res = rib_route_res(b, &n);
+	out->type = b->type;
+	out->priority = b->pref;
+	if (b->type == RIB_TYPE_UNICAST) {
+		out->nh = res;
+		out->n_nh = (uint8_t)n;
+	}
+	return true;
+}
+
 void fib_rib_changed(void *arg, const struct rib_dest *d)
 {
 	struct fib *f = arg;
-	const struct rib_route *b = d->best;
-	struct fib_entry *e;
-	bool want = b && (b->proto == RIB_PROTO_STATIC || b->proto == RIB_PROTO_API);
+	struct fib_route want;
 
-	/* Another program's route for the same destination is never touched. */
-	for (const struct rib_route *rt = d->routes; want && rt; rt = rt->next)
-		if (rt->proto == RIB_PROTO_KERNEL)
-			want = false;
-	e = fib_entry_get(f, &d->pfx, want);
-	if (!e)
-		return;
-	if (want) {
-		size_t n;
-		const struct rib_nh *res = rib_route_res(b, &n);
+	/* The RIB hands its own destination back: the FIB's fields are ours. */
+	struct rib_dest *e = (struct rib_dest *)d;
 
-		fib_route_take(&e->want, b->type, b->pref,
-		               b->type == RIB_TYPE_UNICAST ? nhset_ref(res) : NULL,
-		               b->type == RIB_TYPE_UNICAST ? n : 0);
-	} else
-		fib_route_take(&e->want, RIB_TYPE_UNICAST, 0, NULL, 0);
-	e->wanted = want;
-	fib_queue(f, e);
+	/* What to do is decided at the flush, from the RIB as it is then. */
+	if (fib_want(e, &want) || (e->fib_flags & FIB_F_HOLD))
+		fib_queue(f, e);
 }
 
 /* ------------------------------------------------------------ flush */
@@ -671,15 +648,15 @@ static void fib_op_failed(struct fib_commit *c, size_t i, int err, const char *m
 		          msg && *msg ? ": " : "", msg ? msg : "");
 		return;
 	} else {
-		struct fib_entry *e = c->ops[i].obj;
+		struct rib_dest *e = c->ops[i].obj;
 
 		log_warnx("fib: %s %s: %s%s%s", c->ops[i].op == FIB_OP_ADD ? "install" : "delete",
 		          plat_prefix_str(&e->pfx, buf, sizeof(buf)), strerror(-err),
 		          msg && *msg ? ": " : "", msg ? msg : "");
 		if (c->ops[i].op == FIB_OP_ADD) {
 			fib_have_obj_clear(e);
-			e->installed = false;
-			e->failed = true;
+			fib_flag(e, FIB_F_INSTALLED, false);
+			fib_flag(e, FIB_F_FAILED, true);
 		}
 	}
 }
@@ -788,7 +765,7 @@ static int fib_obj_want(struct fib_commit *c, const struct rib_nh *set)
 }
 
 /* Sends one route operation the way the mode says. */
-static int fib_route_op(struct fib_commit *c, struct fib_entry *e, enum fib_op op,
+static int fib_route_op(struct fib_commit *c, struct rib_dest *e, enum fib_op op,
                         const struct fib_route *fr)
 {
 	struct fib *f = c->f;
@@ -876,21 +853,28 @@ static void fib_plan_clear(void *arg, struct nhset *s)
  */
 static void fib_plan(struct fib *f)
 {
-	struct fib_entry *e;
+	struct rib_dest *e;
 	struct nhset *s;
 
 	nhset_foreach(fib_plan_clear, NULL);
-	for (e = f->queue; e; e = e->queue_next) {
-		if (e->wanted && e->want.nh && e->want.type == RIB_TYPE_UNICAST)
-			nhset_of(e->want.nh)->kjoin = true;
-		if (e->have_obj && e->installed && !e->stale &&
-		    (!e->wanted || !fib_route_equal(&e->have, &e->want)))
-			nhset_of(e->have.nh)->kdrop++;
+	for (size_t i = 0; i < f->n_queue; i++) {
+		struct fib_route want;
+		bool wanted;
+
+		e = f->queue[i];
+		wanted = fib_want(e, &want);
+
+		if (wanted && want.nh && want.type == RIB_TYPE_UNICAST)
+			nhset_of(want.nh)->kjoin = true;
+		if (fib_is(e, FIB_F_HAVE_OBJ) && fib_is(e, FIB_F_INSTALLED) &&
+		    !fib_is(e, FIB_F_STALE) && (!wanted || !fib_route_equal(&e->fib_have, &want)))
+			nhset_of(e->fib_have.nh)->kdrop++;
 	}
-	for (e = f->queue; e; e = e->queue_next) {
-		if (!e->have_obj)
+	for (size_t i = 0; i < f->n_queue; i++) {
+		e = f->queue[i];
+		if (!fib_is(e, FIB_F_HAVE_OBJ))
 			continue;
-		s = nhset_of(e->have.nh);
+		s = nhset_of(e->fib_have.nh);
 		s->kbulk = s->kstate == NHSET_K_IN && !s->kjoin && s->kdrop == s->krefs;
 	}
 }
@@ -898,60 +882,65 @@ static void fib_plan(struct fib *f)
 int fib_flush(struct fib *f)
 {
 	struct fib_commit c = {.f = f};
-	struct fib_entry *e, *next;
+	struct rib_dest *e;
 	bool objs = f->mode == FIB_MODE_NHOBJ;
 	int rc = 0;
 
-	if (!f->queue && !f->obj_check)
+	if (!f->n_queue && !f->obj_check)
 		return 0;
 	if (f->mode == FIB_MODE_PLAT)
 		c.batched = plat_batch_begin(f->plat) == 0;
 	if (objs)
 		fib_plan(f);
-	for (e = f->queue; e && rc == 0; e = e->queue_next) {
-		if (e->wanted) {
-			if (e->installed && fib_route_equal(&e->have, &e->want)) {
+	for (size_t i = 0; i < f->n_queue && rc == 0; i++) {
+		struct fib_route want;
+
+		e = f->queue[i];
+		if (fib_want(e, &want)) {
+			if (fib_is(e, FIB_F_INSTALLED) && fib_route_equal(&e->fib_have, &want)) {
 				/* Restart: the kernel already has it right; adopt it. */
-				if (e->stale) {
-					e->stale = false;
+				if (fib_is(e, FIB_F_STALE)) {
+					fib_flag(e, FIB_F_STALE, false);
 					f->st.stale--;
 					f->st.adopted++;
 				}
-				if (e->have_obj && nhset_of(e->have.nh)->kstate == NHSET_K_STALE)
-					nhset_of(e->have.nh)->kstate = NHSET_K_IN;
+				if (fib_is(e, FIB_F_HAVE_OBJ) &&
+				    nhset_of(e->fib_have.nh)->kstate == NHSET_K_STALE)
+					nhset_of(e->fib_have.nh)->kstate = NHSET_K_IN;
 				continue;
 			}
-			if (e->installed && e->have.priority != e->want.priority) {
+			if (fib_is(e, FIB_F_INSTALLED) && e->fib_have.priority != want.priority) {
 				/* The metric is part of the kernel's key: a replace
 				 * would add a second route, so delete the old first. */
-				rc = fib_route_op(&c, e, FIB_OP_DEL, &e->have);
+				rc = fib_route_op(&c, e, FIB_OP_DEL, &e->fib_have);
 				fib_have_obj_clear(e);
-				e->installed = false;
+				fib_flag(e, FIB_F_INSTALLED, false);
 				fib_sync_failed(&c);
 				if (rc < 0)
 					break;
 			}
-			if (e->installed)
+			if (fib_is(e, FIB_F_INSTALLED))
 				f->st.replaces++;
 			else
 				f->st.adds++;
-			rc = fib_route_op(&c, e, FIB_OP_ADD, &e->want);
+			rc = fib_route_op(&c, e, FIB_OP_ADD, &want);
 			fib_have_obj_clear(e);
-			fib_route_take(&e->have, e->want.type, e->want.priority,
-			               nhset_ref(e->want.nh), e->want.n_nh);
-			e->installed = true;
-			e->failed = false;
+			fib_route_take(&e->fib_have, want.type, want.priority, nhset_ref(want.nh),
+			               want.n_nh);
+			fib_flag(e, FIB_F_INSTALLED, true);
+			fib_flag(e, FIB_F_FAILED, false);
 			fib_have_obj_set(f, e);
-			if (e->stale) {
-				e->stale = false;
+			if (fib_is(e, FIB_F_STALE)) {
+				fib_flag(e, FIB_F_STALE, false);
 				f->st.stale--;
 			}
 			fib_sync_failed(&c);
 		} else {
-			struct nhset *s = e->have_obj ? nhset_of(e->have.nh) : NULL;
+			struct nhset *s =
+			        fib_is(e, FIB_F_HAVE_OBJ) ? nhset_of(e->fib_have.nh) : NULL;
 
 			/* Before the sweep a stale route waits: the RIB may still be loading. */
-			if (!e->installed || e->stale)
+			if (!fib_is(e, FIB_F_INSTALLED) || fib_is(e, FIB_F_STALE))
 				continue;
 			f->st.deletes++;
 			if (s && (s->kbulk || (s->kgone && s->n == 1))) {
@@ -959,12 +948,12 @@ int fib_flush(struct fib *f)
 				 * kernel takes the route with it. */
 				f->st.bulk_withdrawn++;
 				fib_have_obj_clear(e);
-				e->installed = false;
+				fib_flag(e, FIB_F_INSTALLED, false);
 				continue;
 			}
-			rc = fib_route_op(&c, e, FIB_OP_DEL, &e->have);
+			rc = fib_route_op(&c, e, FIB_OP_DEL, &e->fib_have);
 			fib_have_obj_clear(e);
-			e->installed = false;
+			fib_flag(e, FIB_F_INSTALLED, false);
 			fib_sync_failed(&c);
 		}
 	}
@@ -1006,33 +995,38 @@ int fib_flush(struct fib *f)
 		/* Nothing is known to be in: retry them all next time. */
 		for (size_t i = 0; i < c.n; i++)
 			if (c.ops[i].op == FIB_OP_ADD) {
-				struct fib_entry *fe = c.ops[i].obj;
+				struct rib_dest *fe = c.ops[i].obj;
 
 				fib_have_obj_clear(fe);
-				fe->installed = false;
+				fib_flag(fe, FIB_F_INSTALLED, false);
 			}
 		c.failures = (int)c.n;
 		f->st.errors++;
 	}
-	for (e = f->queue; e; e = next) {
-		next = e->queue_next;
-		e->queued = false;
-		e->queue_next = NULL;
-		if (!e->installed && !e->wanted && !e->stale)
-			fib_entry_free(f, e);
+	for (size_t i = 0; i < f->n_queue; i++) {
+		e = f->queue[i];
+		fib_flag(e, FIB_F_QUEUED, false);
+		if (f->rib)
+			rib_dest_release(f->rib, e); /* freed if neither the RIB nor we need it */
 	}
-	f->queue = NULL;
+	f->n_queue = 0;
 	f->st.queued = 0;
+	if (f->cap_queue > FIB_QUEUE_KEEP) {
+		/* A big burst (a restart's sweep) leaves no big array behind. */
+		free(f->queue);
+		f->queue = NULL;
+		f->cap_queue = 0;
+	}
 	if (objs)
 		fib_do_puts(); /* deleted objects' references: sets may be freed now */
 	free(c.ops);
 	return c.failures;
 }
 
-static void fib_sweep_one(struct fib *f, struct fib_entry *e)
+static void fib_sweep_one(struct fib *f, struct rib_dest *e)
 {
-	if (e->stale) {
-		e->stale = false;
+	if (fib_is(e, FIB_F_STALE)) {
+		fib_flag(e, FIB_F_STALE, false);
 		f->st.stale--;
 		fib_queue(f, e);
 	}
@@ -1068,51 +1062,45 @@ bool fib_swept(const struct fib *f)
 	return f->swept;
 }
 
-static int fib_pfx_cmp(const void *pa, const void *pb)
-{
-	const struct fib_entry *a = *(struct fib_entry *const *)pa;
-	const struct fib_entry *b = *(struct fib_entry *const *)pb;
-	int c = memcmp(a->pfx.ip.bytes, b->pfx.ip.bytes, sizeof(a->pfx.ip.bytes));
+struct fib_walk_ctx {
+	fib_walk_fn fn;
+	void *arg;
+};
 
-	return c ? c : (int)a->pfx.len - (int)b->pfx.len;
+static int fib_walk_one(void *arg, struct rib_dest *e)
+{
+	struct fib_walk_ctx *w = arg;
+	struct fib_route want;
+
+	if (!fib_is(e, FIB_F_INSTALLED) && !fib_want(e, &want))
+		return 0;
+	return w->fn(w->arg, e);
 }
 
 int fib_walk(const struct fib *f, int family, fib_walk_fn fn, void *arg)
 {
-	struct fib_entry **v;
-	size_t n = 0;
-	int rc = 0;
+	struct fib_walk_ctx w = {.fn = fn, .arg = arg};
 
 	if (family != AF_INET && family != AF_INET6)
 		return -EINVAL;
-	if (!f->n_entries)
-		return 0;
-	/* A snapshot in prefix order: entries are only looked up by prefix
-	 * otherwise, so the order is made here, for the show commands. */
-	v = malloc(f->n_entries * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->cap; i++)
-		for (struct fib_entry *e = f->slots[i]; e; e = e->hnext)
-			if (e->pfx.ip.family == family)
-				v[n++] = e;
-	qsort(v, n, sizeof(*v), fib_pfx_cmp);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = fn(arg, v[i]);
-	free(v);
-	return rc;
+	return f->rib ? rib_dest_walk(f->rib, family, fib_walk_one, &w) : 0;
+}
+
+static void fib_count_one(struct fib *f, struct rib_dest *e)
+{
+	f->st.installed += fib_is(e, FIB_F_INSTALLED);
 }
 
 void fib_get_stats(const struct fib *f, struct fib_stats *out)
 {
+	struct fib *mf = (struct fib *)f; /* the walk counts into f->st.installed */
+
+	mf->st.installed = 0;
+	fib_each(mf, fib_count_one);
 	*out = f->st;
-	out->installed = 0;
-	for (size_t i = 0; i < f->cap; i++)
-		for (struct fib_entry *e = f->slots[i]; e; e = e->hnext)
-			out->installed += e->installed;
 }
 
 size_t fib_memory(const struct fib *f)
 {
-	return sizeof(*f) + f->cap * sizeof(f->slots[0]) + f->n_entries * sizeof(struct fib_entry);
+	return sizeof(*f);
 }

@@ -38,26 +38,6 @@
 
 #define FIB_RTPROT 200
 
-/* One route as the FIB holds it (installed or wanted). */
-struct fib_route {
-	const struct rib_nh *nh; /* an interned set (nhobj.h), sorted like the RIB's */
-	uint32_t priority;       /* kernel metric: the route's preference (the YANG says so) */
-	uint8_t type;            /* enum rib_type */
-	uint8_t n_nh;
-};
-
-/* Laid out to take 80 bytes: a FIB of a million routes is 80 MB of these. */
-struct fib_entry {
-	struct plat_prefix pfx;
-	bool installed, wanted, stale, queued, failed;
-	bool have_obj;         /* the kernel route uses have.nh's nexthop object */
-	uint32_t gen;          /* resync generation that last saw it in the kernel */
-	struct fib_route have; /* in the kernel (valid if installed) */
-	struct fib_route want; /* valid if wanted */
-	struct fib_entry *queue_next;
-	struct fib_entry *hnext; /* in the FIB's hash of prefixes */
-};
-
 struct fib_stats {
 	size_t installed, stale, queued;
 	uint64_t adds, replaces, deletes, adopted, errors, batches;
@@ -83,11 +63,15 @@ struct fib;
  * forces inline next hops.
  */
 struct fib *fib_new(struct plat *p, uint8_t protocol);
+/* The RIB whose destinations hold the FIB's state (rib.h: struct rib_dest,
+ * fib_*): a route in the kernel costs no second prefix or index. Call before
+ * the first change; the RIB outlives the FIB's use of it. */
+void fib_attach(struct fib *f, struct rib *r);
 enum fib_mode fib_mode(const struct fib *f);
 /* A link went down: the kernel has flushed nexthop objects (and the routes
  * using them) through it; later deletes of those routes are not sent. */
 void fib_link_down(struct fib *f, int ifindex);
-/* Bytes held by the FIB's entries and tries (not the shared next-hop sets). */
+/* Bytes the FIB holds itself (its per-prefix state is in the RIB's destinations). */
 size_t fib_memory(const struct fib *f);
 void fib_free(struct fib *f);
 
@@ -108,8 +92,11 @@ int fib_flush(struct fib *f);
 int fib_sweep(struct fib *f);
 bool fib_swept(const struct fib *f);
 
-/* Entries of one family in prefix order (installed or wanted). */
-typedef int (*fib_walk_fn)(void *arg, const struct fib_entry *e);
+/* What the FIB wants in the kernel for d (from its active route): true and
+ * *out, or false (nothing of ours). out->nh is the RIB's, not referenced. */
+bool fib_want(const struct rib_dest *d, struct fib_route *out);
+/* Destinations of one family in prefix order that are installed or wanted. */
+typedef int (*fib_walk_fn)(void *arg, const struct rib_dest *d);
 int fib_walk(const struct fib *f, int family, fib_walk_fn fn, void *arg);
 void fib_get_stats(const struct fib *f, struct fib_stats *out);
 

@@ -145,6 +145,8 @@ static int ribd_init(struct daemon *d)
 	}
 	r->fib = fib_new(r->plat, FIB_RTPROT);
 	r->rib = r->fib ? rib_new(fib_rib_changed, r->fib) : NULL;
+	if (r->rib)
+		fib_attach(r->fib, r->rib);
 	if (!r->rib) {
 		log_warnx("out of memory");
 		return -1;

@@ -38,6 +38,8 @@
 #include "lib/log.h"
 
 #define RIB_RESOLVE_ROUNDS 16
+/* Change array capacity kept between runs (128 KiB). */
+#define RIB_DIRTY_KEEP 16384
 
 struct rib_link {
 	int ifindex;
@@ -84,7 +86,10 @@ struct rib {
 	struct rib_grp **grps; /* hash of groups */
 	size_t grp_cap, n_grps;
 	struct rib_grp *queue; /* groups to resolve */
-	struct rib_dest *dirty;
+	/* Destinations for the change callback: an array, so that a destination
+	 * carries no list link (8 bytes a route). */
+	struct rib_dest **dirty;
+	size_t n_dirty, cap_dirty;
 	struct lpm_pool dest_pool, route_pool;
 	size_t n_dests, n_routes, gw_bytes;
 	uint32_t gen; /* current resync generation */
@@ -191,9 +196,19 @@ static void rib_mark(struct rib *r, struct rib_dest *d)
 {
 	if (d->dirty)
 		return;
+	if (r->n_dirty == r->cap_dirty) {
+		size_t cap = r->cap_dirty ? 2 * r->cap_dirty : 1024;
+		struct rib_dest **p = realloc(r->dirty, cap * sizeof(*p));
+
+		if (!p) {
+			log_warnx("rib: out of memory queueing a change");
+			return;
+		}
+		r->dirty = p;
+		r->cap_dirty = cap;
+	}
 	d->dirty = true;
-	d->dirty_next = r->dirty;
-	r->dirty = d;
+	r->dirty[r->n_dirty++] = d;
 }
 
 static int rib_route_cmp(const struct rib_route *a, const struct rib_route *b)
@@ -249,6 +264,9 @@ static void rib_dest_moved(struct rib *r, const struct rib_dest *d)
 static void rib_select(struct rib *r, struct rib_dest *d, const struct rib_route *touched)
 {
 	struct rib_route *sorted = NULL, *rt, *next, **pp, *best;
+	/* Callers keep the old head in place until here (rib_route_set adds
+	 * behind it), so it tells what was active. */
+	struct rib_route *old = rib_dest_best(d);
 
 	if (d->routes && !d->routes->next) {
 		sorted = d->routes; /* the common case: one route */
@@ -263,10 +281,10 @@ static void rib_select(struct rib *r, struct rib_dest *d, const struct rib_route
 	}
 	d->routes = sorted;
 	best = sorted && sorted->usable ? sorted : NULL;
-	if (best != d->best || (touched && touched == best)) {
-		if (best && best != d->best)
+	if (best != old || (touched && touched == best)) {
+		if (best && best != old)
 			best->since = (uint32_t)r->now;
-		d->best = best;
+		d->active = best != NULL;
 		rib_mark(r, d);
 		rib_dest_moved(r, d);
 	}
@@ -306,7 +324,7 @@ static size_t rib_resolve_gw(const struct rib *r, const struct rib_grp *g, const
 	nm = lpm_matches(t, gw->bytes, lpm_maxbits(t), m, plens, 129);
 	for (size_t i = 0; i < nm && i < 129; i++) {
 		const struct rib_dest *d = m[i];
-		const struct rib_route *b = d->best;
+		const struct rib_route *b = rib_dest_best(d);
 
 		if (d == g->self || plens[i] == 0 || !b)
 			continue;
@@ -611,7 +629,8 @@ static int rib_free_dest(void *arg, const uint8_t *addr, unsigned plen, void *va
 		next = rt->next;
 		rib_route_free(r, rt);
 	}
-	return 0; /* the pool goes as a whole */
+	nhset_put(d->fib_have.nh); /* the FIB's reference on what is in the kernel */
+	return 0;                  /* the pool goes as a whole */
 }
 
 void rib_free(struct rib *r)
@@ -636,6 +655,7 @@ void rib_free(struct rib *r)
 	lpm_pool_drain(&r->dest_pool);
 	lpm_pool_drain(&r->route_pool);
 	free(r->grps);
+	free(r->dirty);
 	free(r->links);
 	free(r->addrs);
 	free(r);
@@ -788,8 +808,15 @@ int rib_route_set(struct rib *r, const struct plat_prefix *p, enum rib_proto pro
 		rt->dest = d;
 		rt->proto = (uint8_t)proto;
 		rt->key = key;
-		rt->next = d->routes;
-		d->routes = rt;
+		/* Behind the head: rib_select tells a change of the active route
+		 * by the head. */
+		if (d->routes) {
+			rt->next = d->routes->next;
+			d->routes->next = rt;
+		} else {
+			rt->next = NULL;
+			d->routes = rt;
+		}
 	} else {
 		rib_grp_leave(r, rt);
 	}
@@ -827,9 +854,9 @@ int rib_route_unset(struct rib *r, const struct plat_prefix *p, enum rib_proto p
 			break;
 	if (!rt)
 		return -ENOENT;
+	if (rib_dest_best(d) == rt)
+		d->active = false; /* rib_select sees a change */
 	*pp = rt->next;
-	if (d->best == rt)
-		d->best = NULL; /* rib_select sees a change */
 	rib_route_free(r, rt);
 	rib_select(r, d, NULL);
 	rib_mark(r, d);
@@ -1107,17 +1134,58 @@ void rib_run(struct rib *r)
 				rib_grp_free(r, g);
 		}
 	}
-	while ((d = r->dirty)) {
-		r->dirty = d->dirty_next;
+	/* The callback may mark more: n_dirty is read each time. */
+	for (size_t i = 0; i < r->n_dirty; i++) {
+		d = r->dirty[i];
 		d->dirty = false;
 		if (r->fn)
 			r->fn(r->arg, d);
-		if (!d->routes) {
-			lpm_delete(rib_tree(r, d->pfx.ip.family), d->pfx.ip.bytes, d->pfx.len);
-			lpm_pool_put(&r->dest_pool, d);
-			r->n_dests--;
-		}
+		rib_dest_release(r, d);
 	}
+	r->n_dirty = 0;
+	if (r->cap_dirty > RIB_DIRTY_KEEP) {
+		/* A big burst leaves no big array behind. */
+		free(r->dirty);
+		r->dirty = NULL;
+		r->cap_dirty = 0;
+	}
+}
+
+void rib_dest_release(struct rib *r, struct rib_dest *d)
+{
+	if (d->routes || d->dirty || (d->fib_flags & FIB_F_HOLD))
+		return;
+	lpm_delete(rib_tree(r, d->pfx.ip.family), d->pfx.ip.bytes, d->pfx.len);
+	nhset_put(d->fib_have.nh);
+	lpm_pool_put(&r->dest_pool, d);
+	r->n_dests--;
+}
+
+struct rib_dest *rib_dest_find(struct rib *r, const struct plat_prefix *p, bool create)
+{
+	return rib_prefix_ok(p) ? rib_dest_get(r, p, create) : NULL;
+}
+
+struct rib_dest_walk_ctx {
+	rib_dest_fn fn;
+	void *arg;
+};
+
+static int rib_dest_walk_one(void *arg, const uint8_t *addr, unsigned plen, void *value)
+{
+	struct rib_dest_walk_ctx *w = arg;
+
+	(void)addr;
+	(void)plen;
+	return w->fn(w->arg, value);
+}
+
+int rib_dest_walk(const struct rib *r, int family, rib_dest_fn fn, void *arg)
+{
+	struct lpm *t = rib_tree(r, family);
+	struct rib_dest_walk_ctx w = {.fn = fn, .arg = arg};
+
+	return t ? lpm_walk(t, NULL, 0, rib_dest_walk_one, &w) : -EINVAL;
 }
 
 /* ------------------------------------------------------------ lookups */
@@ -1144,7 +1212,7 @@ const struct rib_dest *rib_lookup(const struct rib *r, const struct plat_ip *ip)
 	for (size_t i = 0; i < nm && i < 129; i++) {
 		const struct rib_dest *d = m[i];
 
-		if (d->best)
+		if (d->active)
 			return d;
 	}
 	return NULL;
@@ -1184,7 +1252,7 @@ static int rib_stats_one(void *arg, const struct rib_dest *d)
 	for (const struct rib_route *rt = d->routes; rt; rt = rt->next) {
 		s->routes++;
 		s->routes_by_proto[rt->proto]++;
-		if (rt == d->best) {
+		if (rt == rib_dest_best(d)) {
 			s->active++;
 			s->active_by_proto[rt->proto]++;
 		}
@@ -1209,7 +1277,7 @@ void rib_memory(const struct rib *r, struct rib_mem *out)
 	             lpm_memory(r->gw6) + r->gw_bytes + r->n_dests * sizeof(struct rib_dest) +
 	             r->n_routes * sizeof(struct rib_route) + r->n_grps * sizeof(struct rib_grp) +
 	             r->grp_cap * sizeof(r->grps[0]) + r->cap_links * sizeof(r->links[0]) +
-	             r->cap_addrs * sizeof(r->addrs[0]);
+	             r->cap_dirty * sizeof(r->dirty[0]) + r->cap_addrs * sizeof(r->addrs[0]);
 }
 
 const void *rib_lookup4(const struct rib *r, const uint8_t addr[4])

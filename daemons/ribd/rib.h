@@ -93,16 +93,46 @@ const struct rib_nh *rib_route_nh(const struct rib_route *rt, size_t *n);
  * family 0) and an ifindex. */
 const struct rib_nh *rib_route_res(const struct rib_route *rt, size_t *n);
 
-struct rib_dest {
-	struct plat_prefix pfx;
-	bool dirty;               /* queued for the change callback */
-	struct rib_route *routes; /* sorted: best candidate first */
-	struct rib_route *best;   /* the active route, NULL if none is usable */
-	struct rib_dest *dirty_next;
+/* A route as the FIB holds it (fib.c). */
+struct fib_route {
+	const struct rib_nh *nh; /* an interned set (nhobj.h), sorted like the RIB's */
+	uint32_t priority;       /* kernel metric: the route's preference (the YANG says so) */
+	uint8_t type;            /* enum rib_type */
+	uint8_t n_nh;
 };
 
+/* The FIB's state of a destination (fib.c), kept in the destination itself
+ * so that a route in the kernel costs no second prefix, hash or trie. */
+enum fib_flag {
+	FIB_F_INSTALLED = 1 << 0, /* fib_have is in the kernel */
+	FIB_F_STALE = 1 << 1,     /* found in the kernel at start, not re-added yet */
+	FIB_F_QUEUED = 1 << 2,    /* on the FIB's queue */
+	FIB_F_FAILED = 1 << 3,    /* the last install failed */
+	FIB_F_HAVE_OBJ = 1 << 4,  /* the kernel route uses fib_have.nh's nexthop object */
+	FIB_F_SEEN = 1 << 5,      /* reported by the kernel during a resync */
+};
+/* A destination the FIB still needs outlives its last route. */
+#define FIB_F_HOLD (FIB_F_INSTALLED | FIB_F_STALE | FIB_F_QUEUED)
+
+/* 48 bytes: the RIB's and the FIB's state of one prefix. */
+struct rib_dest {
+	struct plat_prefix pfx;
+	bool dirty;                /* queued for the change callback */
+	bool active;               /* the head of routes is the active route */
+	uint8_t fib_flags;         /* enum fib_flag */
+	struct rib_route *routes;  /* sorted: best candidate first */
+	struct fib_route fib_have; /* in the kernel (valid if FIB_F_INSTALLED) */
+};
+
+/* The active route, NULL if none is usable. */
+static inline struct rib_route *rib_dest_best(const struct rib_dest *d)
+{
+	return d->active ? d->routes : NULL;
+}
+
 /* Called from rib_run for each destination whose FIB-relevant state changed
- * (d->best is the new active route or NULL). d may be freed after it returns. */
+ * (rib_dest_best(d) is the new active route or NULL). d is freed after it
+ * returns if it has no routes left and the FIB does not hold it (FIB_F_HOLD). */
 typedef void (*rib_change_fn)(void *arg, const struct rib_dest *d);
 
 struct rib;
@@ -171,6 +201,18 @@ const struct rib_dest *rib_lookup(const struct rib *r, const struct plat_ip *ip)
 typedef int (*rib_walk_fn)(void *arg, const struct rib_dest *d);
 int rib_walk(const struct rib *r, int family, const struct plat_prefix *p, rib_walk_fn fn,
              void *arg);
+
+/*
+ * The FIB keeps its state in the destinations: it finds or makes one for a
+ * prefix (a route of ours in the kernel that the RIB does not have yet), gives
+ * back one it no longer holds (freed if it has no routes), and walks them all,
+ * those without routes included, in prefix order (fn may change only the
+ * fib_* fields).
+ */
+struct rib_dest *rib_dest_find(struct rib *r, const struct plat_prefix *p, bool create);
+void rib_dest_release(struct rib *r, struct rib_dest *d);
+typedef int (*rib_dest_fn)(void *arg, struct rib_dest *d);
+int rib_dest_walk(const struct rib *r, int family, rib_dest_fn fn, void *arg);
 
 struct rib_stats {
 	size_t dests, routes, active, hidden; /* hidden: not usable */

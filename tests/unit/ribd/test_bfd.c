@@ -187,7 +187,7 @@ active_pref(struct world *w, const char *s)
 	struct plat_prefix p = P(s);
 	const struct rib_dest *d = rib_exact(w->rib, &p);
 
-	return d && d->best ? (long)d->best->pref : -1;
+	return d && d->active ? (long)rib_dest_best(d)->pref : -1;
 }
 
 static void setup_world(struct world *w)
@@ -650,6 +650,7 @@ static void test_withdraw_10k(void **state)
 	/* The same through the FIB's change callback (queueing, no kernel). */
 	w.fib = fib_new(NULL, 200);
 	assert_non_null(w.fib);
+	fib_attach(w.fib, w.rib);
 	ribd_bfd_session_state(w.bfd, "10.99.0.2", "", "", false, "Up", false);
 	rib_run(w.rib);
 	w.changes = 0;

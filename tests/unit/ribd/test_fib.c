@@ -107,6 +107,7 @@ node_up(struct node *n)
 	n->rib = rib_new(fib_rib_changed, n->fib);
 	assert_non_null(n->fib);
 	assert_non_null(n->rib);
+	fib_attach(n->fib, n->rib);
 	rib_link_set(n->rib, 2, true);
 	rib_link_set(n->rib, 3, true);
 	rib_addr_add(n->rib, 2, &a);

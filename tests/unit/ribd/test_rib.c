@@ -43,10 +43,10 @@ static void on_change(void *arg, const struct rib_dest *d)
 		return;
 	c = &r->c[r->n - 1];
 	plat_prefix_str(&d->pfx, c->pfx, sizeof(c->pfx));
-	c->proto = d->best ? (int)d->best->proto : -1;
+	c->proto = d->active ? (int)rib_dest_best(d)->proto : -1;
 	c->n_res = 0;
-	if (d->best)
-		rib_route_res(d->best, &c->n_res);
+	if (d->active)
+		rib_route_res(rib_dest_best(d), &c->n_res);
 }
 
 /* The change recorded for prefix s, or NULL. */
@@ -105,7 +105,7 @@ static const struct rib_route *active(const struct rib *r, const char *pfx)
 	struct plat_prefix p = P(pfx);
 	const struct rib_dest *d = rib_exact(r, &p);
 
-	return d ? d->best : NULL;
+	return d ? rib_dest_best(d) : NULL;
 }
 
 static const char *res_str(const struct rib_route *rt, size_t i, char *buf, size_t len)
