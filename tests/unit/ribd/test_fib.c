@@ -363,13 +363,83 @@ static void test_resync(void **state)
 	plat_close(n.plat);
 }
 
+static int count_fib(void *arg, const struct rib_dest *d)
+{
+	(void)d;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static size_t fib_count(const struct fib *f)
+{
+	size_t n = 0;
+
+	assert_int_equal(fib_walk(f, AF_INET, count_fib, &n), 0);
+	return n;
+}
+
+static size_t rib_dests(const struct rib *r)
+{
+	struct rib_mem m;
+
+	rib_memory(r, &m);
+	return m.dests;
+}
+
+/*
+ * The FIB keeps its state in the RIB's destinations: a route of ours in the
+ * kernel that the RIB does not have holds a destination without routes
+ * (invisible to RIB lookups), and every destination the FIB is done with
+ * goes away again.
+ */
+static void test_held_destinations(void **state)
+{
+	struct node n = {0};
+	struct plat_route stale = kroute("10.7.0.0/16", FIB_RTPROT, "192.168.12.2", 2);
+	struct plat_prefix p7 = P("10.7.0.0/16"), p8 = P("10.8.0.0/16");
+	size_t d0;
+
+	(void)state;
+	node_up(&n);
+	commit(&n);
+	d0 = rib_dests(n.rib);
+	assert_int_equal(fib_count(n.fib), 0);
+
+	fib_kernel_seen(n.fib, &stale);
+	assert_int_equal(rib_dests(n.rib), d0 + 1);
+	assert_null(rib_exact(n.rib, &p7));
+	assert_int_equal(fib_count(n.fib), 1);
+	/* The RIB's own changes around it leave it alone until the sweep. */
+	commit(&n);
+	assert_ops(NULL, 0);
+	assert_int_equal(rib_dests(n.rib), d0 + 1);
+	n_ops = 0;
+	assert_int_equal(fib_sweep(n.fib), 1);
+	assert_ops((const char *[]){"del 10.7.0.0/16 proto 200 type 1 metric 5 192.168.12.2@2"}, 1);
+	assert_int_equal(rib_dests(n.rib), d0);
+	assert_int_equal(fib_count(n.fib), 0);
+
+	/* A route the RIB drops is deleted from the kernel, then forgotten. */
+	set_static(&n, "10.8.0.0/16", RIB_TYPE_UNICAST, 1, "192.168.12.2");
+	commit(&n);
+	assert_int_equal(n_ops, 1);
+	assert_int_equal(fib_count(n.fib), 1);
+	assert_int_equal(rib_route_unset(n.rib, &p8, RIB_PROTO_STATIC, 5), 0);
+	commit(&n);
+	assert_ops((const char *[]){"del 10.8.0.0/16 proto 200 type 1 metric 5 192.168.12.2@2"}, 1);
+	assert_int_equal(rib_dests(n.rib), d0);
+	assert_int_equal(fib_count(n.fib), 0);
+
+	node_down(&n);
+	plat_close(n.plat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_install),
-	        cmocka_unit_test(test_foreign_route),
-	        cmocka_unit_test(test_restart),
-	        cmocka_unit_test(test_resync),
+	        cmocka_unit_test(test_install),           cmocka_unit_test(test_foreign_route),
+	        cmocka_unit_test(test_restart),           cmocka_unit_test(test_resync),
+	        cmocka_unit_test(test_held_destinations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -528,6 +528,67 @@ static void test_resync(void **state)
 	rib_free(r);
 }
 
+/*
+ * What a route costs (tests/bench/bench_route.py measures it; goal <= 200
+ * bytes a route with the trie): a destination carries the FIB's state too,
+ * a route reads its next hops from its group. Growing either is a decision,
+ * not an accident.
+ */
+static void test_sizes(void **state)
+{
+	(void)state;
+	if (sizeof(void *) != 8)
+		skip();
+	assert_int_equal(sizeof(struct rib_dest), 48);
+	assert_int_equal(sizeof(struct rib_route), 64);
+}
+
+/* The active route is the head of the sorted list: every change of it is
+ * reported, also when another usable route takes over. */
+static void test_active_changes(void **state)
+{
+	struct rec rec = {0};
+	struct rib *r = rib_new(on_change, &rec);
+	struct plat_prefix a = P("192.168.1.1/24"), p = P("10.0.0.0/8");
+	struct rib_nh nh = {.gw.family = AF_INET};
+	struct rib_route_attr at = {.pref = 5, .n_nh = 1, .nh = &nh};
+
+	(void)state;
+	assert_int_equal(plat_ip_parse("192.168.1.2", &nh.gw), 0);
+	rib_link_set(r, 2, true);
+	rib_addr_add(r, 2, &a);
+	rib_run(r);
+	assert_int_equal(rib_route_set(r, &p, RIB_PROTO_STATIC, 5, &at), 0);
+	rib_run(r);
+	assert_non_null(active(r, "10.0.0.0/8"));
+	assert_int_equal(active(r, "10.0.0.0/8")->pref, 5);
+	/* A better one added behind the head is still seen. */
+	at.pref = 3;
+	rec.n = 0;
+	assert_int_equal(rib_route_set(r, &p, RIB_PROTO_STATIC, 3, &at), 0);
+	rib_run(r);
+	assert_non_null(changed(&rec, "10.0.0.0/8"));
+	assert_int_equal(active(r, "10.0.0.0/8")->pref, 3);
+	/* A worse one changes nothing the FIB cares about but is listed. */
+	at.pref = 9;
+	assert_int_equal(rib_route_set(r, &p, RIB_PROTO_STATIC, 9, &at), 0);
+	rib_run(r);
+	assert_int_equal(active(r, "10.0.0.0/8")->pref, 3);
+	/* Removing the active one hands over to the next. */
+	rec.n = 0;
+	assert_int_equal(rib_route_unset(r, &p, RIB_PROTO_STATIC, 3), 0);
+	rib_run(r);
+	assert_non_null(changed(&rec, "10.0.0.0/8"));
+	assert_int_equal(active(r, "10.0.0.0/8")->pref, 5);
+	assert_int_equal(rib_route_unset(r, &p, RIB_PROTO_STATIC, 5), 0);
+	assert_int_equal(rib_route_unset(r, &p, RIB_PROTO_STATIC, 9), 0);
+	rec.n = 0;
+	rib_run(r);
+	assert_null(active(r, "10.0.0.0/8"));
+	assert_null(rib_exact(r, &p));
+	rib_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +601,8 @@ int main(void)
 	        cmocka_unit_test(test_ipv6),
 	        cmocka_unit_test(test_many),
 	        cmocka_unit_test(test_resync),
+	        cmocka_unit_test(test_sizes),
+	        cmocka_unit_test(test_active_changes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
