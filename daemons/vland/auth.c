@@ -198,6 +198,39 @@ void vland_auths_free(struct vland_auths *t)
 	t->n = 0;
 }
 
+int vland_auth_vlan_conflict(const struct vland_auths *t, const struct vlan_model *m,
+                             const struct vland_auth *e, char *err, size_t errlen)
+{
+	const struct vlan_port *p = vlan_model_find_port(m, e->port);
+	uint16_t mine;
+
+	if (!p || !e->has_mac || e->state != VLAND_AUTH_AUTHORIZED ||
+	    p->mode != VLAN_PORT_MODE_ACCESS)
+		return 0;
+	/* The VLAN each authorized MAC needs: its own, else the port's. */
+	mine = e->vlan ? e->vlan : p->access;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vland_auth *x = &t->a[i];
+		uint16_t other;
+
+		if (!x->has_mac || strcmp(x->port, p->name) || !memcmp(x->mac, e->mac, 6) ||
+		    x->state != VLAND_AUTH_AUTHORIZED)
+			continue;
+		other = x->vlan ? x->vlan : p->access;
+		if (other == mine)
+			continue;
+		snprintf(
+		        err, errlen,
+		        "interface %s: VLAN %u for %02x:%02x:%02x:%02x:%02x:%02x differs from VLAN "
+		        "%u of another authorized MAC on the port; one access port runs in one "
+		        "VLAN (per-MAC VLANs are not supported), so the MAC stays unauthorized",
+		        p->name, mine, e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4],
+		        e->mac[5], other);
+		return -1;
+	}
+	return 0;
+}
+
 uint16_t vland_port_vlan(const struct vland_auths *t, const struct vlan_port *p)
 {
 	const struct vland_auth *pe = vland_auths_find(t, p->name, NULL);

@@ -47,6 +47,13 @@ static void vland_port_auth_do(struct vland *v, struct ctl_req *req, const Keel_
 		vland_auth_reply(req, err);
 		return;
 	}
+	/* Refused, not silently merged: the MAC would land in another MAC's
+	 * VLAN. dot1xd keeps it unauthorized and retries later (enforce.c). */
+	if (vland_auth_vlan_conflict(&v->auths, &v->model, &e, err, sizeof(err)) < 0) {
+		log_warnx("port.auth: %s", err);
+		vland_auth_reply(req, err);
+		return;
+	}
 	/* Entries about to go take their admission flows with them. */
 	for (size_t i = 0; e.state == VLAND_AUTH_UNCONTROLLED && i < v->auths.n; i++) {
 		const struct vland_auth *x = &v->auths.a[i];

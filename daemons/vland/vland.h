@@ -143,6 +143,13 @@ bool vland_auth_valid(const struct vland_auth *e, const struct vlan_model *m);
  * returns how many. */
 size_t vland_auths_prune(struct vland_auths *t, const struct vlan_model *m);
 void vland_auths_free(struct vland_auths *t);
+/* An authorized MAC entry e whose VLAN (its dynamic VLAN, else the port's
+ * configured one) differs from that of another authorized MAC on the same
+ * access port: -1 with err. One access port runs in one VLAN: OVS NORMAL
+ * untags one VLAN per access port (platform/ovs/openflow.h), so a second
+ * VLAN would silently move every MAC of the port into it. 0 otherwise. */
+int vland_auth_vlan_conflict(const struct vland_auths *t, const struct vlan_model *m,
+                             const struct vland_auth *e, char *err, size_t errlen);
 /* The access VLAN a port runs in now: its dynamic VLAN (the port entry's, or
  * else the first authorized MAC entry's), else the configured one. */
 uint16_t vland_port_vlan(const struct vland_auths *t, const struct vlan_port *p);

@@ -307,6 +307,11 @@ def test_port_auth_dynamic_vlan_and_admission(bed):
     # ... until h1's MAC is admitted (multiple-supplicant mode) ...
     assert port_auth(bed, "sw1", "p1", 2, mac=mac_of(bed, "h1"))["ok"]
     ping_ok(bed, "h3", "10.0.10.11")
+    # ... a second MAC that would need another VLAN is refused (one access port, one
+    # VLAN), not silently put into h1's VLAN, and h1 stays where it is
+    r = port_auth(bed, "sw1", "p1", 2, mac="02:00:00:00:77:01", vlan="v20")
+    assert not r["ok"] and "per-MAC VLANs are not supported" in r["error"], r
+    assert vsctl(bed, "sw1", "get", "port", "p1", "tag").stdout.strip() == "10"
     # ... and revoked again; then the port goes back to normal switching.
     assert port_auth(bed, "sw1", "p1", 0, mac=mac_of(bed, "h1"))["ok"]
     poll(lambda: not bed.ping("h1", "10.0.10.13"), timeout=10, what="MAC revoked")

@@ -141,6 +141,36 @@ static void test_table(void **state)
 	vland_auths_free(&t);
 }
 
+/* Multiple supplicants on one access port: every authorized MAC must need
+ * the same VLAN (its own dynamic one, else the port's v10). */
+static void test_vlan_conflict(void **state)
+{
+	struct vland_auths t = {0};
+	struct vland_auth a = mk("eth1", "02:00:00:00:00:01", 2, "");
+	struct vland_auth b = mk("eth1", "02:00:00:00:00:02", 2, "v20");
+	struct vland_auth c = mk("eth1", "02:00:00:00:00:03", 2, "10");
+	struct vland_auth d = mk("eth1", "02:00:00:00:00:04", 1, "");
+	char err[256];
+
+	(void)state;
+	assert_int_equal(vland_auth_vlan_conflict(&t, &model, &a, err, sizeof(err)), 0);
+	assert_int_equal(vland_auths_set(&t, &a), 0);
+	/* b needs v20 while a runs in v10 */
+	assert_int_equal(vland_auth_vlan_conflict(&t, &model, &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "VLAN 20 for 02:00:00:00:00:02 differs from VLAN 10"));
+	/* c asks for 10 explicitly, d is not authorized: both fine */
+	assert_int_equal(vland_auth_vlan_conflict(&t, &model, &c, err, sizeof(err)), 0);
+	assert_int_equal(vland_auth_vlan_conflict(&t, &model, &d, err, sizeof(err)), 0);
+	/* a itself moving to v20 (the only MAC): fine */
+	a.vlan = 20;
+	assert_int_equal(vland_auth_vlan_conflict(&t, &model, &a, err, sizeof(err)), 0);
+	/* once a is gone, b fits */
+	a.state = VLAND_AUTH_UNCONTROLLED;
+	assert_int_equal(vland_auths_set(&t, &a), 0);
+	assert_int_equal(vland_auth_vlan_conflict(&t, &model, &b, err, sizeof(err)), 0);
+	vland_auths_free(&t);
+}
+
 static void test_prune(void **state)
 {
 	struct vland_auths t = {0};
@@ -261,9 +291,9 @@ static void test_fdb(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse), cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_prune), cmocka_unit_test(test_want),
-	        cmocka_unit_test(test_fdb),
+	        cmocka_unit_test(test_parse),         cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_prune),         cmocka_unit_test(test_want),
+	        cmocka_unit_test(test_vlan_conflict), cmocka_unit_test(test_fdb),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
