@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "daemons/vland/vland_daemon.h"
 #include "lib/log.h"
@@ -366,6 +367,25 @@ static void vland_lx_run(struct vland *v)
 	}
 }
 
+/* "secure" needs vland's OpenFlow connection for any forwarding at all: a
+ * management socket path that cannot be connected to (longer than
+ * sun_path) would leave the bridge dead, so such a bridge stays
+ * standalone (and without 802.1X admission, which needs the same socket). */
+static const char *vland_fail_mode(struct vland *v)
+{
+	struct sockaddr_un sa;
+	static bool warned;
+
+	if (strlen(v->rundir) + sizeof("/" VLAND_BRIDGE ".mgmt") <= sizeof(sa.sun_path))
+		return "secure";
+	if (!warned)
+		log_warnx("OpenFlow socket %s/%s.mgmt: longer than a unix socket path; bridge %s "
+		          "stays fail_mode standalone, no 802.1X admission",
+		          v->rundir, VLAND_BRIDGE, VLAND_BRIDGE);
+	warned = true;
+	return "";
+}
+
 static void vland_reconcile(struct vland *v)
 {
 	struct ovs_port_want *w;
@@ -394,7 +414,8 @@ static void vland_reconcile(struct vland *v)
 	 * nothing until vland's OpenFlow connection has re-installed the
 	 * 802.1X blocks and then the NORMAL flow (notes §9, openflow.h), so an
 	 * unauthorized port is never open. */
-	r = ovs_bridge_reconcile(v->ovs, VLAND_BRIDGE, "secure", n, w, vland_txn_done, v, &skipped);
+	r = ovs_bridge_reconcile(v->ovs, VLAND_BRIDGE, vland_fail_mode(v), n, w, vland_txn_done, v,
+	                         &skipped);
 	free(w);
 	if (skipped != v->skipped && skipped)
 		log_warnx("%zu switch port%s already on another OVS bridge: left alone", skipped,
