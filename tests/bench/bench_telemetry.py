@@ -15,15 +15,21 @@ limit; telemetryd bundles up to 64 updates per Notification.
   max         pub (rate 0) -> bus -> telemetryd -> 4 gNMI collectors: leaf updates/s
               delivered in the steady window, telemetryd CPU, leaf updates/s per core
   half        pub paced at 50 % of what `max` delivered: sample-to-collector latency
-              p50/p99 (the counter value is the send time in us)
-  on-change   pub paced at 100 % of what `max` delivered (full counter load) plus one
+              p50/p99 (the counter value is the send time in us); its anchor: the same
+              load through the idle broker alone to a paho subscriber (mqtt_lat.py)
+  on-change   pub paced at 90 % of what `max` delivered (full counter load) plus one
               oper-status change every 10 ms (UP/DOWN, sent on a ms boundary) to a fifth
               collector: Notification-timestamp-to-arrival p50/p99
 
 Goals (issue 9): >= 100k leaf updates/s per telemetryd core, p99 <= 5 ms at half load,
-on-change p99 <= 10 ms. Bounded: BENCH_TM_SECS (default 6) per phase, about 45 s in all.
+on-change p99 <= 10 ms. Bounded: BENCH_TM_SECS (default 6) per phase, about 90 s in all.
 Root (namespaces). Environment: KEEL_BUILD, BENCH_TM_IFACES (default 25 -> 100 leaves per
 message), BENCH_TM_SECS.
+
+Then the same latency phases again with Nagle off on the bus: the node's mosquitto is
+restarted with its own config plus `set_tcp_nodelay true` (telemetryd reconnects by
+itself), the publishers set TCP_NODELAY, and the broker-alone anchor runs on a second idle
+broker with the same option. init/mosquitto-bus.conf and lib/mqtt.c set neither today.
 """
 
 import json
@@ -42,9 +48,11 @@ HERE = REPO / "tests/bench/telemetry"
 IFACES = int(os.environ.get("BENCH_TM_IFACES", "25"))
 LEAVES = IFACES * 4
 SECS = float(os.environ.get("BENCH_TM_SECS", "6"))
+FULL = 0.9  # "full" counter load: 90 % of the measured capacity (at 100 % queues never drain)
 NS = f"kbt{os.getpid() % 100000}"
 NODE = f"kbt{os.getpid() % 100000}"
 BUS, ANCHOR_PORT, GNMI = 51883, 51884, 32767
+ANCHOR_ND = ANCHOR_PORT + 1  # the idle broker with set_tcp_nodelay
 TARGET = f"127.0.0.1:{GNMI}"
 COUNTERS = ("in-octets", "out-octets", "in-pkts", "out-pkts")
 HZ = os.sysconf("SC_CLK_TCK")
@@ -89,6 +97,7 @@ def build(tmp):
     stubs.mkdir()
     sh("protoc", f"-I{REPO / 'lib/proto'}", f"--python_out={stubs}", f"--grpc_out={stubs}",
        "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", REPO / "lib/proto/gnmi.proto")
+    sh("protoc", f"-I{REPO / 'lib/proto'}", f"--python_out={stubs}", REPO / "lib/proto/sensor.proto")
     return tmp / "pub", stubs
 
 
@@ -120,15 +129,47 @@ class Run:
                  "set system services extension-service request-response grpc skip-authentication; "
                  "commit")
         conf = self.tmp / "anchor.conf"
-        conf.write_text((REPO / "init/mosquitto-bus.conf").read_text()
-                        .replace(f"listener {BUS} ", f"listener {ANCHOR_PORT} "))
+        text = (REPO / "init/mosquitto-bus.conf").read_text()
+        conf.write_text(text.replace(f"listener {BUS} ", f"listener {ANCHOR_PORT} "))
         self.procs.append(popen("mosquitto", "-c", conf, out=subprocess.DEVNULL))
+        conf2 = self.tmp / "anchor-nd.conf"
+        conf2.write_text(text.replace(f"listener {BUS} ", f"listener {ANCHOR_ND} ") +
+                         "set_tcp_nodelay true\n")
+        self.procs.append(popen("mosquitto", "-c", conf2, out=subprocess.DEVNULL))
+        self.nodelay = False
         self.tm_pid = int((self.root / "run/keel/telemetryd.pid").read_text().split()[0])
         deadline = time.time() + 10
         while sh("bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{GNMI} && "
-                 f"exec 4<>/dev/tcp/127.0.0.1/{ANCHOR_PORT}", ns=True, check=False).returncode:
+                 f"exec 4<>/dev/tcp/127.0.0.1/{ANCHOR_PORT} && "
+                 f"exec 5<>/dev/tcp/127.0.0.1/{ANCHOR_ND}", ns=True, check=False).returncode:
             if time.time() > deadline:
                 raise RuntimeError("gNMI listener or anchor broker not up")
+            time.sleep(0.2)
+
+    def bus_nodelay(self):
+        """Restarts the node's bus with set_tcp_nodelay; telemetryd reconnects."""
+        run_dir = self.root / "run/keel"
+        pid = int((run_dir / "mosquitto.pid").read_text().split()[0])
+        os.kill(pid, 15)
+        deadline = time.time() + 10
+        while os.path.exists(f"/proc/{pid}") and time.time() < deadline:
+            time.sleep(0.05)
+        conf = self.tmp / "bus-nd.conf"
+        conf.write_text((run_dir / "mosquitto.conf").read_text() + "\nset_tcp_nodelay true\n")
+        p = popen("mosquitto", "-c", conf, out=subprocess.DEVNULL)
+        self.procs.append(p)
+        (run_dir / "mosquitto.pid").write_text(f"{p.pid}\n")
+        self.nodelay = True
+        deadline = time.time() + 20
+        while True:
+            try:
+                js = json.loads(self.cli("show agent sensors | display json").stdout)
+                if js["bus-information"]["connected"]:
+                    break
+            except (RuntimeError, ValueError, KeyError):
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("telemetryd did not reconnect to the restarted bus")
             time.sleep(0.2)
 
     def cli(self, cmds):
@@ -147,7 +188,8 @@ class Run:
         sh("ip", "netns", "del", NS, check=False)
 
     def publish(self, port, comp, rate, secs, kind="counters", ifaces=IFACES):
-        p = popen(self.pub, "127.0.0.1", port, comp, ifaces, rate, secs, kind)
+        p = popen(self.pub, "127.0.0.1", port, comp, ifaces, rate, secs, kind,
+                  env=dict(os.environ, PUB_NODELAY="1" if self.nodelay else "0"))
         self.procs.append(p)
         return p
 
@@ -187,8 +229,8 @@ def counter_specs(comp="load"):
     return [("counters", [f"/interfaces/interface/state/counters/{c}"]) for c in COUNTERS]
 
 
-def window_rate(res, t0, t1):
-    n = sum(v for r in res for s, v in r["buckets"].items() if t0 <= int(s) < t1)
+def window_rate(res, t0, t1, what="buckets"):
+    n = sum(v for r in res for s, v in r[what].items() if t0 <= int(s) < t1)
     return n / max(1, t1 - t0)
 
 
@@ -205,6 +247,26 @@ def anchor(run):
     return {"sent_msgs": sent, "got_msgs": got, "leaf_s": got * LEAVES / SECS}
 
 
+def anchor_latency(run, rate, port=ANCHOR_PORT):
+    """The broker alone at the same load: pub -> idle mosquitto -> paho subscriber."""
+    out = run.tmp / "anchor-lat.out"
+    f = open(out, "w")
+    p = popen("/usr/bin/python3", HERE / "mqtt_lat.py", "127.0.0.1", port, SECS + 3, 1.0,
+              out=f, env=dict(os.environ, SENSOR_STUBS=str(run.stubs)))
+    run.procs.append(p)
+    deadline = time.time() + 15
+    while '"ready"' not in out.read_text():
+        if time.time() > deadline or p.poll() is not None:
+            raise RuntimeError(f"mqtt_lat not ready: {out.read_text()[-300:]}")
+        time.sleep(0.1)
+    run.publish(port, "anchor", rate, SECS).communicate(timeout=SECS + 30)
+    p.wait(timeout=SECS + 20)
+    f.close()
+    r = json.loads(out.read_text().splitlines()[-1])
+    return {"p50_ms": pct(r["lat_us"], 0.5) / 1000, "p99_ms": pct(r["lat_us"], 0.99) / 1000,
+            "n": r["n"]}
+
+
 def phase(run, name, rate, events=False):
     """Counters at `rate` msgs/s (0 = max) through telemetryd to 4 collectors (+ events)."""
     specs = counter_specs()
@@ -213,14 +275,17 @@ def phase(run, name, rate, events=False):
         # the event leaf exists before the subscription: its first change is then an update
         run.publish(BUS, "ev", 1, 0.3, kind="events", ifaces=1).wait(timeout=10)
     cs = run.collectors(name, SECS + 6, 1.5, specs)  # latency after 1 s of load
+    lost0 = bus_lost(run)
     time.sleep(0.5)
     c0 = cpu_s(run.tm_pid)
+    k0 = sum(cpu_s(p.pid) for p, _, _ in cs)
     t0 = time.time()
     p = run.publish(BUS, "load", rate, SECS)
     ev = run.publish(BUS, "ev", 100, SECS - 0.5, kind="events", ifaces=1) if events else None
     sent = int(p.communicate(timeout=SECS + 30)[0].split()[-1])
     t1 = time.time()
     c1 = cpu_s(run.tm_pid)
+    k1 = sum(cpu_s(p.pid) for p, _, _ in cs)
     if ev:
         ev.wait(timeout=10)
     res = run.results(cs, SECS + 20)
@@ -229,7 +294,9 @@ def phase(run, name, rate, events=False):
     w0, w1 = int(t0) + 1, int(t1)
     out = {"offered_leaf_s": sent * LEAVES / (t1 - t0), "sent_msgs": sent,
            "leaf_s": window_rate(counters, w0, w1), "cpu": (c1 - c0) / (t1 - t0),
-           "dups": sum(r["dups"] for r in counters)}
+           "notif_s": window_rate(counters, w0, w1, "nbuckets") / len(counters),
+           "dups": sum(r["dups"] for r in counters), "coll_cpu": (k1 - k0) / (t1 - t0),
+           "lost": bus_lost(run) - lost0}
     lat = [v for r in counters for v in r["lat_us"]]
     out["p50_ms"], out["p99_ms"] = pct(lat, 0.5) / 1000, pct(lat, 0.99) / 1000
     out["n_lat"] = sum(r["n_lat"] for r in counters)
@@ -244,9 +311,9 @@ def phase(run, name, rate, events=False):
 def bus_lost(run):
     try:
         js = json.loads(run.cli("show agent sensors | display json").stdout)
-        return js["bus-information"].get("lost", 0)
+        return int(js["bus-information"].get("lost", 0))
     except (RuntimeError, ValueError, KeyError):
-        return "?"
+        return 0
 
 
 def main():
@@ -267,8 +334,12 @@ def main():
         # behind seconds of counters and measure the broker, not telemetryd)
         full_rate = m["leaf_s"] / LEAVES
         h = phase(run, "half", 0.5 * full_rate)
-        e = phase(run, "onchange", full_rate, events=True)
-        lost = bus_lost(run)
+        ha = anchor_latency(run, 0.5 * full_rate)
+        e = phase(run, "onchange", FULL * full_rate, events=True)
+        run.bus_nodelay()
+        h2 = phase(run, "half-nd", 0.5 * full_rate)
+        ha2 = anchor_latency(run, 0.5 * full_rate, ANCHOR_ND)
+        e2 = phase(run, "onchange-nd", FULL * full_rate, events=True)
     finally:
         if run:
             run.stop()
@@ -286,23 +357,40 @@ def main():
         ("  telemetryd CPU (share of one core)", f"{m['cpu'] * 100:.0f} %", ""),
         ("  leaf updates/s per telemetryd core", f"{per_core:,.0f}/s", ">= 100,000"),
         ("  coalesced (Update.duplicates)", f"{m['dups']:,}", ""),
+        ("  Notifications/s per collector (updates each)",
+         f"{m['notif_s']:,.0f} ({m['leaf_s'] / 4 / max(1, m['notif_s']):.0f})", ""),
         (f"half load ({h['offered_leaf_s']:,.0f}/s offered): delivered",
          f"{h['leaf_s']:,.0f}/s", ""),
         ("  coalesced (Update.duplicates)", f"{h['dups']:,}", ""),
+        ("  telemetryd CPU; Notifications/s per collector",
+         f"{h['cpu'] * 100:.0f} %; {h['notif_s']:,.0f}", ""),
         ("  sample-to-collector latency p50", f"{h['p50_ms']:.2f} ms", ""),
         ("  sample-to-collector latency p99", f"{h['p99_ms']:.2f} ms", "<= 5 ms"),
-        ("on-change under full counter load: p50", f"{e['ev_p50_ms']:.2f} ms", ""),
+        ("  anchor at the same load: broker alone p50", f"{ha['p50_ms']:.2f} ms", ""),
+        ("  anchor: broker alone p99", f"{ha['p99_ms']:.2f} ms", ""),
+        (f"on-change at {FULL:.0%} counter load: p50", f"{e['ev_p50_ms']:.2f} ms", ""),
         ("  on-change p99", f"{e['ev_p99_ms']:.2f} ms", "<= 10 ms"),
         ("  events measured; counters offered", f"{e['ev_n']}; {e['offered_leaf_s']:,.0f}/s", ""),
         ("  counters delivered; CPU", f"{e['leaf_s']:,.0f}/s; {e['cpu'] * 100:.0f} %", ""),
-        ("bus messages telemetryd lost (seq gaps)", f"{lost}", ""),
+        ("-- bus with set_tcp_nodelay (Nagle off) --", "", ""),
+        ("half load: sample-to-collector p50", f"{h2['p50_ms']:.2f} ms", ""),
+        ("  sample-to-collector p99", f"{h2['p99_ms']:.2f} ms", "<= 5 ms"),
+        ("  delivered; coalesced", f"{h2['leaf_s']:,.0f}/s; {h2['dups']:,}", ""),
+        ("  anchor: broker alone p50 / p99", f"{ha2['p50_ms']:.2f}/{ha2['p99_ms']:.2f} ms", ""),
+        (f"on-change at {FULL:.0%} counter load: p50", f"{e2['ev_p50_ms']:.2f} ms", ""),
+        ("  on-change p99", f"{e2['ev_p99_ms']:.2f} ms", "<= 10 ms"),
+        ("  counters delivered; CPU", f"{e2['leaf_s']:,.0f}/s; {e2['cpu'] * 100:.0f} %", ""),
+        ("bus messages lost to telemetryd: max/half/full",
+         f"{m['lost']}/{h['lost']}/{e['lost']}", ""),
+        ("collectors' CPU (cores): max/half/full",
+         f"{m['coll_cpu']:.2f}/{h['coll_cpu']:.2f}/{e['coll_cpu']:.2f}", ""),
     ]
     for r in rows:
         print(f"{r[0]:<44}{r[1]:>14}  {r[2]:>12}")
     print(f"ratio keel/anchor (leaf updates/s): {m['leaf_s'] / a['leaf_s']:.3f}")
     print(f"ratio per-core rate / goal: {per_core / 100000:.2f}; "
-          f"half-load p99 / goal: {h['p99_ms'] / 5:.2f}; on-change p99 / goal: "
-          f"{e['ev_p99_ms'] / 10:.2f}")
+          f"half-load p99 / goal: {h['p99_ms'] / 5:.2f} (Nagle off: {h2['p99_ms'] / 5:.2f}); "
+          f"on-change p99 / goal: {e['ev_p99_ms'] / 10:.2f} (Nagle off: {e2['ev_p99_ms'] / 10:.2f})")
     return 0
 
 

@@ -3,7 +3,8 @@
 
 collect.py TARGET SECONDS KIND WARM PATH...: one Subscribe STREAM RPC with an
 ON_CHANGE subscription per PATH (PROTO encoding) for SECONDS, then one JSON line:
-  {"sync": t, "buckets": {second: updates}, "dups": n, "lat_us": [sample], "n_lat": n}
+  {"sync": t, "buckets": {second: updates}, "nbuckets": {second: notifications}, "dups": n,
+   "lat_us": [sample], "n_lat": n}
 KIND counters: the latency of an update is its arrival time minus its uint value (the
 publisher's send time in microseconds, tests/bench/telemetry/pub.c); events: arrival
 minus Notification.timestamp (the publisher sends on a millisecond boundary). Only
@@ -52,7 +53,7 @@ def main():
     call = stub.Subscribe(iter([gnmi_pb2.SubscribeRequest(subscribe=sl)]),
                           metadata=[("username", "bench"), ("password", "bench")])
     threading.Timer(secs, call.cancel).start()
-    buckets, dups, lat, n_lat, every, sync = {}, 0, [], 0, 1, None
+    buckets, nbuckets, dups, lat, n_lat, every, sync = {}, {}, 0, [], 0, 1, None
     try:
         for r in call:
             now = time.time()
@@ -64,6 +65,7 @@ def main():
             ups = r.update.update
             sec = int(now)
             buckets[sec] = buckets.get(sec, 0) + len(ups)
+            nbuckets[sec] = nbuckets.get(sec, 0) + 1
             if sync is None or now < lat_after:
                 continue
             for u in ups:
@@ -82,7 +84,7 @@ def main():
     except grpc.RpcError as e:
         if e.code() != grpc.StatusCode.CANCELLED:
             print(json.dumps({"error": str(e.code()), "details": e.details()}), flush=True)
-    print(json.dumps({"sync": sync, "buckets": buckets, "dups": dups, "lat_us": lat,
+    print(json.dumps({"sync": sync, "buckets": buckets, "nbuckets": nbuckets, "dups": dups, "lat_us": lat,
                       "n_lat": n_lat}), flush=True)
 
 

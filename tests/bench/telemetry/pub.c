@@ -16,6 +16,7 @@
  * publisher waits for its socket to drain: TCP back-pressure, bounded
  * memory). Prints "sent N" at the end. Built by the bench with cc and
  * pkg-config (libmosquitto, libprotobuf-c) against the generated sensor.pb-c.c.
+ * PUB_NODELAY=1 sets TCP_NODELAY on the publisher's socket.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -125,6 +126,9 @@ int main(int argc, char **argv)
 
 	mosquitto_lib_init();
 	m = mosquitto_new(NULL, true, NULL);
+	/* PUB_NODELAY=1: no Nagle on the publisher's socket (what lib/mqtt.c does not set) */
+	if (m && getenv("PUB_NODELAY") && !strcmp(getenv("PUB_NODELAY"), "1"))
+		mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
 	if (!m || mosquitto_connect(m, argv[1], atoi(argv[2]), 30) != MOSQ_ERR_SUCCESS) {
 		fprintf(stderr, "pub: cannot connect to %s:%s\n", argv[1], argv[2]);
 		return 1;
