@@ -25,14 +25,20 @@
  * from each bridge's FDB dump, which works on any bridge.
  *
  * 802.1X on this back-end: an unauthorized port is a "locked" bridge port
- * (IFLA_BRPORT_LOCKED, Linux 5.18), which passes EAPOL up and forwards
- * nothing else; per-MAC admission (FDB entries) is not done here.
+ * (IFLA_BRPORT_LOCKED, Linux 5.18), which passes EAPOL up and forwards only
+ * sources with an FDB entry on the port: what it learned while open is
+ * flushed on locking, and each authorized MAC (multiple-supplicant mode)
+ * gets a static entry. On the VLAN-aware bridge that entry would need its
+ * VLAN (NDA_VLAN), which struct plat_neigh cannot carry yet: per-MAC
+ * admission is reported as not done there.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/socket.h>
 
 #include <linux/neighbour.h>
 
@@ -104,6 +110,7 @@ static struct vland_lx_port *vland_lx_port_get(struct vland_lx *lx, const char *
 static void vland_lx_port_drop(struct vland_lx *lx, size_t i)
 {
 	free(lx->ports[i].vlans);
+	free(lx->ports[i].macs);
 	memmove(&lx->ports[i], &lx->ports[i + 1], (lx->n_ports - i - 1) * sizeof(*lx->ports));
 	lx->n_ports--;
 }
@@ -170,7 +177,9 @@ static int vland_lx_enslave(struct plat *p, struct vland_lx_port *g, const struc
 		log_warnx("linux bridge: %s: enslave: %s", l->name, strerror(-r));
 		return r;
 	}
-	/* a new bridge port: default flags (unlocked), no VLANs (default_pvid 0) */
+	/* a new bridge port: default flags (unlocked), no VLANs (default_pvid 0),
+	 * no FDB entries (they went with the old bridge port) */
+	g->n_macs = 0;
 	g->stale = false;
 	g->locked = false;
 	g->vlans_done = false;
@@ -178,6 +187,107 @@ static int vland_lx_enslave(struct plat *p, struct vland_lx_port *g, const struc
 }
 
 /* 802.1X: unauthorized = locked (only EAPOL goes up, notes §3). */
+static bool vland_lx_mac_has(const struct vland_lx_port *g, const uint8_t *mac)
+{
+	for (size_t i = 0; i < g->n_macs; i++)
+		if (!memcmp(g->macs[i], mac, 6))
+			return true;
+	return false;
+}
+
+/* A static FDB entry for mac on the port ("bridge fdb add MAC dev P master
+ * static"): on a locked port the kernel forwards only sources that have
+ * one pointing at the port (br_handle_frame_finish, Linux 5.18). */
+static int vland_lx_fdb_set(struct plat *p, const struct plat_link *l, const uint8_t *mac, bool add)
+{
+	struct plat_neigh n = {.ifindex = l->ifindex,
+	                       .ip = {.family = AF_BRIDGE},
+	                       .has_lladdr = true,
+	                       .state = NUD_NOARP,
+	                       .flags = NTF_MASTER};
+
+	memcpy(n.lladdr, mac, 6);
+	return add ? plat_neigh_set(p, &n) : plat_neigh_del(p, &n);
+}
+
+/* Multiple-supplicant mode: each authorized MAC of a locked port gets its
+ * FDB entry, a revoked one loses it. Only on plain bridges: a VLAN-aware
+ * bridge matches the entry's VLAN too, which plat_neigh cannot carry. */
+static void vland_lx_macs(struct vland_lx *lx, struct plat *p, const struct vland_auths *t,
+                          struct vland_lx_port *g, const struct plat_link *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < g->n_macs; i++) {
+		const struct vland_auth *e = vland_auths_find(t, g->name, g->macs[i]);
+
+		if (g->locked && e && e->state == VLAND_AUTH_AUTHORIZED) {
+			memmove(g->macs[k++], g->macs[i], 6);
+			continue;
+		}
+		vland_lx_fdb_set(p, l, g->macs[i], false);
+	}
+	g->n_macs = k;
+	if (!g->locked)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vland_auth *e = &t->a[i];
+		uint8_t(*m)[6];
+		int r;
+
+		if (!e->has_mac || e->state != VLAND_AUTH_AUTHORIZED || strcmp(e->port, g->name) ||
+		    vland_lx_mac_has(g, e->mac))
+			continue;
+		if (lx->filtering == 1) {
+			vland_lx_fail(lx,
+			              "%s: per-MAC admission is not done on the VLAN-aware bridge "
+			              "(the FDB entry would need its VLAN)",
+			              g->name);
+			return;
+		}
+		if ((r = vland_lx_fdb_set(p, l, e->mac, true)) < 0) {
+			vland_lx_fail(lx, "%s: FDB entry: %s", g->name, strerror(-r));
+			continue;
+		}
+		if (!(m = reallocarray(g->macs, g->n_macs + 1, sizeof(*m))))
+			continue;
+		g->macs = m;
+		memcpy(g->macs[g->n_macs++], e->mac, 6);
+	}
+}
+
+struct vland_lx_learned {
+	int port;
+	size_t n;
+	uint8_t macs[256][6];
+};
+
+static int vland_lx_learned_one(void *arg, const struct plat_fdb *f)
+{
+	struct vland_lx_learned *w = arg;
+
+	if (f->ifindex == w->port && !(f->state & (NUD_PERMANENT | NUD_NOARP)) &&
+	    w->n < sizeof(w->macs) / sizeof(w->macs[0]))
+		memcpy(w->macs[w->n++], f->mac, 6);
+	return 0;
+}
+
+/* A locked port forwards a source that has an FDB entry on it, learned ones
+ * included (br_handle_frame_finish): what the port learned while open must
+ * go, or its hosts would keep passing until the entries age out. */
+static void vland_lx_flush_learned(struct plat *p, const struct plat_link *l)
+{
+	struct vland_lx_learned *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return;
+	w->port = l->ifindex;
+	if (l->master && plat_fdb_list(p, l->master, vland_lx_learned_one, w) == 0)
+		for (size_t i = 0; i < w->n; i++)
+			vland_lx_fdb_set(p, l, w->macs[i], false);
+	free(w);
+}
+
 static void vland_lx_auth(struct vland_lx *lx, struct plat *p, const struct vland_auths *t,
                           struct vland_lx_port *g, const struct plat_link *l)
 {
@@ -185,15 +295,18 @@ static void vland_lx_auth(struct vland_lx *lx, struct plat *p, const struct vlan
 	int want = e && e->state == VLAND_AUTH_UNAUTHORIZED;
 	int r;
 
-	if (g->locked == want)
-		return;
-	r = plat_port_authorize(p, l->ifindex, want, false);
-	if (r < 0) {
-		vland_lx_fail(lx, "%s: port lock: %s%s%s", g->name, strerror(-r),
-		              plat_errmsg(p)[0] ? ": " : "", plat_errmsg(p));
-		return;
+	if (g->locked != want) {
+		r = plat_port_authorize(p, l->ifindex, want, false);
+		if (r < 0) {
+			vland_lx_fail(lx, "%s: port lock: %s%s%s", g->name, strerror(-r),
+			              plat_errmsg(p)[0] ? ": " : "", plat_errmsg(p));
+			return;
+		}
+		g->locked = want;
+		if (want)
+			vland_lx_flush_learned(p, l);
 	}
-	g->locked = want;
+	vland_lx_macs(lx, p, t, g, l);
 }
 
 /* The VLAN set of a port on the VLAN-aware bridge: delete what was there

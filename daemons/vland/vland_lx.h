@@ -20,10 +20,12 @@
 /* What vland set on one port. */
 struct vland_lx_port {
 	char name[VLAN_IFNAMSIZ];
-	uint16_t bridge;                /* plain-bridge mode: the VLAN whose bridge it is in */
-	bool locked;                    /* IFLA_BRPORT_LOCKED set by vland */
-	bool vlans_done;                /* vlans[] is what the kernel holds */
-	bool stale;                     /* adopted from an earlier vland: its VLANs are unknown */
+	uint16_t bridge; /* plain-bridge mode: the VLAN whose bridge it is in */
+	bool locked;     /* IFLA_BRPORT_LOCKED set by vland */
+	bool vlans_done; /* vlans[] is what the kernel holds */
+	bool stale;      /* adopted from an earlier vland: its VLANs are unknown */
+	size_t n_macs;   /* static FDB entries vland added (authorized MACs) */
+	uint8_t (*macs)[6];
 	size_t n_vlans;                 /* VLAN-filtering mode */
 	struct plat_bridge_vlan *vlans; /* as last added */
 };

@@ -13,8 +13,9 @@ apart. Checks that work on either kernel: same-VLAN hosts reach each other,
 a host of another VLAN with an address of the same subnet does not, a
 trunk's native VLAN reaches its untagged host, the MAC table
 (`show ethernet-switching table`) comes from the kernel's FDB dump, the
-status names the data plane, and deleting the switch config removes vland's
-bridges. Without VLAN filtering, vland reports the missing kernel option
+status names the data plane, an unauthorized port is locked and an
+authorized MAC passes it (802.1X), and deleting the switch config removes
+vland's bridges. Without VLAN filtering, vland reports the missing kernel option
 (status, `show vlans | display json`) and keeps running; the tagged checks
 are skipped naming it.
 """
@@ -183,6 +184,35 @@ def test_tagged_trunk(bed):
     out = bed.run("sw1", ["bridge", "vlan", "show", "dev", "t1"]).stdout
     assert re.search(r"\b10\b", out) and re.search(r"\b20\b", out), out
     assert re.search(r"30 PVID Egress Untagged", out), out
+
+
+REPLY = {"PortAuthReply": {1: ("ok", pb.B), 2: ("error", pb.S)}}
+
+
+def port_auth(bed, ifname, state, mac=""):
+    """port.auth as dot1xd sends it (lib/proto/vland.proto PortAuth)."""
+    sock = bed.node_root("sw1") / "run" / "keel" / "vland.ctl"
+    req = pb.field_str(1, ifname) + (pb.field_str(2, mac) if mac else b"") + pb.field_u(3, state)
+    return pb.decode(REPLY, (), "PortAuthReply", ctl_call(str(sock), "port.auth", req)[0])
+
+
+def test_port_lock_and_mac_admission(bed):
+    """802.1X on the Linux bridge: unauthorized = a locked bridge port (only
+    EAPOL goes up); an authorized MAC gets a static FDB entry and passes."""
+    ping_ok(bed, "h1", "10.0.10.12")
+    assert port_auth(bed, "p1", 1)["ok"]
+    poll(lambda: "locked on" in bed.run("sw1", ["bridge", "-d", "link", "show", "dev",
+                                                "p1"]).stdout, timeout=10, what="p1 locked")
+    poll(lambda: not bed.ping("h1", "10.0.10.12"), timeout=10, what="p1 blocked")
+    mac1 = bed.run("h1", ["cat", "/sys/class/net/eth0/address"]).stdout.strip()
+    assert port_auth(bed, "p1", 2, mac=mac1)["ok"]
+    ping_ok(bed, "h1", "10.0.10.12")
+    assert port_auth(bed, "p1", 0, mac=mac1)["ok"]
+    poll(lambda: not bed.ping("h1", "10.0.10.12"), timeout=10, what="MAC revoked")
+    assert port_auth(bed, "p1", 0)["ok"]
+    ping_ok(bed, "h1", "10.0.10.12")
+    assert "locked on" not in bed.run("sw1", ["bridge", "-d", "link", "show", "dev",
+                                              "p1"]).stdout
 
 
 def test_switch_config_removed(bed):

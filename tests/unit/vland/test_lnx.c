@@ -23,6 +23,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+
 #include <linux/neighbour.h>
 
 #include "daemons/vland/vland_lx.h"
@@ -220,6 +222,28 @@ static int fk_fdb_list(void *priv, int bridge, plat_fdb_fn fn, void *arg)
 	return 0;
 }
 
+static int fk_neigh(const struct plat_neigh *n, const char *op)
+{
+	if (n->ip.family != AF_BRIDGE || !n->has_lladdr || n->state != NUD_NOARP ||
+	    n->flags != NTF_MASTER)
+		return -EINVAL;
+	logf_("%s %s %02x:%02x:%02x:%02x:%02x:%02x", op, fk_name(n->ifindex), n->lladdr[0],
+	      n->lladdr[1], n->lladdr[2], n->lladdr[3], n->lladdr[4], n->lladdr[5]);
+	return 0;
+}
+
+static int fk_neigh_set(void *priv, const struct plat_neigh *n)
+{
+	(void)priv;
+	return fk_neigh(n, "fdb-add");
+}
+
+static int fk_neigh_del(void *priv, const struct plat_neigh *n)
+{
+	(void)priv;
+	return fk_neigh(n, "fdb-del");
+}
+
 static int fk_link_list(void *priv, plat_link_fn fn, void *arg)
 {
 	(void)priv;
@@ -235,6 +259,8 @@ static int fk_link_list(void *priv, plat_link_fn fn, void *arg)
 static const struct plat_ops fake_ops = {
         .name = "fake",
         .link_list = fk_link_list,
+        .neigh_set = fk_neigh_set,
+        .neigh_del = fk_neigh_del,
         .errmsg = fk_errmsg,
         .link_get = fk_link_get,
         .link_set_admin = fk_set_admin,
@@ -421,7 +447,32 @@ static void test_no_filtering(void **state)
 	model(cfg_full, &m);
 	assert_int_equal(vland_auth_parse(&m, "p1", "", 1, "", &e, err, sizeof(err)), 0);
 	assert_int_equal(vland_auths_set(&t, &e), 0);
-	apply(&lx, p, cfg_full, &t, 0, "lock p1 1 0\n");
+	/* what p1 learned while open goes with the lock (a locked port forwards
+	 * any source with an FDB entry on it); p2's and static entries stay */
+	F.fdb[0] = (struct plat_fdb){.ifindex = fk_find(0, "p1")->ifindex,
+	                             .master = fk_find(0, "keel10")->ifindex,
+	                             .mac = {2, 0, 0, 0, 0, 9},
+	                             .state = NUD_REACHABLE};
+	F.fdb[1] = F.fdb[0];
+	F.fdb[1].ifindex = fk_find(0, "p2")->ifindex;
+	F.fdb[2] = F.fdb[0];
+	F.fdb[2].state = NUD_NOARP;
+	F.n_fdb = 3;
+	apply(&lx, p, cfg_full, &t, 0, "lock p1 1 0\nfdb-del p1 02:00:00:00:00:09\n");
+	F.n_fdb = 0;
+	/* multiple supplicants: an authorized MAC gets its static FDB entry on the
+	 * locked port, loses it when revoked */
+	assert_int_equal(
+	        vland_auth_parse(&m, "p1", "02:00:00:00:00:01", 2, "", &e, err, sizeof(err)), 0);
+	assert_int_equal(vland_auths_set(&t, &e), 0);
+	apply(&lx, p, cfg_full, &t, 0, "fdb-add p1 02:00:00:00:00:01\n");
+	apply(&lx, p, cfg_full, &t, 0, "");
+	e.state = VLAND_AUTH_UNCONTROLLED;
+	assert_int_equal(vland_auths_set(&t, &e), 0);
+	apply(&lx, p, cfg_full, &t, 0, "fdb-del p1 02:00:00:00:00:01\n");
+	e.state = VLAND_AUTH_AUTHORIZED;
+	assert_int_equal(vland_auths_set(&t, &e), 0);
+	apply(&lx, p, cfg_full, &t, 0, "fdb-add p1 02:00:00:00:00:01\n");
 	assert_int_equal(vland_auth_parse(&m, "p1", "", 2, "v20", &e, err, sizeof(err)), 0);
 	assert_int_equal(vland_auths_set(&t, &e), 0);
 	/* (a new bridge port starts unlocked: no unlock call; keel10 has no port left) */
