@@ -104,13 +104,21 @@ unsigned gnmi_prefix_depth(const struct gnmi_pat *pfx, const struct tm_path *key
 /* Leading elements of a and b that are equal (names, key sets and values), at most max. */
 unsigned gnmi_path_common(const struct tm_path *a, const struct tm_path *b, unsigned max);
 /*
- * The literal string every bus key matching pat starts with: "/"-joined
- * element names up to the first wildcard element, ending with the name of
- * the first element that has predicates (their order in a key string is the
- * publisher's, so they are left to gnmi_path_match). Returns its length, -1
- * if it does not fit (the caller then scans everything).
+ * What the canonical form (gnmi_key_canon) of every bus key matching pat
+ * starts with: its first element's name ("" when that is a wildcard).
+ * Returns its length, -1 if it does not fit (the caller then scans
+ * everything).
  */
 int gnmi_pat_stem(const struct gnmi_pat *pat, char *buf, size_t len);
+/* A key without its leading '/' and without a "module:" prefix on its first element. */
+const char *gnmi_key_canon(const char *key);
+/*
+ * String tests before the parse: false when key cannot match pat (an element
+ * name differs, or an element lacks one of pat's concrete predicates: "[k=v]"
+ * anywhere in its predicate run, whatever their order, or the key ends above
+ * pat). true: maybe, gnmi_path_match decides.
+ */
+bool gnmi_pat_may_match(const struct gnmi_pat *pat, const char *key);
 
 /* ---- values (gnmi_path.c, pure) */
 
@@ -208,7 +216,8 @@ struct gnmi_centry *gnmi_cache_find(struct gnmi_cache *c, const char *key);
 /* Forgets every key at or below path (a bus delete); returns how many. */
 size_t gnmi_cache_delete(struct gnmi_cache *c, const char *path);
 /*
- * The slots whose key starts with stem (see gnmi_pat_stem), in key order:
+ * The slots whose canonical key (gnmi_key_canon) starts with stem (see
+ * gnmi_pat_stem), in that order:
  * *idx points at the first (valid until the next gnmi_cache_put or _range),
  * returns how many; entries may be deleted ones (check live). SAMPLE ticks,
  * dumps and Get read only the subscribed subtree this way. On out of memory
@@ -218,8 +227,11 @@ size_t gnmi_cache_range(struct gnmi_cache *c, const char *stem, const int **idx)
 
 /* ---- requests (gnmi_sub.c, pure) */
 
+#define GNMI_STEM_MAX 256
+
 struct gnmi_sub {
 	struct gnmi_pat pat;
+	char stem[GNMI_STEM_MAX]; /* gnmi_pat_stem ("" when it does not fit) */
 	Gnmi__SubscriptionMode mode;
 	uint64_t sample_ns;    /* SAMPLE */
 	uint64_t heartbeat_ns; /* 0: none */

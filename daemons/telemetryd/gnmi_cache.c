@@ -44,8 +44,8 @@ static const struct gnmi_cache *gnmi_c_sorting;
 
 static int gnmi_c_cmp(const void *a, const void *b)
 {
-	return strcmp(gnmi_c_sorting->e[*(const int *)a].kv.key,
-	              gnmi_c_sorting->e[*(const int *)b].kv.key);
+	return strcmp(gnmi_key_canon(gnmi_c_sorting->e[*(const int *)a].kv.key),
+	              gnmi_key_canon(gnmi_c_sorting->e[*(const int *)b].kv.key));
 }
 
 static int gnmi_c_order(struct gnmi_cache *c)
@@ -80,17 +80,19 @@ size_t gnmi_cache_range(struct gnmi_cache *c, const char *stem, const int **idx)
 		return c->n;
 	}
 	hi = c->n_order;
-	/* lower bound of stem; every key starting with it follows contiguously */
+	/* lower bound of stem; every key starting with it follows contiguously
+	 * (compared without '/' and module prefix: "/keel-interfaces:interfaces"
+	 * sorts with "/interfaces") */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(c->e[c->order[mid]].kv.key, stem) < 0)
+		if (strcmp(gnmi_key_canon(c->e[c->order[mid]].kv.key), stem) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	first = lo;
-	while (lo < c->n_order && !strncmp(c->e[c->order[lo]].kv.key, stem, sl))
+	while (lo < c->n_order && !strncmp(gnmi_key_canon(c->e[c->order[lo]].kv.key), stem, sl))
 		lo++;
 	*idx = c->order ? c->order + first : NULL;
 	if (!c->order) /* an empty cache */

@@ -437,29 +437,99 @@ unsigned gnmi_path_common(const struct tm_path *a, const struct tm_path *b, unsi
 
 int gnmi_pat_stem(const struct gnmi_pat *pat, char *buf, size_t len)
 {
-	size_t n = 0;
+	const char *name = pat->p.n_elem ? pat->p.elem[0].name : "";
+	size_t l = strlen(name);
 
 	if (!len)
 		return -1;
 	buf[0] = '\0';
+	/* Only the first name: after any element a key string may carry a
+	 * predicate run ("interface" in the pattern, "interface[name=eth0]" on
+	 * the bus), so "a/b" does not start every key below /a/b. */
+	if (!l || !strcmp(name, "*") || !strcmp(name, "..."))
+		return 0;
+	if (l + 1 > len)
+		return -1;
+	memcpy(buf, name, l + 1);
+	return (int)l;
+}
+
+const char *gnmi_key_canon(const char *key)
+{
+	const char *s = key[0] == '/' ? key + 1 : key;
+	size_t n = strcspn(s, "/[");
+	const char *colon = memchr(s, ':', n);
+
+	return colon ? colon + 1 : s;
+}
+
+/*
+ * The end of the predicate run at s ("[k=v]...") as tm_path_parse reads it:
+ * a value quoted with ' or " may hold ']'. NULL if a '[' is unclosed;
+ * *quoted when a quote was seen (values then differ from their text).
+ */
+static const char *gnmi_run_end(const char *s, bool *quoted)
+{
+	while (*s == '[') {
+		char q = 0;
+
+		for (s++; *s && (q || *s != ']'); s++) {
+			if (!q && (*s == '\'' || *s == '"'))
+				q = *s, *quoted = true;
+			else if (q && *s == q)
+				q = 0;
+		}
+		if (!*s)
+			return NULL;
+		s++;
+	}
+	return s;
+}
+
+bool gnmi_pat_may_match(const struct gnmi_pat *pat, const char *key)
+{
+	const char *s = key;
+
 	for (unsigned i = 0; i < pat->p.n_elem; i++) {
 		const struct tm_path_elem *el = &pat->p.elem[i];
-		size_t l = strlen(el->name);
+		size_t l = strlen(el->name), nl;
+		const char *name, *run, *end, *colon;
+		bool quoted = false;
 
 		if (!strcmp(el->name, "*") || !strcmp(el->name, "..."))
-			break;
-		if (n + 1 + l + 1 > len) {
-			buf[0] = '\0';
-			return -1;
+			return true;
+		if (*s != '/')
+			return false;
+		name = s + 1;
+		nl = strcspn(name, "/[");
+		run = name + nl;
+		/* a "module:" prefix on the key's element is not part of its name */
+		colon = memchr(name, ':', nl);
+		if (colon) {
+			nl -= (size_t)(colon + 1 - name);
+			name = colon + 1;
 		}
-		buf[n++] = '/';
-		memcpy(buf + n, el->name, l);
-		n += l;
-		buf[n] = '\0';
-		if (el->n_keys)
-			break;
+		if (nl != l || strncmp(name, el->name, l))
+			return false;
+		if (!(end = gnmi_run_end(run, &quoted)))
+			return true; /* malformed: the parser refuses it */
+		for (unsigned j = 0; j < el->n_keys && !quoted; j++) {
+			const struct tm_path_key *k = &el->keys[j];
+			char needle[sizeof(k->name) + sizeof(k->value) + 4];
+			int n;
+
+			if (!strcmp(k->value, "*") || strpbrk(k->value, "]'\""))
+				continue;
+			n = snprintf(needle, sizeof(needle), "[%s=%s]", k->name, k->value);
+			if (n < 0 || (size_t)n >= sizeof(needle) ||
+			    !memmem(run, (size_t)(end - run), needle, (size_t)n))
+				return false;
+		}
+		s = end;
+		if ((!*s || (s[0] == '/' && !s[1])) && i + 1 < pat->p.n_elem)
+			return false; /* the key ends above the pattern */
 	}
-	return (int)n;
+	return true;
 }
 
 /* ------------------------------------------------------------------ values */

@@ -259,11 +259,26 @@ static uint8_t *gnmi_pack_updates(struct gnmi_call *c, const struct gnmi_upd *u,
 	return buf;
 }
 
-static bool gnmi_call_wants(const struct gnmi_call *c, const struct tm_path *key)
+/* String tests before the parse: can key match subscription s at all? */
+static bool gnmi_sub_may(const struct gnmi_sub *s, const char *key)
 {
-	for (size_t i = 0; i < c->sl.n; i++)
-		if (gnmi_path_match(&c->sl.sub[i].pat, key))
+	return gnmi_pat_may_match(&s->pat, key);
+}
+
+/* Does any subscription of c cover key? tp: scratch for the parse. */
+static bool gnmi_call_wants(const struct gnmi_call *c, const char *key, struct tm_path *tp)
+{
+	bool parsed = false;
+
+	for (size_t i = 0; i < c->sl.n; i++) {
+		if (!gnmi_sub_may(&c->sl.sub[i], key))
+			continue;
+		if (!parsed && tm_path_parse(key, tp, NULL, 0))
+			return false;
+		parsed = true;
+		if (gnmi_path_match(&c->sl.sub[i].pat, tp))
 			return true;
+	}
 	return false;
 }
 
@@ -273,19 +288,15 @@ static bool gnmi_call_wants(const struct gnmi_call *c, const struct tm_path *key
  */
 static void gnmi_call_stem(const struct gnmi_call *c, const bool *want, char *buf, size_t len)
 {
-	char st[TM_PATH_MAX + 1];
 	bool first = true;
 
 	buf[0] = '\0';
 	for (size_t j = 0; j < c->sl.n; j++) {
+		const char *st = c->sl.sub[j].stem;
 		size_t k = 0;
 
 		if (want && !want[j])
 			continue;
-		if (gnmi_pat_stem(&c->sl.sub[j].pat, st, sizeof(st)) < 0) {
-			buf[0] = '\0';
-			return;
-		}
 		if (first) {
 			snprintf(buf, len, "%s", st);
 			first = false;
@@ -327,8 +338,7 @@ static void gnmi_out_dump(struct gnmi *g, struct gnmi_call *c)
 			c->sent_updates += n;
 			n = 0;
 		}
-		if (!e || !e->live || tm_path_parse(e->kv.key, tp, NULL, 0) ||
-		    !gnmi_call_wants(c, tp))
+		if (!e || !e->live || !gnmi_call_wants(c, e->kv.key, tp))
 			continue;
 		u[n++] = (struct gnmi_upd){&e->kv, e->ts_ms, 0};
 	}
@@ -495,6 +505,9 @@ static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
 		nr = gnmi_cache_range(&g->cache, ps, &idx);
 		for (size_t i = 0; i < nr; i++) {
 			const struct gnmi_centry *e = gnmi_slot(g, idx, i);
+
+			if (!gnmi_pat_may_match(&gr.pat[p], e->kv.key))
+				continue;
 
 			if (e->live && !tm_path_parse(e->kv.key, tp, NULL, 0) &&
 			    gnmi_path_match(&gr.pat[p], tp))
@@ -796,7 +809,8 @@ static void gnmi_tick_call(struct gnmi *g, struct gnmi_call *c, uint64_t now, st
 		for (size_t j = 0; j < c->sl.n; j++) {
 			const struct gnmi_sub *s = &c->sl.sub[j];
 
-			if (!due[j] || (!full[j] && e->changed <= s->sampled_seq))
+			if (!due[j] || (!full[j] && e->changed <= s->sampled_seq) ||
+			    !gnmi_sub_may(s, e->kv.key))
 				continue;
 			if (!parsed && tm_path_parse(e->kv.key, tp, NULL, 0))
 				break;

@@ -236,6 +236,8 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 			gnmi_serrf(err, errlen, "subscription %zu: %s", i, perr);
 			goto out;
 		}
+		/* what a tick compares before it parses a cached key */
+		gnmi_pat_stem(&d->pat, d->stem, sizeof(d->stem));
 		d->mode = s->mode;
 		d->suppress_redundant = s->suppress_redundant;
 		d->heartbeat_ns = s->heartbeat_interval;

@@ -3,11 +3,14 @@
  * picks SubscribeRequest or GetRequest, the rest is the protobuf message.
  * Unpacked with protoc-c, then checked by gnmi_sublist_parse /
  * gnmi_get_parse (no schema, a small cache of known keys); every accepted
- * pattern is matched against a key and printed in its string form.
+ * pattern is matched against a few bus keys (the string prefilter and stem
+ * must never drop a key the matcher takes: abort) and printed in its
+ * string form.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemons/telemetryd/gnmi.h"
 
@@ -30,12 +33,40 @@ static struct gnmi_cache *fz_cache(void)
 	return c;
 }
 
-static void fz_pat(const struct gnmi_pat *p, const struct tm_path *key)
+/* Bus keys every accepted pattern is tried on: list entries with and without
+ * predicates, several keys in one run, quoted values (one holding ']'), a
+ * module prefix, a trailing '/'. */
+static const char *const fz_keys[] = {
+        "/interfaces/interface[name=eth0]/state/counters/in-octets",
+        "/bfd/interfaces/interface[id=eth0]/peers/peer[local-discriminator=1]/state/session-state",
+        "/access/radius-servers/radius-server[name='a]b'][port=1812]/state/x",
+        "/keel-interfaces:interfaces/interface[name=\"eth1\"]/state/mtu/",
+        "/chassis/state/cluster/redundancy-group[name=1]/node[name=0]/status",
+        "/fdb/state/mac-table-size",
+};
+
+static struct tm_path *fz_parsed[sizeof(fz_keys) / sizeof(fz_keys[0])];
+
+static void fz_pat(const struct gnmi_pat *p)
 {
 	char s[TM_PATH_MAX * 2];
 	Gnmi__Path gp = GNMI__PATH__INIT;
 
-	(void)gnmi_path_match(p, key);
+	for (size_t i = 0; i < sizeof(fz_keys) / sizeof(fz_keys[0]); i++) {
+		const struct tm_path *key = fz_parsed[i];
+		int sl;
+
+		/* the string prefilter and the stem never lose a key the matcher takes */
+		if (gnmi_path_match(p, key)) {
+			if (!gnmi_pat_may_match(p, fz_keys[i]))
+				abort();
+			sl = gnmi_pat_stem(p, s, sizeof(s));
+			if (sl > 0 && strncmp(gnmi_key_canon(fz_keys[i]), s, (size_t)sl))
+				abort();
+		}
+		if (gnmi_prefix_depth(p, key) > p->p.n_elem)
+			abort();
+	}
 	(void)gnmi_path_to_str(&p->p, s, sizeof(s));
 	if (!gnmi_path_from_tm(&p->p, p->p.n_elem / 2, &gp))
 		gnmi_path_clear(&gp);
@@ -43,16 +74,14 @@ static void fz_pat(const struct gnmi_pat *p, const struct tm_path *key)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct tm_path *key;
 	char err[512];
 
-	if (!key) {
-		key = malloc(sizeof(*key));
-		if (!key ||
-		    tm_path_parse("/interfaces/interface[name=eth0]/state/counters/in-octets", key,
-		                  NULL, 0))
-			abort();
-	}
+	if (!fz_parsed[0])
+		for (size_t i = 0; i < sizeof(fz_keys) / sizeof(fz_keys[0]); i++) {
+			fz_parsed[i] = malloc(sizeof(*fz_parsed[i]));
+			if (!fz_parsed[i] || tm_path_parse(fz_keys[i], fz_parsed[i], NULL, 0))
+				abort();
+		}
 	if (size < 1)
 		return 0;
 	if (data[0] & 1) {
@@ -65,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r->request_case == GNMI__SUBSCRIBE_REQUEST__REQUEST_SUBSCRIBE &&
 		    gnmi_sublist_parse(r->subscribe, NULL, fz_cache(), &l, err, sizeof(err)) == 0) {
 			for (size_t i = 0; i < l.n; i++)
-				fz_pat(&l.sub[i].pat, key);
+				fz_pat(&l.sub[i].pat);
 			gnmi_sublist_free(&l);
 		}
 		gnmi__subscribe_request__free_unpacked(r, NULL);
@@ -77,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		if (gnmi_get_parse(r, NULL, fz_cache(), &g, err, sizeof(err)) == 0) {
 			for (size_t i = 0; i < g.n; i++)
-				fz_pat(&g.pat[i], key);
+				fz_pat(&g.pat[i]);
 			gnmi_get_free(&g);
 		}
 		gnmi__get_request__free_unpacked(r, NULL);

@@ -828,38 +828,70 @@ static void test_stem_and_range(void **st)
 	bool changed;
 
 	(void)st;
+	/* the first name only: below it a key may carry predicates the pattern leaves out */
 	assert_int_equal(join("interfaces/interface[name=eth0]/state", NULL), 0);
-	assert_int_equal(gnmi_pat_stem(&pat, stem, sizeof(stem)), 21);
-	assert_string_equal(stem, "/interfaces/interface");
-	assert_int_equal(join("system/memory/state", NULL), 0);
-	gnmi_pat_stem(&pat, stem, sizeof(stem));
-	assert_string_equal(stem, "/system/memory/state");
+	assert_int_equal(gnmi_pat_stem(&pat, stem, sizeof(stem)), 10);
+	assert_string_equal(stem, "interfaces");
 	assert_int_equal(join("*/memory", NULL), 0);
-	gnmi_pat_stem(&pat, stem, sizeof(stem));
+	assert_int_equal(gnmi_pat_stem(&pat, stem, sizeof(stem)), 0);
 	assert_string_equal(stem, "");
 	assert_int_equal(join("system/.../used", NULL), 0);
 	gnmi_pat_stem(&pat, stem, sizeof(stem));
-	assert_string_equal(stem, "/system");
+	assert_string_equal(stem, "system");
 	assert_int_equal(gnmi_pat_stem(&pat, stem, 4), -1);
+	assert_string_equal(gnmi_key_canon("/keel-system:system/memory"), "system/memory");
+	assert_string_equal(gnmi_key_canon("/system/a:b"), "system/a:b");
+
+	/* string tests before the parse */
+	assert_true(gnmi_pat_may_match(&pat, "/system/memory/state/used"));
+	assert_false(gnmi_pat_may_match(&pat, "/systems/memory"));
+	assert_int_equal(join("interfaces/interface/state/counters", NULL), 0);
+	assert_true(gnmi_pat_may_match(&pat, IF_KEY)); /* a missing key: any entry */
+	assert_false(gnmi_pat_may_match(&pat, "/interfaces/interface[name=eth0]/state/mtu"));
+	assert_false(gnmi_pat_may_match(&pat, "/interfaces/interface[name=eth0]/state"));
+	assert_int_equal(join("interfaces/interface[name=eth0]/state", NULL), 0);
+	assert_true(gnmi_pat_may_match(&pat, IF_KEY));
+	assert_false(gnmi_pat_may_match(&pat, "/interfaces/interface[name=eth01]/state/mtu"));
+	assert_false(gnmi_pat_may_match(&pat, "/interfaces/interface/state/mtu"));
+	assert_int_equal(join("interfaces/interface[name=*]/*/counters", NULL), 0);
+	assert_true(gnmi_pat_may_match(&pat, IF_KEY));
+	/* a concrete predicate anywhere in the run, whatever the order */
+	assert_int_equal(join("access/radius-servers/radius-server[port=1812]/state", NULL), 0);
+	assert_true(gnmi_pat_may_match(
+	        &pat, "/access/radius-servers/radius-server[name=r1][port=1812]/state/x"));
+	assert_true(gnmi_pat_may_match(
+	        &pat, "/access/radius-servers/radius-server[name='a]/b'][port=1812]/state/x"));
+	/* quoted values are left to the parser; a module prefix is not part of the name */
+	assert_true(gnmi_pat_may_match(
+	        &pat, "/access/radius-servers/radius-server[name=r1][port='1812']/state/x"));
+	assert_true(gnmi_pat_may_match(
+	        &pat, "/keel-access:access/radius-servers/radius-server[port=1812]/state"));
+	assert_false(gnmi_pat_may_match(
+	        &pat, "/access/radius-servers/radius-server[name=r1][port=1813]/state/x"));
+	assert_false(gnmi_pat_may_match(&pat, "/access/radius-servers/radius-serverx[port=1812]"));
 
 	gnmi_cache_init(c);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		assert_non_null(gnmi_cache_put(c, kvu(&kv, keys[i], i), 1, &changed));
-	n = gnmi_cache_range(c, "/interfaces/interface", &idx);
+	n = gnmi_cache_range(c, "interfaces/interface", &idx);
 	assert_non_null(idx);
 	assert_int_equal(n, 3);
 	/* key order: eth0 in-octets, eth0 oper-status, eth1 mtu */
 	assert_string_equal(c->e[idx[0]].kv.key, IF_KEY);
 	assert_string_equal(c->e[idx[2]].kv.key, keys[0]);
-	assert_int_equal(gnmi_cache_range(c, "/system", &idx), 1);
-	assert_int_equal(gnmi_cache_range(c, "/nothing", &idx), 0);
+	assert_int_equal(gnmi_cache_range(c, "system", &idx), 1);
+	assert_int_equal(gnmi_cache_range(c, "nothing", &idx), 0);
 	assert_int_equal(gnmi_cache_range(c, "", &idx), 6);
 	/* a new key re-sorts; a deleted one keeps its slot (callers check live) */
 	gnmi_cache_put(c, kvu(&kv, "/interfaces/interface[name=eth0]/state/mtu", 9), 2, &changed);
-	assert_int_equal(gnmi_cache_range(c, "/interfaces/interface", &idx), 4);
+	assert_int_equal(gnmi_cache_range(c, "interfaces/interface", &idx), 4);
 	assert_int_equal(gnmi_cache_delete(c, "/system"), 1);
-	assert_int_equal(gnmi_cache_range(c, "/system", &idx), 1);
+	assert_int_equal(gnmi_cache_range(c, "system", &idx), 1);
 	assert_false(c->e[idx[0]].live);
+	/* a module prefix on the first element sorts with the plain name */
+	gnmi_cache_put(c, kvu(&kv, "/keel-vlans:vlans/vlan[vlan-id=1]/x", 1), 3, &changed);
+	gnmi_cache_put(c, kvu(&kv, "/vlans/vlan[vlan-id=2]/x", 1), 3, &changed);
+	assert_int_equal(gnmi_cache_range(c, "vlans", &idx), 2);
 	gnmi_cache_free(c);
 	free(c);
 }
