@@ -120,6 +120,7 @@ static const char golden_stats[] =
         "  RxStart = 2          RxLogoff = 1       RxRespId = 3\n"
         "  RxResp = 6           RxInvalid = 0      RxLenErr = 0\n"
         "  RxTotal = 12         AuthSuccess = 2    AuthFail = 1\n"
+        "  RxKernelDrops = 0    RxSessLimit = 0    Sessions = 0\n"
         "\n"
         "RADIUS servers:\n"
         "Server            Port   State  Requests  Retrans  Accepts  Rejects  Challenges Timeouts  "
