@@ -349,9 +349,10 @@ static const struct ctl_method *method_find(const struct ctl_server *srv, const 
 	for (size_t i = 0; i < srv->n_methods; i++)
 		if (strcmp(srv->methods[i].name, name) == 0)
 			return &srv->methods[i];
-	for (size_t i = 0; i < srv->n_extra; i++)
-		if (strcmp(srv->extra[i].name, name) == 0)
-			return &srv->extra[i];
+	for (size_t t = 0; t < srv->n_extra; t++)
+		for (size_t i = 0; i < srv->extra[t].n; i++)
+			if (strcmp(srv->extra[t].m[i].name, name) == 0)
+				return &srv->extra[t].m[i];
 	return NULL;
 }
 
@@ -709,16 +710,20 @@ void ctl_server_close(struct ctl_server *srv)
 
 int ctl_server_add_methods(struct ctl_server *srv, const struct ctl_method *methods, size_t n)
 {
-	if (srv->extra || !methods_valid(methods, n))
+	if (srv->n_extra == CTL_MAX_TABLES) {
+		log_warnx("ctl: more than %d added method tables", CTL_MAX_TABLES);
+		return -1;
+	}
+	if (!methods_valid(methods, n))
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < srv->n_methods; j++)
-			if (strcmp(methods[i].name, srv->methods[j].name) == 0) {
-				log_warnx("ctl: method '%s' listed twice", methods[i].name);
-				return -1;
-			}
-	srv->extra = methods;
-	srv->n_extra = n;
+		if (method_find(srv, methods[i].name)) {
+			log_warnx("ctl: method '%s' listed twice", methods[i].name);
+			return -1;
+		}
+	srv->extra[srv->n_extra].m = methods;
+	srv->extra[srv->n_extra].n = n;
+	srv->n_extra++;
 	return 0;
 }
 

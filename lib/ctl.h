@@ -138,9 +138,11 @@ struct ctl_server *ctl_server_open_path(struct event_base *base, const char *pat
 /* Closes every connection and removes the socket file (only if it is still
  * ours). Not from inside a handler. Deferred copies stay valid to end. */
 void ctl_server_close(struct ctl_server *srv);
-/* Appends a second method table (lib/cfg's "config.*" methods) to the lookup;
- * same rules as the main table, no name may repeat. `methods` must outlive the
- * server. -1 when a table was added already or a name is bad/duplicated. */
+/* Appends another method table to the lookup (lib/cfg's "config.*" methods,
+ * a daemon module's own, e.g. ribd's bulk route API), up to 8 per server;
+ * same rules as the main table, no name may repeat across the built-in, the
+ * main and the added tables. `methods` must outlive the server. -1 when the
+ * tables are full or a name is bad/duplicated. */
 int ctl_server_add_methods(struct ctl_server *srv, const struct ctl_method *methods, size_t n);
 /* Called once per connection when it closes (peer gone, dropped, or server
  * closing), with the conn_id its requests carried. It runs synchronously inside

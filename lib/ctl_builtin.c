@@ -148,9 +148,10 @@ static void builtin_methods(struct ctl_req *req, void *arg)
 	for (size_t i = 0; i < srv->n_methods; i++)
 		if (reply_method(req, &srv->methods[i]) < 0)
 			return;
-	for (size_t i = 0; i < srv->n_extra; i++)
-		if (reply_method(req, &srv->extra[i]) < 0)
-			return;
+	for (size_t t = 0; t < srv->n_extra; t++)
+		for (size_t i = 0; i < srv->extra[t].n; i++)
+			if (reply_method(req, &srv->extra[t].m[i]) < 0)
+				return;
 }
 
 static Keel__Ctl__Subscribe *subscribe_decode(struct ctl_req *req)

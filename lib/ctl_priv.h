@@ -39,6 +39,14 @@ struct ctl_conn {
 	unsigned n_topics;
 };
 
+/* Method tables added to a server after the main one (lib/cfg's config.*,
+ * a daemon's own modules such as ribd's bulk route API). */
+#define CTL_MAX_TABLES 8
+struct ctl_table {
+	const struct ctl_method *m;
+	size_t n;
+};
+
 struct ctl_server {
 	struct event_base *base;
 	int fd;
@@ -49,7 +57,7 @@ struct ctl_server {
 	char name[CTL_MAX_METHOD + 1];
 	const struct ctl_method *methods;
 	size_t n_methods;
-	const struct ctl_method *extra; /* ctl_server_add_methods() */
+	struct ctl_table extra[CTL_MAX_TABLES]; /* ctl_server_add_methods() */
 	size_t n_extra;
 	void *arg;
 	ctl_close_fn close_fn;

@@ -299,12 +299,12 @@ out:
 	keel__ribd__route_batch__free_unpacked(b, NULL);
 }
 
-void ribd_api_add(struct ctl_req *req, void *arg)
+static void ribd_api_add(struct ctl_req *req, void *arg)
 {
 	api_batch(req, arg, true);
 }
 
-void ribd_api_delete(struct ctl_req *req, void *arg)
+static void ribd_api_delete(struct ctl_req *req, void *arg)
 {
 	api_batch(req, arg, false);
 }
@@ -337,7 +337,7 @@ static int api_collect_one(void *arg, const struct rib_dest *d)
 	return 0;
 }
 
-void ribd_api_flush(struct ctl_req *req, void *arg)
+static void ribd_api_flush(struct ctl_req *req, void *arg)
 {
 	struct ribd *r = ((struct daemon *)arg)->priv;
 	Keel__Ribd__RouteFlush *m;
@@ -376,7 +376,7 @@ out:
 	keel__ribd__route_flush__free_unpacked(m, NULL);
 }
 
-void ribd_api_clients(struct ctl_req *req, void *arg)
+static void ribd_api_clients(struct ctl_req *req, void *arg)
 {
 	(void)arg;
 	for (size_t i = 0; i < api.n; i++) {
@@ -427,7 +427,7 @@ static int api_v4_one(void *arg, const struct rib_dest *d)
  * random host in it), as forwarded traffic would; the addresses are made
  * before the clock starts.
  */
-void ribd_api_lookup_bench(struct ctl_req *req, void *arg)
+static void ribd_api_lookup_bench(struct ctl_req *req, void *arg)
 {
 	struct ribd *r = ((struct daemon *)arg)->priv;
 	Keel__Ribd__LookupBench *m;
@@ -481,4 +481,31 @@ out:
 	free(addrs);
 	free(v.addr);
 	free(v.len);
+}
+
+static const struct ctl_method ribd_api_methods[] = {
+        {.name = "route.add",
+         .fn = ribd_api_add,
+         .flags = CTL_F_WRITE,
+         .help = "Add or replace a client's routes (RouteBatch -> RouteBatchResult)"},
+        {.name = "route.delete",
+         .fn = ribd_api_delete,
+         .flags = CTL_F_WRITE,
+         .help = "Delete a client's routes (RouteBatch -> RouteBatchResult)"},
+        {.name = "route.flush",
+         .fn = ribd_api_flush,
+         .flags = CTL_F_WRITE,
+         .help = "Delete every route of a client (RouteFlush -> RouteBatchResult)"},
+        {.name = "route.clients",
+         .fn = ribd_api_clients,
+         .help = "API clients and their route counts (-> ApiClient*)"},
+        {.name = "route.lookup-bench",
+         .fn = ribd_api_lookup_bench,
+         .help = "Time LPM lookups on inet.0 (LookupBench -> LookupBenchResult)"},
+};
+
+int ribd_api_register(struct ctl_server *srv)
+{
+	return ctl_server_add_methods(srv, ribd_api_methods,
+	                              sizeof(ribd_api_methods) / sizeof(ribd_api_methods[0]));
 }

@@ -1,38 +1,15 @@
 /*
  * The bulk route API on ribd's ctl socket (api.c, lib/proto/ribd.proto):
- * other programs add, delete and flush many routes per request. The
- * methods join ribd's table in ctl.c through RIBD_API_METHODS.
+ * other programs add, delete and flush many routes per request. Its methods
+ * are a table of their own on the socket (ctl_server_add_methods).
  */
 #ifndef KEEL_RIBD_API_H
 #define KEEL_RIBD_API_H
 
 #include "lib/ctl.h"
 
-void ribd_api_add(struct ctl_req *req, void *arg);
-void ribd_api_delete(struct ctl_req *req, void *arg);
-void ribd_api_flush(struct ctl_req *req, void *arg);
-void ribd_api_clients(struct ctl_req *req, void *arg);
-void ribd_api_lookup_bench(struct ctl_req *req, void *arg);
-
-#define RIBD_API_METHODS                                                                           \
-	{.name = "route.add",                                                                      \
-	 .fn = ribd_api_add,                                                                       \
-	 .flags = CTL_F_WRITE,                                                                     \
-	 .help = "Add or replace a client's routes (RouteBatch -> RouteBatchResult)"},             \
-	        {.name = "route.delete",                                                           \
-	         .fn = ribd_api_delete,                                                            \
-	         .flags = CTL_F_WRITE,                                                             \
-	         .help = "Delete a client's routes (RouteBatch -> RouteBatchResult)"},             \
-	        {.name = "route.flush",                                                            \
-	         .fn = ribd_api_flush,                                                             \
-	         .flags = CTL_F_WRITE,                                                             \
-	         .help = "Delete every route of a client (RouteFlush -> RouteBatchResult)"},       \
-	        {.name = "route.clients",                                                          \
-	         .fn = ribd_api_clients,                                                           \
-	         .help = "API clients and their route counts (-> ApiClient*)"},                    \
-	{                                                                                          \
-		.name = "route.lookup-bench", .fn = ribd_api_lookup_bench,                         \
-		.help = "Time LPM lookups on inet.0 (LookupBench -> LookupBenchResult)"            \
-	}
+/* Adds the route.* methods to ribd's ctl socket (at start-up, before the
+ * loop runs). 0 or -1. */
+int ribd_api_register(struct ctl_server *srv);
 
 #endif

@@ -10,7 +10,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "daemons/ribd/api.h"
 #include "daemons/ribd/ribd.h"
 #include "lib/log.h"
 #include "lib/proto/ribd.pb-c.h"
@@ -313,6 +312,5 @@ const struct ctl_method ribd_ctl_methods[] = {
         {.name = "show.route.forwarding",
          .fn = ribd_show_forwarding,
          .help = "Routes ribd holds in the kernel (-> FibEntry*)"},
-        RIBD_API_METHODS, /* api.c: the bulk route API */
 };
 const size_t ribd_ctl_n_methods = sizeof(ribd_ctl_methods) / sizeof(ribd_ctl_methods[0]);

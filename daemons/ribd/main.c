@@ -11,6 +11,7 @@
  *   sensors.c  route counts, FIB errors and BFD tracking on the telemetry bus
  *   kernel.c   the platform monitor -> links, addresses, kernel routes
  *   ctl.c      "show.route", "show.route.summary", "show.route.forwarding"
+ *   api.c      the bulk route API ("route.*"), its own table on the ctl socket
  *
  * Changes from the monitor and the config only touch the RIB; a zero-delay
  * timer then runs next-hop resolution and sends the FIB changes in one
@@ -27,6 +28,7 @@
 #include <sys/capability.h>
 #include <time.h>
 
+#include "daemons/ribd/api.h"
 #include "daemons/ribd/ribd.h"
 #include "lib/cfg.h"
 #include "lib/log.h"
@@ -154,6 +156,10 @@ static int ribd_init(struct daemon *d)
 	r->bfd = ribd_bfd_new(d->base, r->rib, ribd_kick_cb, r);
 	if (!r->bfd || ribd_bfd_connect(r->bfd, NULL) < 0) {
 		log_warnx("out of memory");
+		return -1;
+	}
+	if (ribd_api_register(d->ctl) < 0) {
+		log_warnx("cannot add the route API to the control socket");
 		return -1;
 	}
 	r->sensors = ribd_sensors_start(r);
