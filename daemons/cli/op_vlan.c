@@ -155,6 +155,10 @@ static void cli_vlan_brief(struct json_object *v, FILE *out)
 		fprintf(out, "%59s%s.0%s\n", "", cli_js(m, "interface"),
 		        cli_jb(m, "up") ? "*" : "");
 	}
+	/* keel's addition: what the data plane cannot do for this VLAN (e.g. tagged members on a
+	 * kernel without bridge VLAN filtering); Junos has no such case. */
+	if (*cli_js(v, "error"))
+		fprintf(out, "%24sNot switched: %s\n", "", cli_js(v, "error"));
 }
 
 static void cli_vlan_detail(struct json_object *v, FILE *out)
@@ -184,6 +188,8 @@ static void cli_vlan_detail(struct json_object *v, FILE *out)
 	}
 	fprintf(out, "Number of interfaces: Tagged %-5zu, Untagged %-5zu\n", tagged, n - tagged);
 	fprintf(out, "Total MAC count: %lld\n", cli_ji(v, "mac-count"));
+	if (*cli_js(v, "error"))
+		fprintf(out, "Not switched: %s\n", cli_js(v, "error"));
 }
 
 void cli_render_vlans(struct cli *cli, const struct cli_argv *av, struct json_object *data,
