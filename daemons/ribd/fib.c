@@ -1086,21 +1086,23 @@ int fib_walk(const struct fib *f, int family, fib_walk_fn fn, void *arg)
 	return f->rib ? rib_dest_walk(f->rib, family, fib_walk_one, &w) : 0;
 }
 
-static void fib_count_one(struct fib *f, struct rib_dest *e)
+static int fib_count_one(void *arg, struct rib_dest *e)
 {
-	f->st.installed += fib_is(e, FIB_F_INSTALLED);
+	*(size_t *)arg += fib_is(e, FIB_F_INSTALLED);
+	return 0;
 }
 
 void fib_get_stats(const struct fib *f, struct fib_stats *out)
 {
-	struct fib *mf = (struct fib *)f; /* the walk counts into f->st.installed */
-
-	mf->st.installed = 0;
-	fib_each(mf, fib_count_one);
 	*out = f->st;
+	out->installed = 0;
+	if (f->rib) {
+		rib_dest_walk(f->rib, AF_INET, fib_count_one, &out->installed);
+		rib_dest_walk(f->rib, AF_INET6, fib_count_one, &out->installed);
+	}
 }
 
 size_t fib_memory(const struct fib *f)
 {
-	return sizeof(*f);
+	return sizeof(*f) + f->cap_queue * sizeof(f->queue[0]);
 }
