@@ -55,8 +55,8 @@ typedef int (*lpm_walk_fn)(void *arg, const uint8_t *addr, unsigned plen, void *
 int lpm_walk(const struct lpm *t, const uint8_t *addr, unsigned plen, lpm_walk_fn fn, void *arg);
 
 /*
- * Fixed-size object pool (the trie's nodes, and the RIB's and FIB's
- * destinations, routes and entries): objects are carved from 64 KiB blocks
+ * Fixed-size object pool (the trie's nodes, and the RIB's destinations,
+ * which hold the FIB's state too, and routes): objects are carved from 64 KiB blocks
  * and recycled through a free list, so a million small objects carry no
  * allocator header each. Memory returns to the system at lpm_pool_drain.
  */

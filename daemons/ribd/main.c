@@ -3,9 +3,10 @@
  *
  *   main.c     start-up: platform, monitor, RIB, FIB, config glue, the run timer
  *   ribd.h     the daemon's state
- *   lpm.c      Patricia trie: longest-prefix match for the RIB and the FIB
+ *   lpm.c      Patricia trie: longest-prefix match for the RIB (and gateways)
  *   rib.c      routes per destination, preference, next-hop resolution, ECMP
- *   fib.c      the kernel's main table kept in step, batched; restart without flap
+ *   fib.c      the kernel's main table kept in step, batched; restart without flap;
+ *              its per-prefix state sits in the RIB's destinations (48 B each)
  *   config.c   routing-options -> static routes, applied as a diff
  *   bfd.c      BFD-tracked next hops: sessions claimed from bfdd, routes re-evaluated
  *   sensors.c  route counts, FIB errors and BFD tracking on the telemetry bus
