@@ -401,7 +401,7 @@ def test_multiple_supplicants(env):
     e = env
     b = e.bed
     b.run("hm", ["ip", "link", "set", "eth0", "up"])
-    cap = subprocess.Popen(b.tb.exec_argv("hm", ["tcpdump", "-l", "-nn", "-e", "-i", "eth0",
+    cap = subprocess.Popen(b.tb.exec_argv("hm", ["tcpdump", "--immediate-mode", "-l", "-nn", "-e", "-i", "eth0",
                                                  "ether", "proto", "0x888e"]),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # tcpdump says "listening on" once its socket is open.
@@ -419,6 +419,9 @@ def test_multiple_supplicants(env):
         assert supp(e, "p5", f"02:00:00:00:05:0{i}")["user"] == user
     brief = cli(e, "show dot1x interface p5").stdout
     assert "02:00:00:00:05:01" in brief and "02:00:00:00:05:02" in brief, brief
+    # --immediate-mode: without it tcpdump holds frames in its ring block until a timeout, and a
+    # SIGTERM before that ends it with "0 packets captured" although the filter saw them.
+    time.sleep(0.3)
     cap.terminate()
     out, _ = cap.communicate(timeout=5)
     # Replies went unicast to each supplicant (several on one port, notes section 1): the

@@ -179,7 +179,7 @@ class Capture:
     """tcpdump -e on one interface in a namespace, stopped explicitly."""
 
     def __init__(self, bed, name, ifname, flt=()):
-        argv = bed.tb.exec_argv(name, ["tcpdump", "-l", "-nn", "-e", "-i", ifname, *flt])
+        argv = bed.tb.exec_argv(name, ["tcpdump", "--immediate-mode", "-l", "-nn", "-e", "-i", ifname, *flt])
         self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(0.5)  # tcpdump has no readiness signal; its socket must exist first
 
