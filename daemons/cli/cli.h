@@ -175,6 +175,28 @@ int cli_split_commands(char *buf, char **cmds, int max);
 bool cli_argv_has(const struct cli_argv *av, const char *keyword);
 const char *cli_argv_value(const struct cli_argv *av, const char *arg);
 
+/* ---- fetch.c: what every op_*.c shares */
+struct ctl_client;
+/* Connects to daemon's ctl socket; NULL with "D is not running ..." in err. */
+struct ctl_client *cli_daemon_connect(const char *daemon, char *err, size_t errlen);
+/* ctl_call with cli->timeout_ms: 0 on END, -1 with "D did not answer" in err, or the
+ * daemon's error code (> 0) with its text in err. */
+int cli_daemon_call(struct cli *cli, struct ctl_client *c, const char *daemon, const char *method,
+                    const ProtobufCMessage *req, int (*part)(const uint8_t *, size_t, void *),
+                    void *arg, char *err, size_t errlen);
+/* Connect, call, close: as cli_daemon_call, -1 also when the daemon is not running. */
+int cli_daemon_ask(struct cli *cli, const char *daemon, const char *method,
+                   const ProtobufCMessage *req, int (*part)(const uint8_t *, size_t, void *),
+                   void *arg, char *err, size_t errlen);
+/* Members of a fetched JSON object (o may be NULL); a missing or null member reads
+ * as NULL, "", 0, false, an empty array. */
+struct json_object *cli_jget(struct json_object *o, const char *key);
+const char *cli_js(struct json_object *o, const char *key);
+long long cli_ji(struct json_object *o, const char *key);
+bool cli_jb(struct json_object *o, const char *key);
+size_t cli_jlen(struct json_object *o, const char *key);
+struct json_object *cli_jidx(struct json_object *o, const char *key, size_t i);
+
 void cli_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Interactive loop (edit.c). Returns the exit status. */
@@ -183,7 +205,6 @@ int cli_interactive(struct cli *cli);
 bool cli_ask_yes(struct cli *cli, const char *question, bool dflt, FILE *out);
 
 /* ---- mgd (op_config.c): the calls both modes make */
-struct ctl_client;
 /* Connects to mgd; NULL with "mgd is not running" in err. */
 struct ctl_client *cli_mgd_connect(char *err, size_t errlen);
 /* ctl_call with the CLI's wording for failures; 0 on END. */

@@ -38,37 +38,18 @@ static int cli_bfd_part(const uint8_t *payload, size_t len, void *arg)
 	return 0;
 }
 
-static struct ctl_client *cli_bfdd_connect(char *err, size_t errlen)
-{
-	struct ctl_client *c = ctl_client_connect("bfdd");
-
-	if (!c)
-		snprintf(err, errlen, "bfdd is not running (no answer on its control socket)");
-	return c;
-}
-
 static struct json_object *cli_fetch_bfd_sessions(struct cli *cli, const struct cli_argv *av,
                                                   char *err, size_t errlen)
 {
 	Keel__Bfdd__ShowSessions req = KEEL__BFDD__SHOW_SESSIONS__INIT;
 	const char *addr = cli_argv_value(av, "<address>");
 	struct cli_bfd_ctx c = {.sessions = json_object_new_array()};
-	struct ctl_client *cc = cli_bfdd_connect(err, errlen);
 	struct json_object *o, *info;
-	int rc;
 
-	if (!cc) {
-		json_object_put(c.sessions);
-		return NULL;
-	}
 	req.address = (char *)(addr ? addr : "");
 	req.detail = cli_argv_has(av, "detail") || cli_argv_has(av, "extensive");
-	rc = ctl_call(cc, "show.sessions", &req.base, cli_bfd_part, &c, cli->timeout_ms, err,
-	              errlen);
-	ctl_client_close(cc);
-	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "bfdd did not answer");
+	if (cli_daemon_ask(cli, "bfdd", "show.sessions", &req.base, cli_bfd_part, &c, err,
+	                   errlen) != 0) {
 		json_object_put(c.sessions);
 		if (c.summary)
 			json_object_put(c.summary);
@@ -81,29 +62,6 @@ static struct json_object *cli_fetch_bfd_sessions(struct cli *cli, const struct 
 	o = json_object_new_object();
 	json_object_object_add(o, CLI_BFD_SESSIONS, info);
 	return o;
-}
-
-static struct json_object *cli_jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (o)
-		json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static const char *cli_js(struct json_object *o, const char *key)
-{
-	struct json_object *v = cli_jget(o, key);
-
-	return v ? json_object_get_string(v) : "";
-}
-
-static long long cli_ji(struct json_object *o, const char *key)
-{
-	struct json_object *v = cli_jget(o, key);
-
-	return v ? json_object_get_int64(v) : 0;
 }
 
 /* Junos prints intervals in seconds with three decimals. */
@@ -293,20 +251,11 @@ static struct json_object *cli_fetch_bfd_clear(struct cli *cli, const struct cli
 {
 	Keel__Bfdd__ShowSessions req = KEEL__BFDD__SHOW_SESSIONS__INIT;
 	const char *addr = cli_argv_value(av, "<address>");
-	struct ctl_client *cc = cli_bfdd_connect(err, errlen);
 	struct json_object *res = NULL, *o;
-	int rc;
 
-	if (!cc)
-		return NULL;
 	req.address = (char *)(addr ? addr : "");
-	rc = ctl_call(cc, "clear.sessions", &req.base, NULL, NULL, cli->timeout_ms, err, errlen);
-	ctl_client_close(cc);
-	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "bfdd did not answer");
+	if (cli_daemon_ask(cli, "bfdd", "clear.sessions", &req.base, NULL, NULL, err, errlen) != 0)
 		return NULL;
-	}
 	res = json_object_new_object();
 	json_object_object_add(res, "address", json_object_new_string(addr ? addr : "all"));
 	o = json_object_new_object();

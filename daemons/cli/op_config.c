@@ -283,20 +283,6 @@ struct json_object *cli_fetch_commits(struct cli *cli, const struct cli_argv *av
 	return o;
 }
 
-static struct json_object *cli_jget(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *cli_jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = cli_jget(o, key);
-
-	return v ? json_object_get_string(v) : "";
-}
-
 /* Junos: "0   2026-11-23 02:30:00 UTC by root via cli" then the comment
  * indented on the next line. */
 void cli_render_commits(struct cli *cli, const struct cli_argv *av, struct json_object *data,
@@ -311,12 +297,12 @@ void cli_render_commits(struct cli *cli, const struct cli_argv *av, struct json_
 		time_t t = vt ? (time_t)json_object_get_int64(vt) : 0;
 		char when[64] = "";
 		struct tm tm;
-		const char *client = cli_jstr(ci, "client"), *comment = cli_jstr(ci, "comment");
+		const char *client = cli_js(ci, "client"), *comment = cli_js(ci, "comment");
 
 		if (localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
 		fprintf(out, "%-3lld %s by %s via %s%s\n",
-		        vi ? (long long)json_object_get_int64(vi) : 0LL, when, cli_jstr(ci, "user"),
+		        vi ? (long long)json_object_get_int64(vi) : 0LL, when, cli_js(ci, "user"),
 		        *client ? client : "cli",
 		        vc && json_object_get_boolean(vc) ? " commit confirmed" : "");
 		if (*comment)

@@ -83,21 +83,10 @@ static struct json_object *cli_dot1x_call(struct cli *cli, const struct cli_argv
 	Keel__Dot1xd__ShowInterface req = KEEL__DOT1XD__SHOW_INTERFACE__INIT;
 	const char *ifname = cli_argv_value(av, "<interface-name>");
 	struct cli_dot1x_ctx c = {.ifs = json_object_new_array()};
-	struct ctl_client *cc = ctl_client_connect("dot1xd");
 	struct json_object *o, *info;
-	int rc;
 
-	if (!cc) {
-		snprintf(err, errlen, "dot1xd is not running (no answer on its control socket)");
-		json_object_put(c.ifs);
-		return NULL;
-	}
 	req.interface = (char *)(ifname ? ifname : "");
-	rc = ctl_call(cc, method, &req.base, part, &c, cli->timeout_ms, err, errlen);
-	ctl_client_close(cc);
-	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "dot1xd did not answer");
+	if (cli_daemon_ask(cli, "dot1xd", method, &req.base, part, &c, err, errlen) != 0) {
 		json_object_put(c.ifs);
 		if (c.radius)
 			json_object_put(c.radius);
@@ -131,36 +120,6 @@ static struct json_object *cli_fetch_dot1x_statistics(struct cli *cli, const str
 {
 	return cli_dot1x_call(cli, av, "show.statistics", CLI_DOT1X_STATISTICS,
 	                      cli_dot1x_stats_part, err, errlen);
-}
-
-static struct json_object *cli_jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (o)
-		json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static const char *cli_js(struct json_object *o, const char *key)
-{
-	struct json_object *v = cli_jget(o, key);
-
-	return v ? json_object_get_string(v) : "";
-}
-
-static long long cli_ji(struct json_object *o, const char *key)
-{
-	struct json_object *v = cli_jget(o, key);
-
-	return v ? json_object_get_int64(v) : 0;
-}
-
-static bool cli_jb(struct json_object *o, const char *key)
-{
-	struct json_object *v = cli_jget(o, key);
-
-	return v && json_object_get_boolean(v);
 }
 
 /* Junos prints supplicant MACs in upper case. */
@@ -412,27 +371,15 @@ static struct json_object *cli_fetch_dot1x_clear(struct cli *cli, const struct c
 {
 	Keel__Dot1xd__ShowInterface req = KEEL__DOT1XD__SHOW_INTERFACE__INIT;
 	const char *ifname = cli_argv_value(av, "<interface-name>");
-	struct ctl_client *cc;
 	struct json_object *res, *o;
-	int rc;
 
 	if (!ifname) {
 		snprintf(err, errlen, "clear dot1x interface needs an interface name");
 		return NULL;
 	}
-	cc = ctl_client_connect("dot1xd");
-	if (!cc) {
-		snprintf(err, errlen, "dot1xd is not running (no answer on its control socket)");
-		return NULL;
-	}
 	req.interface = (char *)ifname;
-	rc = ctl_call(cc, "clear.interface", &req.base, NULL, NULL, cli->timeout_ms, err, errlen);
-	ctl_client_close(cc);
-	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "dot1xd did not answer");
+	if (cli_daemon_ask(cli, "dot1xd", "clear.interface", &req.base, NULL, NULL, err, errlen))
 		return NULL;
-	}
 	res = json_object_new_object();
 	json_object_object_add(res, "interface", json_object_new_string(ifname));
 	o = json_object_new_object();

@@ -28,21 +28,10 @@ struct json_object *cli_fetch_interfaces(struct cli *cli, const struct cli_argv 
 	Keel__Ifd__ShowInterfaces req = KEEL__IFD__SHOW_INTERFACES__INIT;
 	const char *name = cli_argv_value(av, "<interface-name>");
 	struct json_object *arr = json_object_new_array(), *o;
-	struct ctl_client *c = ctl_client_connect("ifd");
-	int rc;
 
-	if (!c) {
-		snprintf(err, errlen, "ifd is not running (no answer on its control socket)");
-		json_object_put(arr);
-		return NULL;
-	}
 	req.name = (char *)(name ? name : "");
-	rc = ctl_call(c, "show.interfaces", &req.base, cli_if_part, arr, cli->timeout_ms, err,
-	              errlen);
-	ctl_client_close(c);
-	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "ifd did not answer");
+	if (cli_daemon_ask(cli, "ifd", "show.interfaces", &req.base, cli_if_part, arr, err,
+	                   errlen) != 0) {
 		json_object_put(arr);
 		return NULL;
 	}
@@ -54,35 +43,6 @@ struct json_object *cli_fetch_interfaces(struct cli *cli, const struct cli_argv 
 	o = json_object_new_object();
 	json_object_object_add(o, "interface-information", arr);
 	return o;
-}
-
-static const char *cli_js(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-static long long cli_ji(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static bool cli_jb(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
-static struct json_object *cli_jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
 }
 
 static void cli_render_terse(struct json_object *arr, FILE *out)

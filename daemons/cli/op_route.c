@@ -21,43 +21,6 @@
 #include "lib/pbjson.h"
 #include "lib/proto/ribd.pb-c.h"
 
-static const char *cli_js(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-static long long cli_ji(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static bool cli_jb(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
-static size_t cli_jlen(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array)
-	               ? json_object_array_length(v)
-	               : 0;
-}
-
-static struct json_object *cli_jidx(struct json_object *o, const char *key, size_t i)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_array_get_idx(v, i) : NULL;
-}
-
 /* ------------------------------------------------------------ fetch */
 
 static int cli_route_part(const uint8_t *payload, size_t len, void *arg)
@@ -97,30 +60,21 @@ static int cli_fib_part(const uint8_t *payload, size_t len, void *arg)
 	return 0;
 }
 
-static struct ctl_client *cli_ribd(char *err, size_t errlen)
-{
-	struct ctl_client *c = ctl_client_connect("ribd");
-
-	if (!c)
-		snprintf(err, errlen, "ribd is not running (no answer on its control socket)");
-	return c;
-}
-
 struct json_object *cli_fetch_route(struct cli *cli, const struct cli_argv *av, char *err,
                                     size_t errlen)
 {
 	Keel__Ribd__ShowRoute req = KEEL__RIBD__SHOW_ROUTE__INIT;
 	const char *dst = cli_argv_value(av, "<destination>");
 	struct json_object *arr, *sum = NULL, *o, *info;
-	struct ctl_client *c = cli_ribd(err, errlen);
+	struct ctl_client *c = cli_daemon_connect("ribd", err, errlen);
 	int rc;
 
 	if (!c)
 		return NULL;
-	rc = ctl_call(c, "show.route.summary", NULL, cli_summary_part, &sum, cli->timeout_ms, err,
-	              errlen);
+	rc = cli_daemon_call(cli, c, "ribd", "show.route.summary", NULL, cli_summary_part, &sum,
+	                     err, errlen);
 	if (rc != 0 || !sum) {
-		if (rc <= 0)
+		if (rc == 0) /* an END without the summary */
 			snprintf(err, errlen, "ribd did not answer");
 		ctl_client_close(c);
 		json_object_put(sum);
@@ -134,12 +88,10 @@ struct json_object *cli_fetch_route(struct cli *cli, const struct cli_argv *av, 
 	        (char *)(cli_argv_value(av, "<protocol>") ? cli_argv_value(av, "<protocol>") : "");
 	req.table = (char *)(cli_argv_value(av, "<table>") ? cli_argv_value(av, "<table>") : "");
 	req.hidden = cli_argv_has(av, "hidden");
-	rc = ctl_call(c, "show.route", &req.base, cli_route_part, arr, cli->timeout_ms, err,
-	              errlen);
+	rc = cli_daemon_call(cli, c, "ribd", "show.route", &req.base, cli_route_part, arr, err,
+	                     errlen);
 	ctl_client_close(c);
 	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "ribd did not answer");
 		json_object_put(arr);
 		json_object_put(sum);
 		return NULL;
@@ -156,17 +108,13 @@ static struct json_object *cli_fetch_route_summary(struct cli *cli, const struct
                                                    char *err, size_t errlen)
 {
 	struct json_object *sum = NULL, *o;
-	struct ctl_client *c = cli_ribd(err, errlen);
 	int rc;
 
 	(void)av;
-	if (!c)
-		return NULL;
-	rc = ctl_call(c, "show.route.summary", NULL, cli_summary_part, &sum, cli->timeout_ms, err,
-	              errlen);
-	ctl_client_close(c);
+	rc = cli_daemon_ask(cli, "ribd", "show.route.summary", NULL, cli_summary_part, &sum, err,
+	                    errlen);
 	if (rc != 0 || !sum) {
-		if (rc <= 0)
+		if (rc == 0) /* an END without the summary */
 			snprintf(err, errlen, "ribd did not answer");
 		json_object_put(sum);
 		return NULL;
@@ -179,20 +127,11 @@ static struct json_object *cli_fetch_route_summary(struct cli *cli, const struct
 static struct json_object *cli_fetch_route_fib(struct cli *cli, const struct cli_argv *av,
                                                char *err, size_t errlen)
 {
-	struct json_object *arr, *o;
-	struct ctl_client *c = cli_ribd(err, errlen);
-	int rc;
+	struct json_object *arr = json_object_new_array(), *o;
 
 	(void)av;
-	if (!c)
-		return NULL;
-	arr = json_object_new_array();
-	rc = ctl_call(c, "show.route.forwarding", NULL, cli_fib_part, arr, cli->timeout_ms, err,
-	              errlen);
-	ctl_client_close(c);
-	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "ribd did not answer");
+	if (cli_daemon_ask(cli, "ribd", "show.route.forwarding", NULL, cli_fib_part, arr, err,
+	                   errlen) != 0) {
 		json_object_put(arr);
 		return NULL;
 	}

@@ -134,20 +134,6 @@ static struct json_object *cli_fetch_processes(struct cli *cli, const struct cli
 	return o;
 }
 
-static long long cli_jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static const char *cli_jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
 static void cli_render_processes(struct cli *cli, const struct cli_argv *av,
                                  struct json_object *data, FILE *out)
 {
@@ -160,12 +146,11 @@ static void cli_render_processes(struct cli *cli, const struct cli_argv *av,
 		struct json_object *p = json_object_array_get_idx(arr, i);
 		char up[32] = "-";
 
-		if (cli_jint(p, "uptime-ms"))
-			cli_fmt_uptime(up, sizeof(up),
-			               (unsigned long long)cli_jint(p, "uptime-ms"));
-		fprintf(out, "%7lld  %-12s %-15s %12s %9lld %9lld %8lld\n", cli_jint(p, "pid"),
-		        cli_jstr(p, "name"), cli_jstr(p, "state"), up, cli_jint(p, "rss-kb"),
-		        cli_jint(p, "cpu-ms"), cli_jint(p, "clients"));
+		if (cli_ji(p, "uptime-ms"))
+			cli_fmt_uptime(up, sizeof(up), (unsigned long long)cli_ji(p, "uptime-ms"));
+		fprintf(out, "%7lld  %-12s %-15s %12s %9lld %9lld %8lld\n", cli_ji(p, "pid"),
+		        cli_js(p, "name"), cli_js(p, "state"), up, cli_ji(p, "rss-kb"),
+		        cli_ji(p, "cpu-ms"), cli_ji(p, "clients"));
 	}
 }
 
@@ -184,8 +169,8 @@ struct json_object *cli_fetch_version(struct cli *cli, const struct cli_argv *av
 void cli_render_version(struct cli *cli, const struct cli_argv *av, struct json_object *data,
                         FILE *out)
 {
-	fprintf(out, "Hostname: %s\nModel: %s\nkeel: %s\n", cli_jstr(data, "host-name"),
-	        cli_jstr(data, "product-model"), cli_jstr(data, "keel-version"));
+	fprintf(out, "Hostname: %s\nModel: %s\nkeel: %s\n", cli_js(data, "host-name"),
+	        cli_js(data, "product-model"), cli_js(data, "keel-version"));
 }
 
 const struct cli_node cli_show_system[] = {

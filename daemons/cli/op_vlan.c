@@ -18,50 +18,6 @@
 
 #define CLI_RI "default-switch" /* the one routing instance keel switches in */
 
-static const char *cli_js(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-static long long cli_ji(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static bool cli_jb(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
-static size_t cli_jlen(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array)
-	               ? json_object_array_length(v)
-	               : 0;
-}
-
-static struct json_object *cli_jidx(struct json_object *o, const char *key, size_t i)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_array_get_idx(v, i) : NULL;
-}
-
-static struct json_object *cli_jget(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 /* ------------------------------------------------------------ fetch */
 
 struct cli_vlan_parts {
@@ -86,21 +42,10 @@ static struct json_object *cli_vland_call(struct cli *cli, const char *method,
                                           const ProtobufCMessageDescriptor *desc, const char *key,
                                           char *err, size_t errlen)
 {
-	struct ctl_client *c = ctl_client_connect("vland");
-	struct cli_vlan_parts p = {.desc = desc};
+	struct cli_vlan_parts p = {.arr = json_object_new_array(), .desc = desc};
 	struct json_object *o;
-	int rc;
 
-	if (!c) {
-		snprintf(err, errlen, "vland is not running (no answer on its control socket)");
-		return NULL;
-	}
-	p.arr = json_object_new_array();
-	rc = ctl_call(c, method, req, cli_vlan_part, &p, cli->timeout_ms, err, errlen);
-	ctl_client_close(c);
-	if (rc != 0) {
-		if (rc < 0)
-			snprintf(err, errlen, "vland did not answer");
+	if (cli_daemon_ask(cli, "vland", method, req, cli_vlan_part, &p, err, errlen) != 0) {
 		json_object_put(p.arr);
 		return NULL;
 	}
