@@ -18,6 +18,7 @@
 #define OFPXMT_IN_PORT     0
 #define OFPXMT_ETH_DST     3
 #define OFPXMT_ETH_SRC     4
+#define OFPXMT_VLAN_VID    6
 #define OFPIT_APPLY_ACTION 4
 #define OFPAT_OUTPUT       0
 #define OFPCML_NO_BUFFER   0xffff
@@ -169,6 +170,51 @@ static void wr_oxm(struct wr *w, uint8_t field, const void *val, uint8_t len)
 	wr_bytes(w, val, len);
 }
 
+/* One §7.2.5 action; every one is a multiple of 8 octets long. */
+static int wr_action(struct wr *w, const struct ovs_of_action *a)
+{
+	switch (a->type) {
+	case OVS_OF_ACT_OUTPUT:
+		/* ofp_action_output: type, len 16, port, max_len, pad[6] */
+		wr_u16(w, OFPAT_OUTPUT);
+		wr_u16(w, 16);
+		wr_u32(w, a->arg);
+		wr_u16(w, OFPCML_NO_BUFFER);
+		wr_zero(w, 6);
+		return 0;
+	case OVS_OF_ACT_PUSH_VLAN:
+		/* ofp_action_push: type, len 8, ethertype, pad[2] */
+		if (a->arg != 0x8100 && a->arg != 0x88a8)
+			return -EINVAL;
+		wr_u16(w, OVS_OF_ACT_PUSH_VLAN);
+		wr_u16(w, 8);
+		wr_u16(w, (uint16_t)a->arg);
+		wr_zero(w, 2);
+		return 0;
+	case OVS_OF_ACT_POP_VLAN:
+		/* ofp_action_header: type, len 8, pad[4] */
+		wr_u16(w, OVS_OF_ACT_POP_VLAN);
+		wr_u16(w, 8);
+		wr_zero(w, 4);
+		return 0;
+	case OVS_OF_ACT_SET_VLAN_VID: {
+		/* ofp_action_set_field: type, len 16, OXM VLAN_VID (4 + 2), pad
+		 * to 8 (§7.2.5); the value carries OFPVID_PRESENT (§7.2.3.8) */
+		uint16_t vid = (uint16_t)(OVS_OF_VID_PRESENT | a->arg);
+		uint8_t v[2] = {(uint8_t)(vid >> 8), (uint8_t)vid};
+
+		if (a->arg < 1 || a->arg > 4094)
+			return -EINVAL;
+		wr_u16(w, OVS_OF_ACT_SET_VLAN_VID);
+		wr_u16(w, 16);
+		wr_oxm(w, OFPXMT_VLAN_VID, v, 2);
+		wr_zero(w, 6);
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
 int ovs_of_encode_flow_mod(uint8_t *out, size_t cap, uint32_t xid, const struct ovs_of_flow *f)
 {
 	struct wr w = {.p = out, .cap = cap};
@@ -202,17 +248,45 @@ int ovs_of_encode_flow_mod(uint8_t *out, size_t cap, uint32_t xid, const struct 
 
 		wr_oxm(&w, OFPXMT_IN_PORT, v, 4);
 	}
-	if (f->has_dl_dst)
+	if (f->has_dl_dst && f->has_dl_dst_mask) {
+		uint8_t v[12];
+
+		/* §7.2.3.2: with hasmask the payload is value then mask */
+		memcpy(v, f->dl_dst, 6);
+		memcpy(v + 6, f->dl_dst_mask, 6);
+		wr_u16(&w, OFPXMC_OPENFLOW);
+		wr_u8(&w, (uint8_t)(OFPXMT_ETH_DST << 1 | 1));
+		wr_u8(&w, 12);
+		wr_bytes(&w, v, 12);
+	} else if (f->has_dl_dst) {
 		wr_oxm(&w, OFPXMT_ETH_DST, f->dl_dst, 6);
+	}
 	if (f->has_dl_src)
 		wr_oxm(&w, OFPXMT_ETH_SRC, f->dl_src, 6);
+	if (f->has_vlan_vid) {
+		uint8_t v[2] = {(uint8_t)(f->vlan_vid >> 8), (uint8_t)f->vlan_vid};
+
+		wr_oxm(&w, OFPXMT_VLAN_VID, v, 2);
+	}
 	match_len = w.len - match_at;
 	wr_put_u16_at(&w, match_at + 2, (uint16_t)match_len);
 	pad = (8 - match_len % 8) % 8;
 	wr_zero(&w, pad);
 
 	/* §7.2.4 instructions; none = drop (§5.10: an empty action set drops) */
-	if (f->cmd == OVS_OF_FC_ADD && f->normal) {
+	if (f->cmd == OVS_OF_FC_ADD && !f->normal && f->n_actions) {
+		size_t ins_at = w.len;
+
+		if (f->n_actions > OVS_OF_MAX_ACTIONS)
+			return -EINVAL;
+		wr_u16(&w, OFPIT_APPLY_ACTION);
+		wr_u16(&w, 0); /* patched below */
+		wr_zero(&w, 4);
+		for (size_t i = 0; i < f->n_actions; i++)
+			if (wr_action(&w, &f->actions[i]) < 0)
+				return -EINVAL;
+		wr_put_u16_at(&w, ins_at + 2, (uint16_t)(w.len - ins_at));
+	} else if (f->cmd == OVS_OF_FC_ADD && f->normal) {
 		/* ofp_instruction_actions: type, len, pad[4], then one
 		 * ofp_action_output (§7.2.5): type, len 16, port, max_len, pad[6] */
 		wr_u16(&w, OFPIT_APPLY_ACTION);
@@ -312,7 +386,12 @@ static int decode_match(const uint8_t *b, size_t len, struct ovs_of_flow *f, boo
 		v = b + off + 4;
 		if (olen > mlen - off - 4)
 			return -EPROTO;
-		if (cls != OFPXMC_OPENFLOW || (b[off + 2] & 1))
+		if (cls == OFPXMC_OPENFLOW && (b[off + 2] & 1) && field == OFPXMT_ETH_DST &&
+		    olen == 12) {
+			f->has_dl_dst = f->has_dl_dst_mask = true;
+			memcpy(f->dl_dst, v, 6);
+			memcpy(f->dl_dst_mask, v + 6, 6);
+		} else if (cls != OFPXMC_OPENFLOW || (b[off + 2] & 1))
 			*other = true;
 		else if (field == OFPXMT_IN_PORT && olen == 4) {
 			f->has_in_port = true;
@@ -323,6 +402,9 @@ static int decode_match(const uint8_t *b, size_t len, struct ovs_of_flow *f, boo
 		} else if (field == OFPXMT_ETH_SRC && olen == 6) {
 			f->has_dl_src = true;
 			memcpy(f->dl_src, v, 6);
+		} else if (field == OFPXMT_VLAN_VID && olen == 2) {
+			f->has_vlan_vid = true;
+			f->vlan_vid = rd_u16(v);
 		} else {
 			*other = true;
 		}

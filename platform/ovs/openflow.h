@@ -35,16 +35,15 @@
  * Every keel flow carries OVS_OF_COOKIE in the top 48 bits of its cookie;
  * keel only ever adds, and deletes with a cookie mask, its own flows.
  *
- * Per-MAC VLAN (vlan != 0) returns -EOPNOTSUPP. Ingress works (push the
- * tag, then NORMAL, with the VLAN in the port's OVSDB trunks), but NORMAL
- * tags egress frames by the port's OVSDB vlan_mode/tag, and OVS has no
- * OpenFlow egress table, so frames of a second VLAN cannot leave an
- * untagged port untagged; NORMAL also refuses the pushed VLAN on ingress
- * unless the port is a member of it, and membership is what makes it send
- * the tagged copies. Doing it would need either NORMAL (learning included)
- * rebuilt in flows from every port's VLAN config, or per port a patch-port
- * pair into a small bridge that pushes/pops per MAC (OVSDB, vland's side).
- * Use the port's OVSDB tag (vland) for a per-port dynamic VLAN.
+ * Per-MAC VLAN (vlan != 0) returns -EOPNOTSUPP here; vland builds it with a
+ * per-port bridge programmed through ovs_of_flows_set() (daemons/vland/sw.c). Ingress works (push
+ * the tag, then NORMAL, with the VLAN in the port's OVSDB trunks), but NORMAL tags egress frames by
+ * the port's OVSDB vlan_mode/tag, and OVS has no OpenFlow egress table, so frames of a second VLAN
+ * cannot leave an untagged port untagged; NORMAL also refuses the pushed VLAN on ingress unless the
+ * port is a member of it, and membership is what makes it send the tagged copies. Doing it would
+ * need either NORMAL (learning included) rebuilt in flows from every port's VLAN config, or per
+ * port a patch-port pair into a small bridge that pushes/pops per MAC (OVSDB, vland's side). Use
+ * the port's OVSDB tag (vland) for a per-port dynamic VLAN.
  *
  * Timing: "applied" (the callback, ovs_of_applied()) is the BARRIER_REPLY:
  * the switch's flow table holds the change. ovs-vswitchd's revalidators then
@@ -67,6 +66,7 @@
 /* ------------------------------------------------------------ API */
 
 struct ovs_of;
+struct ovs_of_flow;
 
 enum ovs_of_port_auth {
 	OVS_OF_PORT_OPEN = 0,
@@ -100,6 +100,15 @@ void ovs_of_set_mac_aging(struct ovs_of *of, unsigned seconds);
  * flow): nothing forwards after an ovs-vswitchd restart until keel has
  * re-installed its blocks and this flow, in that order. 0 or -EINVAL. */
 int ovs_of_set_default_normal(struct ovs_of *of, bool on);
+
+/* Keeps exactly these flows (table 0, keel's cookie) installed besides
+ * the authorization flows, replacing the previous set: the whole program
+ * of a bridge keel owns (vland's per-port VLAN bridges). Only the match,
+ * priority, normal and actions[] of each are used; a later flow with the
+ * same match and priority as an earlier one is ignored. Sent like every
+ * other change (difference, barrier) and re-installed on reconnect.
+ * 0, -EINVAL, -ENOMEM. */
+int ovs_of_flows_set(struct ovs_of *of, const struct ovs_of_flow *flows, size_t n);
 
 /* Called each time every change made so far has been confirmed by a
  * BARRIER_REPLY (OpenFlow 1.3.5 §6.2: everything before the barrier has been
@@ -168,19 +177,42 @@ enum ovs_of_flow_cmd {
 	OVS_OF_FC_DELETE_STRICT = 4,
 };
 
+/* §7.2.5 actions keel writes (APPLY_ACTIONS, in order). */
+enum ovs_of_act_type {
+	OVS_OF_ACT_OUTPUT = 0,       /* arg: port number */
+	OVS_OF_ACT_PUSH_VLAN = 17,   /* arg: ethertype (0x8100) */
+	OVS_OF_ACT_POP_VLAN = 18,    /* no arg */
+	OVS_OF_ACT_SET_VLAN_VID = 25 /* set_field OXM VLAN_VID; arg: VLAN ID 1..4094 */
+};
+
+struct ovs_of_action {
+	enum ovs_of_act_type type;
+	uint32_t arg;
+};
+
+#define OVS_OF_MAX_ACTIONS 4
+/* §7.2.3.8 VLAN_VID values: OFPVID_PRESENT | vid, or OFPVID_NONE */
+#define OVS_OF_VID_PRESENT 0x1000u
+#define OVS_OF_VID_NONE    0x0000u
+
 /* A flow as keel writes them: table 0, OXM match on the fields whose
- * has_* is set, and either drop (normal = false) or APPLY_ACTIONS
- * output:NORMAL. */
+ * has_* is set, and either drop (normal = false, n_actions = 0),
+ * APPLY_ACTIONS output:NORMAL (normal = true), or APPLY_ACTIONS actions[]
+ * (n_actions > 0, normal = false). */
 struct ovs_of_flow {
 	enum ovs_of_flow_cmd cmd;
 	uint64_t cookie, cookie_mask;
 	uint8_t table; /* 0xff (OFPTT_ALL) only for DELETE */
 	uint16_t priority;
 	uint16_t flags; /* OVS_OF_FF_*, ADD only */
-	bool has_in_port, has_dl_src, has_dl_dst;
+	bool has_in_port, has_dl_src, has_dl_dst, has_vlan_vid;
+	bool has_dl_dst_mask; /* with has_dl_dst: dl_dst/dl_dst_mask */
 	uint32_t in_port;
-	uint8_t dl_src[6], dl_dst[6];
+	uint8_t dl_src[6], dl_dst[6], dl_dst_mask[6];
+	uint16_t vlan_vid; /* OXM value: OVS_OF_VID_PRESENT | id, or OVS_OF_VID_NONE */
 	bool normal;
+	uint8_t n_actions;
+	struct ovs_of_action actions[OVS_OF_MAX_ACTIONS];
 };
 
 /* §7.3.4.1 ofp_flow_mod_flags */

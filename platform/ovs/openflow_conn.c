@@ -92,10 +92,12 @@ struct ovs_of {
 	size_t n_dels, cap_dels;
 	struct of_swport *sw; /* every port the switch described */
 	size_t n_sw, cap_sw;
-	bool have_ports;      /* PORT_DESC reply seen on this connection */
-	uint32_t barrier_xid; /* last barrier sent; 0 = nothing pending */
-	uint64_t change_us;   /* first change not yet confirmed */
-	bool default_normal;  /* keep keel's own priority-0 NORMAL flow */
+	bool have_ports;           /* PORT_DESC reply seen on this connection */
+	uint32_t barrier_xid;      /* last barrier sent; 0 = nothing pending */
+	uint64_t change_us;        /* first change not yet confirmed */
+	bool default_normal;       /* keep keel's own priority-0 NORMAL flow */
+	struct ovs_of_flow *extra; /* ovs_of_flows_set() */
+	size_t n_extra;
 	ovs_of_applied_fn applied_fn;
 	void *applied_arg;
 	struct ovs_of_stats stats;
@@ -123,7 +125,29 @@ static int flow_cmp(const void *a, const void *b)
 		return x->in_port < y->in_port ? -1 : 1;
 	if ((r = memcmp(x->dl_src, y->dl_src, 6)))
 		return r;
-	return memcmp(x->dl_dst, y->dl_dst, 6);
+	if ((r = memcmp(x->dl_dst, y->dl_dst, 6)))
+		return r;
+	if (x->has_vlan_vid != y->has_vlan_vid)
+		return x->has_vlan_vid ? 1 : -1;
+	if (x->vlan_vid != y->vlan_vid)
+		return x->vlan_vid < y->vlan_vid ? -1 : 1;
+	if (x->has_dl_dst_mask != y->has_dl_dst_mask)
+		return x->has_dl_dst_mask ? 1 : -1;
+	return memcmp(x->dl_dst_mask, y->dl_dst_mask, 6);
+}
+
+/* Same match (flow_cmp == 0) but other instructions: an ADD replaces it
+ * in place (OpenFlow 1.3.5 §6.4), a DELETE_STRICT would remove the new
+ * one too. */
+static bool flow_actions_differ(const struct ovs_of_flow *x, const struct ovs_of_flow *y)
+{
+	if (x->normal != y->normal || x->n_actions != y->n_actions)
+		return true;
+	for (size_t i = 0; i < x->n_actions && i < OVS_OF_MAX_ACTIONS; i++)
+		if (x->actions[i].type != y->actions[i].type ||
+		    x->actions[i].arg != y->actions[i].arg)
+			return true;
+	return false;
 }
 
 static struct ovs_of_flow flow_make(uint16_t prio, uint32_t in_port, const uint8_t *src,
@@ -155,9 +179,12 @@ static int of_desired(const struct ovs_of *of, struct ovs_of_flow **out, size_t 
 	for (i = 0; i < of->n_ports; i++)
 		if (of->ports[i].st == OVS_OF_PORT_EAPOL_ONLY)
 			cap += 1 + of->ports[i].n_macs;
+	cap += of->n_extra;
 	v = calloc(cap + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	for (i = 0; i < of->n_extra; i++)
+		v[n++] = of->extra[i];
 	if (of->default_normal)
 		v[n++] = flow_make(OF_PRIO_DEFAULT, 0, NULL, NULL, true);
 	for (i = 0; i < of->n_ports; i++) {
@@ -314,7 +341,7 @@ static int of_sync(struct ovs_of *of)
 		        : j == of->n_installed ? -1
 		                               : flow_cmp(&want[i], &of->installed[j]);
 
-		if (c < 0)
+		if (c < 0 || (c == 0 && flow_actions_differ(&want[i], &of->installed[j])))
 			of_add_flows(of, &want[i], 1);
 		if (c <= 0)
 			i++;
@@ -764,6 +791,7 @@ void ovs_of_free(struct ovs_of *of)
 	free(of->sw);
 	free(of->dels);
 	free(of->installed);
+	free(of->extra);
 	free(of);
 }
 
@@ -901,6 +929,34 @@ int ovs_of_set_default_normal(struct ovs_of *of, bool on)
 	if (of->default_normal == on)
 		return 0;
 	of->default_normal = on;
+	return of_sync(of);
+}
+
+int ovs_of_flows_set(struct ovs_of *of, const struct ovs_of_flow *flows, size_t n)
+{
+	struct ovs_of_flow *v = NULL;
+
+	if (!of || n > OF_MAX_MACS || (n && !flows))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (flows[i].n_actions > OVS_OF_MAX_ACTIONS ||
+		    (flows[i].normal && flows[i].n_actions))
+			return -EINVAL;
+	if (n) {
+		v = calloc(n, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			v[i] = flows[i];
+			v[i].cmd = OVS_OF_FC_ADD;
+			v[i].table = 0;
+			v[i].cookie = v[i].cookie_mask = 0;
+			v[i].flags = 0;
+		}
+	}
+	free(of->extra);
+	of->extra = v;
+	of->n_extra = n;
 	return of_sync(of);
 }
 

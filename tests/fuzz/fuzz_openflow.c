@@ -55,6 +55,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OVS_OF_T_FLOW_REMOVED:
 			if (m.version == OVS_OF_VERSION && m.length < 48 + 4)
 				abort();
+			if (m.version == OVS_OF_VERSION && !m.u.flow_removed.other_fields) {
+				/* every match keel decodes, VLAN and masked
+				 * destination included, encodes back */
+				struct ovs_of_flow f = m.u.flow_removed.flow;
+				static uint8_t fm[512];
+
+				f.cmd = OVS_OF_FC_DELETE_STRICT;
+				if (ovs_of_encode_flow_mod(fm, sizeof(fm), 1, &f) <= 0)
+					abort();
+			}
 			break;
 		case OVS_OF_T_PORT_STATUS:
 			if (m.version == OVS_OF_VERSION && strlen(m.u.port_status.desc.name) > 16)

@@ -327,6 +327,55 @@ static void test_session(void **state)
 	expect(s, OVS_OF_T_BARRIER_REQUEST);
 	ack_barrier(s);
 
+	/* ---- a bridge program (ovs_of_flows_set): added, changed in place
+	 * by an ADD of the same match (no delete that would remove it), gone */
+	{
+		struct ovs_of_flow prog[2] = {
+		        {.priority = 300,
+		         .has_in_port = true,
+		         .in_port = 1,
+		         .has_dl_src = true,
+		         .dl_src = {2, 0, 0, 0, 0, 1},
+		         .n_actions = 3,
+		         .actions = {{OVS_OF_ACT_PUSH_VLAN, 0x8100},
+		                     {OVS_OF_ACT_SET_VLAN_VID, 10},
+		                     {OVS_OF_ACT_OUTPUT, 2}}},
+		        {.priority = 300,
+		         .has_in_port = true,
+		         .in_port = 2,
+		         .has_vlan_vid = true,
+		         .vlan_vid = OVS_OF_VID_PRESENT | 10,
+		         .has_dl_dst = true,
+		         .dl_dst = {2, 0, 0, 0, 0, 1},
+		         .n_actions = 2,
+		         .actions = {{OVS_OF_ACT_POP_VLAN, 0}, {OVS_OF_ACT_OUTPUT, 1}}},
+		};
+
+		prog[0].normal = true;
+		assert_int_equal(ovs_of_flows_set(s->of, prog, 2), -EINVAL);
+		prog[0].normal = false;
+		assert_int_equal(ovs_of_flows_set(s->of, prog, 2), 0);
+		expect_flow(s, OVS_OF_FC_ADD, 300, true);
+		assert_int_equal(s->m.length, 120); /* push_vlan, set_field, output */
+		expect_flow(s, OVS_OF_FC_ADD, 300, true);
+		expect(s, OVS_OF_T_BARRIER_REQUEST);
+		ack_barrier(s);
+		/* the same set again: nothing but the barrier */
+		assert_int_equal(ovs_of_flows_set(s->of, prog, 2), 0);
+		expect(s, OVS_OF_T_BARRIER_REQUEST);
+		ack_barrier(s);
+		prog[0].actions[1].arg = 20;
+		assert_int_equal(ovs_of_flows_set(s->of, prog, 2), 0);
+		expect_flow(s, OVS_OF_FC_ADD, 300, true);
+		expect(s, OVS_OF_T_BARRIER_REQUEST);
+		ack_barrier(s);
+		assert_int_equal(ovs_of_flows_set(s->of, NULL, 0), 0);
+		expect_flow(s, OVS_OF_FC_DELETE_STRICT, 300, false);
+		expect_flow(s, OVS_OF_FC_DELETE_STRICT, 300, false);
+		expect(s, OVS_OF_T_BARRIER_REQUEST);
+		ack_barrier(s);
+	}
+
 	/* ---- echo and a switch error */
 	sw_send(s, echo, sizeof(echo));
 	expect(s, OVS_OF_T_ECHO_REPLY);
