@@ -4,10 +4,12 @@
  * block per sensor); keel adds the streaming server and export counters,
  * which Junos keeps in other commands. Dial-in gNMI subscriptions are listed
  * as Junos lists them (sensor_<id>_<n>, transport grpc) with the collector
- * as subscriber, followed by the gNMI server's counters.
+ * as subscriber, followed by the gNMI server's counters and the ctl-socket
+ * proxy's polls per rule (is the state a daemon does not publish being read).
  */
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemons/cli/op_agent.h"
 #include "lib/ctl.h"
@@ -18,6 +20,7 @@ struct cli_agent_fetch {
 	struct json_object *sensors;
 	struct json_object *bus;
 	struct json_object *gnmi;
+	struct json_object *proxy;
 };
 
 static int cli_agent_part(const uint8_t *payload, size_t len, void *arg)
@@ -36,7 +39,8 @@ static int cli_agent_part(const uint8_t *payload, size_t len, void *arg)
 	} else if (r->item_case == KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_GNMI && r->gnmi) {
 		json_object_put(f->gnmi);
 		f->gnmi = pbjson_from_msg(&r->gnmi->base);
-	}
+	} else if (r->item_case == KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_PROXY && r->proxy)
+		json_object_array_add(f->proxy, pbjson_from_msg(&r->proxy->base));
 	keel__telemetryd__sensors_reply__free_unpacked(r, NULL);
 	return 0;
 }
@@ -46,7 +50,7 @@ static struct json_object *cli_fetch_agent_sensors(struct cli *cli, const struct
 {
 	Keel__Telemetryd__ShowSensors req = KEEL__TELEMETRYD__SHOW_SENSORS__INIT;
 	const char *name = cli_argv_value(av, "<sensor-name>");
-	struct cli_agent_fetch f = {json_object_new_array(), NULL, NULL};
+	struct cli_agent_fetch f = {json_object_new_array(), NULL, NULL, json_object_new_array()};
 	struct ctl_client *c = ctl_client_connect("telemetryd");
 	struct json_object *o;
 	int rc;
@@ -67,6 +71,7 @@ static struct json_object *cli_fetch_agent_sensors(struct cli *cli, const struct
 		json_object_put(f.sensors);
 		json_object_put(f.bus);
 		json_object_put(f.gnmi);
+		json_object_put(f.proxy);
 		return NULL;
 	}
 	if (name && json_object_array_length(f.sensors) == 0) {
@@ -74,6 +79,7 @@ static struct json_object *cli_fetch_agent_sensors(struct cli *cli, const struct
 		json_object_put(f.sensors);
 		json_object_put(f.bus);
 		json_object_put(f.gnmi);
+		json_object_put(f.proxy);
 		return NULL;
 	}
 	o = json_object_new_object();
@@ -82,6 +88,7 @@ static struct json_object *cli_fetch_agent_sensors(struct cli *cli, const struct
 		json_object_object_add(o, CLI_AGENT_BUS, f.bus);
 	if (f.gnmi)
 		json_object_object_add(o, CLI_AGENT_GNMI, f.gnmi);
+	json_object_object_add(o, CLI_AGENT_PROXY, f.proxy);
 	return o;
 }
 
@@ -182,10 +189,38 @@ static void cli_render_sensor(struct json_object *s, FILE *out)
 	        cli_ag_u(s, "messages-dropped"));
 }
 
+static void cli_render_gnmi(struct json_object *gnmi, FILE *out);
+
+/* One line per proxy rule; times in UTC so the output does not depend on the TZ. */
+static void cli_render_proxy(struct json_object *arr, FILE *out)
+{
+	fprintf(out, "\nProxy Information :\n");
+	fprintf(out, "    %-28s %-8s %8s %8s %8s  %s\n", "Source", "Period", "Polls", "Replies",
+	        "Errors", "Last poll");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *p = json_object_array_get_idx(arr, i);
+		uint64_t last = cli_ag_u(p, "last-poll-ms"), per = cli_ag_u(p, "period-ms");
+		char src[64], period[32], when[32] = "never";
+		time_t sec = (time_t)(last / 1000);
+		struct tm tm;
+
+		snprintf(src, sizeof(src), "%s %s", cli_ag_s(p, "daemon"), cli_ag_s(p, "method"));
+		if (per)
+			snprintf(period, sizeof(period), "%" PRIu64 " ms", per);
+		else
+			snprintf(period, sizeof(period), "idle");
+		if (last && gmtime_r(&sec, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		fprintf(out, "    %-28s %-8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "  %s\n", src,
+		        period, cli_ag_u(p, "polls"), cli_ag_u(p, "replies"), cli_ag_u(p, "errors"),
+		        when);
+	}
+}
+
 void cli_render_agent_sensors(struct cli *cli, const struct cli_argv *av, struct json_object *data,
                               FILE *out)
 {
-	struct json_object *arr, *bus, *gnmi;
+	struct json_object *arr, *bus, *gnmi, *proxy;
 	size_t i;
 
 	if (!json_object_object_get_ex(data, CLI_AGENT_SENSORS, &arr) ||
@@ -209,8 +244,15 @@ void cli_render_agent_sensors(struct cli *cli, const struct cli_argv *av, struct
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Messages", cli_ag_u(bus, "messages"));
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Malformed", cli_ag_u(bus, "malformed"));
 	fprintf(out, "    %-40s: %" PRIu64 "\n", "Lost (sequence gaps)", cli_ag_u(bus, "lost"));
-	if (!json_object_object_get_ex(data, CLI_AGENT_GNMI, &gnmi))
-		return;
+	if (json_object_object_get_ex(data, CLI_AGENT_GNMI, &gnmi))
+		cli_render_gnmi(gnmi, out);
+	if (json_object_object_get_ex(data, CLI_AGENT_PROXY, &proxy) &&
+	    json_object_is_type(proxy, json_type_array) && json_object_array_length(proxy))
+		cli_render_proxy(proxy, out);
+}
+
+static void cli_render_gnmi(struct json_object *gnmi, FILE *out)
+{
 	fprintf(out, "\ngNMI Information :\n");
 	if (json_object_get_boolean(json_object_object_get(gnmi, "listening")))
 		fprintf(out, "    %-40s: Listening on port %" PRIu64 "\n", "State",

@@ -13,6 +13,7 @@ extern const struct cli_node cli_show_agent[];
 #define CLI_AGENT_SENSORS "sensor-information"
 #define CLI_AGENT_BUS     "bus-information"
 #define CLI_AGENT_GNMI    "gnmi-information"
+#define CLI_AGENT_PROXY   "proxy-information"
 
 /* Pure: JSON in, Junos text out. */
 void cli_render_agent_sensors(struct cli *cli, const struct cli_argv *av, struct json_object *data,

@@ -5,12 +5,14 @@
  * subscription creates: sensor_<subscription-id>_<n>, parent
  * sensor_<subscription-id>, profile export_<subscription-id>;
  * telemetry.md §5), then one SensorsReply{bus} with the bus subscription and
- * its publishers and one SensorsReply{gnmi} with the server's counters.
+ * its publishers, one SensorsReply{gnmi} with the server's counters and one
+ * SensorsReply{proxy} per ctl-socket proxy rule (polls, errors, last poll).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemons/telemetryd/gnmi.h"
+#include "daemons/telemetryd/proxy.h"
 #include "daemons/telemetryd/telemetryd.h"
 #include "lib/daemon.h"
 #include "lib/proto/telemetryd.pb-c.h"
@@ -182,6 +184,36 @@ static int tm_ctl_gnmi(struct ctl_req *req, struct telemetryd *t)
 	return ctl_reply(req, &r.base);
 }
 
+/* One SensorsReply{proxy} per ctl-socket proxy rule: is it polled, and does it answer. */
+static int tm_ctl_proxy(struct ctl_req *req, struct telemetryd *t)
+{
+	for (size_t i = 0; t->proxy && i < tm_proxy_n_rules; i++) {
+		Keel__Telemetryd__SensorsReply r = KEEL__TELEMETRYD__SENSORS_REPLY__INIT;
+		Keel__Telemetryd__ProxyInfo pi = KEEL__TELEMETRYD__PROXY_INFO__INIT;
+		const struct tm_proxy_rule *rule = &tm_proxy_rules[i];
+		struct tm_proxy_stats st;
+
+		if (tm_proxy_stats(t->proxy, i, &st))
+			break;
+		pi.daemon = (char *)rule->daemon;
+		pi.method = (char *)rule->method;
+		pi.root = (char *)rule->root;
+		pi.period_ms = st.period_ms;
+		pi.connected = st.connected;
+		pi.polls = st.polls;
+		pi.replies = st.replies;
+		pi.errors = st.errors;
+		pi.published = st.published;
+		pi.unchanged = st.unchanged;
+		pi.last_poll_ms = st.last_poll_ms;
+		r.item_case = KEEL__TELEMETRYD__SENSORS_REPLY__ITEM_PROXY;
+		r.proxy = &pi;
+		if (ctl_reply(req, &r.base))
+			return -1;
+	}
+	return 0;
+}
+
 static void tm_show_sensors(struct ctl_req *req, void *arg)
 {
 	struct telemetryd *t = ((struct daemon *)arg)->priv;
@@ -208,8 +240,8 @@ static void tm_show_sensors(struct ctl_req *req, void *arg)
 
 		gnmi_subscriptions(t->gnmi, tm_ctl_gnmi_sub, &x);
 	}
-	if (t && !tm_ctl_bus(req, t) && t->gnmi)
-		tm_ctl_gnmi(req, t);
+	if (t && !tm_ctl_bus(req, t) && (!t->gnmi || !tm_ctl_gnmi(req, t)))
+		tm_ctl_proxy(req, t);
 	if (q)
 		keel__telemetryd__show_sensors__free_unpacked(q, NULL);
 	ctl_end(req);

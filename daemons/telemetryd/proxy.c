@@ -553,6 +553,7 @@ static void tm_proxy_poll(struct tm_proxy_src *s, uint64_t now)
 	if (ctl_acall(s->ac, s->r->method, NULL, tm_proxy_reply, s) == 0) {
 		s->inflight = true;
 		s->st.polls++;
+		s->st.last_poll_ms = wall_ms();
 	}
 }
 

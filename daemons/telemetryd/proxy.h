@@ -79,6 +79,7 @@ struct tm_proxy_stats {
 	uint32_t period_ms; /* 0: nobody wants it, no poll */
 	bool connected;
 	uint64_t polls, replies, errors, published, unchanged;
+	uint64_t last_poll_ms; /* wall clock (ms since the epoch) of the last poll sent, 0: never */
 };
 
 /* Starts the scheduling tick on t's loop; sources connect only while wanted. NULL on ENOMEM. */

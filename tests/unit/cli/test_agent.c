@@ -109,7 +109,14 @@ static const char gnmi_json[] =
         "\"bus-information\":{\"connected\":true,\"connects\":1,\"messages\":5,"
         "\"malformed\":0,\"lost\":0},"
         "\"gnmi-information\":{\"listening\":true,\"port\":32767,\"calls\":6,\"active\":2,"
-        "\"updates\":19,\"duplicates\":4,\"exhausted\":1,\"cache-keys\":250}}";
+        "\"updates\":19,\"duplicates\":4,\"exhausted\":1,\"cache-keys\":250},"
+        "\"proxy-information\":[{\"daemon\":\"ribd\",\"method\":\"show.route.summary\","
+        "\"root\":\"/routing-options/state\",\"period-ms\":1000,\"connected\":true,"
+        "\"polls\":42,\"replies\":41,\"errors\":1,\"published\":3,\"unchanged\":38,"
+        "\"last-poll-ms\":1795935600250},"
+        "{\"daemon\":\"bfdd\",\"method\":\"show.sessions\",\"root\":\"/protocols/bfd/state\","
+        "\"period-ms\":0,\"connected\":false,\"polls\":0,\"replies\":0,\"errors\":0,"
+        "\"published\":0,\"unchanged\":0,\"last-poll-ms\":0}]}";
 
 static const char gnmi_golden[] =
         "Sensor Information :\n"
@@ -166,7 +173,13 @@ static const char gnmi_golden[] =
         "    Updates sent                            : 19\n"
         "    Coalesced                               : 4\n"
         "    Stalled collectors dropped              : 1\n"
-        "    Cached paths                            : 250\n";
+        "    Cached paths                            : 250\n"
+        "\n"
+        "Proxy Information :\n"
+        "    Source                       Period      Polls  Replies   Errors  Last poll\n"
+        "    ribd show.route.summary      1000 ms        42       41        1  2026-11-29 "
+        "07:00:00 UTC\n"
+        "    bfdd show.sessions           idle            0        0        0  never\n";
 
 static void test_render_gnmi(void **state)
 {

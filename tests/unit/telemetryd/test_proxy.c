@@ -393,6 +393,7 @@ static void test_poll(void **state)
 	assert_int_equal(tm_proxy_stats(p, ri, &st), 0);
 	assert_int_equal(st.period_ms, 0);
 	assert_false(st.connected);
+	assert_int_equal(st.last_poll_ms, 0); /* never polled: `show agent sensors` says "never" */
 
 	/* reporting-rate 1 on the route table: polled once a second, every sample
 	 * published even when unchanged (a sampled sensor's window needs a value) */
@@ -409,6 +410,8 @@ static void test_poll(void **state)
 	assert_int_equal(st.period_ms, 1000);
 	assert_true(st.connected);
 	assert_int_equal(st.published, (uint64_t)F.n_got);
+	/* the last poll is wall-clock time, within the 3.5 s just run */
+	assert_true(st.last_poll_ms <= wall_ms() && st.last_poll_ms + 5000 > wall_ms());
 
 	/* reporting-rate 0 (on change): an unchanged reply is not published again */
 	fake_reset();
