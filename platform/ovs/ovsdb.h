@@ -251,7 +251,8 @@ int ovs_bridge_add(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, voi
 /* One wanted port of a bridge (ovs_txn_bridge_reconcile). */
 struct ovs_port_want {
 	const char *name;
-	const char *type; /* Interface.type: NULL = a system device, "internal" */
+	const char *type; /* Interface.type: NULL = a system device, "internal", "patch" */
+	const char *peer; /* "patch": options:peer, the other end's name (else NULL) */
 	struct ovs_port_vlan vlan;
 };
 

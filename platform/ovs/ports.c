@@ -494,7 +494,7 @@ static struct json_object *ovs_mutation(const char *col, const char *mutator,
 
 /* Insert Interface + Port for want (named uuids "iK" / "pK"). */
 static void ovs_rec_insert(struct json_object *ops, size_t k, const char *name, const char *type,
-                           const struct ovs_port_vlan *vlan)
+                           const char *peer, const struct ovs_port_vlan *vlan)
 {
 	struct json_object *ins_if = ovs_op("insert", "Interface");
 	struct json_object *if_row = json_object_new_object();
@@ -507,6 +507,20 @@ static void ovs_rec_insert(struct json_object *ops, size_t k, const char *name, 
 	json_object_object_add(if_row, "name", json_object_new_string(name));
 	if (type)
 		json_object_object_add(if_row, "type", json_object_new_string(type));
+	if (peer) {
+		/* ovs-vswitchd.conf.db(5) Interface options:peer of a patch
+		 * port; RFC 7047 §5.1 map ["map", [[key, value]]] */
+		struct json_object *map = json_object_new_array();
+		struct json_object *pairs = json_object_new_array();
+		struct json_object *kv = json_object_new_array();
+
+		json_object_array_add(kv, json_object_new_string("peer"));
+		json_object_array_add(kv, json_object_new_string(peer));
+		json_object_array_add(pairs, kv);
+		json_object_array_add(map, json_object_new_string("map"));
+		json_object_array_add(map, pairs);
+		json_object_object_add(if_row, "options", map);
+	}
 	json_object_object_add(ins_if, "row", if_row);
 	json_object_object_add(ins_if, "uuid-name", json_object_new_string(iname));
 	json_object_array_add(ops, ins_if);
@@ -551,7 +565,7 @@ int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, cons
 		struct json_object *ins = ovs_op("insert", "Bridge");
 		struct json_object *row = json_object_new_object();
 
-		ovs_rec_insert(a, k, bridge, "internal", NULL);
+		ovs_rec_insert(a, k, bridge, "internal", NULL, NULL);
 		json_object_array_add(new_ports, ovsdb_named_uuid("p0"));
 		k++;
 		for (size_t i = 0; i < n; i++) {
@@ -562,7 +576,8 @@ int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, cons
 			}
 			char pname[24];
 
-			ovs_rec_insert(a, k, want[i].name, want[i].type, &want[i].vlan);
+			ovs_rec_insert(a, k, want[i].name, want[i].type, want[i].peer,
+			               &want[i].vlan);
 			snprintf(pname, sizeof(pname), "p%zu", k++);
 			json_object_array_add(new_ports, ovsdb_named_uuid(pname));
 		}
@@ -642,7 +657,8 @@ int ovs_txn_bridge_reconcile(const struct ovsdb_cache *c, const char *root, cons
 		if (!row) {
 			char pname[24];
 
-			ovs_rec_insert(a, k, want[i].name, want[i].type, &want[i].vlan);
+			ovs_rec_insert(a, k, want[i].name, want[i].type, want[i].peer,
+			               &want[i].vlan);
 			snprintf(pname, sizeof(pname), "p%zu", k++);
 			json_object_array_add(new_ports, ovsdb_named_uuid(pname));
 			changes++;

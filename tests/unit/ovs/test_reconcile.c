@@ -256,12 +256,41 @@ static void test_ofport(void **state)
 	ovsdb_cache_free(&c);
 }
 
+static void test_patch_port(void **state)
+{
+	struct ovsdb_cache c;
+	struct ovs_port_want w[2];
+	struct json_object *ops;
+	const char *text;
+
+	(void)state;
+	ovsdb_cache_init(&c);
+	load(&c, "{\"Open_vSwitch\":{\"" ROOT "\":{\"new\":{\"cur_cfg\":1,\"next_cfg\":1}}}}");
+	memset(w, 0, sizeof(w));
+	w[0].name = "ge1";
+	w[1].name = "kr-ge1";
+	w[1].type = "patch";
+	w[1].peer = "kq-ge1";
+	w[1].vlan.mode = OVS_VLAN_MODE_TRUNK;
+	ovs_vlan_set_add(&w[1].vlan.trunks, 10);
+	assert_int_equal(ovs_txn_bridge_reconcile(&c, ROOT, "kp-ge1", "secure", 2, w, &ops, NULL),
+	                 3);
+	text = json_object_to_json_string_ext(ops, JSON_C_TO_STRING_PLAIN);
+	assert_non_null(strstr(text, "\"type\":\"patch\",\"options\":[\"map\",[[\"peer\","
+	                             "\"kq-ge1\"]]]"));
+	/* only the patch interface carries options */
+	assert_null(strstr(strstr(text, "\"options\"") + 1, "\"options\""));
+	json_object_put(ops);
+	ovsdb_cache_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_new_bridge), cmocka_unit_test(test_converged_writes_nothing),
 	        cmocka_unit_test(test_diff),       cmocka_unit_test(test_fail_mode),
 	        cmocka_unit_test(test_bridge_del), cmocka_unit_test(test_ofport),
+	        cmocka_unit_test(test_patch_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
