@@ -38,6 +38,15 @@
 #define BFD_DETECT_MULT_DEF 3
 /* §6.8.3: with the echo function active, bfd.RequiredMinRxInterval SHOULD be >= 1 s. */
 #define BFD_ECHO_CTL_RX_US 1000000u
+/*
+ * Echo dampening (session.c): after an echo failure, echo packets keep going out as probes
+ * but their loss takes nothing down until they have come back without a gap for a hold-down
+ * of BFD_ECHO_HOLD_BASE_US << (failures - 1), at most BFD_ECHO_HOLD_MAX_US; echo that then
+ * works for BFD_ECHO_FORGIVE_US without failing clears the failure count.
+ */
+#define BFD_ECHO_HOLD_BASE_US 1000000ull
+#define BFD_ECHO_HOLD_MAX_US  32000000ull
+#define BFD_ECHO_FORGIVE_US   120000000ull
 
 /* Debug flag bits for log_debugf(); main.c names them in this order. */
 #define BFDD_DEBUG_FSM    (1u << 0)
@@ -314,13 +323,14 @@ enum bfd_sflag {
 	BFD_SF_POLL = 1 << 0,          /* a Poll Sequence is being transmitted (§6.5) */
 	BFD_SF_FINAL_DUE = 1 << 1,     /* a packet with F owed to the peer */
 	BFD_SF_RX_SEEN = 1 << 2,       /* last_rx_us is valid */
-	BFD_SF_ECHO = 1 << 3,          /* echo function active (§6.8.9) */
+	BFD_SF_ECHO = 1 << 3,          /* echo packets are sent (§6.8.9): armed or probing */
 	BFD_SF_REMOTE_DEMAND = 1 << 4, /* bfd.RemoteDemandMode */
 	BFD_SF_TX_SIG = 1 << 5,        /* tx_sig holds the last sent content */
+	BFD_SF_ECHO_ARMED = 1 << 6,    /* echo trusted: its loss takes the session Down (§6.8.5) */
 };
 
 /*
- * One session, 208 bytes on x86-64, no pointers to per-session allocations: 4000 of them fit in
+ * One session, 224 bytes on x86-64, no pointers to per-session allocations: 4000 of them fit in
  * 1 MB and the hot paths (rx, tx, timers) touch only this struct and the shared auth.
  * Field names follow RFC 5880 §6.8.1 where one exists.
  */
@@ -332,6 +342,7 @@ struct bfd_session {
 	uint64_t echo_tx_at_us;  /* next echo packet; 0: none */
 	uint64_t echo_detect_us; /* echo detection deadline; 0: none */
 	uint64_t detect_at_us;   /* next detection-related deadline; 0: none */
+	uint64_t echo_ok_since;  /* first echo of the current gap-free run back; 0: none */
 	uint32_t local_disc;     /* bfd.LocalDiscr */
 	uint32_t remote_disc;    /* bfd.RemoteDiscr */
 	uint32_t cfg_tx, cfg_rx, cfg_echo_rx, cfg_echo_tx; /* configured */
@@ -352,6 +363,7 @@ struct bfd_session {
 	uint8_t remote_diag;
 	uint8_t remote_state; /* bfd.RemoteSessionState */
 	uint8_t flags;        /* enum bfd_sflag */
+	uint8_t echo_fails;   /* echo failures not yet forgiven (dampening, session.c) */
 	bool passive, multihop;
 };
 
@@ -441,6 +453,13 @@ uint32_t bfd_session_tx_interval(const struct bfd_session *s);
 uint64_t bfd_session_detect_time(const struct bfd_session *s);
 /* max(our echo tx, the peer's Required Min Echo RX) while echo is active, else 0. */
 uint32_t bfd_session_echo_interval(const struct bfd_session *s);
+/* How long echo must come back without a gap before it is armed again: 0 before any
+ * failure, then 1 s, 2 s, 4 s ... 32 s (dampening, session.c). */
+uint64_t bfd_session_echo_holddown(const struct bfd_session *s);
+static inline bool bfd_session_echo_armed(const struct bfd_session *s)
+{
+	return (s->flags & BFD_SF_ECHO_ARMED) != 0;
+}
 /* §6.8.7 jitter applied to interval: 75-100 %, 75-90 % when bfd.DetectMult is 1. */
 uint32_t bfd_session_jitter(struct bfd_session *s, uint32_t interval);
 

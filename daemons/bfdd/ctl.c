@@ -88,7 +88,10 @@ static void bfdd_smsg_fill(const struct bfdd_sess *x, struct bfdd_smsg *o, uint8
 	o->m.minimum_ttl = x->key.multihop ? (x->eff.min_ttl ? x->eff.min_ttl : 1) : 255;
 	o->m.source_port = x->sport;
 	o->m.tx_interval_changes = x->tx_interval_changes;
-	o->m.echo_active = (s->flags & BFD_SF_ECHO) != 0;
+	o->m.echo_active = bfd_session_echo_armed(s);
+	o->m.echo_probing = (s->flags & BFD_SF_ECHO) && !bfd_session_echo_armed(s);
+	o->m.echo_holddown_us = bfd_session_echo_holddown(s);
+	o->m.echo_failures = s->echo_fails;
 	o->m.echo_interval_us = x->eff.echo_us;
 	o->m.echo_tx_interval_us = bfd_session_echo_interval(s);
 	o->m.echo_detection_time_us = (uint64_t)s->detect_mult * bfd_session_echo_interval(s);

@@ -73,7 +73,7 @@ static void bfdd_sensor_state(struct sensor_msg *m, const struct bfdd_sess *x)
 	sensor_msg_addf_u64(m, x->last_change_ms * 1000000ull, BFDD_P "last-state-change", id, d);
 	/* openconfig-bfd echo/active; the thresholds are keel's (Junos transmit-interval /
 	 * detection-time threshold; OpenConfig has no leaf for them). */
-	sensor_msg_addf_bool(m, (x->s.flags & BFD_SF_ECHO) != 0, BFDD_P "echo/active", id, d);
+	sensor_msg_addf_bool(m, bfd_session_echo_armed(&x->s), BFDD_P "echo/active", id, d);
 	if (x->eff.tx_thresh_us)
 		sensor_msg_addf_bool(m, (x->thresh & BFDD_THRESH_TX) != 0,
 		                     BFDD_P "keel-transmit-interval-threshold-exceeded", id, d);

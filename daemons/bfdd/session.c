@@ -29,6 +29,25 @@
  * less than one second"); raising it and lowering it again when echo stops go through the
  * same Poll Sequence rules as any configured change.
  *
+ * Echo dampening. Echo and control test different paths: the peer's forwarding plane and
+ * its BFD. When only echo fails (a filter on UDP 3785, a forwarding problem), §6.8.5 takes
+ * the session Down with diag 2, but the control path still works and brings it straight
+ * back Up; if echo then ran as before it would fail again within its detection time and
+ * the session would flap every few hundred milliseconds until the echo path healed. So echo
+ * has two modes. Probing (BFD_SF_ECHO without BFD_SF_ECHO_ARMED): echo packets go out at the
+ * echo rate (§6.8.9 "MAY be transmitted" while Up), their loss is noted but takes nothing
+ * down, and the control packets stay the detector at the configured RequiredMinRx (the
+ * §6.8.3 one-second relaxation is for echo that is relied on). Armed: as before. Echo starts
+ * probing on every Up and is armed once it has come back without a gap (no echo detection
+ * time without one) for the hold-down: 0 before any failure (armed on the first echo back),
+ * then 1 s after the first failure, doubling with each further one up to 32 s. Echo that
+ * stays armed for 2 minutes clears the count. The hold-down (not a plain timer before
+ * re-enabling) is what keeps it to one Down event: echo that still does not work is never
+ * relied on again, however long the problem lasts; the backoff quiets a path that works
+ * intermittently. RFC 5882 §3.1 allows hiding such flaps from clients; we avoid them at the
+ * source instead, so that the peer sees no flap either. (Neither FRR 8.4 nor BIRD dampen;
+ * BIRD has no echo.)
+ *
  * Not implemented: Demand mode (see bfdd.h).
  */
 #include <string.h>
@@ -95,6 +114,17 @@ uint32_t bfd_session_echo_interval(const struct bfd_session *s)
 	return (s->flags & BFD_SF_ECHO) ? u32_max(s->cfg_echo_tx, s->remote_min_echo_rx) : 0;
 }
 
+uint64_t bfd_session_echo_holddown(const struct bfd_session *s)
+{
+	if (s->echo_fails == 0)
+		return 0;
+	if (s->echo_fails > 16) /* far past the cap; keeps the shift small */
+		return BFD_ECHO_HOLD_MAX_US;
+	uint64_t h = BFD_ECHO_HOLD_BASE_US << (s->echo_fails - 1);
+
+	return h < BFD_ECHO_HOLD_MAX_US ? h : BFD_ECHO_HOLD_MAX_US;
+}
+
 /* Our echo packets are our own: their detection uses our multiplier and our echo rate. */
 static uint64_t bfd_echo_detect_time(const struct bfd_session *s)
 {
@@ -138,19 +168,32 @@ static void bfd_schedule_tx(struct bfd_session *s, uint64_t now, bool force)
 /* §6.8.9: echo runs while Up, single hop, when we want it and the peer loops it. */
 static void bfd_apply_timers(struct bfd_session *s);
 
+static bool bfd_echo_wanted(const struct bfd_session *s)
+{
+	return s->fsm.state == BFD_STATE_UP && s->cfg_echo_tx && !s->multihop &&
+	       s->remote_min_echo_rx;
+}
+
+/* (Re)starts the echo packets and their detection deadline. */
+static void bfd_echo_start(struct bfd_session *s, uint64_t now)
+{
+	s->flags |= BFD_SF_ECHO;
+	s->echo_tx_at_us = now + bfd_jitter_pct(s, bfd_session_echo_interval(s), 0);
+	s->echo_detect_us = now + bfd_echo_detect_time(s);
+}
+
 static void bfd_update_echo(struct bfd_session *s, uint64_t now)
 {
-	bool want = s->fsm.state == BFD_STATE_UP && s->cfg_echo_tx && !s->multihop &&
-	            s->remote_min_echo_rx;
+	bool want = bfd_echo_wanted(s);
 
 	if (want && !(s->flags & BFD_SF_ECHO)) {
-		s->flags |= BFD_SF_ECHO;
-		s->echo_tx_at_us = now + bfd_jitter_pct(s, bfd_session_echo_interval(s), 0);
-		s->echo_detect_us = now + bfd_echo_detect_time(s);
+		bfd_echo_start(s, now); /* probing until echo comes back (dampening, above) */
+		s->echo_ok_since = 0;
 	} else if (!want && (s->flags & BFD_SF_ECHO)) {
-		s->flags &= (uint8_t)~BFD_SF_ECHO;
+		s->flags &= (uint8_t) ~(BFD_SF_ECHO | BFD_SF_ECHO_ARMED);
 		s->echo_tx_at_us = 0;
 		s->echo_detect_us = 0;
+		s->echo_ok_since = 0;
 	} else {
 		return;
 	}
@@ -183,7 +226,7 @@ static void bfd_apply_timers(struct bfd_session *s)
 	uint32_t tx = s->fsm.state == BFD_STATE_UP ? s->cfg_tx : u32_max(s->cfg_tx, BFD_SLOW_TX_US);
 	uint32_t rx = s->cfg_rx;
 
-	if (s->flags & BFD_SF_ECHO)
+	if (s->flags & BFD_SF_ECHO_ARMED)
 		rx = u32_max(rx, BFD_ECHO_CTL_RX_US); /* §6.8.3 */
 	if (!bfd_engaged(s)) {
 		s->flags &= (uint8_t)~BFD_SF_POLL;
@@ -322,11 +365,8 @@ int bfd_session_configure(struct bfd_session *s, const struct bfd_session_cfg *c
 	bfd_take_cfg(s, cfg);
 	/* Echo settings may have changed: restart its bookkeeping with the new interval, before
 	 * the timers, which depend on whether echo runs (a restart must not look like a stop). */
-	if (s->flags & BFD_SF_ECHO) {
-		s->flags &= (uint8_t)~BFD_SF_ECHO;
-		s->echo_tx_at_us = s->echo_detect_us = 0;
-		bfd_update_echo(s, now_us);
-	}
+	if ((s->flags & BFD_SF_ECHO) && bfd_echo_wanted(s))
+		bfd_echo_start(s, now_us); /* armed or probing as before: the path is the same */
 	bfd_apply_timers(s);
 	bfd_refresh(s, now_us);
 	bfd_out_end(s, out);
@@ -456,9 +496,20 @@ static void bfd_forget_remote(struct bfd_session *s)
 void bfd_session_detect_timer(struct bfd_session *s, uint64_t now_us, struct bfd_out *out)
 {
 	bfd_out_begin(s, out);
-	if ((s->flags & BFD_SF_ECHO) && s->echo_detect_us && now_us >= s->echo_detect_us &&
-	    s->fsm.state == BFD_STATE_UP)
-		bfd_event(s, BFD_EVT_ECHO_TIMEOUT, now_us, out); /* diag 2 */
+	if ((s->flags & BFD_SF_ECHO) && s->echo_detect_us && now_us >= s->echo_detect_us) {
+		if ((s->flags & BFD_SF_ECHO_ARMED) && s->fsm.state == BFD_STATE_UP) {
+			/* Dampening: count the failure (forgiven after a long good run). */
+			if (s->echo_ok_since && now_us - s->echo_ok_since >= BFD_ECHO_FORGIVE_US)
+				s->echo_fails = 0;
+			if (s->echo_fails < UINT8_MAX)
+				s->echo_fails++;
+			bfd_event(s, BFD_EVT_ECHO_TIMEOUT, now_us, out); /* §6.8.5, diag 2 */
+		} else {
+			/* Probing: the run of echoes back is broken; the next one starts anew. */
+			s->echo_ok_since = 0;
+			s->echo_detect_us = 0;
+		}
+	}
 	if (s->flags & BFD_SF_RX_SEEN) {
 		uint64_t dt = bfd_session_detect_time(s);
 
@@ -492,6 +543,15 @@ void bfd_session_echo_rx(struct bfd_session *s, uint64_t now_us, struct bfd_out 
 	bfd_out_begin(s, out);
 	if (s->flags & BFD_SF_ECHO) {
 		s->echo_detect_us = now_us + bfd_echo_detect_time(s);
+		if (!s->echo_ok_since)
+			s->echo_ok_since = now_us;
+		if (!(s->flags & BFD_SF_ECHO_ARMED) &&
+		    now_us - s->echo_ok_since >= bfd_session_echo_holddown(s)) {
+			/* Trusted again: control may slow down to the backstop rate (§6.8.3). */
+			s->flags |= BFD_SF_ECHO_ARMED;
+			bfd_apply_timers(s);
+			bfd_schedule_tx(s, now_us, false);
+		}
 		bfd_update_detect(s);
 	}
 	bfd_out_end(s, out);

@@ -271,11 +271,12 @@ def _echo_on_wire(bed, node):
 def test_echo(pair):
     """RFC 5880 §6.4/§6.8.9, RFC 5881 §4: echo Up both ways, control slowed to 1 s; dropping
     only UDP 3785 takes the session Down with Echo Function Failed within the echo detection
-    time; recovery."""
+    time, once: it comes back Up through control with echo only probing (dampening, session.c)
+    for as long as the drop lasts; echo is relied on again 1 s after the drop is removed."""
     bed, k1, k2 = pair
     for n in ("k1", "k2"):  # each side's kernel loops the other's echo packets
         bed.run(n, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
-    ev = None
+    ev = ev2 = None
     try:
         for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
             k.commit([f"set protocols bfd session {peer} echo-interval 50"])
@@ -300,6 +301,7 @@ def test_echo(pair):
         up = k1.session("10.99.0.2")["up_transitions"]
 
         ev = Events(k1)
+        ev2 = Events(k2)
         nft_drop(bed, "k2", dport=3785, hook="forward")  # k1's echoes die at k2; control lives
         t0 = time.monotonic()
         down = poll(lambda: [e for e in ev.events(0.02) if e["key"]["peer"] == "10.99.0.2"
@@ -310,19 +312,47 @@ def test_echo(pair):
         assert elapsed <= 0.150 + 0.35, f"echo failure after {elapsed:.3f} s"
         print(f"echo failure detected {elapsed * 1000:.0f} ms after the drop (echo detection "
               f"time 150 ms); echo rtt {s['echo_rtt_us']} us")
+        # Dampening: back Up through control, echo only probing while the drop lasts (3 s, 20
+        # echo detection times): no second Down on either side.
+        s = poll(lambda: (x := k1.session("10.99.0.2")) and x["state"] == "Up" and x,
+                 timeout=5, what="k1: Up again through control")
+        time.sleep(3)
+        s = k1.session("10.99.0.2")
+        assert s["state"] == "Up" and s["echo_probing"] and not s["echo_active"], s
+        assert s["echo_failures"] == 1 and s["echo_holddown_us"] == 1000000, s
+        assert s["required_min_rx_us"] == 100000, s  # control is the detector again
+        downs = [e for e in down + ev.events(0.05) if e["key"]["peer"] == "10.99.0.2"
+                 and e["state"] == "Down"]
+        downs2 = [e for e in ev2.events(0.05) if e["key"]["peer"] == "10.99.0.1"
+                  and e["state"] == "Down"]
+        assert len(downs) == 1, downs
+        assert len(downs2) <= 1, downs2
+        print(f"echo dropped 3 s: k1 {len(downs)} Down event, k2 {len(downs2)}; "
+              f"{s['echo_packets_sent']} echo probes sent")
     finally:
         nft_clear(bed, "k2")
     try:
+        t1 = time.monotonic()
         s = poll(lambda: (x := k1.session("10.99.0.2")) and x["state"] == "Up"
-                 and x["echo_active"] and x, timeout=10, what="k1: Up with echo again")
-        assert s["up_transitions"] > up
+                 and x["echo_active"] and x, timeout=10, interval=0.02,
+                 what="k1: echo relied on again")
+        rearm = time.monotonic() - t1
+        assert rearm >= 0.9, f"echo re-armed {rearm:.3f} s after the heal, before its hold-down"
+        print(f"echo re-armed {rearm * 1000:.0f} ms after the drop was removed (hold-down 1 s)")
+        assert s["up_transitions"] == up + 1
+        assert not s["echo_probing"]
+        poll(lambda: k1.session("10.99.0.2")["required_min_rx_us"] == 1000000, timeout=5,
+             what="k1: control back to the 1 s backstop")
         ev.events()
         time.sleep(1.5)
-        bad = [e for e in ev.events() if e["key"]["peer"] == "10.99.0.2"]
+        bad = [e for e in ev.events() if e["key"]["peer"] == "10.99.0.2"
+               and e["state"] != "Up"]
         assert not bad, f"state changes after recovery: {bad}"
     finally:
         if ev:
             ev.close()
+        if ev2:
+            ev2.close()
         for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
             k.commit([f"delete protocols bfd session {peer} echo-interval"])
         for n in ("k1", "k2"):

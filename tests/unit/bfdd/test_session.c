@@ -881,18 +881,76 @@ static void test_echo(void **state)
 	assert_int_equal(na->s.adv_rx, BFD_ECHO_CTL_RX_US);
 
 	/* The echo path breaks: Down with "Echo Function Failed" mult x 100 ms after the last
-	 * echo came back. (The control path still works, so the handshake brings it back Up at
-	 * once, and echo fails again: a real daemon's clients see the flaps.) */
+	 * echo came back. The control path still works, so the handshake brings it back Up at
+	 * once, with echo probing: still sent, not relied on (dampening). */
 	unsigned h0 = na->n_hist, hb0 = net.n[1].n_hist;
 	uint64_t last_echo = na->s.echo_detect_us - 300000;
 	const struct hist *h;
 
+	assert_true(bfd_session_echo_armed(&na->s));
+	assert_int_equal(bfd_session_echo_holddown(&na->s), 0);
 	na->echo_loop = false;
 	run_for(&net, 400 * MS);
 	h = went_down(na, h0);
 	assert_int_equal(h->diag, BFD_DIAG_ECHO_FAILED);
 	assert_int_equal(h->at - last_echo, 300000);
 	assert_int_equal(went_down(&net.n[1], hb0)->diag, BFD_DIAG_NEIGHBOR_DOWN);
+	assert_int_equal(na->s.echo_fails, 1);
+	run_to_up(&net, 5 * S);
+	/* Echo still broken for 5 s: no second Down; echo probes, control is the detector again
+	 * at the configured 300 ms (§6.8.3's 1 s is for echo that is relied on). */
+	unsigned h1 = na->n_hist;
+
+	e0 = na->echo_tx;
+	run_for(&net, 5 * S);
+	assert_int_equal(na->n_hist, h1);
+	assert_true(both_up(&net));
+	assert_true(na->s.flags & BFD_SF_ECHO);
+	assert_false(bfd_session_echo_armed(&na->s));
+	assert_true(na->echo_tx - e0 >= 40); /* probes keep going at the echo rate */
+	assert_int_equal(na->s.adv_rx, 300000);
+	assert_int_equal(bfd_session_detect_time(&na->s), 900000);
+	assert_int_equal(bfd_session_echo_holddown(&na->s), BFD_ECHO_HOLD_BASE_US);
+	/* The echo path heals: armed after 1 s of echoes back, not before (the first echo leaves
+	 * up to one 100 ms interval after the heal, arming waits for the next one back). */
+	uint64_t healed = net.now;
+
+	na->echo_loop = true;
+	while (!bfd_session_echo_armed(&na->s) && net.now - healed < 3 * S)
+		run_for(&net, 10 * MS);
+	assert_true(bfd_session_echo_armed(&na->s));
+	assert_in_range(net.now - healed, BFD_ECHO_HOLD_BASE_US, BFD_ECHO_HOLD_BASE_US + 200 * MS);
+	run_for(&net, 3 * S);
+	assert_int_equal(na->s.adv_rx, BFD_ECHO_CTL_RX_US); /* relied on again: control slows */
+	assert_int_equal(na->n_hist, h1);
+	/* A probe run broken halfway starts the hold-down again; a second failure doubles it. */
+	na->echo_loop = false;
+	run_for(&net, 400 * MS);
+	assert_int_equal(na->s.echo_fails, 2);
+	run_to_up(&net, 5 * S);
+	assert_int_equal(bfd_session_echo_holddown(&na->s), 2 * BFD_ECHO_HOLD_BASE_US);
+	healed = net.now;
+	na->echo_loop = true;
+	run_for(&net, 1500 * MS);
+	na->echo_loop = false; /* the run breaks after 1.5 s of 2 */
+	run_for(&net, 1 * S);
+	assert_false(bfd_session_echo_armed(&na->s));
+	na->echo_loop = true;
+	healed = net.now;
+	while (!bfd_session_echo_armed(&na->s) && net.now - healed < 5 * S)
+		run_for(&net, 10 * MS);
+	assert_in_range(net.now - healed, 2 * BFD_ECHO_HOLD_BASE_US,
+	                2 * BFD_ECHO_HOLD_BASE_US + 200 * MS);
+	/* Echo that keeps working for 2 minutes is forgiven: its next failure counts as the
+	 * first again. */
+	run_for(&net, BFD_ECHO_FORGIVE_US);
+	na->echo_loop = false;
+	run_for(&net, 400 * MS);
+	assert_int_equal(na->s.echo_fails, 1);
+	na->echo_loop = true;
+	run_to_up(&net, 5 * S);
+	run_for(&net, 2 * S);
+	assert_true(bfd_session_echo_armed(&na->s));
 
 	/* The peer stops looping (Required Min Echo RX 0): echo ceases, the session stays. */
 	na->echo_loop = true;
