@@ -80,6 +80,7 @@ int bfd_auth_add_key(struct bfd_auth *a, uint8_t id, const void *secret, size_t 
 		k = &a->keys[a->n_keys++];
 	}
 	memset(k, 0, sizeof(*k));
+	a->rx_keys |= (uint8_t)(1u << (k - a->keys));
 	k->id = id;
 	k->len = (uint8_t)len;
 	memcpy(k->secret, secret, len);
@@ -159,7 +160,7 @@ enum bfd_drop bfd_auth_verify(const struct bfd_auth *a, const struct bfd_auth_rx
 	if (t != a->type)
 		return BFD_DROP_AUTH_MISMATCH;
 	k = bfd_auth_find(a, p->auth_key_id);
-	if (!k)
+	if (!k || !(a->rx_keys & (1u << (k - a->keys)))) /* unknown, or outside its time */
 		return BFD_DROP_AUTH_KEY_ID;
 	if (t == BFD_AUTH_SIMPLE)
 		return bfd_auth_password_ok(k, p) ? BFD_DROP_NONE : BFD_DROP_AUTH_FAIL;

@@ -233,12 +233,15 @@ struct bfd_auth_key {
 /*
  * One authentication configuration (algorithm + key chain), shared by every session that
  * uses it (4000 sessions, a handful of chains): the session holds a pointer. Sent packets
- * use keys[tx_key]; received packets may use any key of the chain, by Key ID (§6.7.2-6.7.4).
+ * use keys[tx_key]; received packets may use any key of the chain in rx_keys, by Key ID
+ * (§6.7.2-6.7.4).
  */
 struct bfd_auth {
 	uint8_t type; /* enum bfd_auth_type, not NONE */
 	uint8_t n_keys;
-	uint8_t tx_key; /* index into keys */
+	uint8_t tx_key;  /* index into keys */
+	uint8_t rx_keys; /* bit i: keys[i] accepted on receive (key-chain tolerance, config.c);
+	                  * bfd_auth_add_key sets the key's bit */
 	struct bfd_auth_key keys[BFD_AUTH_MAX_KEYS];
 };
 

@@ -81,7 +81,9 @@ struct bfdd_params {
 struct bfdd_chain {
 	char name[BFDD_NAME_MAX];
 	uint8_t n_keys;
-	uint8_t tx_key; /* index: the key with the latest start-time that has come */
+	uint8_t tx_key;    /* index: the key with the latest start-time that has come */
+	uint8_t rx_keys;   /* bit i: keys[i] accepted on receive now (bfdd_chain_rx_keys) */
+	int64_t tolerance; /* seconds of clock skew tolerated around a start-time (Junos) */
 	struct bfd_auth_key keys[BFD_AUTH_MAX_KEYS];
 	int64_t start[BFD_AUTH_MAX_KEYS]; /* start-time, seconds since the epoch; 0: always */
 };
@@ -305,9 +307,18 @@ int bfdd_conf_parse(struct json_object *cfg, struct bfdd_conf *out, char *err, s
 void bfdd_conf_free(struct bfdd_conf *c);
 const struct bfdd_chain *bfdd_conf_chain(const struct bfdd_conf *c, const char *name);
 /* The transmit key at time now: the one with the latest start-time not after now (the
- * first key while none has started). Returns whether it changed. */
+ * first key while none has started), and the receive set (bfdd_chain_rx_keys). Returns
+ * whether either changed. */
 bool bfdd_chain_select(struct bfdd_chain *ch, int64_t now);
-/* The earliest start-time after now in any chain; 0 when none is in the future. */
+/*
+ * The keys accepted on receive at time now (bit i: keys[i]), with the chain's tolerance:
+ * a key from tolerance seconds before its start-time (the peer's clock may run ahead) until
+ * tolerance seconds after the next key's start-time (the peer's may lag). Keys without a
+ * start-time start at once. The transmit key is always in the set.
+ */
+uint8_t bfdd_chain_rx_keys(const struct bfdd_chain *ch, int64_t now);
+/* The next time after now at which a transmit key or a receive set changes in any chain
+ * (a start-time, or one tolerance before or after it); 0 when none is in the future. */
 int64_t bfdd_conf_next_start(const struct bfdd_conf *c, int64_t now);
 /* Builds an authentication for algorithm type with chain (0, or -1 with err: unknown chain,
  * a key too long for the algorithm, too many keys). */

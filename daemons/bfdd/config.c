@@ -131,6 +131,7 @@ int bfdd_auth_build(const struct bfdd_conf *c, uint8_t type, const char *chain,
 		}
 	}
 	bfd_auth_set_tx_key(out, ch->keys[ch->tx_key].id);
+	out->rx_keys = ch->rx_keys; /* keys were added in the chain's order */
 	return 0;
 }
 
@@ -204,6 +205,12 @@ static int bfdd_parse_chain(struct json_object *o, struct bfdd_chain *ch, time_t
 		return -1;
 	}
 	memcpy(ch->name, name, strlen(name) + 1);
+	if (!bfdd_num(o, "tolerance", &ch->tolerance))
+		ch->tolerance = 3600; /* the YANG (and Junos) default */
+	if (ch->tolerance < 0 || ch->tolerance > INT32_MAX) {
+		snprintf(err, errlen, "key-chain %s: tolerance out of range", name);
+		return -1;
+	}
 	for (size_t i = 0; keys && i < json_object_array_length(keys); i++) {
 		struct json_object *k = json_object_array_get_idx(keys, i);
 		const char *secret = cfg_get_str(k, "secret");
@@ -256,7 +263,38 @@ bool bfdd_chain_select(struct bfdd_chain *ch, int64_t now)
 			pick = i;
 		}
 	ch->tx_key = pick;
-	return pick != was;
+	uint8_t rx = bfdd_chain_rx_keys(ch, now), rx_was = ch->rx_keys;
+
+	ch->rx_keys = rx;
+	return pick != was || rx != rx_was;
+}
+
+/*
+ * Junos key-chain tolerance (RFC 8177 §3.1 models the same as send and accept lifetimes):
+ * around a rollover both ends switch their transmit key at the new key's start-time by their
+ * own clocks, so a receiver accepts the new key `tolerance` seconds early and keeps the
+ * previous key for `tolerance` seconds after. A key is superseded by the next start-time
+ * after its own; keys with the same start-time live together.
+ */
+uint8_t bfdd_chain_rx_keys(const struct bfdd_chain *ch, int64_t now)
+{
+	uint8_t set = 0;
+
+	for (uint8_t i = 0; i < ch->n_keys && i < BFD_AUTH_MAX_KEYS; i++) {
+		int64_t next = 0;
+
+		if (ch->start[i] && now < ch->start[i] - ch->tolerance)
+			continue; /* not yet, even for a clock that runs ahead */
+		for (uint8_t j = 0; j < ch->n_keys && j < BFD_AUTH_MAX_KEYS; j++)
+			if (ch->start[j] > ch->start[i] && (!next || ch->start[j] < next))
+				next = ch->start[j];
+		if (next && now >= next + ch->tolerance)
+			continue; /* superseded, and the grace for lagging clocks is over */
+		set |= (uint8_t)(1u << i);
+	}
+	if (ch->n_keys)
+		set |= (uint8_t)(1u << ch->tx_key); /* what we send, we accept (a stepped clock) */
+	return set;
 }
 
 int64_t bfdd_conf_next_start(const struct bfdd_conf *c, int64_t now)
@@ -265,10 +303,15 @@ int64_t bfdd_conf_next_start(const struct bfdd_conf *c, int64_t now)
 
 	for (size_t i = 0; c && i < c->n_chains; i++)
 		for (uint8_t k = 0; k < c->chains[i].n_keys; k++) {
-			int64_t t = c->chains[i].start[k];
+			const struct bfdd_chain *ch = &c->chains[i];
+			int64_t edge[3] = {ch->start[k] - ch->tolerance, ch->start[k],
+			                   ch->start[k] + ch->tolerance};
 
-			if (t > now && (!next || t < next))
-				next = t;
+			if (!ch->start[k])
+				continue;
+			for (int e = 0; e < 3; e++)
+				if (edge[e] > now && (!next || edge[e] < next))
+					next = edge[e];
 		}
 	return next;
 }
@@ -510,8 +553,9 @@ static const struct bfdd_conf_sess *bfdd_conf_find(const struct bfdd_conf *c,
 /*
  * Key-chain start-time: a key whose start-time lies in the future becomes the transmit key
  * when that time comes, without a commit: one timer at the earliest future start-time
- * (re-checked at least hourly, the wall clock may be stepped). Sessions using a chain whose
- * transmit key changed are re-keyed (bfdd_sess_update: no flap).
+ * (re-checked at least hourly, the wall clock may be stepped), or one tolerance before or
+ * after it, when the receive set changes. Sessions using a chain whose transmit key or
+ * receive set changed are re-keyed (bfdd_sess_update: no flap).
  */
 static void bfdd_key_timer_arm(struct bfdd *b);
 
@@ -525,9 +569,11 @@ static void bfdd_key_timer_fire(void *arg)
 	for (size_t i = 0; i < b->conf.n_chains; i++)
 		if (bfdd_chain_select(&b->conf.chains[i], now)) {
 			changed = true;
-			log_info("key-chain %s: key %u is now the transmit key (start-time)",
+			log_info("key-chain %s: transmit key %u, receive key set 0x%x (start-time, "
+			         "tolerance %llds)",
 			         b->conf.chains[i].name,
-			         b->conf.chains[i].keys[b->conf.chains[i].tx_key].id);
+			         b->conf.chains[i].keys[b->conf.chains[i].tx_key].id,
+			         b->conf.chains[i].rx_keys, (long long)b->conf.chains[i].tolerance);
 		}
 	if (changed) {
 		for (struct bfdd_sess *x = b->head; x; x = x->next)

@@ -324,10 +324,15 @@ static void bfd_take_cfg(struct bfd_session *s, const struct bfd_session_cfg *cf
 	s->passive = cfg->passive;
 	s->multihop = cfg->multihop;
 	if (cfg->auth != s->auth) {
-		/* Another algorithm or chain: the old sequence space means nothing. */
+		/* Another algorithm: the old sequence space means nothing. Other keys of the same
+		 * algorithm (a key-chain rollover, its tolerance steps) keep it: bfd.RcvAuthSeq is
+		 * the session's, not a key's (§6.8.1), and forgetting it at every rollover step
+		 * would let a replayed packet in. */
+		if (!cfg->auth || !s->auth || cfg->auth->type != s->auth->type) {
+			s->rcv.known = false;
+			s->flags &= (uint8_t)~BFD_SF_TX_SIG;
+		}
 		s->auth = cfg->auth;
-		s->rcv.known = false;
-		s->flags &= (uint8_t)~BFD_SF_TX_SIG;
 	}
 }
 

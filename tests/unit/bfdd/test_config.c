@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -235,6 +236,8 @@ static void test_start_time_timer(void **state)
 	ch[1].start[0] = now + 30; /* a chain whose only key has not started: still key 9 */
 	c.chains = ch;
 	c.n_chains = 2;
+	bfdd_chain_select(&ch[0], now); /* as parsing does: the receive set (tolerance 0 here) */
+	bfdd_chain_select(&ch[1], now);
 	assert_false(bfdd_chain_select(&ch[0], now));
 	assert_int_equal(ch[0].keys[ch[0].tx_key].id, 1);
 	assert_false(bfdd_chain_select(&ch[1], now));
@@ -254,6 +257,111 @@ static void test_start_time_timer(void **state)
 	/* A wall clock stepped back: the latest started key again. */
 	assert_true(bfdd_chain_select(&ch[0], now + 100));
 	assert_int_equal(ch[0].keys[ch[0].tx_key].id, 2);
+}
+
+/* A packet signed with key id and secret (keyed SHA1), checked against rx. */
+static enum bfd_drop verify_key(const struct bfd_auth *rx, uint8_t id, const char *secret)
+{
+	struct bfd_auth tx;
+	struct bfd_pkt p = {.version = BFD_VERSION,
+	                    .state = BFD_STATE_DOWN,
+	                    .detect_mult = 3,
+	                    .my_disc = 7,
+	                    .desired_min_tx = 1000000,
+	                    .required_min_rx = 1000000};
+	struct bfd_pkt d;
+	uint8_t buf[BFD_PKT_MAX];
+	size_t len;
+
+	assert_int_equal(bfd_auth_init(&tx, BFD_AUTH_KEYED_SHA1), 0);
+	assert_int_equal(bfd_auth_add_key(&tx, id, secret, strlen(secret)), 0);
+	assert_int_equal(bfd_auth_fill(&tx, 100, &p), 0);
+	assert_int_equal(bfd_encode(&p, buf, sizeof(buf), &len), 0);
+	assert_int_equal(bfd_auth_sign(&tx, buf, len), 0);
+	assert_int_equal(bfd_decode(buf, len, &d), BFD_DROP_NONE);
+	return bfd_auth_verify(rx, NULL, 3, buf, &d);
+}
+
+/* Key-chain tolerance (Junos; RFC 8177 accept lifetimes) around a rollover at T with a fake
+ * clock: the next key is accepted `tolerance` seconds early, the previous one that long
+ * after; the daemon's timer fires at each edge; a packet with a key outside its window is
+ * dropped as an unknown key id. */
+static void test_key_tolerance(void **state)
+{
+	struct bfdd_conf c;
+	struct bfd_auth a;
+	struct bfdd_chain *ch;
+	char err[256];
+	struct tm tm;
+	time_t t0 = 1800000000; /* a fixed instant; start-times are local time */
+	int64_t T;
+	char js[512], when[32];
+
+	(void)state;
+	localtime_r(&t0, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d.%H:%M:%S", &tm);
+	snprintf(js, sizeof(js),
+	         "{\"keel-security:security\":{\"authentication-key-chains\":{\"key-chain\":[{"
+	         "\"name\":\"kc\",\"tolerance\":600,\"key\":[{\"name\":1,\"secret\":\"old-key\"},"
+	         "{\"name\":2,\"secret\":\"new-key\",\"start-time\":\"%s\"}]}]}}}",
+	         when);
+	assert_int_equal(parse(js, &c, err, sizeof(err)), 0);
+	ch = &c.chains[0];
+	T = ch->start[1];
+	assert_int_equal(T, (int64_t)t0);
+	assert_int_equal(ch->tolerance, 600);
+
+	/* Long before: key 1 only, sent and accepted; key 2 refused even with a valid MAC. */
+	bfdd_chain_select(ch, T - 601);
+	assert_int_equal(ch->keys[ch->tx_key].id, 1);
+	assert_int_equal(ch->rx_keys, 0x1);
+	assert_int_equal(bfdd_auth_build(&c, BFD_AUTH_KEYED_SHA1, "kc", &a, err, sizeof(err)), 0);
+	assert_int_equal(verify_key(&a, 1, "old-key"), BFD_DROP_NONE);
+	assert_int_equal(verify_key(&a, 2, "new-key"), BFD_DROP_AUTH_KEY_ID);
+	assert_int_equal(bfdd_conf_next_start(&c, T - 601), T - 600);
+	/* tolerance early: a peer whose clock runs ahead already sends key 2. */
+	assert_true(bfdd_chain_select(ch, T - 600));
+	assert_int_equal(ch->keys[ch->tx_key].id, 1); /* we still send key 1 */
+	assert_int_equal(ch->rx_keys, 0x3);
+	assert_int_equal(bfdd_auth_build(&c, BFD_AUTH_KEYED_SHA1, "kc", &a, err, sizeof(err)), 0);
+	assert_int_equal(verify_key(&a, 2, "new-key"), BFD_DROP_NONE);
+	assert_int_equal(verify_key(&a, 2, "old-key"), BFD_DROP_AUTH_FAIL);
+	assert_int_equal(bfdd_conf_next_start(&c, T - 600), T);
+	/* The start-time: we send key 2, and still accept key 1 from a lagging peer. */
+	assert_true(bfdd_chain_select(ch, T));
+	assert_int_equal(ch->keys[ch->tx_key].id, 2);
+	assert_int_equal(ch->rx_keys, 0x3);
+	assert_int_equal(bfdd_conf_next_start(&c, T), T + 600);
+	assert_false(bfdd_chain_select(ch, T + 599));
+	assert_int_equal(bfdd_auth_build(&c, BFD_AUTH_KEYED_SHA1, "kc", &a, err, sizeof(err)), 0);
+	assert_int_equal(verify_key(&a, 1, "old-key"), BFD_DROP_NONE);
+	/* tolerance after: key 1 is gone. */
+	assert_true(bfdd_chain_select(ch, T + 600));
+	assert_int_equal(ch->rx_keys, 0x2);
+	assert_int_equal(bfdd_auth_build(&c, BFD_AUTH_KEYED_SHA1, "kc", &a, err, sizeof(err)), 0);
+	assert_int_equal(verify_key(&a, 1, "old-key"), BFD_DROP_AUTH_KEY_ID);
+	assert_int_equal(verify_key(&a, 2, "new-key"), BFD_DROP_NONE);
+	assert_int_equal(bfdd_conf_next_start(&c, T + 600), 0);
+	/* A wall clock stepped far back: the transmit key (key 1 again) is always accepted. */
+	assert_true(bfdd_chain_select(ch, T - 5000));
+	assert_int_equal(ch->rx_keys, 0x1);
+	bfdd_conf_free(&c);
+
+	/* Without the leaf: the Junos default of 3600 s. Tolerance 0: exact switch-over. */
+	snprintf(js, sizeof(js),
+	         "{\"keel-security:security\":{\"authentication-key-chains\":{\"key-chain\":[{"
+	         "\"name\":\"kc\",\"key\":[{\"name\":1,\"secret\":\"x\"}]},{\"name\":\"k0\","
+	         "\"tolerance\":0,\"key\":[{\"name\":1,\"secret\":\"x\"},{\"name\":2,\"secret\":"
+	         "\"y\",\"start-time\":\"%s\"}]}]}}}",
+	         when);
+	assert_int_equal(parse(js, &c, err, sizeof(err)), 0);
+	assert_int_equal(bfdd_conf_chain(&c, "kc")->tolerance, 3600);
+	ch = (struct bfdd_chain *)bfdd_conf_chain(&c, "k0");
+	bfdd_chain_select(ch, T - 1);
+	assert_int_equal(ch->rx_keys, 0x1);
+	bfdd_chain_select(ch, T);
+	assert_int_equal(ch->rx_keys, 0x2);
+	bfdd_conf_free(&c);
 }
 
 /* echo-interval and the two Junos thresholds, and where echo is refused. */
@@ -409,6 +517,7 @@ int main(void)
 	        cmocka_unit_test(test_sha1_20_bytes_ok),
 	        cmocka_unit_test(test_start_time),
 	        cmocka_unit_test(test_start_time_timer),
+	        cmocka_unit_test(test_key_tolerance),
 	        cmocka_unit_test(test_echo_thresholds),
 	        cmocka_unit_test(test_thresh_eval),
 	        cmocka_unit_test(test_auth_names),
