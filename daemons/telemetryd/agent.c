@@ -66,6 +66,10 @@ static void tm_agent_deliver(void *arg, const Keel__Sensor__SensorData *d)
 	uint64_t now;
 	size_t i;
 
+	/* deletes first: a message that deletes a subtree and sets keys in it
+	 * leaves the new keys */
+	if (d->n_delete_paths)
+		tm_export_deletes(t, d);
 	if (!tm_table_feed(&t->table, d))
 		return;
 	now = mono_ms();

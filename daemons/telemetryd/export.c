@@ -24,7 +24,13 @@
  * value, kept here between exports) as a retained message without expiry, so
  * a collector that subscribes later gets the whole state at once, not just the
  * last change. Sampled sensors (counters) are never retained: a retained
- * counter would be stale by the time anyone reads it.
+ * counter would be stale by the time anyone reads it. A bus delete takes the
+ * deleted keys out of that state and republishes it, so the retained message
+ * never holds keys that are gone (tm_export_deletes).
+ *
+ * transport udp binds the export socket to the profile's local-address /
+ * local-port (the udp profiles naming one server must agree, sensor.c);
+ * transports mqtt and grpc refuse them at commit.
  *
  * A sensor may name several streaming servers (server-name is a leaf-list);
  * each gets every export. transport grpc (Junos' gRPC dial-out to a
@@ -71,6 +77,39 @@ static void tm_exporter_disconnected(void *arg)
 	x->st.queued = 0;
 }
 
+/* The export-profile's local-address / local-port as the socket's source (sensor.c checked the
+ * family). */
+static int tm_udp_bind(int fd, const struct tm_server *srv, int family)
+{
+	struct addrinfo hints = {.ai_family = family,
+	                         .ai_socktype = SOCK_DGRAM,
+	                         .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE},
+	                *ai = NULL;
+	char port[8];
+	int one = 1, rc = -1;
+
+	if (!srv->local_address[0] && !srv->local_port)
+		return 0;
+	snprintf(port, sizeof(port), "%u", srv->local_port);
+	if (getaddrinfo(srv->local_address[0] ? srv->local_address : NULL, port, &hints, &ai) ||
+	    !ai) {
+		log_warnx("streaming-server %s: bad local-address %s", srv->name,
+		          srv->local_address);
+		return -1;
+	}
+	/* a fixed source port survives an exporter re-created by a commit while
+	 * the old socket is still open */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+		log_warn("streaming-server %s: udp bind to local-address %s local-port %u",
+		         srv->name, srv->local_address[0] ? srv->local_address : "*",
+		         srv->local_port);
+	else
+		rc = 0;
+	freeaddrinfo(ai);
+	return rc;
+}
+
 static int tm_udp_open(const struct tm_server *srv)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST}, *ai = NULL;
@@ -81,6 +120,10 @@ static int tm_udp_open(const struct tm_server *srv)
 	if (getaddrinfo(srv->address, port, &hints, &ai) || !ai)
 		return -1;
 	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && tm_udp_bind(fd, srv, ai->ai_family) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 		log_warn("streaming-server %s: udp connect", srv->name);
 		close(fd);
@@ -133,7 +176,8 @@ void tm_exporter_free(struct tm_exporter *x)
 bool tm_exporter_same(const struct tm_exporter *x, const struct tm_server *srv, unsigned transports)
 {
 	return !strcmp(x->srv.name, srv->name) && !strcmp(x->srv.address, srv->address) &&
-	       x->srv.port == srv->port && x->transports == transports;
+	       x->srv.port == srv->port && !strcmp(x->srv.local_address, srv->local_address) &&
+	       x->srv.local_port == srv->local_port && x->transports == transports;
 }
 
 int tm_exporter_send(struct tm_exporter *x, enum tm_transport tr, const char *topic,
@@ -196,6 +240,62 @@ int tm_export_state_merge(struct tm_sensor *s, const struct tm_window *w)
 		if (tm_window_put(&s->state, &w->e[i].kv, w->e[i].timestamp) < 0)
 			refused++;
 	return refused ? -1 : 0;
+}
+
+size_t tm_window_delete(struct tm_window *w, const char *path)
+{
+	struct tm_path *del = malloc(sizeof(*del)), *k = malloc(sizeof(*k));
+	struct tm_window nw;
+	size_t gone = 0;
+
+	tm_window_init(&nw);
+	if (!del || !k || !w->n || tm_path_parse(path, del, NULL, 0))
+		goto out;
+	/* rebuilt rather than unlinked in place: the hash chains index e[] */
+	for (size_t i = 0; i < w->n; i++) {
+		if (!tm_path_parse(w->e[i].kv.key, k, NULL, 0) && tm_path_match(del, k))
+			gone++;
+		else if (tm_window_put(&nw, &w->e[i].kv, w->e[i].timestamp) < 0)
+			nw.overflow++;
+	}
+	if (gone) {
+		nw.overflow += w->overflow;
+		tm_window_free(w);
+		*w = nw;
+		tm_window_init(&nw);
+	}
+out:
+	tm_window_free(&nw);
+	free(del);
+	free(k);
+	return gone;
+}
+
+size_t tm_export_deletes(struct telemetryd *t, const Keel__Sensor__SensorData *d)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < t->table.n_sensor; i++) {
+		struct tm_sensor *s = &t->table.sensor[i];
+		size_t gone = 0;
+
+		for (size_t j = 0; j < d->n_delete_paths; j++) {
+			if (!d->delete_paths[j])
+				continue;
+			/* a pending sample of a deleted key is not exported after its delete */
+			gone += tm_window_delete(&s->win, d->delete_paths[j]);
+			gone += tm_window_delete(&s->state, d->delete_paths[j]);
+		}
+		total += gone;
+		if (gone && s->rate_s == 0) {
+			struct tm_window none;
+
+			/* the retained state without the deleted keys replaces the old one */
+			tm_window_init(&none);
+			tm_export_window(t, s, &none);
+		}
+	}
+	return total;
 }
 
 static uint8_t *tm_export_encode(const struct tm_profile *p, const struct tm_sensor *s,

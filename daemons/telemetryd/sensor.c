@@ -526,7 +526,7 @@ static int tm_parse_server(struct json_object *o, struct tm_server *s, char *err
 static int tm_parse_profile(struct json_object *o, struct tm_profile *p, char *err, size_t errlen)
 {
 	const char *f, *t;
-	int64_t rate;
+	int64_t rate, lport;
 
 	if (tm_str(o, "name", p->name, sizeof(p->name), true, err, errlen, "export-profile") ||
 	    tm_str(o, "topic-prefix", p->topic_prefix, sizeof(p->topic_prefix), false, err, errlen,
@@ -563,7 +563,87 @@ static int tm_parse_profile(struct json_object *o, struct tm_profile *p, char *e
 		tm_errf(err, errlen, "export-profile %s: unknown transport %s", p->name, t);
 		return -1;
 	}
+	if (tm_str(o, "local-address", p->local_address, sizeof(p->local_address), false, err,
+	           errlen, p->name))
+		return -1;
+	lport = cfg_get(o, "local-port") ? tm_u32(o, "local-port") : 0;
+	if (lport < 0 || lport > 65535) {
+		tm_errf(err, errlen, "export-profile %s: local-port invalid", p->name);
+		return -1;
+	}
+	p->local_port = (uint16_t)lport;
+	/* the source of a UDP datagram is ours to choose; an MQTT or gRPC session
+	 * is not bound here: refuse rather than ignore the knob */
+	if ((p->local_address[0] || p->local_port) && p->transport != TM_TRANSPORT_UDP) {
+		tm_errf(err, errlen,
+		        "export-profile %s: local-address and local-port apply to transport udp "
+		        "only (transport %s)",
+		        p->name, tm_transport_name(p->transport));
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * A udp profile's local-address / local-port go to the servers its sensors
+ * name (export.c binds one socket per server). Two profiles sending to one
+ * server from different sources, or a source of the other address family,
+ * are refused here rather than half applied.
+ */
+static int tm_bind_servers(struct tm_table *t, char *err, size_t errlen)
+{
+	bool *set = calloc(t->n_server ? t->n_server : 1, sizeof(*set));
+	const char **by = calloc(t->n_server ? t->n_server : 1, sizeof(*by));
+	int rc = -1;
+
+	if (!set || !by) {
+		tm_errf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < t->n_sensor; i++) {
+		const struct tm_sensor *s = &t->sensor[i];
+		const struct tm_profile *p =
+		        s->export_name[0] ? tm_table_profile(t, s->export_name) : NULL;
+
+		if (!p || p->transport != TM_TRANSPORT_UDP)
+			continue;
+		for (unsigned k = 0; k < s->n_servers; k++) {
+			size_t j;
+
+			for (j = 0; j < t->n_server && strcmp(t->server[j].name, s->servers[k]);
+			     j++)
+				;
+			if (j == t->n_server)
+				continue;
+			if (set[j] && (strcmp(t->server[j].local_address, p->local_address) ||
+			               t->server[j].local_port != p->local_port)) {
+				tm_errf(err, errlen,
+				        "streaming-server %s: export-profiles %s and %s give "
+				        "different local-address/local-port for its udp export",
+				        t->server[j].name, by[j], p->name);
+				goto out;
+			}
+			if (p->local_address[0] &&
+			    !strchr(p->local_address, ':') != !strchr(t->server[j].address, ':')) {
+				tm_errf(err, errlen,
+				        "export-profile %s: local-address %s and streaming-server %s "
+				        "(%s) are of different address families",
+				        p->name, p->local_address, t->server[j].name,
+				        t->server[j].address);
+				goto out;
+			}
+			set[j] = true;
+			by[j] = p->name;
+			snprintf(t->server[j].local_address, sizeof(t->server[j].local_address),
+			         "%s", p->local_address);
+			t->server[j].local_port = p->local_port;
+		}
+	}
+	rc = 0;
+out:
+	free(set);
+	free(by);
+	return rc;
 }
 
 static int tm_parse_sensor(struct json_object *o, const struct tm_table *t, struct tm_schema *sc,
@@ -679,6 +759,8 @@ int tm_table_from_json(struct json_object *cfg, struct tm_schema *sc, struct tm_
 		                    err, errlen))
 			goto fail;
 	}
+	if (tm_bind_servers(out, err, errlen))
+		goto fail;
 	return 0;
 fail:
 	tm_table_free(out);

@@ -97,6 +97,11 @@ struct tm_server {
 	char name[TM_NAME_MAX];
 	char address[TM_NAME_MAX];
 	uint16_t port;
+	/* UDP source the exports to this server leave from: the local-address /
+	 * local-port of the udp export-profiles naming it ("" / 0: the kernel's
+	 * choice); one socket per server, so those profiles must agree */
+	char local_address[TM_NAME_MAX];
+	uint16_t local_port;
 };
 
 struct tm_profile {
@@ -105,6 +110,8 @@ struct tm_profile {
 	enum tm_format format;
 	enum tm_transport transport;
 	char topic_prefix[TM_TOPIC_PREFIX_MAX];
+	char local_address[TM_NAME_MAX]; /* "" when not configured */
+	uint16_t local_port;             /* 0 when not configured */
 };
 
 struct tm_entry {
@@ -301,6 +308,8 @@ int tm_exporter_send(struct tm_exporter *x, enum tm_transport tr, const char *to
 void tm_exporter_stats(const struct tm_exporter *x, struct tm_exporter_stats *out);
 /* Merges a window into s->state (reporting-rate 0 sensors); -1 when keys were refused. */
 int tm_export_state_merge(struct tm_sensor *s, const struct tm_window *w);
+/* Removes every key at or below path from w; returns how many went (0 for a bad path). */
+size_t tm_window_delete(struct tm_window *w, const char *path);
 
 /* ---- the daemon (agent.c, config.c, ctl.c) */
 
@@ -329,6 +338,13 @@ struct telemetryd;
  * their whole state, retained. Counts s->sent / s->dropped per message.
  */
 void tm_export_window(struct telemetryd *t, struct tm_sensor *s, const struct tm_window *w);
+/*
+ * A bus message's delete_paths: the deleted keys leave every sensor's pending
+ * window and the state of reporting-rate 0 sensors, whose state is then
+ * exported again (retained), so a late MQTT subscriber does not see keys that
+ * are gone. Returns the number of keys removed.
+ */
+size_t tm_export_deletes(struct telemetryd *t, const Keel__Sensor__SensorData *d);
 
 /* Starts the bus subscription and the export tick; -1 on out of memory. */
 int tm_agent_start(struct telemetryd *t);

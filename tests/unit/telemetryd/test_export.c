@@ -3,7 +3,9 @@
  * checks it relies on): several server-names per sensor, transport grpc
  * refused at commit, UDP export to loopback receivers (one datagram per
  * export, split when too big), and the whole-state window of reporting-rate 0
- * sensors. MQTT retained messages need a broker: tests/topo/test_telemetry_mqtt.py.
+ * sensors with bus deletes taken out of it, local-address / local-port as the
+ * datagrams' source (and refused where they cannot apply). MQTT retained
+ * messages need a broker: tests/topo/test_telemetry_mqtt.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -330,6 +332,160 @@ static void test_state_window(void **state)
 	udp_teardown(&e);
 }
 
+/* A bus delete takes the keys out of a rate 0 sensor's state, which goes out again without them. */
+static void test_state_delete(void **state)
+{
+	Keel__Sensor__SensorData d = KEEL__SENSOR__SENSOR_DATA__INIT;
+	char *del[1];
+	struct udp_env e;
+	struct tm_sensor *s;
+	size_t pairs;
+	bool seen = false;
+
+	(void)state;
+	udp_setup(&e, 0);
+	s = tm_table_sensor(&e.t.table, "u");
+	feed(s, "/interfaces/interface[name=eth0]/state/oper-status", "UP", 0);
+	feed(s, "/interfaces/interface[name=eth1]/state/oper-status", "UP", 0);
+	feed(s, "/interfaces/interface[name=eth1]/state/mtu", NULL, 1500);
+	export_now(&e, s);
+	assert_int_equal(drain(e.fd[0], &pairs, NULL, &seen), 1);
+	assert_int_equal(pairs, 3);
+	drain(e.fd[1], &pairs, NULL, &seen);
+
+	/* eth1 goes: both of its keys leave the state, one export per server */
+	d.component = "ifd";
+	d.n_delete_paths = 1;
+	d.delete_paths = del;
+	del[0] = "/interfaces/interface[name=eth1]";
+	assert_int_equal(tm_export_deletes(&e.t, &d), 2);
+	assert_int_equal(s->state.n, 1);
+	assert_null(tm_window_find(&s->state, "/interfaces/interface[name=eth1]/state/mtu"));
+	assert_non_null(
+	        tm_window_find(&s->state, "/interfaces/interface[name=eth0]/state/oper-status"));
+	seen = false;
+	assert_int_equal(
+	        drain(e.fd[0], &pairs, "/interfaces/interface[name=eth0]/state/oper-status", &seen),
+	        1);
+	assert_int_equal(pairs, 1);
+	assert_true(seen);
+	seen = false;
+	assert_int_equal(
+	        drain(e.fd[1], &pairs, "/interfaces/interface[name=eth1]/state/mtu", &seen), 1);
+	assert_false(seen);
+
+	/* a delete of nothing held: no export; a bad path removes nothing */
+	del[0] = "/interfaces/interface[name=eth7]";
+	assert_int_equal(tm_export_deletes(&e.t, &d), 0);
+	del[0] = "/interfaces/interface[name=eth0";
+	assert_int_equal(tm_export_deletes(&e.t, &d), 0);
+	assert_int_equal(drain(e.fd[0], &pairs, NULL, &seen), 0);
+
+	/* a pending sample of a deleted key is dropped too, and the state can empty */
+	feed(s, "/interfaces/interface[name=eth0]/state/mtu", NULL, 9000);
+	del[0] = "/interfaces";
+	assert_int_equal(tm_export_deletes(&e.t, &d), 2);
+	assert_int_equal(s->win.n, 0);
+	assert_int_equal(s->state.n, 0);
+	assert_int_equal(drain(e.fd[0], &pairs, NULL, &seen), 1);
+	assert_int_equal(pairs, 0);
+	udp_teardown(&e);
+}
+
+/* The udp profile's local-address / local-port are the datagrams' source. */
+static void test_udp_local_bind(void **state)
+{
+	struct daemon d = {0};
+	struct telemetryd t = {0};
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	struct tm_table nt;
+	struct tm_sensor *s;
+	char json[900], err[300] = "", buf[2048];
+	uint16_t port, lport;
+	int fd, probe;
+
+	(void)state;
+	d.base = ev_base_new();
+	t.d = &d;
+	snprintf(t.node, sizeof(t.node), "n0");
+	fd = udp_listener(&port);
+	/* a free local port: bind one, note it, close it */
+	probe = udp_listener(&lport);
+	close(probe);
+	snprintf(json, sizeof(json),
+	         SVC "\"streaming-server\":[{\"name\":\"a\",\"remote-address\":\"127.0.0.1\","
+	             "\"remote-port\":%u}],\"export-profile\":[{\"name\":\"p\","
+	             "\"local-address\":\"127.0.0.1\",\"local-port\":%u,"
+	             "\"reporting-rate\":5,\"format\":\"gpb\",\"transport\":\"udp\"}],"
+	             "\"sensor\":[{\"name\":\"u\",\"resource\":\"/interfaces/interface/state/\","
+	             "\"export-name\":\"p\",\"server-name\":[\"a\"],\"reporting-rate\":1}]}}}",
+	         port, lport);
+	assert_int_equal(table(json, &nt, err, sizeof(err)), 0);
+	assert_string_equal(nt.server[0].local_address, "127.0.0.1");
+	assert_int_equal(nt.server[0].local_port, lport);
+	tm_agent_install(&t, &nt);
+	assert_non_null(t.exp[0]);
+	s = tm_table_sensor(&t.table, "u");
+	feed(s, "/interfaces/interface[name=eth0]/state/mtu", NULL, 1500);
+	{
+		struct tm_window w;
+
+		tm_sensor_take(s, mono_ms(), &w);
+		tm_export_window(&t, s, &w);
+		tm_window_free(&w);
+	}
+	assert_true(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl) > 0);
+	assert_int_equal(ntohs(from.sin_port), lport);
+	assert_int_equal(ntohl(from.sin_addr.s_addr), INADDR_LOOPBACK);
+	tm_agent_stop(&t);
+	close(fd);
+	event_base_free(d.base);
+}
+
+static const char *local_cfg(const char *p2_local, const char *transport, const char *raddr)
+{
+	static char buf[1200];
+
+	snprintf(buf, sizeof(buf),
+	         SVC
+	         "\"streaming-server\":[{\"name\":\"a\",\"remote-address\":\"%s\","
+	         "\"remote-port\":50051}],\"export-profile\":[{\"name\":\"p1\","
+	         "\"local-address\":\"10.0.0.9\",\"reporting-rate\":5,\"transport\":\"%s\"},"
+	         "{\"name\":\"p2\",%s\"reporting-rate\":5,\"transport\":\"udp\"}],"
+	         "\"sensor\":[{\"name\":\"s1\",\"resource\":\"/interfaces/\","
+	         "\"export-name\":\"p1\",\"server-name\":[\"a\"]},{\"name\":\"s2\","
+	         "\"resource\":\"/system/\",\"export-name\":\"p2\",\"server-name\":[\"a\"]}]}}}",
+	         raddr, transport, p2_local);
+	return buf;
+}
+
+/* Refused at commit, saying why: local-* on mqtt, disagreeing profiles, mixed families. */
+static void test_local_refused(void **state)
+{
+	struct tm_table t;
+	char err[300] = "";
+
+	(void)state;
+	/* two udp profiles to one server from the same source: fine */
+	assert_int_equal(table(local_cfg("\"local-address\":\"10.0.0.9\",", "udp", "10.0.0.1"), &t,
+	                       err, sizeof(err)),
+	                 0);
+	assert_string_equal(t.server[0].local_address, "10.0.0.9");
+	tm_table_free(&t);
+	/* ...from different sources: one socket per server cannot do both */
+	assert_int_not_equal(
+	        table(local_cfg("\"local-port\":2000,", "udp", "10.0.0.1"), &t, err, sizeof(err)),
+	        0);
+	assert_non_null(strstr(err, "different local-address/local-port"));
+	/* mqtt: not silently ignored */
+	assert_int_not_equal(table(local_cfg("", "mqtt", "10.0.0.1"), &t, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "transport udp only"));
+	/* an IPv4 source for an IPv6 collector */
+	assert_int_not_equal(table(local_cfg("", "udp", "2001:db8::1"), &t, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "address families"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +494,9 @@ int main(void)
 	        cmocka_unit_test(test_udp_two_servers),
 	        cmocka_unit_test(test_udp_split),
 	        cmocka_unit_test(test_state_window),
+	        cmocka_unit_test(test_state_delete),
+	        cmocka_unit_test(test_udp_local_bind),
+	        cmocka_unit_test(test_local_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
