@@ -272,6 +272,10 @@ static void ribd_bfd_req(const struct ribd_bfd_cfg *c, bool multihop, Keel__Bfdd
 	q->key_chain = (char *)c->key_chain;
 	q->transmit_threshold_ms = c->tx_threshold_ms;
 	q->detection_threshold_ms = c->detect_threshold_ms;
+	/* RFC 5883 §3: no echo over several hops. Whether a gateway is one hop away is ribd's
+	 * call (ribd_bfd_multihop), so the operator's echo-interval applies where it can and is
+	 * left out where it cannot, instead of bfdd refusing the whole session. */
+	q->echo_interval_ms = multihop ? 0 : c->echo_ms;
 }
 
 static void ribd_bfd_deleted(int status, bool done, const uint8_t *payload, size_t len,
@@ -476,15 +480,19 @@ static struct ribd_bfd_trk *ribd_bfd_alloc(struct ribd_bfd *b, const struct ribd
 }
 
 /* Several routes name one peer: the shortest detection time wins, holddown
- * the longest. */
+ * the longest, echo the fastest asked for (as bfdd merges its clients). */
 static void ribd_bfd_merge(struct ribd_bfd_cfg *into, const struct ribd_bfd_cfg *c)
 {
 	uint64_t a = (uint64_t)into->rx_ms * into->mult, n = (uint64_t)c->rx_ms * c->mult;
 	uint32_t hold = into->holddown_ms > c->holddown_ms ? into->holddown_ms : c->holddown_ms;
+	uint32_t echo = !into->echo_ms || (c->echo_ms && c->echo_ms < into->echo_ms)
+	                        ? c->echo_ms
+	                        : into->echo_ms;
 
 	if (n < a || (n == a && c->tx_ms < into->tx_ms))
 		*into = *c;
 	into->holddown_ms = hold;
+	into->echo_ms = echo;
 }
 
 int ribd_bfd_conf_bind(struct ribd_bfd *b, struct ribd_conf *c)

@@ -166,11 +166,12 @@ static int ribd_bfd_parse(struct json_object *b, const struct plat_ip *gw, const
 	    ribd_get_u32(b, "multiplier", 3, &out->mult) < 0 ||
 	    ribd_get_u32(b, "holddown-interval", 0, &out->holddown_ms) < 0 ||
 	    ribd_get_u32(tx, "threshold", 0, &out->tx_threshold_ms) < 0 ||
-	    ribd_get_u32(det, "threshold", 0, &out->detect_threshold_ms) < 0)
+	    ribd_get_u32(det, "threshold", 0, &out->detect_threshold_ms) < 0 ||
+	    ribd_get_u32(b, "echo-interval", 0, &out->echo_ms) < 0)
 		goto bad;
 	/* The YANG's must already demands the intervals; bfdd's limits (bfdd.proto). */
 	if (!out->tx_ms || !out->rx_ms || out->tx_ms > 255000 || out->rx_ms > 255000 ||
-	    !out->mult || out->mult > 255 || out->holddown_ms > 255000)
+	    !out->mult || out->mult > 255 || out->holddown_ms > 255000 || out->echo_ms > 255000)
 		goto bad;
 	if ((s = cfg_get_str(b, "neighbor")) &&
 	    (plat_ip_parse(s, &out->peer) < 0 || out->peer.family != gw->family))

@@ -37,6 +37,7 @@ struct ribd_bfd_cfg {
 	uint32_t mult;
 	uint32_t holddown_ms; /* Up this long before the next hop is used again */
 	uint32_t tx_threshold_ms, detect_threshold_ms; /* bfdd logs when exceeded; 0 = none */
+	uint32_t echo_ms; /* echo-interval; 0 = off; single hop only (bfd.c, RFC 5883 §3) */
 	char auth_algorithm[32];
 	char key_chain[64];
 };

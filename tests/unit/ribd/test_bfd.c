@@ -39,7 +39,7 @@ struct fake {
 	struct ctl_server *srv;
 	char dir[64], path[96];
 	int adds, deletes;
-	uint32_t last_min_tx;
+	uint32_t last_min_tx, last_echo;
 	bool last_multihop;
 	char last_local[64];
 	char last_peer[64];
@@ -59,6 +59,7 @@ static void fake_add(struct ctl_req *req, void *arg)
 	assert_string_equal(q->client, RIBD_BFD_CLIENT);
 	fake.adds++;
 	fake.last_min_tx = q->min_tx_ms;
+	fake.last_echo = q->echo_interval_ms;
 	snprintf(fake.last_peer, sizeof(fake.last_peer), "%s", q->key->peer);
 	snprintf(fake.last_local, sizeof(fake.last_local), "%s", q->key->local_address);
 	fake.last_multihop = q->key->multihop;
@@ -254,7 +255,7 @@ static void test_config_parse(void **state)
 	              "\"bfd-liveness-detection\":{\"minimum-receive-interval\":50,"
 	              "\"transmit-interval\":{\"minimum-interval\":70},\"multiplier\":5,"
 	              "\"neighbor\":\"10.99.0.40\",\"local-address\":\"10.99.0.1\","
-	              "\"holddown-interval\":2000}}]}" ROUTES_TAIL,
+	              "\"holddown-interval\":2000,\"echo-interval\":50}}]}" ROUTES_TAIL,
 	              &c, err, sizeof(err)),
 	        0);
 	assert_int_equal(c.n, 4);
@@ -273,6 +274,8 @@ static void test_config_parse(void **state)
 	assert_int_equal(c.bfd[2].rx_ms, 50);
 	assert_int_equal(c.bfd[2].mult, 5);
 	assert_int_equal(c.bfd[2].holddown_ms, 2000);
+	assert_int_equal(c.bfd[2].echo_ms, 50);
+	assert_int_equal(c.bfd[0].echo_ms, 0); /* not configured: no echo */
 	assert_int_equal(c.bfd[2].peer.bytes[3], 40);
 	assert_int_equal(c.bfd[2].local.family, AF_INET);
 	ribd_conf_free(&c);
@@ -308,6 +311,12 @@ static void test_config_parse(void **state)
 	assert_int_equal(parse(ROUTES_HEAD "{\"name\":\"10.1.0.0/16\",\"next-hop\":[\"10.99.0.2\"],"
 	                                   "\"bfd-liveness-detection\":{\"minimum-interval\":100,"
 	                                   "\"neighbor\":\"fd00::1\"}}" ROUTES_TAIL,
+	                       &c, err, sizeof(err)),
+	                 -1);
+	/* echo-interval beyond bfdd's 255 s */
+	assert_int_equal(parse(ROUTES_HEAD "{\"name\":\"10.1.0.0/16\",\"next-hop\":[\"10.99.0.2\"],"
+	                                   "\"bfd-liveness-detection\":{\"minimum-interval\":100,"
+	                                   "\"echo-interval\":255001}}" ROUTES_TAIL,
 	                       &c, err, sizeof(err)),
 	                 -1);
 }
@@ -519,10 +528,11 @@ static void test_multihop(void **state)
 	apply(&w,
 	      ROUTES_HEAD "{\"name\":\"10.6.0.0/16\",\"next-hop\":[\"10.200.0.2\"],"
 	                  "\"resolve\":[null],\"bfd-liveness-detection\":{\"minimum-interval\":100,"
-	                  "\"local-address\":\"10.99.0.1\"}}" ROUTES_TAIL);
+	                  "\"local-address\":\"10.99.0.1\",\"echo-interval\":50}}" ROUTES_TAIL);
 	assert_true(spin(adds_at_least_1, NULL));
 	assert_true(spin(state_is, &w)); /* the add's answer: Down */
 	assert_true(fake.last_multihop);
+	assert_int_equal(fake.last_echo, 0); /* RFC 5883 §3: bfdd would refuse echo multihop */
 	assert_string_equal(fake.last_local, "10.99.0.1");
 	/* a single-hop event for the same addresses is not ours */
 	ribd_bfd_session_state(w.bfd, "10.200.0.2", "10.99.0.1", "", false, "Up", false);
@@ -535,10 +545,11 @@ static void test_multihop(void **state)
 	/* connected gateway with a local address: single hop */
 	apply(&w, ROUTES_HEAD "{\"name\":\"10.7.0.0/16\",\"next-hop\":[\"10.99.0.2\"],"
 	                      "\"bfd-liveness-detection\":{\"minimum-interval\":100,"
-	                      "\"local-address\":\"10.99.0.1\"}}" ROUTES_TAIL);
+	                      "\"local-address\":\"10.99.0.1\",\"echo-interval\":50}}" ROUTES_TAIL);
 	assert_true(spin(adds_at_least_2, NULL));
 	assert_false(fake.last_multihop);
 	assert_string_equal(fake.last_peer, "10.99.0.2");
+	assert_int_equal(fake.last_echo, 50); /* single hop: echo asked for */
 	teardown_world(&w);
 	ctl_server_close(fake.srv);
 }
