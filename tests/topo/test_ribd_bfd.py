@@ -11,6 +11,9 @@ Node k1 (mgd, bfdd, ribd) and the peer namespace running FRR zebra + bfdd, one v
     (3 x 100 ms) and the routes follow at once: 192.0.2.0/24 moves to the floating
     next hop, 198.51.100.0/24 is withdrawn; ribd logs the event-to-FIB-batch time.
   - Recovery: back via 10.99.0.2.
+  - echo-interval on the route: ribd passes it to bfdd (single hop); FRR advertises
+    Required Min Echo RX 50 ms but its namespace does not forward, so echo only probes
+    (dampening): the session stays Up on control packets.
   - kill -9 ribd and restart it: the session starts over at bfdd, the routes stay.
   - bfdd restarted: the tracked next hop is unusable while bfdd is gone, ribd claims the
     session again and the routes return when it is Up.
@@ -133,6 +136,21 @@ def test_bfd_tracked_static(testbed, keel_bfd_ribd):
         poll(lambda: via(bed, "192.0.2.0/24") == "10.99.0.2"
              and via(bed, "198.51.100.0/24") == "10.99.0.2", timeout=5,
              what="routes back after BFD Up")
+
+        # echo-interval on the route reaches bfdd through ribd's claim (single hop here).
+        # FRR does not loop keel's echo packets (its namespace does not forward), so echo
+        # only ever probes: never relied on, no flap, control stays the detector.
+        up0 = k.session("10.99.0.2")["up_transitions"]
+        k.commit([f"{ST} 192.0.2.0/24 bfd-liveness-detection echo-interval 50"])
+        s = poll(lambda: (x := k.session("10.99.0.2")) and x["echo_interval_us"] == 50000
+                 and x, timeout=5, what="echo-interval passed to bfdd by ribd")
+        assert s["clients"] == ["static"] and s["multiplier"] == 3, s
+        time.sleep(1)
+        s = k.session("10.99.0.2")
+        assert s["state"] == "Up" and s["up_transitions"] == up0, s
+        assert not s["echo_active"] and s["required_min_rx_us"] == 100000, s
+        print(f"echo-interval 50 via ribd: bfdd echo {'probing' if s['echo_probing'] else 'off'}"
+              f" (peer's Required Min Echo RX {s['remote_min_echo_rx_us']} us), no flap")
 
         # kill -9 ribd and start it again: bfdd drops its claim with the connection and
         # the session starts over, but the routes stay (restart grace) and nothing flaps.
