@@ -8,6 +8,11 @@
  * dot1xd to a name or ID) move an access port to another VLAN; Junos
  * accepts a VLAN name or a numeric ID, so do we. A trunk port carries its
  * members tagged, so a dynamic VLAN there has no meaning and is refused.
+ *
+ * Several authorized MACs of one access port in different VLANs (multiple
+ * supplicant mode, MAC-based VLAN as Junos EX assigns them from RADIUS)
+ * need a back-end that tags per source MAC: OVS does it with a per-port
+ * bridge (sw.c); elsewhere the second VLAN is refused.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -204,7 +209,7 @@ int vland_auth_vlan_conflict(const struct vland_auths *t, const struct vlan_mode
 	const struct vlan_port *p = vlan_model_find_port(m, e->port);
 	uint16_t mine;
 
-	if (!p || !e->has_mac || e->state != VLAND_AUTH_AUTHORIZED ||
+	if (t->per_mac_vlans || !p || !e->has_mac || e->state != VLAND_AUTH_AUTHORIZED ||
 	    p->mode != VLAN_PORT_MODE_ACCESS)
 		return 0;
 	/* The VLAN each authorized MAC needs: its own, else the port's. */
@@ -244,4 +249,57 @@ uint16_t vland_port_vlan(const struct vland_auths *t, const struct vlan_port *p)
 		    t->a[i].state == VLAND_AUTH_AUTHORIZED)
 			return t->a[i].vlan;
 	return p->access;
+}
+
+uint16_t vland_mac_vlan(const struct vland_auth *e, const struct vlan_port *p)
+{
+	return e->vlan ? e->vlan : p->access;
+}
+
+size_t vland_port_mac_vlans(const struct vland_auths *t, const struct vlan_port *p,
+                            struct ovs_vlan_set *set)
+{
+	struct ovs_vlan_set seen;
+	size_t n = 0;
+
+	if (p->mode != VLAN_PORT_MODE_ACCESS)
+		return 0;
+	memset(&seen, 0, sizeof(seen));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vland_auth *e = &t->a[i];
+		uint16_t id;
+
+		if (!e->has_mac || e->state != VLAND_AUTH_AUTHORIZED || strcmp(e->port, p->name))
+			continue;
+		id = vland_mac_vlan(e, p);
+		if (!id || ovs_vlan_set_has(&seen, id))
+			continue;
+		ovs_vlan_set_add(&seen, id);
+		if (set)
+			ovs_vlan_set_add(set, id);
+		n++;
+	}
+	return n;
+}
+
+bool vland_port_split(const struct vland_auths *t, const struct vlan_port *p)
+{
+	return p && t->per_mac_vlans && vland_port_mac_vlans(t, p, NULL) >= 2;
+}
+
+void vland_split_names(const char *port, struct vland_split_names *out)
+{
+	/* The bridge's internal port is a Linux device (IFNAMSIZ 16); a name
+	 * that does not fit gets a stable FNV-1a hash of the port name. */
+	if (strlen(VLAND_SPLIT_PFX) + strlen(port) < sizeof(out->bridge)) {
+		snprintf(out->bridge, sizeof(out->bridge), VLAND_SPLIT_PFX "%s", port);
+	} else {
+		uint32_t h = 2166136261u;
+
+		for (const char *c = port; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		snprintf(out->bridge, sizeof(out->bridge), VLAND_SPLIT_PFX "%08x", h);
+	}
+	snprintf(out->patch_sw, sizeof(out->patch_sw), "kq-%s", port);
+	snprintf(out->patch_kp, sizeof(out->patch_kp), "kr-%s", port);
 }

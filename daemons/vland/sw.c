@@ -31,7 +31,10 @@
 int vland_want_build(const struct vlan_model *m, const struct vland_auths *t,
                      struct ovs_port_want **out, size_t *n)
 {
-	struct ovs_port_want *w = calloc(m->n_ports + m->n_irbs + 1, sizeof(*w));
+	size_t cnt = m->n_ports + m->n_irbs + 1;
+	/* one allocation: the wants, then the split ports' patch names */
+	struct ovs_port_want *w = calloc(cnt, sizeof(*w) + sizeof(struct vland_split_names));
+	struct vland_split_names *names = (struct vland_split_names *)(void *)(w + cnt);
 	size_t k = 0;
 
 	*out = NULL;
@@ -41,6 +44,17 @@ int vland_want_build(const struct vlan_model *m, const struct vland_auths *t,
 	for (size_t i = 0; i < m->n_ports; i++, k++) {
 		const struct vlan_port *p = &m->ports[i];
 
+		if (vland_port_split(t, p)) {
+			/* the port lives on its own bridge; VLAND_BRIDGE has the
+			 * patch end, a trunk of the VLANs its MACs use */
+			vland_split_names(p->name, &names[k]);
+			w[k].name = names[k].patch_sw;
+			w[k].type = "patch";
+			w[k].peer = names[k].patch_kp;
+			w[k].vlan.mode = OVS_VLAN_MODE_TRUNK;
+			vland_port_mac_vlans(t, p, &w[k].vlan.trunks);
+			continue;
+		}
 		w[k].name = p->name;
 		vlan_port_to_ovs(p, &w[k].vlan);
 		if (p->mode == VLAN_PORT_MODE_ACCESS)
@@ -136,13 +150,27 @@ static int vland_irb_apply(struct vland *v)
 
 /* ------------------------------------------------------------ OpenFlow */
 
+static void vland_txn_done(void *arg, int err);
+
 #ifdef VLAND_HAVE_OF
+/* The OpenFlow port of `name` on VLAND_BRIDGE; -1 when it is not there
+ * (not yet, or moved to its own bridge: ofports are per bridge). */
+static int64_t vland_sw_ofport(const struct ovsdb_cache *c, const char *name)
+{
+	if (!ovs_port_on_bridge(c, VLAND_BRIDGE, name))
+		return -1;
+	return ovs_iface_ofport(c, name);
+}
+
+static void vland_split_push(struct vland *v);
+
 /* Sends only what changed since the last push (per entry: the ofport and
  * state it was set with), so a reconcile that found nothing to do sends
  * nothing either. Setting a port OPEN makes the OpenFlow module forget the
  * port's MAC admissions, so every MAC of a port whose state was set is sent
- * again. A per-MAC dynamic VLAN is the port's OVSDB tag (vland_port_vlan):
- * openflow.h refuses VLANs per MAC, so MACs are admitted with vlan 0. */
+ * again. A dynamic VLAN shared by a port's MACs is the port's OVSDB tag
+ * (vland_port_vlan), so MACs are admitted with vlan 0; a port whose MACs
+ * need several VLANs is on its own bridge (vland_split_push), not here. */
 void vland_auth_push(struct vland *v)
 {
 	const struct ovsdb_cache *c;
@@ -175,7 +203,7 @@ void vland_auth_push(struct vland *v)
 		const char *name = i < v->model.n_ports ? v->model.ports[i].name
 		                                        : v->model.irbs[i - v->model.n_ports].name;
 		const struct vland_auth *e = vland_auths_find(&v->auths, name, NULL);
-		int64_t ofport = ovs_iface_ofport(c, name);
+		int64_t ofport = vland_sw_ofport(c, name);
 
 		if (ofport > 0 && !e)
 			ovs_of_port_set(v->of, (uint32_t)ofport, OVS_OF_PORT_OPEN);
@@ -185,7 +213,7 @@ void vland_auth_push(struct vland *v)
 	 * now. All releases go before any set. */
 	for (size_t i = 0; i < v->auths.n; i++) {
 		struct vland_auth *e = &v->auths.a[i];
-		int64_t ofport = ovs_iface_ofport(c, e->port);
+		int64_t ofport = vland_sw_ofport(c, e->port);
 
 		if (e->ofport_done <= 0 || e->ofport_done == ofport)
 			continue;
@@ -195,7 +223,7 @@ void vland_auth_push(struct vland *v)
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < v->auths.n; i++) {
 			struct vland_auth *e = &v->auths.a[i];
-			int64_t ofport = ovs_iface_ofport(c, e->port);
+			int64_t ofport = vland_sw_ofport(c, e->port);
 			int want, r;
 
 			if (ofport <= 0 || e->has_mac != (pass == 1))
@@ -216,6 +244,13 @@ void vland_auth_push(struct vland *v)
 				want = e->state == VLAND_AUTH_AUTHORIZED;
 				if (e->ofport_done == ofport && e->of_state_done == want)
 					continue;
+				/* A port about to move to its own bridge (MACs in
+				 * several VLANs): a new MAC waits for that bridge
+				 * rather than joining the port's current VLAN. */
+				if (want &&
+				    vland_port_split(&v->auths,
+				                     vlan_model_find_port(&v->model, e->port)))
+					continue;
 				r = ovs_of_mac_set(v->of, (uint32_t)ofport, e->mac, want, 0);
 			}
 			if (r < 0) {
@@ -226,6 +261,7 @@ void vland_auth_push(struct vland *v)
 			e->of_state_done = want;
 		}
 	}
+	vland_split_push(v);
 }
 
 void vland_auth_forget(struct vland *v, const struct vland_auth *e)
@@ -238,11 +274,244 @@ void vland_auth_forget(struct vland *v, const struct vland_auth *e)
 		ovs_of_port_set(v->of, (uint32_t)e->ofport_done, OVS_OF_PORT_OPEN);
 }
 
+/* ------------------------------------------------------------ per-MAC VLANs */
+
+/* The program of a split port's bridge (fail_mode=secure: nothing else
+ * forwards), per authorized MAC M of VLAN V (vland_mac_vlan):
+ *   in_port=PORT, untagged, dl_src=M -> push_vlan, vlan_vid=V, output PATCH
+ *   in_port=PATCH, vlan V, dl_dst=M  -> pop_vlan, output PORT
+ * and per VLAN V in use
+ *   in_port=PATCH, vlan V, dl_dst=group -> pop_vlan, output PORT
+ * so every host behind the port is in its own MAC's VLAN both ways, and
+ * VLAND_BRIDGE's NORMAL switches the tagged frames on the patch trunk. A
+ * source that is not admitted matches nothing and is dropped; EAPOL still
+ * reaches dot1xd's packet socket on the port's device. Tagged frames from
+ * the host match nothing either (an access port takes untagged frames). */
+static size_t vland_split_flows(const struct vland *v, const struct vlan_port *p, uint32_t port,
+                                uint32_t patch, struct ovs_of_flow *f, size_t cap)
+{
+	static const uint8_t group[6] = {1, 0, 0, 0, 0, 0};
+	struct ovs_vlan_set vs;
+	size_t n = 0;
+
+	memset(&vs, 0, sizeof(vs));
+	vland_port_mac_vlans(&v->auths, p, &vs);
+	for (size_t i = 0; i < v->auths.n && n + 2 <= cap; i++) {
+		const struct vland_auth *e = &v->auths.a[i];
+		uint16_t id;
+
+		if (!e->has_mac || e->state != VLAND_AUTH_AUTHORIZED || strcmp(e->port, p->name))
+			continue;
+		id = vland_mac_vlan(e, p);
+		memset(&f[n], 0, sizeof(f[n]));
+		f[n].priority = 200;
+		f[n].has_in_port = true;
+		f[n].in_port = port;
+		f[n].has_vlan_vid = true;
+		f[n].vlan_vid = OVS_OF_VID_NONE;
+		f[n].has_dl_src = true;
+		memcpy(f[n].dl_src, e->mac, 6);
+		f[n].n_actions = 3;
+		f[n].actions[0] = (struct ovs_of_action){OVS_OF_ACT_PUSH_VLAN, 0x8100};
+		f[n].actions[1] = (struct ovs_of_action){OVS_OF_ACT_SET_VLAN_VID, id};
+		f[n].actions[2] = (struct ovs_of_action){OVS_OF_ACT_OUTPUT, patch};
+		n++;
+		memset(&f[n], 0, sizeof(f[n]));
+		f[n].priority = 200;
+		f[n].has_in_port = true;
+		f[n].in_port = patch;
+		f[n].has_vlan_vid = true;
+		f[n].vlan_vid = (uint16_t)(OVS_OF_VID_PRESENT | id);
+		f[n].has_dl_dst = true;
+		memcpy(f[n].dl_dst, e->mac, 6);
+		f[n].n_actions = 2;
+		f[n].actions[0] = (struct ovs_of_action){OVS_OF_ACT_POP_VLAN, 0};
+		f[n].actions[1] = (struct ovs_of_action){OVS_OF_ACT_OUTPUT, port};
+		n++;
+	}
+	for (uint16_t id = VLAN_ID_MIN; id <= VLAN_ID_MAX && n < cap; id++) {
+		if (!ovs_vlan_set_has(&vs, id))
+			continue;
+		memset(&f[n], 0, sizeof(f[n]));
+		f[n].priority = 100;
+		f[n].has_in_port = true;
+		f[n].in_port = patch;
+		f[n].has_vlan_vid = true;
+		f[n].vlan_vid = (uint16_t)(OVS_OF_VID_PRESENT | id);
+		f[n].has_dl_dst = true;
+		f[n].has_dl_dst_mask = true;
+		memcpy(f[n].dl_dst, group, 6);
+		memcpy(f[n].dl_dst_mask, group, 6);
+		f[n].n_actions = 2;
+		f[n].actions[0] = (struct ovs_of_action){OVS_OF_ACT_POP_VLAN, 0};
+		f[n].actions[1] = (struct ovs_of_action){OVS_OF_ACT_OUTPUT, port};
+		n++;
+	}
+	return n;
+}
+
+static void vland_kp_remove(struct vland *v, size_t i)
+{
+	ovs_of_free(v->kp[i].of);
+	v->kp[i] = v->kp[--v->n_kp];
+}
+
+static struct vland_kp *vland_kp_get(struct vland *v, const char *bridge, const char *port)
+{
+	char mgmt[VLAND_PATHSIZ + 32];
+	struct vland_kp *grown;
+
+	for (size_t i = 0; i < v->n_kp; i++)
+		if (!strcmp(v->kp[i].bridge, bridge))
+			return &v->kp[i];
+	grown = reallocarray(v->kp, v->n_kp + 1, sizeof(*v->kp));
+	if (!grown)
+		return NULL;
+	v->kp = grown;
+	snprintf(mgmt, sizeof(mgmt), "%s/%s.mgmt", v->rundir, bridge);
+	grown = &v->kp[v->n_kp];
+	memset(grown, 0, sizeof(*grown));
+	grown->of = ovs_of_new(v->d->base, mgmt);
+	if (!grown->of)
+		return NULL;
+	snprintf(grown->bridge, sizeof(grown->bridge), "%s", bridge);
+	snprintf(grown->port, sizeof(grown->port), "%s", port);
+	v->n_kp++;
+	log_info("%s: per-MAC VLANs through bridge %s (OpenFlow %s)", port, bridge, mgmt);
+	return grown;
+}
+
+/* Keeps one OpenFlow connection per split port's bridge (once the bridge
+ * and both its ports are in OVS) with that port's program; closes those of
+ * ports that are no longer split. */
+static void vland_split_push(struct vland *v)
+{
+	const struct ovsdb_cache *c = ovsdb_conn_cache(v->ovs);
+
+	for (size_t i = 0; i < v->n_kp; i++) {
+		const struct vlan_port *p = vlan_model_find_port(&v->model, v->kp[i].port);
+
+		if (!p || !vland_port_split(&v->auths, p)) {
+			log_info("%s: back to one VLAN, bridge %s released", v->kp[i].port,
+			         v->kp[i].bridge);
+			vland_kp_remove(v, i--);
+		}
+	}
+	for (size_t i = 0; i < v->model.n_ports; i++) {
+		const struct vlan_port *p = &v->model.ports[i];
+		struct vland_split_names nm;
+		struct vland_kp *k;
+		struct ovs_of_flow *f;
+		int64_t port, patch;
+		size_t cap, n;
+		int r;
+
+		if (!vland_port_split(&v->auths, p))
+			continue;
+		vland_split_names(p->name, &nm);
+		if (!ovs_port_on_bridge(c, nm.bridge, p->name) ||
+		    !ovs_port_on_bridge(c, nm.bridge, nm.patch_kp))
+			continue; /* the reconcile has not moved it yet */
+		port = ovs_iface_ofport(c, p->name);
+		patch = ovs_iface_ofport(c, nm.patch_kp);
+		if (port <= 0 || patch <= 0)
+			continue;
+		k = vland_kp_get(v, nm.bridge, p->name);
+		if (!k) {
+			log_warnx("%s: cannot open OpenFlow on %s", p->name, nm.bridge);
+			continue;
+		}
+		cap = 2 * v->auths.n + 4096;
+		f = calloc(cap, sizeof(*f));
+		if (!f)
+			continue;
+		n = vland_split_flows(v, p, (uint32_t)port, (uint32_t)patch, f, cap);
+		r = ovs_of_flows_set(k->of, f, n);
+		free(f);
+		if (r < 0)
+			log_warnx("openflow %s: %s", nm.bridge, strerror(-r));
+	}
+}
+
+/* Bridges named VLAND_SPLIT_PFX* that no split port wants go first: their
+ * port returns to VLAND_BRIDGE only once it is free. 0 = a deletion is
+ * under way (vland_txn_done follows), 1 = none to delete, or -errno. */
+static int vland_split_gc(struct vland *v)
+{
+	const struct ovsdb_cache *c = ovsdb_conn_cache(v->ovs);
+	struct json_object *brs;
+
+	if (!c->tables || !json_object_object_get_ex(c->tables, "Bridge", &brs))
+		return 1;
+	json_object_object_foreach(brs, uuid, row)
+	{
+		struct json_object *nv;
+		const char *name;
+		bool wanted = false;
+		int r;
+
+		(void)uuid;
+		if (!json_object_object_get_ex(row, "name", &nv) || !(name = ovsdb_str(nv)) ||
+		    strncmp(name, VLAND_SPLIT_PFX, strlen(VLAND_SPLIT_PFX)))
+			continue;
+		for (size_t i = 0; i < v->model.n_ports && !wanted; i++) {
+			struct vland_split_names nm;
+
+			vland_split_names(v->model.ports[i].name, &nm);
+			wanted = !strcmp(nm.bridge, name) &&
+			         vland_port_split(&v->auths, &v->model.ports[i]);
+		}
+		if (wanted)
+			continue;
+		for (size_t i = 0; i < v->n_kp; i++)
+			if (!strcmp(v->kp[i].bridge, name))
+				vland_kp_remove(v, i--);
+		r = ovs_bridge_del(v->ovs, name, vland_txn_done, v);
+		if (r != 1) {
+			if (r == 0)
+				log_info("per-MAC VLAN bridge %s no longer needed: deleted", name);
+			return r;
+		}
+	}
+	return 1;
+}
+
+/* Each split port's bridge holds exactly the port and its patch end. 0 = a
+ * transaction is under way, 1 = all in place, or -errno. */
+static int vland_split_reconcile(struct vland *v)
+{
+	for (size_t i = 0; i < v->model.n_ports; i++) {
+		const struct vlan_port *p = &v->model.ports[i];
+		struct vland_split_names nm;
+		struct ovs_port_want w[2];
+		size_t skipped = 0;
+		int r;
+
+		if (!vland_port_split(&v->auths, p))
+			continue;
+		vland_split_names(p->name, &nm);
+		memset(w, 0, sizeof(w));
+		w[0].name = p->name;
+		w[1].name = nm.patch_kp;
+		w[1].type = "patch";
+		w[1].peer = nm.patch_sw;
+		r = ovs_bridge_reconcile(v->ovs, nm.bridge, "secure", 2, w, vland_txn_done, v,
+		                         &skipped);
+		if (r != 1)
+			return r;
+	}
+	return 1;
+}
+
 static void vland_of_close(struct vland *v)
 {
 	if (v->of)
 		ovs_of_free(v->of);
 	v->of = NULL;
+	while (v->n_kp)
+		vland_kp_remove(v, 0);
+	free(v->kp);
+	v->kp = NULL;
 }
 #else
 /* platform/ovs/openflow.h is not in this tree yet: the auth table is kept,
@@ -262,6 +531,18 @@ void vland_auth_forget(struct vland *v, const struct vland_auth *e)
 static void vland_of_close(struct vland *v)
 {
 	(void)v;
+}
+
+static int vland_split_gc(struct vland *v)
+{
+	(void)v;
+	return 1;
+}
+
+static int vland_split_reconcile(struct vland *v)
+{
+	(void)v;
+	return 1;
 }
 #endif
 
@@ -298,6 +579,14 @@ static void vland_teardown(struct vland *v)
 
 	v->reconciles++;
 	vland_of_close(v);
+	/* per-port bridges first (the model has no ports: none is wanted) */
+	r = vland_split_gc(v);
+	if (r == 0) {
+		v->busy = true;
+		v->converged = false;
+		v->txns++;
+		return;
+	}
 	if (ovsdb_cache_find(ovsdb_conn_cache(v->ovs), "Bridge", "name", VLAND_BRIDGE, NULL)) {
 		r = ovs_bridge_del(v->ovs, VLAND_BRIDGE, vland_txn_done, v);
 		if (r == 0) {
@@ -407,6 +696,12 @@ static void vland_reconcile(struct vland *v)
 		vland_teardown(v);
 		return;
 	}
+	/* Per-MAC VLANs: a port leaves its own bridge before VLAND_BRIDGE
+	 * takes it back, and joins its own bridge after VLAND_BRIDGE let it go
+	 * (a port on another bridge is left alone, ovsdb.h). */
+	r = vland_split_gc(v);
+	if (r <= 0)
+		goto started;
 	if (vland_want_build(&v->model, &v->auths, &w, &n) < 0)
 		return;
 	v->reconciles++;
@@ -421,6 +716,9 @@ static void vland_reconcile(struct vland *v)
 		log_warnx("%zu switch port%s already on another OVS bridge: left alone", skipped,
 		          skipped == 1 ? "" : "s");
 	v->skipped = skipped;
+	if (r == 1)
+		r = vland_split_reconcile(v);
+started:
 	if (r == 0) {
 		v->busy = true;
 		v->converged = false;
@@ -505,6 +803,9 @@ void vland_sw_init(struct vland *v)
 {
 	const char *rd = getenv("OVS_RUNDIR");
 
+	/* OVS moves a port with MACs in several VLANs to a bridge of its own
+	 * (vland_split_push); the Linux bridge back-end cannot. */
+	v->auths.per_mac_vlans = v->dp == VLAND_DP_OVS;
 	/* keel-node exports OVS_RUNDIR for --dataplane ovs; otherwise the
 	 * node's root holds it where keel-node would put it. */
 	if (rd && *rd)

@@ -122,6 +122,10 @@ struct vland_auth {
 struct vland_auths {
 	size_t n;
 	struct vland_auth *a;
+	/* The back-end gives each authorized MAC of an access port its own
+	 * VLAN (OVS: a per-port bridge, sw.c); without it a second VLAN on one
+	 * port is refused (vland_auth_vlan_conflict). */
+	bool per_mac_vlans;
 };
 
 /* Pure port.auth logic (auth.c). vland_auth_parse checks a request against
@@ -145,14 +149,34 @@ size_t vland_auths_prune(struct vland_auths *t, const struct vlan_model *m);
 void vland_auths_free(struct vland_auths *t);
 /* An authorized MAC entry e whose VLAN (its dynamic VLAN, else the port's
  * configured one) differs from that of another authorized MAC on the same
- * access port: -1 with err. One access port runs in one VLAN: OVS NORMAL
- * untags one VLAN per access port (platform/ovs/openflow.h), so a second
- * VLAN would silently move every MAC of the port into it. 0 otherwise. */
+ * access port: -1 with err, unless t->per_mac_vlans. Without per-MAC VLANs
+ * one access port runs in one VLAN: OVS NORMAL untags one VLAN per access
+ * port (platform/ovs/openflow.h), so a second VLAN would silently move
+ * every MAC of the port into it. 0 otherwise. */
 int vland_auth_vlan_conflict(const struct vland_auths *t, const struct vlan_model *m,
                              const struct vland_auth *e, char *err, size_t errlen);
 /* The access VLAN a port runs in now: its dynamic VLAN (the port entry's, or
  * else the first authorized MAC entry's), else the configured one. */
 uint16_t vland_port_vlan(const struct vland_auths *t, const struct vlan_port *p);
+/* OVS per-MAC VLANs: an access port whose authorized MACs need two or more
+ * VLANs (and t->per_mac_vlans) leaves VLAND_BRIDGE for a bridge of its own,
+ * joined to VLAND_BRIDGE by a patch pair whose VLAND_BRIDGE end is a trunk
+ * of those VLANs (sw.c has the flows). */
+bool vland_port_split(const struct vland_auths *t, const struct vlan_port *p);
+#define VLAND_SPLIT_PFX "kp-"
+struct vland_split_names {
+	char bridge[VLAN_IFNAMSIZ];       /* "kp-<port>", or "kp-<hash>" if too long */
+	char patch_sw[VLAN_IFNAMSIZ + 4]; /* "kq-<port>" on VLAND_BRIDGE */
+	char patch_kp[VLAN_IFNAMSIZ + 4]; /* "kr-<port>" on the port's bridge */
+};
+void vland_split_names(const char *port, struct vland_split_names *out);
+/* The VLAN an authorized MAC entry of access port p runs in: its dynamic
+ * VLAN, else the port's configured one. */
+uint16_t vland_mac_vlan(const struct vland_auth *e, const struct vlan_port *p);
+/* The distinct VLANs the authorized MACs of access port p need, added to
+ * *set (may be NULL); their number. 0 for a trunk port. */
+size_t vland_port_mac_vlans(const struct vland_auths *t, const struct vlan_port *p,
+                            struct ovs_vlan_set *set);
 int vland_mac_parse(const char *s, uint8_t mac[6]);
 
 /* What OVS should hold (sw.c, pure): the bridge's ports and their VLAN

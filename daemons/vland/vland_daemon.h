@@ -20,6 +20,12 @@ enum vland_dp {
 };
 const char *vland_dp_name(enum vland_dp d);
 
+struct vland_kp {
+	char bridge[VLAN_IFNAMSIZ];
+	char port[VLAN_IFNAMSIZ];
+	struct ovs_of *of;
+};
+
 struct vland {
 	struct daemon *d;
 	enum vland_dp dp;
@@ -46,6 +52,10 @@ struct vland {
 	size_t n_irb_done;
 
 	struct ovs_of *of; /* OpenFlow admission (platform/ovs/openflow.h) */
+	/* per-port bridges of ports with per-MAC VLANs (sw.c), one OpenFlow
+	 * connection each */
+	struct vland_kp *kp;
+	size_t n_kp;
 
 	/* port.auth requests that came before the first config (dot1xd may
 	 * start talking before mgd's config reached us); answered after it. */

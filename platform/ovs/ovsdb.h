@@ -280,6 +280,9 @@ int ovs_bridge_del(struct ovsdb_conn *c, const char *name, ovsdb_done_fn fn, voi
 /* Interface.ofport of the named interface (-1: unknown, not yet assigned,
  * or failed) and the reverse lookup (NULL: none). */
 int64_t ovs_iface_ofport(const struct ovsdb_cache *c, const char *name);
+/* Port `port` is one of bridge `bridge`'s ports in the cache (OpenFlow port
+ * numbers are per bridge: an ofport means something only on its bridge). */
+bool ovs_port_on_bridge(const struct ovsdb_cache *c, const char *bridge, const char *port);
 const char *ovs_iface_by_ofport(const struct ovsdb_cache *c, int64_t ofport);
 
 #endif

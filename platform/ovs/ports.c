@@ -799,3 +799,28 @@ const char *ovs_iface_by_ofport(const struct ovsdb_cache *c, int64_t ofport)
 	}
 	return NULL;
 }
+
+struct ovs_on_bridge {
+	const char *uuid;
+	bool found;
+};
+
+static void ovs_on_bridge_cb(void *arg, const char *uuid)
+{
+	struct ovs_on_bridge *o = arg;
+
+	if (!strcmp(uuid, o->uuid))
+		o->found = true;
+}
+
+bool ovs_port_on_bridge(const struct ovsdb_cache *c, const char *bridge, const char *port)
+{
+	struct json_object *br = ovsdb_cache_find(c, "Bridge", "name", bridge, NULL), *ports;
+	struct ovs_on_bridge o = {0};
+
+	if (!br || !ovsdb_cache_find(c, "Port", "name", port, &o.uuid) || !o.uuid ||
+	    !json_object_object_get_ex(br, "ports", &ports))
+		return false;
+	ovs_uuid_set_walk(ports, ovs_on_bridge_cb, &o);
+	return o.found;
+}

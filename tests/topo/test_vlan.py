@@ -307,11 +307,16 @@ def test_port_auth_dynamic_vlan_and_admission(bed):
     # ... until h1's MAC is admitted (multiple-supplicant mode) ...
     assert port_auth(bed, "sw1", "p1", 2, mac=mac_of(bed, "h1"))["ok"]
     ping_ok(bed, "h3", "10.0.10.11")
-    # ... a second MAC that would need another VLAN is refused (one access port, one
-    # VLAN), not silently put into h1's VLAN, and h1 stays where it is
+    # ... a second MAC in another VLAN moves p1 to a bridge of its own (per-MAC VLANs,
+    # test_per_mac_vlans) while h1 keeps its VLAN, and back when that MAC goes ...
     r = port_auth(bed, "sw1", "p1", 2, mac="02:00:00:00:77:01", vlan="v20")
-    assert not r["ok"] and "per-MAC VLANs are not supported" in r["error"], r
+    assert r["ok"], r
+    poll(lambda: port_bridge(bed, "sw1", "p1") == "kp-p1", timeout=10, what="p1 on kp-p1")
+    ping_ok(bed, "h3", "10.0.10.11")
+    assert port_auth(bed, "sw1", "p1", 0, mac="02:00:00:00:77:01")["ok"]
+    poll(lambda: port_bridge(bed, "sw1", "p1") == "keel0", timeout=10, what="p1 back on keel0")
     assert vsctl(bed, "sw1", "get", "port", "p1", "tag").stdout.strip() == "10"
+    ping_ok(bed, "h3", "10.0.10.11")
     # ... and revoked again; then the port goes back to normal switching.
     assert port_auth(bed, "sw1", "p1", 0, mac=mac_of(bed, "h1"))["ok"]
     poll(lambda: not bed.ping("h1", "10.0.10.13"), timeout=10, what="MAC revoked")
@@ -319,6 +324,75 @@ def test_port_auth_dynamic_vlan_and_admission(bed):
     ping_ok(bed, "h1", "10.0.10.13")
     out = cli(bed, "sw1", "show ethernet-switching interface p1").stdout
     assert "p1.0" in out and "802.1X:" not in out, out
+
+
+def port_bridge(bed, node, port):
+    return vsctl(bed, node, "port-to-br", port, check=False).stdout.strip()
+
+
+def ping_if(bed, host, ifname, dst):
+    return bed.run(host, ["ping", "-n", "-c", "1", "-W", "1", "-I", ifname, dst], check=False,
+                   timeout=10).returncode == 0
+
+
+def test_per_mac_vlans(bed):
+    """Multiple supplicants on one access port, each MAC in its own VLAN (MAC-based VLAN):
+    two macvlans behind sw1:p1 are admitted into v10 and v20 and each reaches only the host of
+    its VLAN on sw2 (h3 in v10, h4 in v20, both 10.0.10.0/24, untagged access ports)."""
+    m10, m20 = "02:00:00:00:10:01", "02:00:00:00:20:01"
+    # Both addresses share h1's namespace: answer ARP only on the interface that owns the
+    # address and accept replies on the macvlans (RFC 1812 §5.3.8 loose check off).
+    for k, val in (("arp_ignore", "1"), ("arp_announce", "2"), ("rp_filter", "0")):
+        bed.run("h1", ["sysctl", "-qw", f"net.ipv4.conf.all.{k}={val}"])
+        bed.run("h1", ["sysctl", "-qw", f"net.ipv4.conf.default.{k}={val}"])
+    for name, mac, addr in (("mv10", m10, "10.0.10.21/24"), ("mv20", m20, "10.0.10.22/24")):
+        bed.run("h1", ["ip", "link", "add", name, "link", "eth0", "address", mac, "type",
+                       "macvlan", "mode", "bridge"])
+        bed.run("h1", ["ip", "addr", "add", addr, "dev", name])
+        bed.run("h1", ["ip", "link", "set", name, "up"])
+        # Replies from that address leave through its own macvlan (its MAC is the admitted one).
+        table = name[2:]
+        bed.run("h1", ["ip", "route", "add", "10.0.10.0/24", "dev", name, "table", table])
+        bed.run("h1", ["ip", "rule", "add", "from", addr.split("/")[0], "table", table])
+    try:
+        assert port_auth(bed, "sw1", "p1", 1)["ok"]
+        assert port_auth(bed, "sw1", "p1", 2, mac=m10, vlan="v10")["ok"]
+        assert port_auth(bed, "sw1", "p1", 2, mac=m20, vlan="20")["ok"]
+        poll(lambda: port_bridge(bed, "sw1", "p1") == "kp-p1", timeout=10, what="p1 on kp-p1")
+        poll(lambda: vsctl(bed, "sw1", "get", "port", "kq-p1", "trunks").stdout.strip()
+             == "[10, 20]", timeout=10, what="patch kq-p1 trunks 10,20 on keel0")
+        assert vsctl(bed, "sw1", "get", "interface", "kr-p1", "options:peer").stdout.strip() \
+            == "kq-p1"
+        poll(lambda: ping_if(bed, "h1", "mv10", "10.0.10.13"), timeout=10, what="mv10 -> h3 (v10)")
+        poll(lambda: ping_if(bed, "h1", "mv20", "10.0.10.14"), timeout=10, what="mv20 -> h4 (v20)")
+        # Each only in its own VLAN; h1's own MAC is not admitted at all.
+        assert not ping_if(bed, "h1", "mv10", "10.0.10.14")
+        assert not ping_if(bed, "h1", "mv20", "10.0.10.13")
+        assert not ping_if(bed, "h1", "eth0", "10.0.10.13")
+        # From the far side too (h3 reaches mv10's address, h4 mv20's).
+        assert bed.ping("h3", "10.0.10.21") and bed.ping("h4", "10.0.10.22")
+        assert not bed.ping("h3", "10.0.10.22")
+        # Revoking one MAC leaves the other working: p1 returns to keel0 in v20.
+        assert port_auth(bed, "sw1", "p1", 0, mac=m10)["ok"]
+        poll(lambda: port_bridge(bed, "sw1", "p1") == "keel0", timeout=10,
+             what="p1 back on keel0")
+        poll(lambda: vsctl(bed, "sw1", "get", "port", "p1", "tag").stdout.strip() == "20",
+             timeout=10, what="p1 in VLAN 20")
+        assert vsctl(bed, "sw1", "br-exists", "kp-p1", check=False).returncode != 0
+        poll(lambda: ping_if(bed, "h1", "mv20", "10.0.10.14"), timeout=10,
+             what="mv20 -> h4 after mv10 was revoked")
+        assert not ping_if(bed, "h1", "mv10", "10.0.10.13")
+    finally:
+        port_auth(bed, "sw1", "p1", 0, mac=m20)
+        port_auth(bed, "sw1", "p1", 0)
+        for name, addr in (("mv10", "10.0.10.21"), ("mv20", "10.0.10.22")):
+            bed.run("h1", ["ip", "rule", "del", "from", addr, "table", name[2:]], check=False)
+            bed.run("h1", ["ip", "link", "del", name], check=False)
+        for k, val in (("arp_ignore", "0"), ("arp_announce", "0")):
+            bed.run("h1", ["sysctl", "-qw", f"net.ipv4.conf.all.{k}={val}"])
+    poll(lambda: vsctl(bed, "sw1", "get", "port", "p1", "tag").stdout.strip() == "10",
+         timeout=10, what="p1 back in VLAN 10")
+    ping_ok(bed, "h1", "10.0.10.13")
 
 
 def test_sensors_on_the_bus(bed):

@@ -171,6 +171,78 @@ static void test_vlan_conflict(void **state)
 	vland_auths_free(&t);
 }
 
+/* With a back-end that tags per MAC (OVS): no refusal; the port splits
+ * once its authorized MACs need two VLANs, and the want set then holds the
+ * patch end (a trunk of those VLANs) instead of the port. */
+static void test_per_mac_vlans(void **state)
+{
+	struct vland_auths t = {.per_mac_vlans = true};
+	struct vland_auth a = mk("eth1", "02:00:00:00:00:01", 2, "");
+	struct vland_auth b = mk("eth1", "02:00:00:00:00:02", 2, "v20");
+	struct vland_auth d = mk("eth1", "02:00:00:00:00:04", 1, "guest");
+	const struct vlan_port *p = vlan_model_find_port(&model, "eth1");
+	struct vland_split_names nm;
+	struct ovs_vlan_set vs;
+	struct ovs_port_want *w;
+	char err[256];
+	size_t n;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(vland_auths_set(&t, &a), 0);
+	assert_int_equal(vland_auths_set(&t, &d), 0);
+	/* one VLAN (an unauthorized MAC's does not count): no split */
+	assert_int_equal(vland_port_mac_vlans(&t, p, NULL), 1);
+	assert_false(vland_port_split(&t, p));
+	assert_int_equal(vland_auth_vlan_conflict(&t, &model, &b, err, sizeof(err)), 0);
+	assert_int_equal(vland_auths_set(&t, &b), 0);
+	memset(&vs, 0, sizeof(vs));
+	assert_int_equal(vland_port_mac_vlans(&t, p, &vs), 2);
+	assert_true(ovs_vlan_set_has(&vs, 10) && ovs_vlan_set_has(&vs, 20));
+	assert_false(ovs_vlan_set_has(&vs, 300));
+	assert_true(vland_port_split(&t, p));
+	assert_int_equal(vland_mac_vlan(&b, p), 20);
+	assert_int_equal(vland_mac_vlan(&a, p), 10);
+	/* the Linux back-end refuses the same request */
+	t.per_mac_vlans = false;
+	assert_false(vland_port_split(&t, p));
+	t.per_mac_vlans = true;
+
+	assert_int_equal(vland_want_build(&model, &t, &w, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(w[0].name, "kq-eth1");
+	assert_string_equal(w[0].type, "patch");
+	assert_string_equal(w[0].peer, "kr-eth1");
+	assert_int_equal(w[0].vlan.mode, OVS_VLAN_MODE_TRUNK);
+	assert_int_equal(w[0].vlan.tag, 0);
+	assert_int_equal(ovs_vlan_set_count(&w[0].vlan.trunks), 2);
+	assert_true(ovs_vlan_set_has(&w[0].vlan.trunks, 20));
+	assert_string_equal(w[1].name, "eth2");
+	free(w);
+
+	vland_split_names("eth1", &nm);
+	assert_string_equal(nm.bridge, "kp-eth1");
+	assert_string_equal(nm.patch_sw, "kq-eth1");
+	assert_string_equal(nm.patch_kp, "kr-eth1");
+	/* a name whose bridge would not fit IFNAMSIZ gets a stable hash */
+	vland_split_names("enp0s31f6abcdef", &nm);
+	assert_int_equal(strlen(nm.bridge), 11);
+	assert_memory_equal(nm.bridge, "kp-", 3);
+	{
+		struct vland_split_names again;
+
+		vland_split_names("enp0s31f6abcdef", &again);
+		assert_string_equal(nm.bridge, again.bridge);
+		vland_split_names("enp0s31f6abcdeg", &again);
+		assert_string_not_equal(nm.bridge, again.bridge);
+	}
+	/* revoking b: one VLAN again, the port comes back */
+	b.state = VLAND_AUTH_UNCONTROLLED;
+	assert_int_equal(vland_auths_set(&t, &b), 0);
+	assert_false(vland_port_split(&t, p));
+	vland_auths_free(&t);
+}
+
 static void test_prune(void **state)
 {
 	struct vland_auths t = {0};
@@ -293,7 +365,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_parse),         cmocka_unit_test(test_table),
 	        cmocka_unit_test(test_prune),         cmocka_unit_test(test_want),
-	        cmocka_unit_test(test_vlan_conflict), cmocka_unit_test(test_fdb),
+	        cmocka_unit_test(test_vlan_conflict), cmocka_unit_test(test_per_mac_vlans),
+	        cmocka_unit_test(test_fdb),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
