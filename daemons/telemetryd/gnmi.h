@@ -130,9 +130,6 @@ bool gnmi_pat_may_match(const struct gnmi_pat *pat, const char *key);
  */
 int gnmi_value_set(Gnmi__TypedValue *tv, const Keel__Sensor__KeyValue *kv, Gnmi__Encoding enc,
                    char *buf, size_t len);
-/* Deep copy of a bus pair's value (key included); -1 on out of memory. */
-int gnmi_kv_copy(Keel__Sensor__KeyValue *dst, const Keel__Sensor__KeyValue *src);
-void gnmi_kv_clear(Keel__Sensor__KeyValue *kv);
 bool gnmi_kv_equal(const Keel__Sensor__KeyValue *a, const Keel__Sensor__KeyValue *b);
 
 /* ---- the coalescing queue (gnmi_queue.c, pure) */

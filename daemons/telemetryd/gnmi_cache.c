@@ -33,7 +33,7 @@ void gnmi_cache_init(struct gnmi_cache *c)
 void gnmi_cache_free(struct gnmi_cache *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		gnmi_kv_clear(&c->e[i].kv);
+		tm_kv_clear(&c->e[i].kv);
 	free(c->e);
 	free(c->order);
 	gnmi_cache_init(c);
@@ -132,9 +132,9 @@ struct gnmi_centry *gnmi_cache_put(struct gnmi_cache *c, const Keel__Sensor__Key
 		e->ts_ms = ts_ms;
 		if (gnmi_kv_equal(&e->kv, kv))
 			return e;
-		if (gnmi_kv_copy(&nkv, kv))
+		if (tm_kv_copy(&nkv, kv))
 			return NULL;
-		gnmi_kv_clear(&e->kv);
+		tm_kv_clear(&e->kv);
 		e->kv = nkv;
 		e->changed = ++c->seq;
 		*changed = true;
@@ -154,7 +154,7 @@ struct gnmi_centry *gnmi_cache_put(struct gnmi_cache *c, const Keel__Sensor__Key
 			c->e = ne;
 			c->cap = cap;
 		}
-		if (gnmi_kv_copy(&nkv, kv))
+		if (tm_kv_copy(&nkv, kv))
 			return NULL;
 		slot = (int)c->n++;
 		c->order_dirty = true;
@@ -162,10 +162,10 @@ struct gnmi_centry *gnmi_cache_put(struct gnmi_cache *c, const Keel__Sensor__Key
 		e->hnext = c->bucket[b];
 		c->bucket[b] = slot;
 	} else {
-		if (gnmi_kv_copy(&nkv, kv))
+		if (tm_kv_copy(&nkv, kv))
 			return NULL;
 		e = &c->e[slot];
-		gnmi_kv_clear(&e->kv);
+		tm_kv_clear(&e->kv);
 	}
 	e->kv = nkv;
 	e->ts_ms = ts_ms;

@@ -162,14 +162,6 @@ int gnmi_path_join(const Gnmi__Path *prefix, const Gnmi__Path *path, struct gnmi
 	return GNMI_STATUS_OK;
 }
 
-static const char *gnmi_elem_key(const struct tm_path_elem *el, const char *name)
-{
-	for (unsigned i = 0; i < el->n_keys; i++)
-		if (!strcmp(el->keys[i].name, name))
-			return el->keys[i].value;
-	return NULL;
-}
-
 static bool gnmi_elem_match(const struct tm_path_elem *r, const struct tm_path_elem *k)
 {
 	if (strcmp(r->name, "*") && strcmp(r->name, k->name))
@@ -179,7 +171,7 @@ static bool gnmi_elem_match(const struct tm_path_elem *r, const struct tm_path_e
 
 		if (!strcmp(r->keys[j].value, "*"))
 			continue;
-		v = gnmi_elem_key(k, r->keys[j].name);
+		v = tm_path_elem_key(k, r->keys[j].name);
 		if (!v || strcmp(v, r->keys[j].value))
 			return false;
 	}
@@ -396,7 +388,7 @@ bool gnmi_path_has_prefix(const struct tm_path *key, const struct tm_path *pfx)
 		if (strcmp(a->name, b->name) || a->n_keys != b->n_keys)
 			return false;
 		for (unsigned j = 0; j < b->n_keys; j++) {
-			const char *v = gnmi_elem_key(a, b->keys[j].name);
+			const char *v = tm_path_elem_key(a, b->keys[j].name);
 
 			if (!v || strcmp(v, b->keys[j].value))
 				return false;
@@ -425,7 +417,7 @@ unsigned gnmi_path_common(const struct tm_path *a, const struct tm_path *b, unsi
 		bool same = !strcmp(x->name, y->name) && x->n_keys == y->n_keys;
 
 		for (unsigned j = 0; same && j < x->n_keys; j++) {
-			const char *v = gnmi_elem_key(y, x->keys[j].name);
+			const char *v = tm_path_elem_key(y, x->keys[j].name);
 
 			same = v && !strcmp(v, x->keys[j].value);
 		}
@@ -644,57 +636,6 @@ int gnmi_value_set(Gnmi__TypedValue *tv, const Keel__Sensor__KeyValue *kv, Gnmi_
 		tv->json_val.len = (size_t)n;
 	}
 	return 0;
-}
-
-void gnmi_kv_clear(Keel__Sensor__KeyValue *kv)
-{
-	free(kv->key);
-	if (kv->value_case == KEEL__SENSOR__KEY_VALUE__VALUE_STR_VALUE)
-		free(kv->str_value);
-	else if (kv->value_case == KEEL__SENSOR__KEY_VALUE__VALUE_BYTES_VALUE)
-		free(kv->bytes_value.data);
-	keel__sensor__key_value__init(kv);
-}
-
-int gnmi_kv_copy(Keel__Sensor__KeyValue *dst, const Keel__Sensor__KeyValue *src)
-{
-	keel__sensor__key_value__init(dst);
-	if (!(dst->key = strdup(src->key ? src->key : "")))
-		return -1;
-	dst->value_case = src->value_case;
-	switch (src->value_case) {
-	case KEEL__SENSOR__KEY_VALUE__VALUE_STR_VALUE:
-		if (!(dst->str_value = strdup(src->str_value ? src->str_value : "")))
-			goto fail;
-		break;
-	case KEEL__SENSOR__KEY_VALUE__VALUE_BYTES_VALUE:
-		dst->bytes_value.len = src->bytes_value.len;
-		if (!(dst->bytes_value.data =
-		              malloc(src->bytes_value.len ? src->bytes_value.len : 1)))
-			goto fail;
-		if (src->bytes_value.len)
-			memcpy(dst->bytes_value.data, src->bytes_value.data, src->bytes_value.len);
-		break;
-	case KEEL__SENSOR__KEY_VALUE__VALUE_DOUBLE_VALUE:
-		dst->double_value = src->double_value;
-		break;
-	case KEEL__SENSOR__KEY_VALUE__VALUE_INT_VALUE:
-		dst->int_value = src->int_value;
-		break;
-	case KEEL__SENSOR__KEY_VALUE__VALUE_UINT_VALUE:
-		dst->uint_value = src->uint_value;
-		break;
-	case KEEL__SENSOR__KEY_VALUE__VALUE_BOOL_VALUE:
-		dst->bool_value = src->bool_value;
-		break;
-	default:
-		break;
-	}
-	return 0;
-fail:
-	dst->value_case = KEEL__SENSOR__KEY_VALUE__VALUE__NOT_SET;
-	gnmi_kv_clear(dst);
-	return -1;
 }
 
 bool gnmi_kv_equal(const Keel__Sensor__KeyValue *a, const Keel__Sensor__KeyValue *b)

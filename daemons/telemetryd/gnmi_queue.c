@@ -48,7 +48,7 @@ void gnmi_queue_free(struct gnmi_queue *q)
 
 void gnmi_qent_clear(struct gnmi_qent *e)
 {
-	gnmi_kv_clear(&e->kv);
+	tm_kv_clear(&e->kv);
 }
 
 static int gnmi_q_find(const struct gnmi_queue *q, const char *key, uint32_t b)
@@ -101,9 +101,9 @@ int gnmi_queue_put(struct gnmi_queue *q, const Keel__Sensor__KeyValue *kv, uint6
 		struct gnmi_qent *e = &q->e[i];
 		Keel__Sensor__KeyValue nkv;
 
-		if (gnmi_kv_copy(&nkv, kv))
+		if (tm_kv_copy(&nkv, kv))
 			return -1;
-		gnmi_kv_clear(&e->kv);
+		tm_kv_clear(&e->kv);
 		e->kv = nkv;
 		e->ts_ms = ts_ms;
 		e->duplicates++;
@@ -142,7 +142,7 @@ int gnmi_queue_put(struct gnmi_queue *q, const Keel__Sensor__KeyValue *kv, uint6
 		}
 		i = (int)q->n;
 	}
-	if (gnmi_kv_copy(&q->e[i].kv, kv)) {
+	if (tm_kv_copy(&q->e[i].kv, kv)) {
 		/* slot i is not linked anywhere: give it back */
 		q->e[i].next = q->free_head;
 		q->free_head = i;

@@ -190,7 +190,7 @@ int tm_path_parse(const char *s, struct tm_path *out, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *tm_elem_key(const struct tm_path_elem *el, const char *name)
+const char *tm_path_elem_key(const struct tm_path_elem *el, const char *name)
 {
 	unsigned i;
 
@@ -212,7 +212,7 @@ bool tm_path_match(const struct tm_path *res, const struct tm_path *key)
 		if (strcmp(r->name, k->name))
 			return false;
 		for (j = 0; j < r->n_keys; j++) {
-			const char *v = tm_elem_key(k, r->keys[j].name);
+			const char *v = tm_path_elem_key(k, r->keys[j].name);
 
 			if (!v || strcmp(v, r->keys[j].value))
 				return false;
@@ -257,7 +257,7 @@ void tm_window_init(struct tm_window *w)
 		w->bucket[i] = -1;
 }
 
-static void tm_kv_clear(Keel__Sensor__KeyValue *kv)
+void tm_kv_clear(Keel__Sensor__KeyValue *kv)
 {
 	free(kv->key);
 	if (kv->value_case == KEEL__SENSOR__KEY_VALUE__VALUE_STR_VALUE)
@@ -330,6 +330,18 @@ static int tm_kv_set_value(Keel__Sensor__KeyValue *dst, const Keel__Sensor__KeyV
 		break;
 	default:
 		break;
+	}
+	return 0;
+}
+
+int tm_kv_copy(Keel__Sensor__KeyValue *dst, const Keel__Sensor__KeyValue *src)
+{
+	keel__sensor__key_value__init(dst);
+	if (!(dst->key = strdup(src->key ? src->key : "")))
+		return -1;
+	if (tm_kv_set_value(dst, src)) {
+		tm_kv_clear(dst);
+		return -1;
 	}
 	return 0;
 }

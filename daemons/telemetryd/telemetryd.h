@@ -61,6 +61,8 @@ int tm_path_parse(const char *s, struct tm_path *out, char *err, size_t errlen);
 bool tm_path_match(const struct tm_path *res, const struct tm_path *key);
 /* The same on a key string; false for a key that does not parse. */
 bool tm_path_match_str(const struct tm_path *res, const char *key);
+/* The value of el's predicate `name`, NULL when el has none. */
+const char *tm_path_elem_key(const struct tm_path_elem *el, const char *name);
 
 /* ---- schema (schema.c, libyang) */
 
@@ -205,6 +207,10 @@ void tm_window_free(struct tm_window *w);
 const struct tm_entry *tm_window_find(const struct tm_window *w, const char *key);
 /* Stores (or replaces) the value of kv's key; -1 when full (TM_WINDOW_MAX_KEYS) or OOM. */
 int tm_window_put(struct tm_window *w, const Keel__Sensor__KeyValue *kv, uint64_t ts);
+/* Deep copy of a bus pair (key and value) into dst; -1 on out of memory (dst then empty). */
+int tm_kv_copy(Keel__Sensor__KeyValue *dst, const Keel__Sensor__KeyValue *src);
+/* Frees what a pair owns and leaves it empty. */
+void tm_kv_clear(Keel__Sensor__KeyValue *kv);
 
 /*
  * Export payloads (pure). JSON: {"sensor":..,"node":..,"timestamp":ms,
