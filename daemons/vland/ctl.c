@@ -166,6 +166,18 @@ static const char *vland_fdb_ifname(struct vland *v, const struct vland_fdb_entr
 	return n ? n : "?";
 }
 
+/* Whether port p (its access VLAN now cur, dynamic or configured) carries
+ * VLAN id, and *tagged when it does so tagged (a trunk, not as its native). */
+static bool vland_port_in_vlan(const struct vlan_port *p, uint16_t cur, uint16_t id, bool *tagged)
+{
+	if (p->mode == VLAN_PORT_MODE_ACCESS) {
+		*tagged = false;
+		return cur == id;
+	}
+	*tagged = p->native != id;
+	return ovs_vlan_set_has(&p->vlans, id) || p->native == id;
+}
+
 /* ------------------------------------------------------------ show.vlans */
 
 struct vland_show {
@@ -238,16 +250,10 @@ static void vland_vlans_done(void *arg, const struct vland_fdb_entry *fdb, size_
 		}
 		for (size_t j = 0; j < m->n_ports; j++) {
 			const struct vlan_port *p = &m->ports[j];
-			bool in, tagged = false;
 			uint16_t cur = vland_port_vlan(&v->auths, p);
+			bool tagged;
 
-			if (p->mode == VLAN_PORT_MODE_ACCESS) {
-				in = cur == d->id;
-			} else {
-				in = ovs_vlan_set_has(&p->vlans, d->id) || p->native == d->id;
-				tagged = p->native != d->id;
-			}
-			if (!in)
+			if (!vland_port_in_vlan(p, cur, d->id, &tagged))
 				continue;
 			keel__vland__vlan_member__init(&mem[k]);
 			mem[k].interface = (char *)p->name;
@@ -419,15 +425,9 @@ static void vland_show_interface(struct ctl_req *req, void *arg)
 		}
 		for (size_t j = 0; j < m->n_vlans; j++) {
 			const struct vlan_def *d = &m->vlans[j];
-			bool in, tagged = false;
+			bool tagged;
 
-			if (p->mode == VLAN_PORT_MODE_ACCESS) {
-				in = cur == d->id;
-			} else {
-				in = ovs_vlan_set_has(&p->vlans, d->id) || p->native == d->id;
-				tagged = p->native != d->id;
-			}
-			if (!in)
+			if (!vland_port_in_vlan(p, cur, d->id, &tagged))
 				continue;
 			keel__vland__port_vlan__init(&pv[k]);
 			pv[k].name = (char *)d->name;
