@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemons/dot1xd/radclient.h"
 #include "lib/ev.h"
 #include "lib/log.h"
 
@@ -67,27 +68,6 @@ static const char *const drop_names[DAS_DROP_COUNT] = {
 const char *das_drop_name(enum das_drop d)
 {
 	return (unsigned)d < DAS_DROP_COUNT ? drop_names[d] : "?";
-}
-
-static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		*len = sizeof(*in);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	return -1;
 }
 
 static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
@@ -332,7 +312,7 @@ static int open_socket(const struct das_cfg *cfg, uint16_t *bound)
 	int one = 1;
 	uint16_t port = cfg->ephemeral_port ? 0 : (cfg->port ? cfg->port : RADIUS_PORT_DAS);
 
-	if (parse_addr(cfg->listen[0] ? cfg->listen : "0.0.0.0", port, &sa, &len) != 0) {
+	if (radclient_parse_addr(cfg->listen[0] ? cfg->listen : "0.0.0.0", port, &sa, &len) != 0) {
 		log_warnx("das: bad listen address %s", cfg->listen);
 		return -1;
 	}
@@ -371,7 +351,7 @@ static int load_clients(const struct das_cfg *cfg, struct das_client *out, size_
 		out[i].cfg = cfg->clients[i];
 		out[i].cfg.addr[sizeof(out[i].cfg.addr) - 1] = '\0';
 		out[i].cfg.secret[sizeof(out[i].cfg.secret) - 1] = '\0';
-		if (parse_addr(out[i].cfg.addr, 0, &out[i].sa, &len) != 0 ||
+		if (radclient_parse_addr(out[i].cfg.addr, 0, &out[i].sa, &len) != 0 ||
 		    !out[i].cfg.secret[0]) {
 			log_warnx("das: bad client %s (address or empty secret)", out[i].cfg.addr);
 			return -1;

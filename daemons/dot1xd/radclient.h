@@ -45,6 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include <event2/event.h>
 
 #include "daemons/dot1xd/dot1xd.h"
@@ -211,5 +213,8 @@ void radclient_stats_clear(struct radclient *rc);
 const char *radclient_result_name(enum radclient_result r);
 const char *radclient_drop_name(enum radclient_drop d);
 const char *radclient_server_state_name(enum radclient_server_state s);
+/* A numeric IPv4 or IPv6 address and port as a socket address (the DAS listener uses it
+ * too); -1 when s is neither. */
+int radclient_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len);
 
 #endif

@@ -138,7 +138,6 @@ void radclient_server_fsm(struct rc_server *s, enum rc_srv_event ev);
 bool radclient_server_dead(const struct rc_server *s);
 
 /* radclient.c */
-int radclient_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len);
 struct rc_pool *radclient_pool_get(struct radclient *rc, int family, const char *source);
 void radclient_pool_free(struct rc_pool *p);
 struct radclient_req *radclient_req_new(struct radclient *rc, int kind, radclient_cb cb, void *arg);
