@@ -556,8 +556,13 @@ static const char *nlw_ext_msg(const struct nlmsghdr *h)
 	return NULL;
 }
 
-/* Reads answers until the ack of `last` (the datagram's last request). */
-static int nlw_wait(struct nlw *w, uint32_t last)
+/* nlw_recv's callback: NLW_MORE to read on, or the result (0 or -errno) to stop with. */
+#define NLW_MORE 1
+typedef int (*nlw_msg_fn)(struct nlw *w, const struct nlmsghdr *h, void *arg);
+
+/* Hands every answer on the socket to fn until it stops; -ETIMEDOUT, a recv error or
+ * -EPROTO on a message that overruns its datagram end the wait first. */
+static int nlw_recv(struct nlw *w, nlw_msg_fn fn, void *arg)
 {
 	for (;;) {
 		struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
@@ -579,19 +584,12 @@ static int nlw_wait(struct nlw *w, uint32_t last)
 		while (len >= NLMSG_HDRLEN) {
 			const struct nlmsghdr *h = (const void *)p;
 			size_t step;
+			int rc;
 
 			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > len)
 				return -EPROTO;
-			if (h->nlmsg_type == NLMSG_ERROR &&
-			    h->nlmsg_len >= NLMSG_SPACE(sizeof(struct nlmsgerr))) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-				uint32_t seq = e->msg.nlmsg_seq;
-
-				if (e->error < 0 && seq - w->seq0 < w->n_batch)
-					nlw_fail(w, seq - w->seq0, e->error, nlw_ext_msg(h));
-				if (seq == last)
-					return 0;
-			}
+			if ((rc = fn(w, h, arg)) != NLW_MORE)
+				return rc;
 			step = NLMSG_ALIGN(h->nlmsg_len);
 			if (step > len)
 				break;
@@ -599,6 +597,29 @@ static int nlw_wait(struct nlw *w, uint32_t last)
 			len -= step;
 		}
 	}
+}
+
+/* Failures of the batch are reported as they come; the ack of *last ends the wait. */
+static int nlw_ack_msg(struct nlw *w, const struct nlmsghdr *h, void *arg)
+{
+	const uint32_t *last = arg;
+
+	if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_len >= NLMSG_SPACE(sizeof(struct nlmsgerr))) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+		uint32_t seq = e->msg.nlmsg_seq;
+
+		if (e->error < 0 && seq - w->seq0 < w->n_batch)
+			nlw_fail(w, seq - w->seq0, e->error, nlw_ext_msg(h));
+		if (seq == *last)
+			return 0;
+	}
+	return NLW_MORE;
+}
+
+/* Reads answers until the ack of `last` (the datagram's last request). */
+static int nlw_wait(struct nlw *w, uint32_t last)
+{
+	return nlw_recv(w, nlw_ack_msg, &last);
 }
 
 static int nlw_send_dgram(struct nlw *w)
@@ -677,60 +698,45 @@ uint64_t nlw_datagrams(const struct nlw *w)
 	return w->dgrams;
 }
 
+struct nlw_dump {
+	uint32_t seq;
+	void (*fn)(void *arg, const struct nhobj_kern *k);
+	void *arg;
+};
+
+static int nlw_dump_msg(struct nlw *w, const struct nlmsghdr *h, void *arg)
+{
+	const struct nlw_dump *d = arg;
+
+	(void)w;
+	if (h->nlmsg_seq != d->seq)
+		return NLW_MORE;
+	if (h->nlmsg_type == NLMSG_DONE)
+		return 0;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		return h->nlmsg_len >= NLMSG_SPACE(sizeof(*e)) ? e->error : -EPROTO;
+	}
+	if (h->nlmsg_type == RTM_NEWNEXTHOP) {
+		struct nhobj_kern k;
+
+		if (nhobj_parse((const uint8_t *)h, h->nlmsg_len, &k) == 0)
+			d->fn(d->arg, &k);
+	}
+	return NLW_MORE;
+}
+
 int nlw_dump_nexthops(struct nlw *w, void (*fn)(void *arg, const struct nhobj_kern *k), void *arg)
 {
 	uint8_t req[64];
-	uint32_t seq = ++w->seq;
-	ssize_t len = nhobj_enc_dump(req, sizeof(req), seq);
+	struct nlw_dump d = {.seq = ++w->seq, .fn = fn, .arg = arg};
+	ssize_t len = nhobj_enc_dump(req, sizeof(req), d.seq);
 
 	if (len < 0)
 		return (int)len;
 	if (send(w->fd, req, (size_t)len, 0) < 0)
 		return -errno;
 	w->seq0 = w->seq + 1;
-	for (;;) {
-		struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
-		ssize_t n;
-		const uint8_t *p;
-		size_t left;
-
-		if (poll(&pfd, 1, 10000) == 0)
-			return -ETIMEDOUT;
-		n = recv(w->fd, w->rbuf, NLW_RBUF, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		p = w->rbuf;
-		left = (size_t)n;
-		while (left >= NLMSG_HDRLEN) {
-			const struct nlmsghdr *h = (const void *)p;
-			size_t step;
-
-			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > left)
-				return -EPROTO;
-			if (h->nlmsg_seq == seq) {
-				if (h->nlmsg_type == NLMSG_DONE)
-					return 0;
-				if (h->nlmsg_type == NLMSG_ERROR) {
-					const struct nlmsgerr *e = NLMSG_DATA(h);
-
-					return h->nlmsg_len >= NLMSG_SPACE(sizeof(*e)) ? e->error
-					                                               : -EPROTO;
-				}
-				if (h->nlmsg_type == RTM_NEWNEXTHOP) {
-					struct nhobj_kern k;
-
-					if (nhobj_parse(p, h->nlmsg_len, &k) == 0)
-						fn(arg, &k);
-				}
-			}
-			step = NLMSG_ALIGN(h->nlmsg_len);
-			if (step > left)
-				break;
-			p += step;
-			left -= step;
-		}
-	}
+	return nlw_recv(w, nlw_dump_msg, &d);
 }
