@@ -105,24 +105,30 @@ struct d1x_sess {
 	uint8_t mac[6];
 	bool port_sess; /* the port's own instance (single modes; group Request/Identity) */
 	struct pae pae;
-	char user[D1X_USER_MAX];
+	/*
+	 * Names and RADIUS State are allocated on demand, sized to what came: fixed
+	 * 254-byte fields cost ~1.5 KB per session, mostly unused (10k held
+	 * sessions). The strings are never NULL (d1x_str_set(): "" until set); State
+	 * is on the heap only while a Challenge is pending.
+	 */
+	char *user;
 
 	/* RADIUS exchange of the PAE (EAP pass-through) */
 	struct radclient_req *req;
-	struct radius_bytes state;
+	struct radius_bytes *state; /* State of the last Access-Challenge, NULL = none */
 	/* MAC RADIUS exchange */
 	struct radclient_req *mab_req;
-	struct radius_bytes mab_state;
+	struct radius_bytes *mab_state;
 	bool mab_tried;
 	uint64_t mab_at_ms; /* last MAC RADIUS attempt: retried after quiet-period */
 
 	/* what the session has now */
 	enum d1x_method method;
 	bool overlay; /* authorized by policy (guest, server-fail, reject, MAB...) */
-	char overlay_vlan[D1X_VLAN_MAX];
-	char auth_vlan[D1X_VLAN_MAX]; /* from the RADIUS Accept (RFC 3580 §3.31) */
-	bool cached;                  /* authenticated once: server-fail use-cache */
-	char cached_vlan[D1X_VLAN_MAX];
+	char *overlay_vlan;
+	char *auth_vlan; /* from the RADIUS Accept (RFC 3580 §3.31) */
+	bool cached;     /* authenticated once: server-fail use-cache */
+	char *cached_vlan;
 	struct radius_bytes *class_; /* heap, nclass (<= RADIUS_CLASS_MAX) Class attributes */
 	size_t nclass;
 	uint32_t session_timeout;  /* hard limit (no Termination-Action), 0 = none */
@@ -217,6 +223,14 @@ void d1x_port_hash_del(struct d1x_port *pt, struct d1x_sess *s);
 uint64_t d1x_port_kernel_drops(struct d1x_port *pt);
 /* Bytes one session costs (the struct; RADIUS requests in flight are radclient's). */
 size_t d1x_sess_size(void);
+/*
+ * Sets *dst to a heap copy of src[0..len) (cut at a NUL and at len), or to the
+ * shared "" for len 0, freeing what *dst held; -1 on out of memory (*dst is
+ * then ""). A session's strings start as "" (d1x_sess_new).
+ */
+int d1x_str_set(char **dst, const char *src, size_t len);
+/* Frees what d1x_str_set allocated; *dst becomes "". */
+void d1x_str_free(char **dst);
 
 /* session.c: policy, RADIUS, enforcement and accounting of one session */
 extern const struct pae_ops d1x_pae_ops;

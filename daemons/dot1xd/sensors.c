@@ -2,7 +2,8 @@
  * dot1xd on the telemetry bus (DESIGN.md §3 "Telemetry"):
  *   dot1x-state     per supplicant, on change: state, method, VLAN, user (a gone session
  *                   is published as a delete of its path)
- *   dot1x-counters  every 10 s: per-port EAPOL counters and the RADIUS client's counters
+ *   dot1x-counters  every 10 s: per-port EAPOL counters (with the kernel's drops on the
+ *                   port's socket, RxKernelDrops) and the RADIUS client's counters
  */
 #include <stdio.h>
 #include <string.h>
@@ -94,6 +95,15 @@ void d1x_sensors_counters(struct dot1xd *dx)
 		                    pt->c.name);
 		sensor_msg_addf_u64(m, pt->rx_invalid,
 		                    "/dot1x/interfaces/interface[name=%s]/state/eapol-invalid",
+		                    pt->c.name);
+		/* `show dot1x statistics` RxKernelDrops: EAPOL frames the kernel dropped
+		 * on the port's socket (ring or receive buffer full) before dot1xd saw
+		 * them; a collector sees loss that no session counter can show */
+		sensor_msg_addf_u64(m, d1x_port_kernel_drops(pt),
+		                    "/dot1x/interfaces/interface[name=%s]/state/kernel-drops-rx",
+		                    pt->c.name);
+		sensor_msg_addf_u64(m, pt->rx_sess_limit,
+		                    "/dot1x/interfaces/interface[name=%s]/state/session-limit-rx",
 		                    pt->c.name);
 	}
 	for (size_t i = 0; dx->rc && i < radclient_server_count(dx->rc); i++) {

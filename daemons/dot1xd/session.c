@@ -39,6 +39,56 @@ static const char *d1x_mac_str(const uint8_t mac[6], char buf[18])
 	return buf;
 }
 
+/* What every unset session string points at: nothing allocated until a name comes. */
+static char d1x_str_empty[1];
+
+int d1x_str_set(char **dst, const char *src, size_t len)
+{
+	char *n = d1x_str_empty;
+	int rc = 0;
+
+	if (src && len) {
+		len = strnlen(src, len);
+		if (len && !(n = malloc(len + 1))) {
+			n = d1x_str_empty;
+			rc = -1;
+		} else if (len) {
+			memcpy(n, src, len);
+			n[len] = '\0';
+		}
+	}
+	/* copied before the free: src may be *dst itself */
+	d1x_str_free(dst);
+	*dst = n;
+	return rc;
+}
+
+void d1x_str_free(char **dst)
+{
+	if (*dst && *dst != d1x_str_empty)
+		free(*dst);
+	*dst = d1x_str_empty;
+}
+
+/* RADIUS State (RFC 2865 §5.24) kept for the next request; none when the reply had none. */
+static void d1x_state_keep(struct radius_bytes **dst, const struct radius_bytes *src)
+{
+	if (!src->len) {
+		free(*dst);
+		*dst = NULL;
+		return;
+	}
+	if (!*dst && !(*dst = malloc(sizeof(**dst))))
+		return; /* the next request goes without State; the server restarts the dialogue */
+	**dst = *src;
+}
+
+static void d1x_state_clear(struct radius_bytes **st)
+{
+	free(*st);
+	*st = NULL;
+}
+
 bool d1x_sess_authorized(const struct d1x_sess *s)
 {
 	return s->pae.authorized || s->overlay;
@@ -161,11 +211,9 @@ static void d1x_keep_reply(struct d1x_sess *s, const struct radius_reply *rep)
 		else
 			s->nclass = 0;
 	}
-	if (rep->has_user_name && rep->user_name.len < sizeof(s->user)) {
+	if (rep->has_user_name && rep->user_name.len < D1X_USER_MAX)
 		/* RFC 2865 §5.1: the server may name the user for accounting. */
-		memcpy(s->user, rep->user_name.val, rep->user_name.len);
-		s->user[rep->user_name.len] = '\0';
-	}
+		d1x_str_set(&s->user, (const char *)rep->user_name.val, rep->user_name.len);
 }
 
 /* RFC 3580 §3.17: Session-Timeout with Termination-Action RADIUS-Request = reauth period. */
@@ -200,7 +248,7 @@ static void d1x_access_done(struct radclient_req *req, const struct radclient_do
 	}
 	switch (rep->code) {
 	case RADIUS_CODE_ACCESS_CHALLENGE:
-		s->state = rep->state;
+		d1x_state_keep(&s->state, &rep->state);
 		if (rep->has_session_timeout && rep->session_timeout > 0 &&
 		    rep->session_timeout < s->pae.t.supp_timeout) {
 			/* RFC 3580 §3.17: in a Challenge it is the supplicant timeout. */
@@ -209,16 +257,16 @@ static void d1x_access_done(struct radclient_req *req, const struct radclient_do
 		pae_aaa_challenge(&s->pae, rep->eap, rep->eap_len);
 		break;
 	case RADIUS_CODE_ACCESS_ACCEPT:
-		s->state.len = 0;
+		d1x_state_clear(&s->state);
 		d1x_keep_reply(s, rep);
-		snprintf(s->auth_vlan, sizeof(s->auth_vlan), "%s",
-		         rep->vlan.present ? rep->vlan.name : "");
+		d1x_str_set(&s->auth_vlan, rep->vlan.name,
+		            rep->vlan.present ? sizeof(rep->vlan.name) : 0);
 		d1x_session_timeout(s, rep);
 		s->pae.t.supp_timeout = s->port->c.t.supp_timeout;
 		pae_aaa_accept(&s->pae, rep->eap, rep->eap_len);
 		break;
 	case RADIUS_CODE_ACCESS_REJECT:
-		s->state.len = 0;
+		d1x_state_clear(&s->state);
 		pae_aaa_reject(&s->pae, rep->eap, rep->eap_len);
 		break;
 	default:
@@ -233,7 +281,7 @@ static void d1x_none_accept(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	s->auth_vlan[0] = '\0';
+	d1x_str_free(&s->auth_vlan);
 	pae_aaa_accept(&s->pae, NULL, 0);
 	d1x_sess_after(s);
 }
@@ -245,7 +293,7 @@ static void d1x_aaa_abort(struct pae *p)
 	if (s->req)
 		radclient_cancel(s->req);
 	s->req = NULL;
-	s->state.len = 0;
+	d1x_state_clear(&s->state);
 }
 
 static void d1x_aaa_send(struct pae *p, const uint8_t *eap, size_t len)
@@ -263,13 +311,10 @@ static void d1x_aaa_send(struct pae *p, const uint8_t *eap, size_t len)
 		const uint8_t *id;
 		size_t idlen;
 
-		if (eap_identity_parse(&e, &id, &idlen) == EAP_OK) {
-			if (idlen >= sizeof(s->user))
-				idlen = sizeof(s->user) - 1;
-			memcpy(s->user, id, idlen);
-			s->user[idlen] = '\0';
-		}
-		s->state.len = 0;
+		if (eap_identity_parse(&e, &id, &idlen) == EAP_OK)
+			d1x_str_set(&s->user, (const char *)id,
+			            idlen < D1X_USER_MAX ? idlen : D1X_USER_MAX - 1);
+		d1x_state_clear(&s->state);
 	}
 	if (dx->conf.radius_none) {
 		/* authentication-order none (lab use): accept from the loop, not re-entrantly. */
@@ -285,8 +330,8 @@ static void d1x_aaa_send(struct pae *p, const uint8_t *eap, size_t len)
 	d1x_access_req_fill(s, &r);
 	r.eap = eap;
 	r.eap_len = len;
-	r.state = s->state.val;
-	r.state_len = s->state.len;
+	r.state = s->state ? s->state->val : NULL;
+	r.state_len = s->state ? s->state->len : 0;
 	s->req = radclient_access(dx->rc, &r, d1x_access_done, s);
 	if (!s->req) {
 		s->pae.server_failed = true;
@@ -316,13 +361,13 @@ static void d1x_overlay(struct d1x_sess *s, enum d1x_method m, const char *vlan)
 {
 	s->overlay = true;
 	s->method = m;
-	snprintf(s->overlay_vlan, sizeof(s->overlay_vlan), "%s", vlan ? vlan : "");
+	d1x_str_set(&s->overlay_vlan, vlan, vlan ? D1X_VLAN_MAX - 1 : 0);
 }
 
 static void d1x_overlay_clear(struct d1x_sess *s)
 {
 	s->overlay = false;
-	s->overlay_vlan[0] = '\0';
+	d1x_str_free(&s->overlay_vlan);
 	if (!s->pae.authorized)
 		s->method = D1X_METHOD_NONE;
 }
@@ -415,7 +460,7 @@ static void d1x_mab_done(struct radclient_req *req, const struct radclient_done 
 		uint8_t out[64], digest[16];
 		char user[13];
 
-		s->mab_state = rep->state;
+		d1x_state_keep(&s->mab_state, &rep->state);
 		d1x_mab_user(s, user);
 		if (eap_decode(rep->eap, rep->eap_len, &e) == EAP_OK &&
 		    eap_md5_parse(&e, &val, &vlen, &name, &nlen) == EAP_OK &&
@@ -449,7 +494,7 @@ static void d1x_mab_done(struct radclient_req *req, const struct radclient_done 
 		dx->tot.mab_fail++;
 		d1x_guest(s);
 	}
-	s->mab_state.len = 0;
+	d1x_state_clear(&s->mab_state);
 	d1x_sess_after(s);
 }
 
@@ -468,8 +513,8 @@ static void d1x_mab_send(struct d1x_sess *s, const uint8_t *eap, size_t eap_len)
 	if (eap) {
 		r.eap = eap;
 		r.eap_len = eap_len;
-		r.state = s->mab_state.val;
-		r.state_len = s->mab_state.len;
+		r.state = s->mab_state ? s->mab_state->val : NULL;
+		r.state_len = s->mab_state ? s->mab_state->len : 0;
 	} else {
 		r.password = (const uint8_t *)user;
 		r.password_len = strlen(user);
@@ -486,10 +531,10 @@ void d1x_sess_mab_start(struct d1x_sess *s)
 		return;
 	s->mab_tried = true;
 	s->mab_at_ms = d1x_now_ms();
-	s->mab_state.len = 0;
+	d1x_state_clear(&s->mab_state);
 	d1x_mab_user(s, user);
 	if (!s->user[0] || s->method != D1X_METHOD_RADIUS)
-		snprintf(s->user, sizeof(s->user), "%s", user);
+		d1x_str_set(&s->user, user, strlen(user));
 	log_info("dot1x %s: MAC RADIUS for %s", s->pae.label, user);
 	if (s->port->c.mac_pap) {
 		d1x_mab_send(s, NULL, 0);
@@ -516,14 +561,14 @@ static void d1x_sess_events(struct d1x_sess *s, uint32_t ev)
 		d1x_overlay_clear(s);
 		s->method = D1X_METHOD_RADIUS;
 		s->cached = true;
-		snprintf(s->cached_vlan, sizeof(s->cached_vlan), "%s", s->auth_vlan);
+		d1x_str_set(&s->cached_vlan, s->auth_vlan, strlen(s->auth_vlan));
 		s->block_until_ms = 0;
 		dx->tot.auth_ok++;
 	}
 	if (ev & PAE_EV_FAIL) {
 		log_info("dot1x %s: %s rejected", s->pae.label, s->user);
 		dx->tot.auth_fail++;
-		s->auth_vlan[0] = '\0';
+		d1x_str_free(&s->auth_vlan);
 		if (c->reject_vlan[0]) {
 			d1x_overlay(s, D1X_METHOD_SERVER_REJECT, c->reject_vlan);
 			if (c->eapol_block)
@@ -553,11 +598,11 @@ static void d1x_sess_events(struct d1x_sess *s, uint32_t ev)
 			s->gone = true;
 		if (s->method != D1X_METHOD_STATIC)
 			d1x_overlay_clear(s);
-		s->auth_vlan[0] = '\0';
+		d1x_str_free(&s->auth_vlan);
 		s->method = s->overlay ? s->method : D1X_METHOD_NONE;
 	}
 	if ((ev & PAE_EV_UNAUTHORIZED) && !s->overlay) {
-		s->auth_vlan[0] = '\0';
+		d1x_str_free(&s->auth_vlan);
 		s->method = D1X_METHOD_NONE;
 	}
 }
@@ -650,6 +695,10 @@ struct d1x_sess *d1x_sess_new(struct d1x_port *pt, const uint8_t *mac, bool port
 		return NULL;
 	s->port = pt;
 	s->port_sess = port_sess;
+	d1x_str_free(&s->user); /* calloc's NULLs become "" */
+	d1x_str_free(&s->overlay_vlan);
+	d1x_str_free(&s->auth_vlan);
+	d1x_str_free(&s->cached_vlan);
 	if (mac) {
 		s->has_mac = true;
 		memcpy(s->mac, mac, 6);
@@ -736,6 +785,12 @@ void d1x_sess_free(struct d1x_sess *s, uint32_t term_cause)
 		pt->psess = NULL;
 	pae_free(&s->pae);
 	free(s->class_);
+	d1x_str_free(&s->user);
+	d1x_str_free(&s->overlay_vlan);
+	d1x_str_free(&s->auth_vlan);
+	d1x_str_free(&s->cached_vlan);
+	d1x_state_clear(&s->state);
+	d1x_state_clear(&s->mab_state);
 	free(s);
 }
 
@@ -805,7 +860,7 @@ uint32_t d1x_das_cb(const struct radius_das_req *req, size_t client, void *arg)
 			s->acct_started = false;
 		}
 		d1x_overlay_clear(s);
-		s->auth_vlan[0] = '\0';
+		d1x_str_free(&s->auth_vlan);
 		/* The host's next frame may start MAC RADIUS again. */
 		s->mab_tried = false;
 		pae_reinit(&s->pae);
@@ -823,9 +878,9 @@ uint32_t d1x_das_cb(const struct radius_das_req *req, size_t client, void *arg)
 	dx->tot.coa++;
 	if (req->vlan.present) {
 		if (s->pae.authorized)
-			snprintf(s->auth_vlan, sizeof(s->auth_vlan), "%s", req->vlan.name);
+			d1x_str_set(&s->auth_vlan, req->vlan.name, sizeof(req->vlan.name));
 		else
-			snprintf(s->overlay_vlan, sizeof(s->overlay_vlan), "%s", req->vlan.name);
+			d1x_str_set(&s->overlay_vlan, req->vlan.name, sizeof(req->vlan.name));
 	}
 	if (req->has_session_timeout) {
 		if (req->has_termination_action &&

@@ -546,6 +546,13 @@ def test_statistics(env):
     assert auth["accepts"] >= 4 and auth["rejects"] >= 1 and auth["challenges"] >= 4, rad
     port = st["dot1x-statistics-information"]["interface"][0]
     assert port.get("kernel-drops-rx", 0) == 0, port
+    # The same RxKernelDrops on the telemetry bus (dot1x-counters, every 10 s, sensors.c).
+    out = subprocess.run(env.bed.tb.exec_argv("sw1", [
+        "mosquitto_sub", "-h", "127.0.0.1", "-p", "51883", "-t", "keel/dot1xd/dot1x-counters",
+        "-C", "1", "-W", "15", "-F", "%x"]), capture_output=True, timeout=20).stdout
+    msg = bytes.fromhex(out.decode().strip() or "")
+    for leaf in (b"kernel-drops-rx", b"session-limit-rx", b"eapol-rx"):
+        assert b"/dot1x/interfaces/interface[name=p1]/state/" + leaf in msg, msg
     # Junos' AAA view of the same counters.
     out = cli(env, "show network-access aaa statistics authentication").stdout
     assert "Authentication module statistics" in out, out

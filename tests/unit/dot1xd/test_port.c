@@ -81,11 +81,44 @@ static void test_hash_empty(void **state)
 	assert_true(d1x_sess_size() > 0);
 }
 
+/* Session names are sized to what came, "" (nothing allocated) until then. */
+static void test_str_set(void **state)
+{
+	char *s = NULL, *empty;
+
+	(void)state;
+	d1x_str_free(&s); /* a calloc'd session's NULL becomes "" */
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	empty = s;
+	assert_int_equal(d1x_str_set(&s, "bob", 3), 0);
+	assert_string_equal(s, "bob");
+	/* cut at len and at a NUL (EAP identities are bytes) */
+	assert_int_equal(d1x_str_set(&s, "alice@example", 5), 0);
+	assert_string_equal(s, "alice");
+	assert_int_equal(d1x_str_set(&s, "v1\0junk", 8), 0);
+	assert_string_equal(s, "v1");
+	/* from itself (d1x_overlay with the cached VLAN) */
+	assert_int_equal(d1x_str_set(&s, s, strlen(s)), 0);
+	assert_string_equal(s, "v1");
+	/* "" and NULL give the shared empty string back, nothing allocated */
+	assert_int_equal(d1x_str_set(&s, "", 0), 0);
+	assert_ptr_equal(s, empty);
+	assert_int_equal(d1x_str_set(&s, NULL, 10), 0);
+	assert_ptr_equal(s, empty);
+	assert_int_equal(d1x_str_set(&s, "x", 1), 0);
+	d1x_str_free(&s);
+	assert_ptr_equal(s, empty);
+	/* the fixed fields are gone from the session */
+	assert_true(d1x_sess_size() < 2048);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_hash_many),
 	        cmocka_unit_test(test_hash_empty),
+	        cmocka_unit_test(test_str_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
