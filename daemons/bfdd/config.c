@@ -205,9 +205,10 @@ static int bfdd_parse_chain(struct json_object *o, struct bfdd_chain *ch, time_t
 		return -1;
 	}
 	memcpy(ch->name, name, strlen(name) + 1);
+	/* The YANG (and Junos) default; keel-types seconds is a uint32. */
 	if (!bfdd_num(o, "tolerance", &ch->tolerance))
-		ch->tolerance = 3600; /* the YANG (and Junos) default */
-	if (ch->tolerance < 0 || ch->tolerance > INT32_MAX) {
+		ch->tolerance = 3600;
+	if (ch->tolerance < 0 || ch->tolerance > UINT32_MAX) {
 		snprintf(err, errlen, "key-chain %s: tolerance out of range", name);
 		return -1;
 	}

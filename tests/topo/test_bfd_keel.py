@@ -547,3 +547,58 @@ def test_key_start_time_by_itself(pair):
             k.commit([f"delete protocols bfd session {peer} authentication",
                       "delete security authentication-key-chains key-chain roll"])
     k1.wait_state("10.99.0.2", "Up", timeout=15)
+
+
+def test_key_tolerance(pair):
+    """Key-chain tolerance (Junos; RFC 8177 accept lifetimes) with skewed clocks, emulated by
+    start-times 3 s apart: k2 rolls to the new key 3 s before k1. With tolerance 0 each end
+    refuses the other's key for those 3 s ("unknown key id") and the session goes Down; with
+    tolerance 10 each accepts the other's key through the rollover: no drop, no flap."""
+    bed, k1, k2 = pair
+
+    def at(t):
+        return time.strftime("%Y-%m-%d.%H:%M:%S", time.localtime(t))
+
+    kc = "set security authentication-key-chains key-chain skew"
+    for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
+        k.commit([f"{kc} tolerance 0", f"{kc} key 1 secret first",
+                  f"set protocols bfd session {peer} authentication algorithm keyed-sha-1",
+                  f"set protocols bfd session {peer} authentication key-chain skew"])
+    try:
+        s = k1.wait_state("10.99.0.2", "Up", timeout=15)
+        k2.wait_state("10.99.0.1", "Up", timeout=5)
+        # Tolerance 0: key 2 at +4 s on k2, +7 s on k1 (k1's clock 3 s behind).
+        ups, t = s["up_transitions"], time.time()
+        k2.commit([f"{kc} key 2 secret second", f"{kc} key 2 start-time {at(t + 4)}"])
+        k1.commit([f"{kc} key 2 secret second", f"{kc} key 2 start-time {at(t + 7)}"])
+        s = poll(lambda: (x := k1.session("10.99.0.2"))
+                 and drops(x).get("unknown key id", 0) > 0 and x, timeout=10, interval=0.1,
+                 what="k1 refuses k2's new key before its own start-time (tolerance 0)")
+        s = poll(lambda: (x := k1.session("10.99.0.2")) and x["auth_key_id"] == 2
+                 and x["state"] == "Up" and x, timeout=15, interval=0.1,
+                 what="both on key 2, Up again")
+        assert s["up_transitions"] > ups, s  # the skew cost a flap
+        print(f"tolerance 0, 3 s skew: {drops(s)['unknown key id']} packets refused, "
+              f"{s['up_transitions'] - ups} flap")
+        # Tolerance 10: key 3 at +4 s on k2, +7 s on k1. No packet refused, no flap.
+        ups, refused = s["up_transitions"], drops(s)["unknown key id"]
+        refused2 = drops(k2.session("10.99.0.1")).get("unknown key id", 0)
+        for k in (k1, k2):
+            k.commit([f"{kc} tolerance 10"])
+        t = time.time()
+        k2.commit([f"{kc} key 3 secret third", f"{kc} key 3 start-time {at(t + 4)}"])
+        k1.commit([f"{kc} key 3 secret third", f"{kc} key 3 start-time {at(t + 7)}"])
+        s = poll(lambda: (x := k1.session("10.99.0.2")) and x["auth_key_id"] == 3 and x,
+                 timeout=15, interval=0.2, what="k1 rolls to key 3 at its own start-time")
+        poll(lambda: k2.session("10.99.0.1")["auth_key_id"] == 3, timeout=5,
+             what="k2 on key 3")
+        time.sleep(0.5)
+        s = k1.session("10.99.0.2")
+        assert s["state"] == "Up" and s["up_transitions"] == ups, s
+        assert drops(s).get("unknown key id", 0) == refused, drops(s)
+        assert drops(k2.session("10.99.0.1")).get("unknown key id", 0) == refused2
+    finally:
+        for k, peer in ((k1, "10.99.0.2"), (k2, "10.99.0.1")):
+            k.commit([f"delete protocols bfd session {peer} authentication",
+                      "delete security authentication-key-chains key-chain skew"])
+    k1.wait_state("10.99.0.2", "Up", timeout=15)
