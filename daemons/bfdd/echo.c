@@ -77,13 +77,37 @@ static uint16_t bfd_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* The UDP checksum over the IPv4 pseudo-header (RFC 768), udp[6..7] taken as they are. */
-static uint16_t bfd_udp4_sum(const uint8_t *ip, const uint8_t *udp, uint16_t ulen)
+/* The UDP checksum over the pseudo-header (RFC 768 for IPv4, RFC 8200 §8.1 for IPv6): the
+ * source and destination addresses (addrs, alen bytes as they stand in the IP header), the
+ * protocol and the UDP length; udp[6..7] taken as they are. */
+static uint16_t bfd_udp_sum(const uint8_t *addrs, size_t alen, const uint8_t *udp, uint16_t ulen)
 {
-	uint32_t sum = bfd_sum16(0, ip + 12, 8);
+	uint32_t sum = bfd_sum16(0, addrs, alen);
 
 	sum += IPPROTO_UDP_NUM + ulen;
 	return bfd_fold(bfd_sum16(sum, udp, ulen));
+}
+
+/* The UDP header and payload at udp (ulen = 8 + plen), checksummed over addrs. */
+static void bfd_udp_put(uint8_t *udp, uint16_t sport, uint16_t dport, const uint8_t *payload,
+                        size_t plen, const uint8_t *addrs, size_t alen)
+{
+	size_t ulen = 8 + plen;
+	uint16_t ck;
+
+	udp[0] = (uint8_t)(sport >> 8);
+	udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)(ulen >> 8);
+	udp[5] = (uint8_t)ulen;
+	udp[6] = udp[7] = 0;
+	memcpy(udp + 8, payload, plen);
+	ck = bfd_udp_sum(addrs, alen, udp, (uint16_t)ulen);
+	if (ck == 0)
+		ck = 0xffff; /* RFC 768, RFC 8200 §8.1: a computed 0 is sent as all ones */
+	udp[6] = (uint8_t)(ck >> 8);
+	udp[7] = (uint8_t)ck;
 }
 
 size_t bfd_ip4_udp_encode(const struct bfd_ip4_udp *h, const uint8_t *payload, size_t plen,
@@ -109,19 +133,7 @@ size_t bfd_ip4_udp_encode(const struct bfd_ip4_udp *h, const uint8_t *payload, s
 	ck = bfd_fold(bfd_sum16(0, ip, 20));
 	ip[10] = (uint8_t)(ck >> 8);
 	ip[11] = (uint8_t)ck;
-	udp[0] = (uint8_t)(h->sport >> 8);
-	udp[1] = (uint8_t)h->sport;
-	udp[2] = (uint8_t)(h->dport >> 8);
-	udp[3] = (uint8_t)h->dport;
-	udp[4] = (uint8_t)(ulen >> 8);
-	udp[5] = (uint8_t)ulen;
-	udp[6] = udp[7] = 0;
-	memcpy(udp + 8, payload, plen);
-	ck = bfd_udp4_sum(ip, udp, (uint16_t)ulen);
-	if (ck == 0)
-		ck = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
-	udp[6] = (uint8_t)(ck >> 8);
-	udp[7] = (uint8_t)ck;
+	bfd_udp_put(udp, h->sport, h->dport, payload, plen, ip + 12, 8);
 	return tot;
 }
 
@@ -148,7 +160,7 @@ int bfd_ip4_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip4_udp *out,
 	ulen = (size_t)udp[4] << 8 | udp[5];
 	if (ulen < 8 || ulen > tot - ihl)
 		return -1;
-	if ((udp[6] | udp[7]) && bfd_udp4_sum(buf, udp, (uint16_t)ulen) != 0)
+	if ((udp[6] | udp[7]) && bfd_udp_sum(buf + 12, 8, udp, (uint16_t)ulen) != 0)
 		return -1;
 	out->tos = buf[1];
 	out->ttl = buf[8];
@@ -161,21 +173,11 @@ int bfd_ip4_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip4_udp *out,
 	return 0;
 }
 
-/* The UDP checksum over the IPv6 pseudo-header (RFC 8200 §8.1). */
-static uint16_t bfd_udp6_sum(const uint8_t *ip, const uint8_t *udp, uint16_t ulen)
-{
-	uint32_t sum = bfd_sum16(0, ip + 8, 32);
-
-	sum += ulen + IPPROTO_UDP_NUM;
-	return bfd_fold(bfd_sum16(sum, udp, ulen));
-}
-
 size_t bfd_ip6_udp_encode(const struct bfd_ip6_udp *h, const uint8_t *payload, size_t plen,
                           uint8_t *buf, size_t cap)
 {
 	size_t ulen = 8 + plen, tot = 40 + ulen;
 	uint8_t *ip = buf, *udp = buf + 40;
-	uint16_t ck;
 
 	if (tot > cap || ulen > 0xffff)
 		return 0;
@@ -188,19 +190,7 @@ size_t bfd_ip6_udp_encode(const struct bfd_ip6_udp *h, const uint8_t *payload, s
 	ip[7] = h->hlim;
 	memcpy(ip + 8, h->src, 16);
 	memcpy(ip + 24, h->dst, 16);
-	udp[0] = (uint8_t)(h->sport >> 8);
-	udp[1] = (uint8_t)h->sport;
-	udp[2] = (uint8_t)(h->dport >> 8);
-	udp[3] = (uint8_t)h->dport;
-	udp[4] = (uint8_t)(ulen >> 8);
-	udp[5] = (uint8_t)ulen;
-	udp[6] = udp[7] = 0;
-	memcpy(udp + 8, payload, plen);
-	ck = bfd_udp6_sum(ip, udp, (uint16_t)ulen);
-	if (ck == 0)
-		ck = 0xffff;
-	udp[6] = (uint8_t)(ck >> 8);
-	udp[7] = (uint8_t)ck;
+	bfd_udp_put(udp, h->sport, h->dport, payload, plen, ip + 8, 32);
 	return tot;
 }
 
@@ -221,7 +211,7 @@ int bfd_ip6_udp_decode(const uint8_t *buf, size_t len, struct bfd_ip6_udp *out,
 	ulen = (size_t)udp[4] << 8 | udp[5];
 	if (ulen < 8 || ulen > pl)
 		return -1;
-	if ((udp[6] | udp[7]) == 0 || bfd_udp6_sum(buf, udp, (uint16_t)ulen) != 0)
+	if ((udp[6] | udp[7]) == 0 || bfd_udp_sum(buf + 8, 32, udp, (uint16_t)ulen) != 0)
 		return -1;
 	out->tclass = (uint8_t)((buf[0] & 0x0f) << 4 | buf[1] >> 4);
 	out->hlim = buf[7];
