@@ -379,4 +379,21 @@ typedef void (*gnmi_sub_fn)(void *arg, const struct gnmi_sub_info *s);
 /* Calls fn for every subscription of every live Subscribe RPC; returns how many. */
 size_t gnmi_subscriptions(const struct gnmi *g, gnmi_sub_fn fn, void *arg);
 
+/*
+ * A Get on state the ctl-socket proxy reads (proxy.h) may find nobody
+ * polling it. fn starts a one-shot poll of each proxy rule path p covers that
+ * has no fresh value and names the bus component its answer comes from
+ * ("<daemon>-proxy") in comp[0..max); returns how many (0: the cache is
+ * current, answer now). The Get then waits, GNMI_GET_POLL_MS at most, for a
+ * message with eom from each, and ends UNAVAILABLE when one does not come.
+ */
+#define GNMI_GET_POLL_MS  1000
+#define GNMI_GET_WAIT_MAX 4
+#define GNMI_COMP_MAX     64
+typedef size_t (*gnmi_get_poll_fn)(void *arg, const struct tm_path *p, char (*comp)[GNMI_COMP_MAX],
+                                   size_t max);
+void gnmi_set_get_poll(struct gnmi *g, gnmi_get_poll_fn fn, void *arg);
+/* A poll waiting Gets depend on failed: each Get waiting for comp ends UNAVAILABLE with msg. */
+void gnmi_get_poll_failed(struct gnmi *g, const char *comp, const char *msg);
+
 #endif

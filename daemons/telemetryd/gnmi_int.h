@@ -79,6 +79,11 @@ struct gnmi_call {
 	struct gnmi_msg *out_head, *out_tail;
 	size_t out_bytes;
 	uint64_t sent_updates, duplicates;
+	/* Get waiting for the proxy's one-shot polls (gnmi_get_poll_fn), else NULL */
+	Gnmi__GetRequest *get_rq;
+	uint64_t get_deadline_ms;
+	char get_wait[GNMI_GET_WAIT_MAX][GNMI_COMP_MAX];
+	size_t n_get_wait;
 };
 
 struct gnmi_ev {
@@ -125,6 +130,8 @@ struct gnmi {
 	uint64_t stall_ms;
 	uint32_t next_call_id;
 	struct gnmi_stats st;
+	gnmi_get_poll_fn get_poll; /* the proxy's, NULL without one */
+	void *get_poll_arg;
 };
 
 /* gnmi_server.c */

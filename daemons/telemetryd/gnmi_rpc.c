@@ -4,7 +4,10 @@
  *   Capabilities  the YANG modules telemetryd validates against, JSON /
  *                 PROTO / JSON_IETF, "0.10.0" (§3.2)
  *   Get           latest values from the bus cache, one Notification per path;
- *                 a path with no data is NOT_FOUND (§3.3.4)
+ *                 a path with no data is NOT_FOUND (§3.3.4). A path the
+ *                 ctl-socket proxy serves while nobody polls it first gets a
+ *                 one-shot poll: the Get waits for its answer on the bus
+ *                 (GNMI_GET_POLL_MS at most, then UNAVAILABLE)
  *   Set           UNIMPLEMENTED: configuration goes through mgd's commit
  *   Subscribe     ONCE: dump, sync_response, OK. POLL: dump + sync per poll.
  *                 STREAM: dump, sync, then per subscription ON_CHANGE (from
@@ -410,6 +413,9 @@ void gnmi_rpc_call_free(struct gnmi_call *c)
 	c->out_bytes = 0;
 	gnmi_queue_free(&c->q);
 	gnmi_sublist_free(&c->sl);
+	if (c->get_rq)
+		gnmi__get_request__free_unpacked(c->get_rq, NULL);
+	c->get_rq = NULL;
 	c->subscribed = false;
 }
 
@@ -468,10 +474,9 @@ out:
 	free(mp);
 }
 
-static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
+static void gnmi_get_answer(struct gnmi_call *c, const Gnmi__GetRequest *rq)
 {
 	struct gnmi *g = c->srv->g;
-	Gnmi__GetRequest *rq = gnmi__get_request__unpack(NULL, len, buf);
 	Gnmi__GetResponse r = GNMI__GET_RESPONSE__INIT;
 	struct gnmi_get gr;
 	struct gnmi_upd *u = NULL;
@@ -480,9 +485,8 @@ static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
 	int rc;
 
 	memset(&gr, 0, sizeof(gr));
-	if (!rq || !tp) {
-		gnmi_call_finish(c, rq ? GNMI_STATUS_INTERNAL : GNMI_STATUS_INVALID_ARGUMENT,
-		                 rq ? "out of memory" : "malformed GetRequest");
+	if (!tp) {
+		gnmi_call_finish(c, GNMI_STATUS_INTERNAL, "out of memory");
 		goto out;
 	}
 	if ((rc = gnmi_get_parse(rq, g->sc, &g->cache, &gr, err, sizeof(err)))) {
@@ -537,8 +541,110 @@ out:
 	free(u);
 	free(tp);
 	gnmi_get_free(&gr);
-	if (rq)
-		gnmi__get_request__free_unpacked(rq, NULL);
+}
+
+/*
+ * The proxy components a Get must hear from first: state read from a daemon's
+ * ctl socket is in the cache only while someone polls it, so a Get covering a
+ * proxy rule nobody polls asks for one poll and waits for its answer
+ * (gnmi_get_poll_fn). 0: answer from the cache now (also for a bad request,
+ * which gnmi_get_answer refuses).
+ */
+static size_t gnmi_get_polls(struct gnmi *g, struct gnmi_call *c, const Gnmi__GetRequest *rq)
+{
+	char comp[GNMI_GET_WAIT_MAX][GNMI_COMP_MAX];
+	struct gnmi_get gr;
+	char err[TM_PATH_MAX + 64];
+
+	c->n_get_wait = 0;
+	memset(&gr, 0, sizeof(gr));
+	if (!g->get_poll || gnmi_get_parse(rq, g->sc, &g->cache, &gr, err, sizeof(err)))
+		return 0;
+	for (size_t p = 0; p < gr.n; p++) {
+		size_t k = g->get_poll(g->get_poll_arg, &gr.pat[p].p, comp, GNMI_GET_WAIT_MAX);
+
+		for (size_t i = 0; i < k; i++) {
+			size_t j;
+
+			for (j = 0; j < c->n_get_wait && strcmp(c->get_wait[j], comp[i]); j++)
+				;
+			if (j == c->n_get_wait && c->n_get_wait < GNMI_GET_WAIT_MAX) {
+				memcpy(c->get_wait[c->n_get_wait], comp[i], GNMI_COMP_MAX);
+				c->get_wait[c->n_get_wait++][GNMI_COMP_MAX - 1] = '\0';
+			}
+		}
+	}
+	gnmi_get_free(&gr);
+	return c->n_get_wait;
+}
+
+static void gnmi_get(struct gnmi_call *c, const uint8_t *buf, size_t len)
+{
+	struct gnmi *g = c->srv->g;
+	Gnmi__GetRequest *rq = gnmi__get_request__unpack(NULL, len, buf);
+
+	if (!rq) {
+		gnmi_call_finish(c, GNMI_STATUS_INVALID_ARGUMENT, "malformed GetRequest");
+		return;
+	}
+	if (gnmi_get_polls(g, c, rq)) {
+		/* answered from gnmi_rpc_bus when the polls' messages are in the cache,
+		 * or UNAVAILABLE from gnmi_rpc_tick after GNMI_GET_POLL_MS */
+		c->get_rq = rq;
+		c->get_deadline_ms = mono_ms() + GNMI_GET_POLL_MS;
+		return;
+	}
+	gnmi_get_answer(c, rq);
+	gnmi__get_request__free_unpacked(rq, NULL);
+}
+
+/* Ends a waiting Get: answered from the cache (code OK) or with the error. */
+static void gnmi_get_resume(struct gnmi_call *c, int code, const char *msg)
+{
+	Gnmi__GetRequest *rq = c->get_rq;
+
+	c->get_rq = NULL;
+	c->n_get_wait = 0;
+	if (!c->dead && code == GNMI_STATUS_OK)
+		gnmi_get_answer(c, rq);
+	else if (!c->dead)
+		gnmi_call_finish(c, code, msg);
+	gnmi__get_request__free_unpacked(rq, NULL);
+}
+
+/* A message from comp with eom: Gets waiting for it go on when they wait for nothing else. */
+static void gnmi_get_heard(struct gnmi *g, const char *comp, bool failed, const char *msg)
+{
+	for (struct gnmi_call *c = g->srv ? g->srv->calls : NULL, *next; c; c = next) {
+		size_t j;
+
+		next = c->next;
+		if (!c->get_rq)
+			continue;
+		for (j = 0; j < c->n_get_wait && strcmp(c->get_wait[j], comp); j++)
+			;
+		if (j == c->n_get_wait)
+			continue;
+		if (failed) {
+			gnmi_get_resume(c, GNMI_STATUS_UNAVAILABLE, msg);
+			continue;
+		}
+		memmove(c->get_wait[j], c->get_wait[j + 1],
+		        (c->n_get_wait - j - 1) * sizeof(c->get_wait[0]));
+		if (!--c->n_get_wait)
+			gnmi_get_resume(c, GNMI_STATUS_OK, NULL);
+	}
+}
+
+void gnmi_set_get_poll(struct gnmi *g, gnmi_get_poll_fn fn, void *arg)
+{
+	g->get_poll = fn;
+	g->get_poll_arg = arg;
+}
+
+void gnmi_get_poll_failed(struct gnmi *g, const char *comp, const char *msg)
+{
+	gnmi_get_heard(g, comp, true, msg);
 }
 
 static void gnmi_sub_arm(struct gnmi *g, struct gnmi_call *c, uint64_t now)
@@ -759,6 +865,9 @@ void gnmi_rpc_bus(struct gnmi *g, const Keel__Sensor__SensorData *d)
 	for (struct gnmi_call *c = g->srv ? g->srv->calls : NULL; c; c = c->next)
 		if (gnmi_call_streams(c))
 			gnmi_call_pump(c);
+	/* the last part of a proxy poll is in the cache: Gets waiting for it answer */
+	if (d->eom && d->component && d->component[0])
+		gnmi_get_heard(g, d->component, false, NULL);
 }
 
 /* Which subscriptions of c are due now; full[i]: send every value, not only changes. */
@@ -837,6 +946,14 @@ void gnmi_rpc_tick(struct gnmi *g, uint64_t now_ms)
 	if (!(tp = malloc(sizeof(*tp))))
 		return;
 	for (struct gnmi_call *c = g->srv->calls; c; c = c->next) {
+		if (c->get_rq && now_ms >= c->get_deadline_ms) {
+			char msg[GNMI_COMP_MAX + 64];
+
+			snprintf(msg, sizeof(msg), "no answer from %s within %d ms", c->get_wait[0],
+			         GNMI_GET_POLL_MS);
+			gnmi_get_resume(c, GNMI_STATUS_UNAVAILABLE, msg);
+			continue;
+		}
 		if (!c->subscribed || c->dead)
 			continue;
 		/* a collector that stopped reading: bounded wait, then let it go */

@@ -444,6 +444,8 @@ struct tm_proxy_src {
 	uint64_t want_sig, prev_sig; /* who wants it: a new wanter gets the current value */
 	uint64_t next_ms, last_pub_ms, last_hash;
 	bool have_hash, inflight, bad;
+	bool once;             /* a gNMI Get asked for one poll: do it as soon as connected */
+	uint64_t once_till_ms; /* ...and keep the sockets until then (GNMI_GET_POLL_MS) */
 	struct sensor_msg *parts[TM_PROXY_MAX_PARTS];
 	size_t n_parts;
 	uint64_t hash;
@@ -472,6 +474,19 @@ static void tm_proxy_publish(void *arg, const struct tm_proxy_rule *r, struct se
 
 	(void)r;
 	sensor_publish(s->bus, m);
+}
+
+/* A gNMI Get waiting for this source's poll learns that none is coming. */
+static void tm_proxy_get_failed(struct tm_proxy_src *s, const char *why)
+{
+	char comp[GNMI_COMP_MAX], msg[256];
+
+	if (!s->once_till_ms || !s->p->t->gnmi)
+		return;
+	snprintf(comp, sizeof(comp), "%s-proxy", s->r->daemon);
+	snprintf(msg, sizeof(msg), "%s %s: %s", s->r->daemon, s->r->method, why);
+	s->once = false;
+	gnmi_get_poll_failed(s->p->t->gnmi, comp, msg);
 }
 
 static void tm_proxy_reply(int status, bool done, const uint8_t *payload, size_t len,
@@ -507,6 +522,7 @@ static void tm_proxy_reply(int status, bool done, const uint8_t *payload, size_t
 		if (status > 0)
 			log_debug("proxy %s %s: %s", s->r->daemon, s->r->method,
 			          error ? error : ctl_err_name(status));
+		tm_proxy_get_failed(s, status > 0 && error ? error : "no usable answer");
 		goto out;
 	}
 	s->st.replies++;
@@ -544,8 +560,18 @@ static void tm_proxy_poll(struct tm_proxy_src *s, uint64_t now)
 	if (s->change && (!period || period > TM_PROXY_CHANGE_MS))
 		period = TM_PROXY_CHANGE_MS;
 	s->st.period_ms = period;
-	if (!period || !s->ac || !ctl_aclient_up(s->ac) || s->inflight || now < s->next_ms)
+	if (s->once && now >= s->once_till_ms) {
+		/* the Get has given up (gnmi_rpc_tick answers it UNAVAILABLE) */
+		s->once = false;
+		log_debug("proxy %s %s: no poll for a Get in time", s->r->daemon, s->r->method);
+	}
+	if ((!period && !s->once) || !s->ac || !ctl_aclient_up(s->ac) || s->inflight ||
+	    (now < s->next_ms && !s->once))
 		return;
+	/* a Get's answer travels over the bus: publishing before it is connected loses it */
+	if (s->once && !s->p->sink && (!s->bus || !sensor_bus_connected(s->bus)))
+		return;
+	s->once = false;
 	s->next_ms = now + period;
 	s->hash = 14695981039346656037ULL; /* FNV offset basis */
 	s->bad = false;
@@ -587,6 +613,53 @@ static void tm_proxy_gnmi_sub(void *arg, const struct gnmi_sub_info *si)
 	}
 }
 
+/* Connect only while wanted: no socket to a daemon nobody asks about. */
+static void tm_proxy_open(struct tm_proxy_src *s)
+{
+	struct telemetryd *t = s->p->t;
+	char comp[SENSOR_MAX_NAME + 1];
+
+	if (!s->ac)
+		s->ac = ctl_aclient_open(t->d->base, s->r->daemon, NULL, NULL);
+	snprintf(comp, sizeof(comp), "%s-proxy", s->r->daemon);
+	if (!s->bus && !s->p->sink)
+		s->bus = sensor_bus_open(t->d->base, comp);
+	s->next_ms = 0;
+	s->have_hash = false;
+}
+
+/*
+ * gnmi_get_poll_fn: a Get on path p. A rule polled at least every second for a
+ * sensor or subscription has its current value in the gNMI cache already;
+ * any other rule p covers gets one poll now, published even when unchanged,
+ * and the Get waits for it.
+ */
+static size_t tm_proxy_get_poll(void *arg, const struct tm_path *path, char (*comp)[GNMI_COMP_MAX],
+                                size_t max)
+{
+	struct tm_proxy *p = arg;
+	uint64_t now = mono_ms();
+	size_t n = 0;
+
+	for (size_t i = 0; i < tm_proxy_n_rules && n < max; i++) {
+		struct tm_proxy_src *s = &p->src[i];
+
+		if (!tm_proxy_wants(s->r, path))
+			continue;
+		if (s->st.period_ms && s->st.period_ms <= TM_PROXY_CHANGE_MS && s->have_hash &&
+		    s->ac && ctl_aclient_up(s->ac))
+			continue;
+		if (!s->ac || (!s->bus && !p->sink))
+			tm_proxy_open(s);
+		s->have_hash = false; /* published even when unchanged: the Get waits for it */
+		s->once = true;
+		s->once_till_ms = now + GNMI_GET_POLL_MS;
+		snprintf(comp[n++], GNMI_COMP_MAX, "%s-proxy", s->r->daemon);
+		tm_proxy_poll(s, now); /* at once when connected already */
+	}
+	return n;
+}
+
 /* Who wants what: sensors (reporting-rate) and gNMI subscriptions. */
 static void tm_proxy_recompute(struct tm_proxy *p)
 {
@@ -610,23 +683,16 @@ static void tm_proxy_recompute(struct tm_proxy *p)
 	for (size_t i = 0; i < tm_proxy_n_rules; i++) {
 		struct tm_proxy_src *s = &p->src[i];
 		bool wanted = s->sample_ms || s->change;
-		char comp[SENSOR_MAX_NAME + 1];
 
 		/* a new sensor or subscription gets the current value, changed or not */
 		if (s->want_sig != s->prev_sig)
 			s->have_hash = false;
 		s->prev_sig = s->want_sig;
 		if (wanted && !s->ac) {
-			/* connect only while wanted: no socket to a daemon nobody asks about */
-			s->ac = ctl_aclient_open(t->d->base, s->r->daemon, NULL, NULL);
-			snprintf(comp, sizeof(comp), "%s-proxy", s->r->daemon);
-			if (!s->bus && !p->sink)
-				s->bus = sensor_bus_open(t->d->base, comp);
-			s->next_ms = 0;
-			s->have_hash = false;
+			tm_proxy_open(s);
 			log_info("proxy: polling %s %s for %s", s->r->daemon, s->r->method,
 			         s->r->root);
-		} else if (!wanted && s->ac) {
+		} else if (!wanted && s->ac && mono_ms() >= s->once_till_ms) {
 			ctl_aclient_close(s->ac); /* an answer in flight reports -1 here */
 			s->ac = NULL;
 			s->inflight = false;
@@ -671,6 +737,8 @@ struct tm_proxy *tm_proxy_new(struct telemetryd *t)
 		p->src[i].p = p;
 		p->src[i].r = &tm_proxy_rules[i];
 	}
+	if (t->gnmi)
+		gnmi_set_get_poll(t->gnmi, tm_proxy_get_poll, p);
 	event_add(p->tick, &tv);
 	return p;
 }
@@ -679,6 +747,8 @@ void tm_proxy_free(struct tm_proxy *p)
 {
 	if (!p)
 		return;
+	if (p->t && p->t->gnmi)
+		gnmi_set_get_poll(p->t->gnmi, NULL, NULL);
 	if (p->tick)
 		event_free(p->tick);
 	for (size_t i = 0; p->src && i < tm_proxy_n_rules; i++) {

@@ -9,6 +9,8 @@ numbers (the same as `show route summary`), following a commit that adds a
 static route. `show agent sensors` names the producer "ribd-proxy". With no
 sensor at all, a gNMI ON_CHANGE subscription on the same subtree is what makes
 telemetryd poll ribd, and the collector sees the count change after a commit.
+With neither, a gNMI Get on the subtree makes telemetryd poll ribd once and
+answers when that poll's values are in (about 1 s at most, else UNAVAILABLE).
 """
 
 import json
@@ -184,3 +186,43 @@ def test_gnmi_subscription_drives_the_proxy(bed, tmp_path):
     finally:
         c.wait(20)
     assert c.status()["status"] in ("OK", "CANCELLED"), c.lines()
+
+
+def test_gnmi_get_polls_the_proxy_once(bed, tmp_path):
+    """No sensor, no subscription: a Get on ribd's route counts makes telemetryd poll ribd
+    once and answers with the fresh value (not a stale cached one), within about 1 s."""
+    port = 32767
+    cli(bed, "configure; set interfaces eth0 unit 0 family inet address 10.77.0.1/24; "
+             f"set system services extension-service request-response grpc clear-text port {port}; "
+             "set system services extension-service request-response grpc skip-authentication; "
+             "set routing-options static route 10.99.0.0/24 next-hop 10.77.0.2; commit")
+    poll(lambda: str(port) in bed.run("solo", ["ss", "-Hltn", f"sport = :{port}"],
+                                      check=False).stdout, timeout=10, what="gNMI listening")
+    poll(lambda: bed.ping("h", "10.77.0.1"), timeout=10, what="h reaches solo")
+    st = stubs(tmp_path / "stubs")
+    n = [0]
+
+    def get():
+        n[0] += 1
+        c = Collector(bed.ns("h"), st, f"10.77.0.1:{port}", ["get", STATIC_ACTIVE],
+                      tmp_path / f"get{n[0]}.out")
+        lines = c.wait(20)
+        notif = [m for m in lines if "notification" in m]
+        if not notif:
+            return None
+        return [u["val"] for x in notif[0]["notification"] for u in x["updates"]
+                if u["path"] == STATIC_ACTIVE]
+
+    assert poll(lambda: get() == [1], timeout=15, interval=0.5,
+                what="Get of the static route count (1) through a one-shot proxy poll")
+    # still nobody polls ribd: the next Get sees the commit, it does not answer from a stale cache
+    cli(bed, "configure; set routing-options static route 10.98.0.0/24 next-hop 10.77.0.2; "
+             "commit")
+    assert poll(lambda: get() == [2], timeout=10, interval=0.5,
+                what="Get after the commit (2)")
+    js = json.loads(cli(bed, "show agent sensors | display json").stdout)
+    rib = [p for p in js.get("proxy-information", []) if p["daemon"] == "ribd"]
+    assert rib and rib[0]["polls"] >= 2 and rib[0].get("last-poll-ms", 0) > 0, js
+    assert rib[0].get("period-ms", 0) == 0, rib  # polled for the Gets only, not periodically
+    out = cli(bed, "show agent sensors").stdout
+    assert "Proxy Information :" in out and "ribd show.route.summary" in out, out

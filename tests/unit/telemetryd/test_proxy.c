@@ -399,7 +399,7 @@ static void test_poll(void **state)
 	 * published even when unchanged (a sampled sensor's window needs a value) */
 	table(&t, "/routing-options/state/rib[name=inet.0]/", 1);
 	F.statics = 5;
-	run_for(3500);
+	run_for(4500);
 	assert_true(F.calls >= 2);
 	assert_true(F.n_got >= 2);
 	assert_int_equal(
@@ -410,8 +410,8 @@ static void test_poll(void **state)
 	assert_int_equal(st.period_ms, 1000);
 	assert_true(st.connected);
 	assert_int_equal(st.published, (uint64_t)F.n_got);
-	/* the last poll is wall-clock time, within the 3.5 s just run */
-	assert_true(st.last_poll_ms <= wall_ms() && st.last_poll_ms + 5000 > wall_ms());
+	/* the last poll is wall-clock time, within the 4.5 s just run */
+	assert_true(st.last_poll_ms <= wall_ms() && st.last_poll_ms + 6000 > wall_ms());
 
 	/* reporting-rate 0 (on change): an unchanged reply is not published again */
 	fake_reset();
@@ -428,7 +428,7 @@ static void test_poll(void **state)
 	assert_true(st.unchanged >= unchanged + 2);
 	/* ...a changed one is, with the new value */
 	F.grow = true;
-	run_for(1500);
+	run_for(2600); /* two 1 s polls with margin for a loaded machine */
 	assert_true(F.n_got >= 2);
 	assert_int_equal(
 	        u64(F.got[F.n_got - 1],
