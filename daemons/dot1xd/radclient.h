@@ -203,6 +203,13 @@ struct radclient_req *radclient_acct(struct radclient *rc, const struct radius_a
 void radclient_cancel(struct radclient_req *req);
 
 void radclient_stats(const struct radclient *rc, struct radclient_stats *out);
+/*
+ * Replies the kernel dropped on the client's sockets before radclient read
+ * them (receive buffer full: SO_MEMINFO SK_MEMINFO_DROPS, summed over the
+ * open sockets, so counted since they opened). A reply lost there looks like
+ * a server timeout; this tells the two apart.
+ */
+uint64_t radclient_kernel_drops(const struct radclient *rc);
 /* Per server: auth servers first (index i), then acct servers (n_auth + j). */
 size_t radclient_server_count(const struct radclient *rc);
 bool radclient_server_stats(const struct radclient *rc, size_t i,

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
+
 #include "lib/crypto.h"
 #include "lib/log.h"
 
@@ -400,6 +403,24 @@ void radclient_free(struct radclient *rc)
 void radclient_stats(const struct radclient *rc, struct radclient_stats *out)
 {
 	*out = rc->st;
+}
+
+uint64_t radclient_kernel_drops(const struct radclient *rc)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; rc && i < rc->npools; i++)
+		for (size_t j = 0; j < rc->pools[i]->nsocks; j++) {
+			uint32_t mi[SK_MEMINFO_VARS];
+			socklen_t len = sizeof(mi);
+
+			if (rc->pools[i]->socks[j].fd >= 0 &&
+			    getsockopt(rc->pools[i]->socks[j].fd, SOL_SOCKET, SO_MEMINFO, mi,
+			               &len) == 0 &&
+			    len > SK_MEMINFO_DROPS * sizeof(mi[0]))
+				n += mi[SK_MEMINFO_DROPS];
+		}
+	return n;
 }
 
 size_t radclient_server_count(const struct radclient *rc)

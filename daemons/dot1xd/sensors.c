@@ -4,6 +4,7 @@
  *                   is published as a delete of its path)
  *   dot1x-counters  every 10 s: per-port EAPOL counters (with the kernel's drops on the
  *                   port's socket, RxKernelDrops) and the RADIUS client's counters
+ *                   (with the kernel's drops on its sockets)
  */
 #include <stdio.h>
 #include <string.h>
@@ -127,6 +128,10 @@ void d1x_sensors_counters(struct dot1xd *dx)
 		sensor_msg_addf_u64(m, drops, D1X_RP "dropped", ss.addr, ss.port);
 #undef D1X_RP
 	}
+	if (dx->rc)
+		/* replies lost in the RADIUS sockets' receive buffers (they look like timeouts) */
+		sensor_msg_addf_u64(m, radclient_kernel_drops(dx->rc),
+		                    "/access/radius-client/state/kernel-drops-rx");
 	if (sensor_msg_count(m) == 0) {
 		sensor_msg_free(m);
 		return;

@@ -553,6 +553,7 @@ def test_statistics(env):
     msg = bytes.fromhex(out.decode().strip() or "")
     for leaf in (b"kernel-drops-rx", b"session-limit-rx", b"eapol-rx"):
         assert b"/dot1x/interfaces/interface[name=p1]/state/" + leaf in msg, msg
+    assert b"/access/radius-client/state/kernel-drops-rx" in msg, msg
     # Junos' AAA view of the same counters.
     out = cli(env, "show network-access aaa statistics authentication").stdout
     assert "Authentication module statistics" in out, out

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "daemons/dot1xd/radclient.h"
+#include "daemons/dot1xd/radclient_priv.h"
 #include "lib/crypto.h"
 #include "lib/ev.h"
 
@@ -405,6 +406,44 @@ static void test_accept(void **state)
 	radclient_stats(rc, &st);
 	assert_int_equal(st.drops[RADCLIENT_DROP_NO_MA], 2);
 
+	radclient_free(rc);
+	fake_stop(&f);
+}
+
+/* Replies the kernel drops on a full socket are counted (they would look like timeouts). */
+static void test_kernel_drops(void **state)
+{
+	struct fake f;
+	struct radclient_cfg cfg = {0};
+	struct result r = {0};
+	struct sockaddr_in to;
+	socklen_t tl = sizeof(to);
+	uint8_t junk[1400] = {0};
+	int small = 1, tx, fd;
+
+	(void)state;
+	fake_start(&f, FAKE_ACCEPT);
+	server_cfg(&cfg.auth[0], &f, 1000, 2);
+	cfg.n_auth = 1;
+	struct radclient *rc = radclient_new(base, &cfg);
+
+	assert_non_null(rc);
+	assert_int_equal(radclient_kernel_drops(rc), 0);
+	struct radius_access_req q = mab_req("001122334455");
+
+	/* the request opens the pool's sockets; the loop does not run, nothing is read */
+	assert_non_null(radclient_access(rc, &q, done_cb, &r));
+	assert_true(rc->npools >= 1 && rc->pools[0]->nsocks >= 1);
+	fd = rc->pools[0]->socks[0].fd;
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&to, &tl), 0);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(tx >= 0);
+	for (int i = 0; i < 64; i++)
+		sendto(tx, junk, sizeof(junk), 0, (struct sockaddr *)&to, sizeof(to));
+	close(tx);
+	assert_true(radclient_kernel_drops(rc) > 0);
 	radclient_free(rc);
 	fake_stop(&f);
 }
@@ -1029,6 +1068,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_kernel_drops, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retransmit_backoff, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_failover_dead_revert, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_all_dead, setup, teardown),
