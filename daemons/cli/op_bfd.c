@@ -119,9 +119,14 @@ static void cli_bfd_echo(struct json_object *s, bool extensive, FILE *out)
 	char a[16], b[16], c[16];
 	bool on = cli_ji(s, "echo-interval-us") != 0;
 	bool active = json_object_get_boolean(cli_jget(s, "echo-active"));
+	bool probing = json_object_get_boolean(cli_jget(s, "echo-probing"));
 
+	/* "probing": echo packets go out but are not relied on until echo has been seen working
+	 * for the hold-down (bfdd's dampening after an Up or an echo failure). */
 	fprintf(out, " Echo mode %s/%s", on ? "enabled" : "disabled",
-	        active ? "active" : "inactive");
+	        active    ? "active"
+	        : probing ? "probing"
+	                  : "inactive");
 	if (on)
 		fprintf(out, ", echo interval %s",
 		        cli_sec(a, sizeof(a),
@@ -138,6 +143,9 @@ static void cli_bfd_echo(struct json_object *s, bool extensive, FILE *out)
 	fprintf(out, " Echo packets sent %lld, received %lld, last round trip %lld usec\n",
 	        cli_ji(s, "echo-packets-sent"), cli_ji(s, "echo-packets-received"),
 	        cli_ji(s, "echo-rtt-us"));
+	if (cli_ji(s, "echo-failures") || cli_ji(s, "echo-holddown-us"))
+		fprintf(out, " Echo failures %lld, hold-down %s\n", cli_ji(s, "echo-failures"),
+		        cli_sec(a, sizeof(a), cli_ji(s, "echo-holddown-us")));
 }
 
 static void cli_bfd_detail(struct json_object *s, bool extensive, FILE *out)
