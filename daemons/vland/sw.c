@@ -421,7 +421,7 @@ static void vland_split_push(struct vland *v)
 			log_warnx("%s: cannot open OpenFlow on %s", p->name, nm.bridge);
 			continue;
 		}
-		cap = 2 * v->auths.n + 4096;
+		cap = 2 * v->auths.n + vland_port_mac_vlans(&v->auths, p, NULL);
 		f = calloc(cap, sizeof(*f));
 		if (!f)
 			continue;
