@@ -12,7 +12,6 @@
  * Junos).
  */
 #include <crypt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,20 +19,6 @@
 
 #include "daemons/telemetryd/gnmi.h"
 #include "lib/cfg.h"
-
-static void gnmi_cerrf(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void gnmi_cerrf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int gnmi_cfg_str(struct json_object *o, const char *name, char *buf, size_t len,
                         const char *def)
@@ -92,12 +77,12 @@ static int gnmi_cfg_users(struct json_object *sys, struct gnmi_cfg *out, char *e
 
 		memset(d, 0, sizeof(*d));
 		if (gnmi_cfg_str(u, "name", d->name, sizeof(d->name), "") || !d->name[0]) {
-			gnmi_cerrf(err, errlen, "system login user %zu: bad name", i);
+			tm_errf(err, errlen, "system login user %zu: bad name", i);
 			return -1;
 		}
 		if (gnmi_cfg_str(auth, "encrypted-password", d->hash, sizeof(d->hash), "")) {
-			gnmi_cerrf(err, errlen, "system login user %s: password hash too long",
-			           d->name);
+			tm_errf(err, errlen, "system login user %s: password hash too long",
+			        d->name);
 			return -1;
 		}
 		d->unauthorized = cls && !strcmp(cls, "unauthorized");
@@ -127,8 +112,8 @@ int gnmi_cfg_from_json(struct json_object *cfg, struct gnmi_cfg *out, char *err,
 		int64_t v = json_object_get_int64(mc);
 
 		if (v < 1 || v > 30) {
-			gnmi_cerrf(err, errlen, "grpc max-connections %lld out of 1..30",
-			           (long long)v);
+			tm_errf(err, errlen, "grpc max-connections %lld out of 1..30",
+			        (long long)v);
 			return -1;
 		}
 		out->max_connections = (unsigned)v;
@@ -136,19 +121,19 @@ int gnmi_cfg_from_json(struct json_object *cfg, struct gnmi_cfg *out, char *err,
 	if ((tr = cfg_get(g, "ssl"))) {
 		out->ssl = true;
 	} else if (!(tr = cfg_get(g, "clear-text"))) {
-		gnmi_cerrf(err, errlen, "grpc: clear-text or ssl is required");
+		tm_errf(err, errlen, "grpc: clear-text or ssl is required");
 		return -1;
 	}
 	if (gnmi_cfg_str(tr, "address", out->address, sizeof(out->address), "0.0.0.0") ||
 	    gnmi_cfg_port(tr, &out->port)) {
-		gnmi_cerrf(err, errlen, "grpc: bad address or port");
+		tm_errf(err, errlen, "grpc: bad address or port");
 		return -1;
 	}
 	if (!out->ssl)
 		return 0;
 	if (gnmi_cfg_str(tr, "local-certificate", out->local_cert, sizeof(out->local_cert), "") ||
 	    !out->local_cert[0]) {
-		gnmi_cerrf(err, errlen, "grpc ssl: local-certificate is required");
+		tm_errf(err, errlen, "grpc ssl: local-certificate is required");
 		return -1;
 	}
 	mut = cfg_get(tr, "mutual-authentication");
@@ -157,7 +142,7 @@ int gnmi_cfg_from_json(struct json_object *cfg, struct gnmi_cfg *out, char *err,
 		bool found = !cc;
 
 		if (gnmi_cfg_str(mut, "certificate-authority", out->ca, sizeof(out->ca), "")) {
-			gnmi_cerrf(err, errlen, "grpc ssl: certificate-authority too long");
+			tm_errf(err, errlen, "grpc ssl: certificate-authority too long");
 			return -1;
 		}
 		for (size_t i = 0; cc && i < sizeof(gnmi_cc_names) / sizeof(gnmi_cc_names[0]); i++)
@@ -166,16 +151,15 @@ int gnmi_cfg_from_json(struct json_object *cfg, struct gnmi_cfg *out, char *err,
 				found = true;
 			}
 		if (!found) {
-			gnmi_cerrf(err, errlen, "grpc ssl: unknown client-certificate-request %s",
-			           cc);
+			tm_errf(err, errlen, "grpc ssl: unknown client-certificate-request %s", cc);
 			return -1;
 		}
 		if ((out->client_cert == GNMI_CLIENT_CERT_REQUEST_VERIFY ||
 		     out->client_cert == GNMI_CLIENT_CERT_REQUIRE_VERIFY) &&
 		    !out->ca[0]) {
-			gnmi_cerrf(err, errlen,
-			           "grpc ssl: verifying client certificates needs "
-			           "certificate-authority");
+			tm_errf(err, errlen,
+			        "grpc ssl: verifying client certificates needs "
+			        "certificate-authority");
 			return -1;
 		}
 	}

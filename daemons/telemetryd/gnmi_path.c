@@ -9,26 +9,11 @@
  * entries), so a typo fails the Subscribe/Get with INVALID_ARGUMENT instead
  * of silently streaming nothing.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemons/telemetryd/gnmi.h"
-
-static void gnmi_errf(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void gnmi_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool gnmi_origin_ok(const char *o)
 {
@@ -53,7 +38,7 @@ static int gnmi_path_append(struct gnmi_pat *out, const Gnmi__Path *p, const cha
 
 	if (p->n_element) {
 		/* gNMI 0.4 string elements: dropped from the spec in 0.10.0 */
-		gnmi_errf(err, errlen, "%s: deprecated 'element' field, use 'elem'", what);
+		tm_errf(err, errlen, "%s: deprecated 'element' field, use 'elem'", what);
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	for (i = 0; i < p->n_elem; i++) {
@@ -62,12 +47,11 @@ static int gnmi_path_append(struct gnmi_pat *out, const Gnmi__Path *p, const cha
 		const char *name = pe && pe->name ? pe->name : "", *colon;
 
 		if (!*name) {
-			gnmi_errf(err, errlen, "%s: element %zu has no name", what, i);
+			tm_errf(err, errlen, "%s: element %zu has no name", what, i);
 			return GNMI_STATUS_INVALID_ARGUMENT;
 		}
 		if (out->p.n_elem >= TM_PATH_MAX_ELEMS) {
-			gnmi_errf(err, errlen, "%s: more than %d elements", what,
-			          TM_PATH_MAX_ELEMS);
+			tm_errf(err, errlen, "%s: more than %d elements", what, TM_PATH_MAX_ELEMS);
 			return GNMI_STATUS_INVALID_ARGUMENT;
 		}
 		el = &out->p.elem[out->p.n_elem++];
@@ -78,7 +62,7 @@ static int gnmi_path_append(struct gnmi_pat *out, const Gnmi__Path *p, const cha
 			size_t ml = (size_t)(colon - name);
 
 			if (ml == 0 || ml >= sizeof(el->module) || !colon[1]) {
-				gnmi_errf(err, errlen, "%s: bad module prefix in %s", what, name);
+				tm_errf(err, errlen, "%s: bad module prefix in %s", what, name);
 				return GNMI_STATUS_INVALID_ARGUMENT;
 			}
 			memcpy(el->module, name, ml);
@@ -87,19 +71,19 @@ static int gnmi_path_append(struct gnmi_pat *out, const Gnmi__Path *p, const cha
 		}
 		if (gnmi_copy(el->name, sizeof(el->name), name) || strchr(name, '/') ||
 		    strchr(name, '[')) {
-			gnmi_errf(err, errlen, "%s: bad element name", what);
+			tm_errf(err, errlen, "%s: bad element name", what);
 			return GNMI_STATUS_INVALID_ARGUMENT;
 		}
 		if (!strcmp(name, "*") || !strcmp(name, "...")) {
 			if (pe->n_key) {
-				gnmi_errf(err, errlen, "%s: wildcard element %s takes no keys",
-				          what, name);
+				tm_errf(err, errlen, "%s: wildcard element %s takes no keys", what,
+				        name);
 				return GNMI_STATUS_INVALID_ARGUMENT;
 			}
 			out->wild = true;
 		}
 		if (pe->n_key > TM_PATH_MAX_KEYS) {
-			gnmi_errf(err, errlen, "%s: too many keys on %s", what, name);
+			tm_errf(err, errlen, "%s: too many keys on %s", what, name);
 			return GNMI_STATUS_INVALID_ARGUMENT;
 		}
 		for (j = 0; j < pe->n_key; j++) {
@@ -107,19 +91,19 @@ static int gnmi_path_append(struct gnmi_pat *out, const Gnmi__Path *p, const cha
 			struct tm_path_key *tk;
 
 			if (!k || !k->key || !*k->key) {
-				gnmi_errf(err, errlen, "%s: empty key name on %s", what, name);
+				tm_errf(err, errlen, "%s: empty key name on %s", what, name);
 				return GNMI_STATUS_INVALID_ARGUMENT;
 			}
 			for (unsigned m = 0; m < el->n_keys; m++)
 				if (!strcmp(el->keys[m].name, k->key)) {
-					gnmi_errf(err, errlen, "%s: key %s twice on %s", what,
-					          k->key, name);
+					tm_errf(err, errlen, "%s: key %s twice on %s", what, k->key,
+					        name);
 					return GNMI_STATUS_INVALID_ARGUMENT;
 				}
 			tk = &el->keys[el->n_keys];
 			if (gnmi_copy(tk->name, sizeof(tk->name), k->key) ||
 			    gnmi_copy(tk->value, sizeof(tk->value), k->value ? k->value : "")) {
-				gnmi_errf(err, errlen, "%s: key %s too long", what, k->key);
+				tm_errf(err, errlen, "%s: key %s too long", what, k->key);
 				return GNMI_STATUS_INVALID_ARGUMENT;
 			}
 			if (!strcmp(tk->value, "*"))
@@ -138,21 +122,21 @@ int gnmi_path_join(const Gnmi__Path *prefix, const Gnmi__Path *path, struct gnmi
 	out->p.n_elem = 0;
 	out->wild = false;
 	if (prefix && !gnmi_origin_ok(prefix->origin)) {
-		gnmi_errf(err, errlen, "origin %s not supported", prefix->origin);
+		tm_errf(err, errlen, "origin %s not supported", prefix->origin);
 		return GNMI_STATUS_UNIMPLEMENTED;
 	}
 	if (path && !gnmi_origin_ok(path->origin)) {
-		gnmi_errf(err, errlen, "origin %s not supported", path->origin);
+		tm_errf(err, errlen, "origin %s not supported", path->origin);
 		return GNMI_STATUS_UNIMPLEMENTED;
 	}
 	/* §2.2.2.1: origin in prefix or path, never both */
 	if (prefix && path && prefix->origin && *prefix->origin && path->origin && *path->origin) {
-		gnmi_errf(err, errlen, "origin set in both prefix and path");
+		tm_errf(err, errlen, "origin set in both prefix and path");
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	/* §2.2.2.1: target is only meaningful in the prefix */
 	if (path && path->target && *path->target) {
-		gnmi_errf(err, errlen, "target set in a path, it belongs in the prefix");
+		tm_errf(err, errlen, "target set in a path, it belongs in the prefix");
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	if (prefix && (rc = gnmi_path_append(out, prefix, "prefix", err, errlen)))
@@ -212,7 +196,7 @@ int gnmi_path_check(struct tm_schema *sc, const struct gnmi_pat *pat, char *err,
 		return GNMI_STATUS_OK; /* the root selects everything */
 	p = malloc(sizeof(*p));
 	if (!p) {
-		gnmi_errf(err, errlen, "out of memory");
+		tm_errf(err, errlen, "out of memory");
 		return GNMI_STATUS_INTERNAL;
 	}
 	p->n_elem = 0;
@@ -234,7 +218,7 @@ int gnmi_path_check(struct tm_schema *sc, const struct gnmi_pat *pat, char *err,
 			        e->keys[j]; /* "*" values too: the key name is checked */
 	}
 	if (p->n_elem && tm_schema_check(sc, p, perr, sizeof(perr))) {
-		gnmi_errf(err, errlen, "%s", perr);
+		tm_errf(err, errlen, "%s", perr);
 		rc = GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	free(p);

@@ -6,26 +6,11 @@
  * something keel does not do (BYTES/ASCII encodings, use_models filtering,
  * aggregation, CONFIG data) is UNIMPLEMENTED (§2.4 / §3.5.1.5 table).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemons/telemetryd/gnmi.h"
-
-static void gnmi_serrf(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void gnmi_serrf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 bool gnmi_encoding_ok(Gnmi__Encoding e)
 {
@@ -67,10 +52,10 @@ static int gnmi_encoding_check(Gnmi__Encoding e, char *err, size_t errlen)
 	if (gnmi_encoding_ok(e))
 		return GNMI_STATUS_OK;
 	if (e == GNMI__ENCODING__BYTES || e == GNMI__ENCODING__ASCII) {
-		gnmi_serrf(err, errlen, "encoding %d not supported (JSON, PROTO, JSON_IETF)", e);
+		tm_errf(err, errlen, "encoding %d not supported (JSON, PROTO, JSON_IETF)", e);
 		return GNMI_STATUS_UNIMPLEMENTED;
 	}
-	gnmi_serrf(err, errlen, "unknown encoding %d", e);
+	tm_errf(err, errlen, "unknown encoding %d", e);
 	return GNMI_STATUS_INVALID_ARGUMENT;
 }
 
@@ -108,7 +93,7 @@ static int gnmi_target(const Gnmi__Path *prefix, char *buf, size_t len, bool *ha
 	if (!prefix || !prefix->target || !*prefix->target)
 		return GNMI_STATUS_OK;
 	if (strlen(prefix->target) >= len) {
-		gnmi_serrf(err, errlen, "target too long");
+		tm_errf(err, errlen, "target too long");
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	snprintf(buf, len, "%s", prefix->target);
@@ -160,13 +145,13 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 
 	memset(out, 0, sizeof(*out));
 	if (!l) {
-		gnmi_serrf(err, errlen, "no subscription list");
+		tm_errf(err, errlen, "no subscription list");
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	if (l->mode != GNMI__SUBSCRIPTION_LIST__MODE__STREAM &&
 	    l->mode != GNMI__SUBSCRIPTION_LIST__MODE__ONCE &&
 	    l->mode != GNMI__SUBSCRIPTION_LIST__MODE__POLL) {
-		gnmi_serrf(err, errlen, "unknown subscription list mode %d", l->mode);
+		tm_errf(err, errlen, "unknown subscription list mode %d", l->mode);
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	out->mode = l->mode;
@@ -175,17 +160,17 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 	if ((rc = gnmi_encoding_check(l->encoding, err, errlen)))
 		return rc;
 	if (l->n_use_models) {
-		gnmi_serrf(err, errlen, "use_models filtering is not supported");
+		tm_errf(err, errlen, "use_models filtering is not supported");
 		return GNMI_STATUS_UNIMPLEMENTED;
 	}
 	/* allow_aggregation (§3.5.1.4) only concerns schema nodes marked eligible;
 	 * keel marks none, so the flag is accepted and changes nothing */
 	if (!l->n_subscription) {
-		gnmi_serrf(err, errlen, "subscription list without subscriptions");
+		tm_errf(err, errlen, "subscription list without subscriptions");
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	if (l->n_subscription > GNMI_MAX_SUBS) {
-		gnmi_serrf(err, errlen, "more than %d subscriptions", GNMI_MAX_SUBS);
+		tm_errf(err, errlen, "more than %d subscriptions", GNMI_MAX_SUBS);
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	if ((rc = gnmi_target(l->prefix, out->target, sizeof(out->target), &out->has_target, err,
@@ -195,7 +180,7 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 		struct gnmi_pat *pp = malloc(sizeof(*pp));
 
 		if (!pp) {
-			gnmi_serrf(err, errlen, "out of memory");
+			tm_errf(err, errlen, "out of memory");
 			return GNMI_STATUS_INTERNAL;
 		}
 		rc = gnmi_path_join(l->prefix, NULL, pp, err, errlen);
@@ -211,7 +196,7 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 	}
 	out->sub = calloc(l->n_subscription, sizeof(*out->sub));
 	if (!out->sub) {
-		gnmi_serrf(err, errlen, "out of memory");
+		tm_errf(err, errlen, "out of memory");
 		return GNMI_STATUS_INTERNAL;
 	}
 	{
@@ -228,12 +213,12 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 
 		out->n++;
 		if (!s) {
-			gnmi_serrf(err, errlen, "empty subscription");
+			tm_errf(err, errlen, "empty subscription");
 			goto bad;
 		}
 		if ((rc = gnmi_one_path(l->prefix, s->path, sc, known, &d->pat, perr,
 		                        sizeof(perr)))) {
-			gnmi_serrf(err, errlen, "subscription %zu: %s", i, perr);
+			tm_errf(err, errlen, "subscription %zu: %s", i, perr);
 			goto out;
 		}
 		/* what a tick compares before it parses a cached key */
@@ -250,12 +235,12 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 			d->sample_ns = s->sample_interval ? s->sample_interval : GNMI_SAMPLE_MIN_NS;
 			if (d->sample_ns < GNMI_SAMPLE_MIN_NS ||
 			    d->sample_ns > GNMI_SAMPLE_MAX_NS) {
-				gnmi_serrf(err, errlen,
-				           "subscription %zu: sample_interval %llu ns outside "
-				           "[%llu, %llu]",
-				           i, (unsigned long long)s->sample_interval,
-				           (unsigned long long)GNMI_SAMPLE_MIN_NS,
-				           (unsigned long long)GNMI_SAMPLE_MAX_NS);
+				tm_errf(err, errlen,
+				        "subscription %zu: sample_interval %llu ns outside "
+				        "[%llu, %llu]",
+				        i, (unsigned long long)s->sample_interval,
+				        (unsigned long long)GNMI_SAMPLE_MIN_NS,
+				        (unsigned long long)GNMI_SAMPLE_MAX_NS);
 				goto bad;
 			}
 			break;
@@ -263,20 +248,20 @@ int gnmi_sublist_parse(const Gnmi__SubscriptionList *l, struct tm_schema *sc,
 		case GNMI__SUBSCRIPTION_MODE__TARGET_DEFINED:
 			/* the target picks the cadence; a client interval SHOULD be refused */
 			if (s->sample_interval) {
-				gnmi_serrf(err, errlen,
-				           "subscription %zu: sample_interval only with SAMPLE", i);
+				tm_errf(err, errlen,
+				        "subscription %zu: sample_interval only with SAMPLE", i);
 				goto bad;
 			}
 			break;
 		default:
-			gnmi_serrf(err, errlen, "subscription %zu: unknown mode %d", i, s->mode);
+			tm_errf(err, errlen, "subscription %zu: unknown mode %d", i, s->mode);
 			goto bad;
 		}
 		if (d->heartbeat_ns && (d->heartbeat_ns < GNMI_SAMPLE_MIN_NS ||
 		                        d->heartbeat_ns > GNMI_SAMPLE_MAX_NS)) {
-			gnmi_serrf(err, errlen,
-			           "subscription %zu: heartbeat_interval %llu ns out of range", i,
-			           (unsigned long long)d->heartbeat_ns);
+			tm_errf(err, errlen,
+			        "subscription %zu: heartbeat_interval %llu ns out of range", i,
+			        (unsigned long long)d->heartbeat_ns);
 			goto bad;
 		}
 	}
@@ -310,18 +295,18 @@ int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, const struct
 	case GNMI__GET_REQUEST__DATA_TYPE__OPERATIONAL:
 		break;
 	case GNMI__GET_REQUEST__DATA_TYPE__CONFIG:
-		gnmi_serrf(err, errlen, "CONFIG data is served by mgd, not by gNMI Get");
+		tm_errf(err, errlen, "CONFIG data is served by mgd, not by gNMI Get");
 		return GNMI_STATUS_UNIMPLEMENTED;
 	default:
-		gnmi_serrf(err, errlen, "unknown data type %d", r->type);
+		tm_errf(err, errlen, "unknown data type %d", r->type);
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	if (r->n_use_models) {
-		gnmi_serrf(err, errlen, "use_models filtering is not supported");
+		tm_errf(err, errlen, "use_models filtering is not supported");
 		return GNMI_STATUS_UNIMPLEMENTED;
 	}
 	if (r->n_path > GNMI_MAX_GET_PATHS) {
-		gnmi_serrf(err, errlen, "more than %d paths", GNMI_MAX_GET_PATHS);
+		tm_errf(err, errlen, "more than %d paths", GNMI_MAX_GET_PATHS);
 		return GNMI_STATUS_INVALID_ARGUMENT;
 	}
 	if ((rc = gnmi_target(r->prefix, out->target, sizeof(out->target), &out->has_target, err,
@@ -331,7 +316,7 @@ int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, const struct
 	/* no path: the prefix alone (or the root) is the one path (§3.3.1) */
 	out->pat = calloc(r->n_path ? r->n_path : 1, sizeof(*out->pat));
 	if (!out->pat) {
-		gnmi_serrf(err, errlen, "out of memory");
+		tm_errf(err, errlen, "out of memory");
 		return GNMI_STATUS_INTERNAL;
 	}
 	for (size_t i = 0; i < (r->n_path ? r->n_path : 1); i++) {
@@ -341,7 +326,7 @@ int gnmi_get_parse(const Gnmi__GetRequest *r, struct tm_schema *sc, const struct
 		rc = gnmi_one_path(r->prefix, r->n_path ? r->path[i] : NULL, sc, known,
 		                   &out->pat[i], perr, sizeof(perr));
 		if (rc) {
-			gnmi_serrf(err, errlen, "path %zu: %s", i, perr);
+			tm_errf(err, errlen, "path %zu: %s", i, perr);
 			gnmi_get_free(out);
 			return rc;
 		}

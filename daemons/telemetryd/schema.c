@@ -12,7 +12,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +23,6 @@
 struct tm_schema {
 	struct ly_ctx *ly;
 };
-
-static void tm_sc_errf(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void tm_sc_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* "keel-x.yang" or "keel-x@rev.yang" -> "keel-x". */
 static bool tm_yang_name(const char *file, char *mod, size_t len)
@@ -73,17 +58,17 @@ struct tm_schema *tm_schema_open(const char *yang_dir, char *err, size_t errlen)
 	size_t loaded = 0;
 
 	if (!sc) {
-		tm_sc_errf(err, errlen, "out of memory");
+		tm_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	/* errors are read from the context and reported in our words */
 	ly_log_options(LY_LOSTORE_LAST);
 	if (ly_ctx_new(yang_dir, LY_CTX_NO_YANGLIBRARY, &sc->ly)) {
-		tm_sc_errf(err, errlen, "libyang context for %s failed", yang_dir);
+		tm_errf(err, errlen, "libyang context for %s failed", yang_dir);
 		goto fail;
 	}
 	if (!(dp = opendir(yang_dir))) {
-		tm_sc_errf(err, errlen, "%s: %s", yang_dir, strerror(errno));
+		tm_errf(err, errlen, "%s: %s", yang_dir, strerror(errno));
 		goto fail;
 	}
 	while ((de = readdir(dp))) {
@@ -94,7 +79,7 @@ struct tm_schema *tm_schema_open(const char *yang_dir, char *err, size_t errlen)
 		if (!ly_ctx_load_module(sc->ly, mod, NULL, NULL)) {
 			const struct ly_err_item *e = ly_err_last(sc->ly);
 
-			tm_sc_errf(err, errlen, "module %s: %s", mod, e ? e->msg : "load failed");
+			tm_errf(err, errlen, "module %s: %s", mod, e ? e->msg : "load failed");
 			closedir(dp);
 			goto fail;
 		}
@@ -102,7 +87,7 @@ struct tm_schema *tm_schema_open(const char *yang_dir, char *err, size_t errlen)
 	}
 	closedir(dp);
 	if (!loaded) {
-		tm_sc_errf(err, errlen, "%s: no YANG modules", yang_dir);
+		tm_errf(err, errlen, "%s: no YANG modules", yang_dir);
 		goto fail;
 	}
 	return sc;
@@ -157,7 +142,7 @@ int tm_schema_check(struct tm_schema *sc, const struct tm_path *p, char *err, si
 	unsigned i, j;
 
 	if (!p->n_elem) {
-		tm_sc_errf(err, errlen, "empty path");
+		tm_errf(err, errlen, "empty path");
 		return -1;
 	}
 	for (i = 0; i < p->n_elem; i++) {
@@ -165,20 +150,20 @@ int tm_schema_check(struct tm_schema *sc, const struct tm_path *p, char *err, si
 		const struct lysc_node *c = tm_schema_child(sc->ly, n, el);
 
 		if (!c) {
-			tm_sc_errf(err, errlen, "no schema node %s%s%s under %s",
-			           el->module[0] ? el->module : "", el->module[0] ? ":" : "",
-			           el->name, n ? n->name : "/");
+			tm_errf(err, errlen, "no schema node %s%s%s under %s",
+			        el->module[0] ? el->module : "", el->module[0] ? ":" : "", el->name,
+			        n ? n->name : "/");
 			return -1;
 		}
 		for (j = 0; j < el->n_keys; j++) {
 			if (c->nodetype != LYS_LIST) {
-				tm_sc_errf(err, errlen, "%s is not a list, it takes no [%s]",
-				           el->name, el->keys[j].name);
+				tm_errf(err, errlen, "%s is not a list, it takes no [%s]", el->name,
+				        el->keys[j].name);
 				return -1;
 			}
 			if (!tm_schema_is_key(c, el->keys[j].name)) {
-				tm_sc_errf(err, errlen, "%s is not a key of list %s",
-				           el->keys[j].name, el->name);
+				tm_errf(err, errlen, "%s is not a key of list %s", el->keys[j].name,
+				        el->name);
 				return -1;
 			}
 		}

@@ -10,6 +10,7 @@
  * the whole window at once: Junos' reporting-interval semantics, and a slow
  * bus sample rate never multiplies export traffic.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,7 @@
 #include "lib/cfg.h"
 #include "lib/sensor.h"
 
-static void tm_errf(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void tm_errf(char *err, size_t errlen, const char *fmt, ...)
+void tm_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -53,6 +53,9 @@ struct tm_path {
  * relative, empty-element, unbalanced or oversized path.
  */
 int tm_path_parse(const char *s, struct tm_path *out, char *err, size_t errlen);
+/* Writes an error message for the err/errlen out-parameters every parser here takes;
+ * nothing when err is NULL. */
+void tm_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
  * True when `key` (a bus key, one leaf) lies at or below `res`: element names
  * equal, and every predicate of `res` present with the same value in `key`
