@@ -277,6 +277,8 @@ size_t vland_port_mac_vlans(const struct vland_auths *t, const struct vlan_port 
 		ovs_vlan_set_add(&seen, id);
 		if (set)
 			ovs_vlan_set_add(set, id);
+		else if (n == 1)
+			return 2; /* vland_port_split asks only whether it is two */
 		n++;
 	}
 	return n;

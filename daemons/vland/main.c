@@ -6,7 +6,8 @@
  *   vlan.c      config JSON -> validated VLANs, switch ports, IRBs (pure)
  *   auth.c      port.auth entries from dot1xd, dynamic VLANs (pure)
  *   sw.c        model -> OVS bridge "keel0" (one reconcile transaction at a
- *               time), IRB addresses, 802.1X admission flows
+ *               time), IRB addresses, 802.1X admission flows, and per-port
+ *               bridges "kp-<port>" for MACs of one port in several VLANs
  *   lnx.c       model -> Linux bridge (KEEL_DATAPLANE=linux) through the
  *               platform API; plain bridge per VLAN without VLAN filtering
  *   fdb.c       the MAC table from ovs-vswitchd's unixctl "fdb/show"

@@ -402,6 +402,7 @@ static void vland_split_push(struct vland *v)
 		struct vland_split_names nm;
 		struct vland_kp *k;
 		struct ovs_of_flow *f;
+		struct ovs_vlan_set vs;
 		int64_t port, patch;
 		size_t cap, n;
 		int r;
@@ -421,7 +422,8 @@ static void vland_split_push(struct vland *v)
 			log_warnx("%s: cannot open OpenFlow on %s", p->name, nm.bridge);
 			continue;
 		}
-		cap = 2 * v->auths.n + vland_port_mac_vlans(&v->auths, p, NULL);
+		memset(&vs, 0, sizeof(vs));
+		cap = 2 * v->auths.n + vland_port_mac_vlans(&v->auths, p, &vs);
 		f = calloc(cap, sizeof(*f));
 		if (!f)
 			continue;

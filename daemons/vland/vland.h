@@ -174,7 +174,8 @@ void vland_split_names(const char *port, struct vland_split_names *out);
  * VLAN, else the port's configured one. */
 uint16_t vland_mac_vlan(const struct vland_auth *e, const struct vlan_port *p);
 /* The distinct VLANs the authorized MACs of access port p need, added to
- * *set (may be NULL); their number. 0 for a trunk port. */
+ * *set, and their number; with set NULL counting stops at 2 (all that
+ * vland_port_split needs). 0 for a trunk port. */
 size_t vland_port_mac_vlans(const struct vland_auths *t, const struct vlan_port *p,
                             struct ovs_vlan_set *set);
 int vland_mac_parse(const char *s, uint8_t mac[6]);

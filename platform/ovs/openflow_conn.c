@@ -954,6 +954,12 @@ int ovs_of_flows_set(struct ovs_of *of, const struct ovs_of_flow *flows, size_t 
 			v[i].flags = 0;
 		}
 	}
+	/* the same program again (vland pushes on every port.auth): nothing
+	 * to send, not even a barrier */
+	if (n == of->n_extra && (!n || !memcmp(v, of->extra, n * sizeof(*v)))) {
+		free(v);
+		return 0;
+	}
 	free(of->extra);
 	of->extra = v;
 	of->n_extra = n;
