@@ -145,6 +145,7 @@ static void check_session(const uint8_t *data, const struct bfd_pkt *p)
 	                              .passive = p->diag & 1};
 	static struct bfd_session s, before;
 	struct bfd_out o;
+	uint64_t at;
 	struct bfd_rx ok;
 	enum bfd_drop d;
 
@@ -167,7 +168,12 @@ static void check_session(const uint8_t *data, const struct bfd_pkt *p)
 	    ((s.fsm.state == BFD_STATE_INIT || s.fsm.state == BFD_STATE_UP) &&
 	     s.detect_at_us <= 2000000))
 		abort();
-	bfd_session_detect_timer(&s, s.detect_at_us ? s.detect_at_us : 3000000, &o);
+	/* The timer fires at the control Detection Time at the latest: the next deadline may be an
+	 * echo deadline, and while echo only probes (bfdd's dampening) that one ends nothing. */
+	at = s.detect_at_us ? s.detect_at_us : 3000000;
+	if ((s.flags & BFD_SF_RX_SEEN) && s.last_rx_us + bfd_session_detect_time(&s) > at)
+		at = s.last_rx_us + bfd_session_detect_time(&s);
+	bfd_session_detect_timer(&s, at, &o);
 	if (s.fsm.state == BFD_STATE_UP || s.fsm.state == BFD_STATE_INIT)
 		abort(); /* a Detection Time without packets always ends Init and Up */
 }
