@@ -364,7 +364,9 @@ void tm_export_window(struct telemetryd *t, struct tm_sensor *s, const struct tm
 			s->dropped += s->n_servers;
 			return;
 		}
-		memcpy(sorted.e, s->state.e, s->state.n * sizeof(*sorted.e));
+		if (s->state.n) /* an empty state may have no array at all (memcpy from NULL is UB)
+		                 */
+			memcpy(sorted.e, s->state.e, s->state.n * sizeof(*sorted.e));
 		sorted.n = s->state.n;
 		qsort(sorted.e, sorted.n, sizeof(*sorted.e), tm_entry_key_cmp);
 	}

@@ -41,12 +41,15 @@ static int teardown(void **st)
 
 /* ---- a tiny gNMI Path builder: "a/b[k=v]/c" */
 
+/* Room past TM_PATH_MAX_ELEMS: the "too deep" test builds one element more than it. */
+#define TPATH_MAX (TM_PATH_MAX_ELEMS + 8)
+
 struct tpath {
 	Gnmi__Path p;
-	Gnmi__PathElem *pe[16];
-	Gnmi__PathElem e[16];
-	Gnmi__PathElem__KeyEntry *kp[16][4];
-	Gnmi__PathElem__KeyEntry k[16][4];
+	Gnmi__PathElem *pe[TPATH_MAX];
+	Gnmi__PathElem e[TPATH_MAX];
+	Gnmi__PathElem__KeyEntry *kp[TPATH_MAX][4];
+	Gnmi__PathElem__KeyEntry k[TPATH_MAX][4];
 	char buf[512];
 };
 
@@ -60,6 +63,8 @@ static Gnmi__Path *tpath(struct tpath *t, const char *s)
 	for (tok = strtok_r(t->buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 		size_t i = t->p.n_elem++;
 		char *br = strchr(tok, '[');
+
+		assert_true(i < TPATH_MAX);
 
 		gnmi__path_elem__init(&t->e[i]);
 		t->pe[i] = &t->e[i];
