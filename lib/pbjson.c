@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void pbjson_key(const char *name, char *buf, size_t len)
+void pbjson_key(const char *name, char *buf, size_t len)
 {
 	size_t i;
 
@@ -80,7 +80,7 @@ static struct json_object *pbjson_value(const ProtobufCFieldDescriptor *fd, cons
 	return NULL;
 }
 
-static size_t pbjson_elem_size(const ProtobufCFieldDescriptor *fd)
+size_t pbjson_elem_size(const ProtobufCFieldDescriptor *fd)
 {
 	switch (fd->type) {
 	case PROTOBUF_C_TYPE_INT64:

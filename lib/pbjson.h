@@ -16,4 +16,10 @@
 
 struct json_object *pbjson_from_msg(const ProtobufCMessage *msg);
 
+/* The pieces of the reflection other walkers share (telemetryd's ctl proxy): a field name in
+ * keel's spelling ("local_discriminator" -> "local-discriminator", cut to len - 1), and the
+ * size of one element of a repeated field's array. */
+void pbjson_key(const char *name, char *buf, size_t len);
+size_t pbjson_elem_size(const ProtobufCFieldDescriptor *fd);
+
 #endif

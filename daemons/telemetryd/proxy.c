@@ -37,6 +37,7 @@
 #include "lib/daemon.h"
 #include "lib/ev.h"
 #include "lib/log.h"
+#include "lib/pbjson.h"
 #include "lib/proto/bfdd.pb-c.h"
 #include "lib/proto/clusterd.pb-c.h"
 #include "lib/proto/ribd.pb-c.h"
@@ -124,16 +125,6 @@ static const struct tm_proxy_name *tm_proxy_lookup(const struct tm_proxy_rule *r
 	return NULL;
 }
 
-/* "local_discriminator" -> "local-discriminator" */
-static void tm_dash(const char *in, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; in[i] && i + 1 < len; i++)
-		out[i] = in[i] == '_' ? '-' : in[i];
-	out[i] = '\0';
-}
-
 /* Appends to the walk's path; false (and the walk failed) when it does not fit. */
 static bool tm_walk_append(struct tm_walk *w, size_t at, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -200,30 +191,6 @@ static void tm_scalar_str(const ProtobufCFieldDescriptor *fd, const void *v, cha
 	default:
 		buf[0] = '\0';
 		break;
-	}
-}
-
-static size_t tm_elem_size(const ProtobufCFieldDescriptor *fd)
-{
-	switch (fd->type) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_ENUM:
-		return sizeof(int);
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
 	}
 }
 
@@ -300,7 +267,7 @@ static void tm_walk_leaflist(struct tm_walk *w, const ProtobufCFieldDescriptor *
 	size_t used = 0;
 
 	for (size_t k = 0; k < n && fd->type != PROTOBUF_C_TYPE_BYTES; k++) {
-		tm_scalar_str(fd, arr + k * tm_elem_size(fd), one, sizeof(one));
+		tm_scalar_str(fd, arr + k * pbjson_elem_size(fd), one, sizeof(one));
 		int c = snprintf(s + used, sizeof(s) - used, "%s%s", k ? "," : "", one);
 
 		if (c < 0 || (size_t)c >= sizeof(s) - used)
@@ -366,7 +333,7 @@ static void tm_walk_msg(struct tm_walk *w, const ProtobufCMessage *msg, size_t p
 		if (nm && nm->name)
 			snprintf(elem, sizeof(elem), "%s", nm->name);
 		else
-			tm_dash(fd->name, elem, sizeof(elem));
+			pbjson_key(fd->name, elem, sizeof(elem));
 		if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = *(const size_t *)(base + fd->quantifier_offset);
 			const char *arr = *(const char *const *)field;
