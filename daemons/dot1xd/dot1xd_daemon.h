@@ -243,6 +243,7 @@ void d1x_sess_mab_start(struct d1x_sess *s);
 /* A MAC learned for a session that had none (single modes): static bypass applies. */
 void d1x_sess_bind(struct d1x_sess *s, const uint8_t mac[6]);
 bool d1x_sess_authorized(const struct d1x_sess *s);
+bool d1x_sess_logoff_removes(const struct d1x_sess *s);
 const char *d1x_sess_vlan(const struct d1x_sess *s);
 const char *d1x_sess_state(const struct d1x_sess *s);
 /* CoA / Disconnect (das.c calls through dot1xd_das_cb) */

@@ -213,7 +213,7 @@ static int pae_step(void *obj, int state)
 	case PAE_STATE_INITIALIZE:
 		return PAE_STATE_DISCONNECTED;
 	case PAE_STATE_DISCONNECTED:
-		return PAE_STATE_RESTART;
+		return p->logoff_removes && (p->events & PAE_EV_LOGOFF) ? state : PAE_STATE_RESTART;
 	case PAE_STATE_RESTART:
 		return p->eap_restart ? state : PAE_STATE_CONNECTING;
 	case PAE_STATE_CONNECTING:

@@ -116,6 +116,10 @@ struct pae {
 	enum pae_port_control port_control;
 	bool port_enabled;
 	bool initialize;
+	/* The owner removes this instance after a Logoff (multiple-supplicant hosts): the
+	 * machine stays in DISCONNECTED instead of asking the host that just left for its
+	 * identity again. */
+	bool logoff_removes;
 
 	/* 802.1X-2004 §8.2.2 variables */
 	enum pae_port_control port_mode;

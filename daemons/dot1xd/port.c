@@ -321,6 +321,7 @@ static void d1x_port_frame(struct d1x_port *pt, const uint8_t *buf, size_t len)
 		pae_rx_start(&s->pae);
 		break;
 	case EAPOL_TYPE_LOGOFF:
+		s->pae.logoff_removes = d1x_sess_logoff_removes(s);
 		pae_rx_logoff(&s->pae);
 		break;
 	case EAPOL_TYPE_EAP:

@@ -89,6 +89,14 @@ static void d1x_state_clear(struct radius_bytes **st)
 	*st = NULL;
 }
 
+/* Junos removes a logged-off supplicant of a multiple-mode port from its table at once; its
+ * next Start makes a new session. The port's own instance and static bypass stay. */
+bool d1x_sess_logoff_removes(const struct d1x_sess *s)
+{
+	return s->port->c.mode == D1X_MODE_MULTIPLE && !s->port_sess &&
+	       s->method != D1X_METHOD_STATIC;
+}
+
 bool d1x_sess_authorized(const struct d1x_sess *s)
 {
 	return s->pae.authorized || s->overlay;
@@ -592,9 +600,7 @@ static void d1x_sess_events(struct d1x_sess *s, uint32_t ev)
 	if (ev & PAE_EV_LOGOFF) {
 		log_info("dot1x %s: %s logged off", s->pae.label, s->user);
 		dx->tot.logoffs++;
-		/* Junos removes a logged-off supplicant of a multiple-mode port from its table
-		 * at once; its next Start makes a new session. */
-		if (c->mode == D1X_MODE_MULTIPLE && !s->port_sess && s->method != D1X_METHOD_STATIC)
+		if (d1x_sess_logoff_removes(s))
 			s->gone = true;
 		if (s->method != D1X_METHOD_STATIC)
 			d1x_overlay_clear(s);

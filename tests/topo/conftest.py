@@ -43,7 +43,7 @@ BIN = BUILD / "bin"
 TOPOLOGIES = REPO / "init" / "topologies"
 KEEL_NODE = Path(os.environ.get("KEEL_NODE") or REPO / "init" / "keel-node")
 TEST_ID_PREFIX = "pt"
-LOG_TAIL = 40
+LOG_TAIL = int(os.environ.get("KEEL_TOPO_LOG_TAIL", "40"))
 CMD_TIMEOUT = 10
 
 # Testbeds this process brought up and has not torn down yet (the safety net's list).
@@ -226,6 +226,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+_CTL_CHATTER = re.compile(r": ctl \S+: (client pid \d+ .*connected|pid \d+ calls |closing client pid )")
+
+
 def _dump(bed):
     """keel-node status and the last log lines of every node of a testbed."""
     out = []
@@ -238,7 +241,9 @@ def _dump(bed):
         for log in sorted(glob.glob(str(bed.node_root(node) / "var" / "log" / "keel" / "*.log"))):
             try:
                 with open(log, errors="replace") as f:
-                    lines = f.readlines()[-LOG_TAIL:]
+                    # The tests' own CLI polls log a connect/call/close triple per call at debug
+                    # level; they would push everything else out of the tail.
+                    lines = [ln for ln in f if not _CTL_CHATTER.search(ln)][-LOG_TAIL:]
             except OSError as e:
                 lines = [f"({e})\n"]
             out.append(f"== {node}: {log} (last {LOG_TAIL} lines)\n{''.join(lines)}")

@@ -268,6 +268,29 @@ static void test_logoff(void **state)
 	pae_free(&p);
 }
 
+/* A host the owner removes on Logoff (multiple-supplicant ports) is not asked for its identity
+ * again: the request would only re-create the session it just ended. */
+static void test_logoff_removes(void **state)
+{
+	struct pae_timers t;
+	struct pae p;
+	int sent;
+
+	(void)state;
+	pae_timers_default(&t);
+	new_pae(&p, &t);
+	authenticate(&p);
+	sent = fk.tx;
+	p.events = 0;
+	p.logoff_removes = true;
+	pae_rx_logoff(&p);
+	assert_false(p.authorized);
+	assert_true(p.events & PAE_EV_LOGOFF);
+	assert_int_equal(p.pae_sm.state, PAE_STATE_DISCONNECTED);
+	assert_int_equal(fk.tx, sent);
+	pae_free(&p);
+}
+
 static void test_reauth(void **state)
 {
 	struct pae_timers t;
@@ -391,6 +414,7 @@ int main(void)
 	        cmocka_unit_test(test_supplicant_timeout),
 	        cmocka_unit_test(test_server_timeout_and_fail),
 	        cmocka_unit_test(test_logoff),
+	        cmocka_unit_test(test_logoff_removes),
 	        cmocka_unit_test(test_reauth),
 	        cmocka_unit_test(test_reauth_fail_unauthorizes),
 	        cmocka_unit_test(test_force),
