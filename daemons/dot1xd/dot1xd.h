@@ -393,6 +393,9 @@ struct radius_acct_req {
 	size_t nclass;
 	uint32_t acct_authentic; /* 1 RADIUS, 2 Local, 3 Remote; 0 = omit */
 	uint32_t session_time;   /* Interim/Stop */
+	/* Interim/Stop: the traffic counters, sent only when known (has_traffic); a session
+	 * whose data plane counts nothing for it carries Session-Time alone. */
+	bool has_traffic;
 	uint64_t in_octets, out_octets;
 	uint32_t in_packets, out_packets;
 	uint32_t terminate_cause; /* Stop only; enum radius_term_cause */

@@ -18,6 +18,7 @@
 #include "daemons/dot1xd/pae.h"
 #include "lib/ctl.h"
 #include "lib/ev.h"
+#include "platform/platform.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                                 \
@@ -175,6 +176,10 @@ struct d1x_port {
 	uint64_t rx_kernel_drops; /* PACKET_STATISTICS tp_drops of fd, summed (reads reset it) */
 	uint64_t rx_sess_limit;   /* new MACs refused: D1X_MAX_SESS_PER_PORT reached */
 	struct pae_counters gone; /* counters of sessions already freed */
+	/* Single modes: the port's kernel counters when its host's accounting started; the
+	 * difference is that session's traffic (multiple mode has no per-MAC counters). */
+	bool acct_base_valid;
+	struct plat_link_stats acct_base;
 };
 
 TAILQ_HEAD(d1x_port_list, d1x_port);
@@ -197,6 +202,7 @@ struct dot1xd {
 	struct timer sample;
 	struct d1x_totals tot;
 	uint32_t acct_seq;
+	struct plat *plat; /* port counters for accounting (NULL: none) */
 };
 
 /* config.c */

@@ -63,6 +63,9 @@ static int dot1xd_init(struct daemon *d)
 	TAILQ_INIT(&dx->ports);
 	timer_init(&dx->tick, d->base, dot1xd_tick, dx);
 	timer_add_ms(&dx->tick, D1X_TICK_MS);
+	dx->plat = plat_open("linux");
+	if (!dx->plat)
+		log_warn("dot1x: no netlink platform: accounting carries no traffic counters");
 	d1x_sensors_start(dx);
 	return 0;
 }
@@ -84,6 +87,7 @@ static void dot1xd_shutdown(struct daemon *d)
 		radclient_free(dx->rc);
 	d1x_enforce_free(dx->enf);
 	d1x_sensors_stop(dx);
+	plat_close(dx->plat);
 	d1x_conf_free(&dx->conf);
 	free(dx);
 	d->priv = NULL;

@@ -938,6 +938,8 @@ enum radius_err radius_acct_request_encode(const struct radius_acct_req *r, cons
 	if (counters) {
 		/* RFC 2866 §5.3-5.8, RFC 2869 §5.1-5.2: octets as low 32 bits + gigawords. */
 		radius_msg_attr_u32(&m, RADIUS_ATTR_ACCT_SESSION_TIME, r->session_time);
+	}
+	if (counters && r->has_traffic) {
 		radius_msg_attr_u32(&m, RADIUS_ATTR_ACCT_INPUT_OCTETS, (uint32_t)r->in_octets);
 		radius_msg_attr_u32(&m, RADIUS_ATTR_ACCT_OUTPUT_OCTETS, (uint32_t)r->out_octets);
 		if (r->in_octets >> 32)

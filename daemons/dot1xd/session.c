@@ -147,6 +147,37 @@ static void d1x_acct_done(struct radclient_req *req, const struct radclient_done
 		           radclient_result_name(done->result));
 }
 
+/* The port's traffic since its single host's accounting Start: octets and packets from the
+ * supplicant (Acct-Input: received on the port) and to it (Output). Multiple mode shares
+ * the port among hosts and counts nothing per MAC, so it sends none. */
+static void d1x_acct_traffic(struct d1x_sess *s, uint8_t status, struct radius_acct_req *r)
+{
+	struct d1x_port *pt = s->port;
+	struct plat_link l;
+
+	if (pt->c.mode == D1X_MODE_MULTIPLE || !pt->dx->plat ||
+	    plat_link_get(pt->dx->plat, pt->ifindex, &l) < 0) {
+		pt->acct_base_valid = false;
+		return;
+	}
+	if (status == RADIUS_ACCT_START) {
+		pt->acct_base = l.stats;
+		pt->acct_base_valid = true;
+		return;
+	}
+	/* Counters that went backwards belong to a re-created interface: count from zero. */
+	if (!pt->acct_base_valid || l.stats.rx_bytes < pt->acct_base.rx_bytes ||
+	    l.stats.tx_bytes < pt->acct_base.tx_bytes)
+		memset(&pt->acct_base, 0, sizeof(pt->acct_base));
+	r->has_traffic = true;
+	r->in_octets = l.stats.rx_bytes - pt->acct_base.rx_bytes;
+	r->out_octets = l.stats.tx_bytes - pt->acct_base.tx_bytes;
+	r->in_packets = (uint32_t)(l.stats.rx_packets - pt->acct_base.rx_packets);
+	r->out_packets = (uint32_t)(l.stats.tx_packets - pt->acct_base.tx_packets);
+	if (status == RADIUS_ACCT_STOP)
+		pt->acct_base_valid = false;
+}
+
 static void d1x_acct(struct d1x_sess *s, uint8_t status, uint32_t cause)
 {
 	struct dot1xd *dx = s->port->dx;
@@ -177,6 +208,7 @@ static void d1x_acct(struct d1x_sess *s, uint8_t status, uint32_t cause)
 	r.event_timestamp = (uint32_t)(wall_ms() / 1000);
 	if (!r.user_name_len)
 		return;
+	d1x_acct_traffic(s, status, &r);
 	radclient_acct(dx->rc, &r, d1x_acct_done, NULL);
 }
 

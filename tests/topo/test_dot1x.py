@@ -304,6 +304,8 @@ def test_md5_dynamic_vlan_and_logoff(env):
     assert supp(e, "p1")["user"] == "bob" and supp(e, "p1")["mac"] == "02:00:00:00:00:01"
     poll(lambda: tag(e, "p1") == "100", timeout=10, what="p1 tag 100")
     reaches(e, "h1", 100)
+    # Five echo requests and replies (98 octets each on the wire) for the accounting below.
+    e.bed.run("h1", ["ping", "-q", "-c", "5", "-i", "0.2", "-W", "1", "10.0.100.1"])
     assert not e.bed.ping("h1", "10.0.10.1")
     detail = cli(e, "show dot1x interface p1 detail").stdout
     assert "Supplicant: bob, 02:00:00:00:00:01" in detail and "Authenticated VLAN: 100" in detail
@@ -318,6 +320,13 @@ def test_md5_dynamic_vlan_and_logoff(env):
     poll(lambda: "Acct-Terminate-Cause = User-Request" in e.rad.text(), timeout=10,
          what="accounting Stop")
     assert "Acct-Status-Type = Start" in e.rad.text()
+    # The Stop counts the port's traffic of the session (single mode: the port is the host's):
+    # five pings each way went through it while it was authorized.
+    stop = e.rad.text().split("Acct-Terminate-Cause = User-Request")[0]
+    stop = stop.rsplit("Accounting-Request", 1)[-1]
+    got = {k: int(v) for k, v in re.findall(r"Acct-(\w+-(?:Octets|Packets)) = (\d+)", stop)}
+    assert got.get("Input-Packets", 0) >= 5 and got.get("Output-Packets", 0) >= 5, stop
+    assert got["Input-Octets"] >= 5 * 98 and got["Output-Octets"] >= 5 * 98, stop
 
 
 def test_wrong_password_server_reject_vlan(env):

@@ -564,6 +564,7 @@ static void test_accounting(void **state)
 	r.has_calling = true;
 	memcpy(r.calling_mac, calling, 6);
 	r.session_time = 60;
+	r.has_traffic = true;
 	r.in_octets = 1000;
 	r.out_octets = 2000;
 	r.in_packets = 10;
@@ -605,6 +606,16 @@ static void test_accounting(void **state)
 	assert_int_equal(p.count[RADIUS_ATTR_ACCT_INPUT_GIGAWORDS], 1);
 	assert_int_equal(p.count[RADIUS_ATTR_ACCT_OUTPUT_GIGAWORDS], 0);
 	assert_int_equal(p.count[RADIUS_ATTR_ACCT_TERMINATE_CAUSE], 0);
+	/* Counters not known: Session-Time alone, never zeros that look measured. */
+	r.has_traffic = false;
+	assert_int_equal(radius_acct_request_encode(&r, SECRET, SECRET_LEN, buf, sizeof(buf), &n),
+	                 RADIUS_OK);
+	assert_int_equal(radius_decode(buf, n, &p), RADIUS_OK);
+	assert_int_equal(p.count[RADIUS_ATTR_ACCT_SESSION_TIME], 1);
+	assert_int_equal(p.count[RADIUS_ATTR_ACCT_INPUT_OCTETS], 0);
+	assert_int_equal(p.count[RADIUS_ATTR_ACCT_OUTPUT_PACKETS], 0);
+	assert_int_equal(p.count[RADIUS_ATTR_ACCT_INPUT_GIGAWORDS], 0);
+	r.has_traffic = true;
 	r.status_type = 4;
 	assert_int_equal(radius_acct_request_encode(&r, SECRET, SECRET_LEN, buf, sizeof(buf), &n),
 	                 RADIUS_ERR_ARG);
