@@ -24,7 +24,6 @@ import os
 import select
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -584,7 +583,7 @@ def test_statistics(env):
 def test_server_fail_actions(env):
     e = env
     e.rad.stop()
-    s = supplicant(e, "h4", MD5.format(u="bob", p="hello"))
+    supplicant(e, "h4", MD5.format(u="bob", p="hello"))
     wait_auth(e, "p4", "Server-fail", "v50", timeout=30)
     poll(lambda: tag(e, "p4") == "50", timeout=10, what="p4 in the server-fail VLAN")
     reaches(e, "h4", 50)
