@@ -180,6 +180,9 @@ struct d1x_port {
 	 * difference is that session's traffic (multiple mode has no per-MAC counters). */
 	bool acct_base_valid;
 	struct plat_link_stats acct_base;
+	/* mac-radius flap-on-disconnect: the link is down until this timer brings it up */
+	struct timer flap;
+	uint64_t flaps;
 };
 
 TAILQ_HEAD(d1x_port_list, d1x_port);
@@ -219,6 +222,7 @@ struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c);
 void d1x_port_update(struct d1x_port *pt, const struct d1x_if_conf *c);
 void d1x_port_del(struct d1x_port *pt);
 void d1x_port_clear(struct d1x_port *pt);
+void d1x_port_flap(struct d1x_port *pt);
 void d1x_port_tick(struct d1x_port *pt, uint64_t now_ms);
 int d1x_port_send_eap(struct d1x_port *pt, const uint8_t dst[6], const uint8_t *eap, size_t len);
 struct d1x_sess *d1x_sess_find(struct d1x_port *pt, const uint8_t mac[6]);

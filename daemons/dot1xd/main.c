@@ -34,7 +34,8 @@ struct dot1xd *dot1xd_g;
 /* Bit order of D1X_DEBUG_* in dot1xd_daemon.h. */
 static const char *const dot1xd_debug_flags[] = {"fsm", "packet", "radius", NULL};
 /* AF_PACKET sockets on the ports. */
-static const int dot1xd_caps[] = {CAP_NET_RAW, -1};
+/* NET_RAW: EAPOL and MAC learning sockets; NET_ADMIN: mac-radius flap-on-disconnect. */
+static const int dot1xd_caps[] = {CAP_NET_RAW, CAP_NET_ADMIN, -1};
 
 /* The port timers machine (802.1X-2004 §8.2.3) ticks once a second for every session. */
 static void dot1xd_tick(void *arg)

@@ -504,6 +504,39 @@ static void d1x_port_sessions_reset(struct d1x_port *pt, uint32_t cause)
 	pt->psess = d1x_sess_new(pt, NULL, true);
 }
 
+/* How long a flap-on-disconnect keeps the link down: long enough for a host's NIC to see
+ * the carrier go and start over (DHCP, 802.1X), short enough to be a flap. */
+#define D1X_FLAP_MS 1000
+
+static void d1x_port_flap_done(void *arg)
+{
+	struct d1x_port *pt = arg;
+	int rc = pt->dx->plat ? plat_link_set_admin(pt->dx->plat, pt->ifindex, true) : 0;
+
+	if (rc < 0)
+		log_warn("dot1x %s: flap-on-disconnect: cannot bring the link up again: %s %s",
+		         pt->c.name, strerror(-rc), plat_errmsg(pt->dx->plat));
+}
+
+/* mac-radius flap-on-disconnect (Junos): a Disconnect-Request for a host of the port bounces
+ * the link, so every host on it starts over and sees the carrier go (and renews its address
+ * in whatever VLAN it is put in next). */
+void d1x_port_flap(struct d1x_port *pt)
+{
+	int rc;
+
+	log_info("dot1x %s: flap on disconnect: link down for %d ms", pt->c.name, D1X_FLAP_MS);
+	pt->flaps++;
+	d1x_port_sessions_reset(pt, RADIUS_TERM_ADMIN_RESET);
+	rc = pt->dx->plat ? plat_link_set_admin(pt->dx->plat, pt->ifindex, false) : -ENOTSUP;
+	if (rc < 0) {
+		log_warn("dot1x %s: flap-on-disconnect: cannot take the link down: %s %s",
+		         pt->c.name, strerror(-rc), pt->dx->plat ? plat_errmsg(pt->dx->plat) : "");
+		return;
+	}
+	timer_add_ms(&pt->flap, D1X_FLAP_MS);
+}
+
 struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c)
 {
 	struct d1x_port *pt = calloc(1, sizeof(*pt));
@@ -514,6 +547,7 @@ struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c)
 	pt->c = *c;
 	pt->fd = pt->fd_mab = -1;
 	TAILQ_INIT(&pt->sessions);
+	timer_init(&pt->flap, dx->base, d1x_port_flap_done, pt);
 	crypto_random(&pt->hseed, sizeof(pt->hseed));
 	TAILQ_INSERT_TAIL(&dx->ports, pt, entry);
 	d1x_port_probe(pt, &pt->up);
@@ -558,6 +592,11 @@ void d1x_port_del(struct d1x_port *pt)
 	struct dot1xd *dx = pt->dx;
 	struct d1x_sess *s, *t;
 
+	/* A port deleted mid-flap is left up: it is no longer ours to keep down. */
+	if (timer_pending(&pt->flap)) {
+		timer_del(&pt->flap);
+		d1x_port_flap_done(pt);
+	}
 	TAILQ_FOREACH_SAFE(s, &pt->sessions, entry, t)
 	d1x_sess_free(s, RADIUS_TERM_ADMIN_RESET);
 	if (dx->enf)

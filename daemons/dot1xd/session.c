@@ -893,6 +893,10 @@ uint32_t d1x_das_cb(const struct radius_das_req *req, size_t client, void *arg)
 	if (req->code == RADIUS_CODE_DISCONNECT_REQUEST) {
 		log_info("dot1x %s: Disconnect-Request", s->pae.label);
 		dx->tot.disconnects++;
+		if (s->port->c.mac_radius && s->port->c.flap_on_disconnect) {
+			d1x_port_flap(s->port); /* ends every session of the port (Admin-Reset) */
+			return DAS_ERROR_NONE;
+		}
 		if (s->acct_started) {
 			d1x_acct(s, RADIUS_ACCT_STOP, RADIUS_TERM_ADMIN_RESET);
 			s->acct_started = false;

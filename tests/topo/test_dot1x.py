@@ -59,7 +59,7 @@ protocols {
             interface p1 { transmit-period 1; maximum-requests 2; quiet-period 1;
                            no-reauthentication; server-reject-vlan v40 { eapol-block; } }
             interface p2 { transmit-period 1; maximum-requests 2; guest-vlan v30; }
-            interface p3 { transmit-period 1; mac-radius { restrict; } }
+            interface p3 { transmit-period 1; mac-radius { restrict; flap-on-disconnect; } }
             interface p4 { transmit-period 1; server-timeout 10; quiet-period 1;
                            server-fail { vlan-name v50; } }
             interface p5 { supplicant multiple; transmit-period 1; }
@@ -513,11 +513,15 @@ def test_coa_vlan_change_and_disconnect(env):
     r = radclient(e, "coa", f'Calling-Station-Id = "02-00-00-00-00-77", Event-Timestamp = {ts}, '
                   'Message-Authenticator = 0x00')
     assert "CoA-NAK" in r.stdout and "Session-Context-Not-Found" in r.stdout, r.stdout
-    # Disconnect ends the session; the host's next frames start MAC RADIUS again, and the
-    # server's VLAN (200), not the CoA's, comes back.
+    # Disconnect ends the session and, with mac-radius flap-on-disconnect, bounces the port:
+    # the host sees its carrier go and come back. Its next frames start MAC RADIUS again, and
+    # the server's VLAN (200), not the CoA's, comes back.
+    carrier = lambda: int(e.bed.run("h3", ["cat", "/sys/class/net/eth0/carrier_changes"]).stdout)
+    flips = carrier()
     r = radclient(e, "disconnect", f'Calling-Station-Id = "02-00-00-00-00-03", '
                   f'Event-Timestamp = {ts}, Message-Authenticator = 0x00')
     assert "Disconnect-ACK" in r.stdout, r.stdout + r.stderr
+    poll(lambda: carrier() >= flips + 2, timeout=10, what="h3's carrier went down and up")
     poll(lambda: (e.bed.ping("h3", "10.0.200.1"), supp(e, "p3").get("vlan") == "200")[1],
          timeout=20, interval=0.2, what="p3 re-admitted by MAC RADIUS in 200")
     poll(lambda: tag(e, "p3") == "200", timeout=10, what="p3 back in 200")
