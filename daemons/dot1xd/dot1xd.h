@@ -521,4 +521,34 @@ bool radius_mac_parse(const uint8_t *s, size_t len, uint8_t mac[6]);
 const char *radius_err_name(enum radius_err e);
 const char *radius_code_name(uint8_t code);
 
+/* ================================================================== LLDP */
+
+enum lldp_err {
+	LLDP_OK,
+	LLDP_ERR_SHORT,     /* the frame ends inside a header or a TLV header */
+	LLDP_ERR_ETHERTYPE, /* not 0x88CC */
+	LLDP_ERR_SRC,       /* a group source address: no host sends from one */
+	LLDP_ERR_TLV_LEN,   /* a TLV longer than the frame or of a length its type forbids */
+	LLDP_ERR_MANDATORY, /* Chassis ID, Port ID, TTL not first, in order, once each */
+	LLDP_ERR_MED,       /* more than one LLDP-MED Capabilities TLV */
+	LLDP_ERR_COUNT
+};
+
+enum { LLDP_MED_CLASS_I = 1, LLDP_MED_CLASS_II = 2, LLDP_MED_CLASS_III = 3 };
+
+/* What lldp-med-bypass needs of an LLDPDU. */
+struct lldp_info {
+	uint8_t dst[6], src[6];
+	uint16_t ttl;      /* seconds; 0 = the sender is leaving */
+	bool med;          /* an LLDP-MED Capabilities TLV came */
+	uint16_t med_caps; /* its capability bits */
+	uint8_t med_class; /* its Device Type */
+};
+
+/* A whole Ethernet frame (untagged) as AF_PACKET reads it. */
+enum lldp_err lldp_frame_decode(const uint8_t *frame, size_t len, struct lldp_info *out);
+/* An LLDP-MED endpoint (class I, II or III), not a network device. */
+bool lldp_med_endpoint(const struct lldp_info *l);
+const char *lldp_err_name(enum lldp_err e);
+
 #endif
