@@ -24,7 +24,8 @@
 
 static const char *const d1x_mode_names[] = {"single", "single-secure", "multiple"};
 static const char *const d1x_method_names[D1X_METHOD_COUNT] = {
-        "None", "Radius", "Mac Radius", "Guest VLAN", "Server-fail", "Server-reject", "Static",
+        "None",        "Radius",        "Mac Radius", "Guest VLAN",
+        "Server-fail", "Server-reject", "Static",     "LLDP-MED bypass",
 };
 
 const char *d1x_mode_name(enum d1x_mode m)
@@ -126,6 +127,7 @@ static int d1x_if_parse(struct json_object *o, struct d1x_if_conf *c, char *err,
 		         name);
 		return -1;
 	}
+	c->lldp_med_bypass = cfg_get(o, "lldp-med-bypass") != NULL;
 	if (mr) {
 		const char *proto = cfg_get_str(mr, "authentication-protocol");
 

@@ -56,6 +56,7 @@ enum d1x_method {
 	D1X_METHOD_SERVER_FAIL,
 	D1X_METHOD_SERVER_REJECT,
 	D1X_METHOD_STATIC,
+	D1X_METHOD_LLDP_MED,
 	D1X_METHOD_COUNT,
 };
 
@@ -66,6 +67,7 @@ struct d1x_if_conf {
 	struct pae_timers t;
 	bool mac_radius, mac_restrict, mac_pap, flap_on_disconnect;
 	bool mac_first; /* authentication-order mac-radius first */
+	bool lldp_med_bypass;
 	char guest_vlan[D1X_VLAN_MAX];
 	char reject_vlan[D1X_VLAN_MAX];
 	bool eapol_block;
@@ -135,6 +137,7 @@ struct d1x_sess {
 	uint32_t session_timeout;  /* hard limit (no Termination-Action), 0 = none */
 	uint64_t authorized_at_ms; /* mono */
 	uint64_t hold_until_ms;    /* server-fail: PAE paused until then */
+	uint64_t lldp_until_ms;    /* lldp-med-bypass: admitted until the LLDP TTL runs out */
 	uint64_t block_until_ms;   /* eapol-block after a reject */
 	bool was_authorized;
 	bool acct_started;
@@ -157,9 +160,10 @@ struct d1x_port {
 	int ifindex;
 	uint8_t mac[6];
 	bool up;
-	int fd;     /* AF_PACKET ETH_P_PAE */
-	int fd_mab; /* AF_PACKET ETH_P_ALL while mac-radius is on (MAC learning), else -1 */
-	struct event *ev, *ev_mab;
+	int fd;      /* AF_PACKET ETH_P_PAE */
+	int fd_mab;  /* AF_PACKET ETH_P_ALL while mac-radius is on (MAC learning), else -1 */
+	int fd_lldp; /* AF_PACKET ETH_P_LLDP while lldp-med-bypass is on, else -1 */
+	struct event *ev, *ev_mab, *ev_lldp;
 	struct d1x_sess_list sessions;
 	struct d1x_sess *psess; /* the port's own instance */
 	uint32_t nsess;
@@ -250,6 +254,8 @@ void d1x_sess_free(struct d1x_sess *s, uint32_t term_cause);
 void d1x_sess_after(struct d1x_sess *s);
 void d1x_sess_tick(struct d1x_sess *s, uint64_t now_ms);
 void d1x_sess_mab_start(struct d1x_sess *s);
+/* lldp-med-bypass: an LLDP-MED endpoint spoke (ttl 0: it left). */
+void d1x_sess_lldp_med(struct d1x_sess *s, uint16_t ttl);
 /* A MAC learned for a session that had none (single modes): static bypass applies. */
 void d1x_sess_bind(struct d1x_sess *s, const uint8_t mac[6]);
 bool d1x_sess_authorized(const struct d1x_sess *s);

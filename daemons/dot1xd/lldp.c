@@ -115,9 +115,13 @@ bool lldp_med_endpoint(const struct lldp_info *l)
 
 const char *lldp_err_name(enum lldp_err e)
 {
-	static const char *const names[LLDP_ERR_COUNT] = {
-	        "ok", "short frame", "not LLDP", "group source address", "bad TLV length", "mandatory TLV missing or repeated",
-	        "bad LLDP-MED TLV"};
+	static const char *const names[LLDP_ERR_COUNT] = {"ok",
+	                                                  "short frame",
+	                                                  "not LLDP",
+	                                                  "group source address",
+	                                                  "bad TLV length",
+	                                                  "mandatory TLV missing or repeated",
+	                                                  "bad LLDP-MED TLV"};
 
 	return (unsigned)e < LLDP_ERR_COUNT ? names[e] : "?";
 }

@@ -240,12 +240,16 @@ static void d1x_port_close(struct d1x_port *pt)
 		event_free(pt->ev);
 	if (pt->ev_mab)
 		event_free(pt->ev_mab);
-	pt->ev = pt->ev_mab = NULL;
+	if (pt->ev_lldp)
+		event_free(pt->ev_lldp);
+	pt->ev = pt->ev_mab = pt->ev_lldp = NULL;
 	if (pt->fd >= 0)
 		close(pt->fd);
 	if (pt->fd_mab >= 0)
 		close(pt->fd_mab);
-	pt->fd = pt->fd_mab = -1;
+	if (pt->fd_lldp >= 0)
+		close(pt->fd_lldp);
+	pt->fd = pt->fd_mab = pt->fd_lldp = -1;
 }
 
 /* The session a frame from `src` belongs to (NULL: not one we serve). */
@@ -384,6 +388,26 @@ static void d1x_port_read(evutil_socket_t fd, short what, void *arg)
 		d1x_port_recv(pt, fd, 64);
 }
 
+/* The session of a host heard in a non-EAPOL frame: a new one in multiple mode, the port's
+ * own in single modes while it has no host or has this one; NULL otherwise. */
+static struct d1x_sess *d1x_port_host(struct d1x_port *pt, const uint8_t src[6])
+{
+	struct d1x_sess *s;
+
+	if (pt->c.mode == D1X_MODE_MULTIPLE) {
+		s = d1x_sess_find(pt, src);
+		if (!s && pt->nsess < D1X_MAX_SESS_PER_PORT)
+			s = d1x_sess_new(pt, src, false);
+		return s;
+	}
+	s = pt->psess;
+	if (s && !s->has_mac)
+		d1x_sess_bind(s, src);
+	else if (s && memcmp(s->mac, src, 6) != 0)
+		s = NULL;
+	return s;
+}
+
 /* MAC learning for MAC RADIUS: the source of any non-EAPOL frame. */
 static void d1x_port_read_mab(evutil_socket_t fd, short what, void *arg)
 {
@@ -401,17 +425,7 @@ static void d1x_port_read_mab(evutil_socket_t fd, short what, void *arg)
 		if (n < 14 || (src[0] & 1) || memcmp(src, pt->mac, 6) == 0 ||
 		    (buf[12] == 0x88 && buf[13] == 0x8e))
 			continue;
-		if (pt->c.mode == D1X_MODE_MULTIPLE) {
-			s = d1x_sess_find(pt, src);
-			if (!s && pt->nsess < D1X_MAX_SESS_PER_PORT)
-				s = d1x_sess_new(pt, src, false);
-		} else {
-			s = pt->psess;
-			if (s && !s->has_mac)
-				d1x_sess_bind(s, src);
-			else if (s && memcmp(s->mac, src, 6) != 0)
-				s = NULL;
-		}
+		s = d1x_port_host(pt, src);
 		if (!s)
 			continue;
 		s->last_seen_ms = mono_ms();
@@ -422,6 +436,64 @@ static void d1x_port_read_mab(evutil_socket_t fd, short what, void *arg)
 		     mono_ms() - s->mab_at_ms >= (uint64_t)pt->c.t.quiet_period * 1000))
 			d1x_sess_mab_start(s);
 	}
+}
+
+/* lldp-med-bypass: LLDPDUs from LLDP-MED endpoints admit their source. */
+static void d1x_port_read_lldp(evutil_socket_t fd, short what, void *arg)
+{
+	struct d1x_port *pt = arg;
+	uint8_t buf[1600];
+
+	(void)what;
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct lldp_info l;
+		struct d1x_sess *s;
+		enum lldp_err e;
+
+		if (n < 0)
+			return;
+		e = lldp_frame_decode(buf, (size_t)n, &l);
+		if (e != LLDP_OK) {
+			pt->rx_invalid++;
+			log_debugf(D1X_DEBUG_PACKET, "dot1x %s: LLDP frame dropped: %s", pt->c.name,
+			           lldp_err_name(e));
+			continue;
+		}
+		if (!lldp_med_endpoint(&l) || memcmp(l.src, pt->mac, 6) == 0) {
+			pt->rx_ignored++;
+			continue;
+		}
+		s = d1x_port_host(pt, l.src);
+		if (!s) {
+			pt->rx_ignored++;
+			continue;
+		}
+		s->last_seen_ms = mono_ms();
+		d1x_sess_lldp_med(s, l.ttl);
+	}
+}
+
+static void d1x_port_open_lldp(struct d1x_port *pt)
+{
+	static const uint8_t lldp_group[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e};
+	struct packet_mreq mr;
+	int one = 1;
+
+	pt->fd_lldp = d1x_packet_socket(pt, ETH_P_LLDP);
+	if (pt->fd_lldp < 0)
+		return;
+	setsockopt(pt->fd_lldp, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = pt->ifindex;
+	mr.mr_type = PACKET_MR_MULTICAST;
+	mr.mr_alen = 6;
+	memcpy(mr.mr_address, lldp_group, 6);
+	if (setsockopt(pt->fd_lldp, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		log_warn("dot1x %s: PACKET_ADD_MEMBERSHIP (LLDP)", pt->c.name);
+	pt->ev_lldp =
+	        event_new(pt->dx->base, pt->fd_lldp, EV_READ | EV_PERSIST, d1x_port_read_lldp, pt);
+	event_add(pt->ev_lldp, NULL);
 }
 
 /* Static bypass entries that may apply here need the hosts' MACs learned too. */
@@ -467,6 +539,8 @@ static void d1x_port_open(struct d1x_port *pt)
 			event_add(pt->ev_mab, NULL);
 		}
 	}
+	if (pt->c.lldp_med_bypass)
+		d1x_port_open_lldp(pt);
 	log_info("dot1x %s: 802.1X on ifindex %d (%s)", pt->c.name, pt->ifindex,
 	         d1x_mode_name(pt->c.mode));
 }
@@ -545,7 +619,7 @@ struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c)
 		return NULL;
 	pt->dx = dx;
 	pt->c = *c;
-	pt->fd = pt->fd_mab = -1;
+	pt->fd = pt->fd_mab = pt->fd_lldp = -1;
 	TAILQ_INIT(&pt->sessions);
 	timer_init(&pt->flap, dx->base, d1x_port_flap_done, pt);
 	crypto_random(&pt->hseed, sizeof(pt->hseed));
@@ -559,6 +633,7 @@ struct d1x_port *d1x_port_add(struct dot1xd *dx, const struct d1x_if_conf *c)
 void d1x_port_update(struct d1x_port *pt, const struct d1x_if_conf *c)
 {
 	bool restart = pt->c.mode != c->mode || pt->c.mac_radius != c->mac_radius ||
+	               pt->c.lldp_med_bypass != c->lldp_med_bypass ||
 	               (pt->fd_mab >= 0) != (c->mac_radius || d1x_port_has_statics(pt));
 	struct d1x_sess *s;
 

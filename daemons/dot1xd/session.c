@@ -469,6 +469,35 @@ static bool d1x_static_match(struct d1x_sess *s)
 	return false;
 }
 
+/* -------------------------------------------------------- lldp-med-bypass */
+
+/* An LLDP-MED endpoint (a phone) is admitted in the port's VLAN without authentication while
+ * its LLDPDUs keep coming: until its TTL runs out, or at once when it says TTL 0. A host
+ * that authenticates (802.1X or MAC RADIUS) keeps what that gave it. */
+void d1x_sess_lldp_med(struct d1x_sess *s, uint16_t ttl)
+{
+	bool bypassed = s->overlay && s->method == D1X_METHOD_LLDP_MED;
+
+	if (ttl == 0) {
+		if (bypassed) {
+			log_info("dot1x %s: LLDP-MED endpoint left (TTL 0)", s->pae.label);
+			s->lldp_until_ms = 0;
+			d1x_overlay_clear(s);
+			d1x_sess_after(s);
+		}
+		return;
+	}
+	if (s->pae.authorized || (s->overlay && !bypassed))
+		return;
+	s->lldp_until_ms = d1x_now_ms() + (uint64_t)ttl * 1000;
+	if (!bypassed) {
+		log_info("dot1x %s: LLDP-MED endpoint, bypassing authentication for %u s",
+		         s->pae.label, ttl);
+		d1x_overlay(s, D1X_METHOD_LLDP_MED, "");
+		d1x_sess_after(s);
+	}
+}
+
 /* ------------------------------------------------------------- MAC RADIUS */
 
 static void d1x_mab_user(const struct d1x_sess *s, char out[13])
@@ -699,6 +728,13 @@ void d1x_sess_after(struct d1x_sess *s)
 
 void d1x_sess_tick(struct d1x_sess *s, uint64_t now_ms)
 {
+	if (s->lldp_until_ms && now_ms >= s->lldp_until_ms) {
+		s->lldp_until_ms = 0;
+		if (s->overlay && s->method == D1X_METHOD_LLDP_MED) {
+			log_info("dot1x %s: LLDP-MED endpoint's TTL ran out", s->pae.label);
+			d1x_overlay_clear(s);
+		}
+	}
 	if (s->hold_until_ms && now_ms >= s->hold_until_ms) {
 		s->hold_until_ms = 0;
 		pae_set_port_enabled(&s->pae, s->port->up);

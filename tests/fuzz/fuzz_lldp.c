@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!seen)
 			abort();
 	}
-	if (r == LLDP_OK && lldp_med_endpoint(&a) != (a.med && a.med_class >= 1 && a.med_class <= 3))
+	if (r == LLDP_OK &&
+	    lldp_med_endpoint(&a) != (a.med && a.med_class >= 1 && a.med_class <= 3))
 		abort();
 	if (lldp_err_name(r)[0] == '?')
 		abort();

@@ -11,6 +11,7 @@ loopback, vland on the node's private userspace Open vSwitch (issue #8).
     h8 --p8-+                 p8: server-fail deny (the default)
     h9 --p9-+                 p9: supplicant single-secure
     h10 -p10+                 p10: mac-radius (after 802.1X stays silent), guest-vlan v30
+    h11 -p11+                 p11: lldp-med-bypass                        (an IP phone)
 
 Each host has an address in every test VLAN (10.0.N.x/24), so "which IRB answers" tells
 which VLAN its port is in; the OVS port tag says the same from the data plane. Timers are
@@ -33,7 +34,7 @@ from conftest import BIN, poll, sh
 DATA = Path(__file__).resolve().parent / "dot1x_data"
 VLANS = {"v10": 10, "v30": 30, "v40": 40, "v50": 50, "v100": 100, "v200": 200}
 PORTS = {"p1": "h1", "p2": "h2", "p3": "h3", "p4": "h4", "p5": "hm", "p6": "h6", "p7": "h7",
-         "p8": "h8", "p9": "h9", "p10": "h10"}
+         "p8": "h8", "p9": "h9", "p10": "h10", "p11": "h11"}
 
 SW1 = """
 vlans {
@@ -69,6 +70,7 @@ protocols {
             interface p8 { transmit-period 1; quiet-period 1; }
             interface p9 { supplicant single-secure; transmit-period 1; }
             interface p10 { transmit-period 1; maximum-requests 2; mac-radius; guest-vlan v30; }
+            interface p11 { transmit-period 1; maximum-requests 2; lldp-med-bypass; }
         }
     }
 }
@@ -528,6 +530,45 @@ def test_coa_vlan_change_and_disconnect(env):
     st = json.loads(cli(e, "show dot1x statistics | display json").stdout)
     rad = st["dot1x-statistics-information"]["radius"]
     assert rad["coa"] == 1 and rad["disconnects"] == 1, rad
+
+
+LLDP_SEND = ("import socket, sys\n"
+             "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+             "s.bind(('eth0', 0))\n"
+             "s.send(bytes.fromhex(sys.argv[1]))\n")
+
+
+def lldp_med(e, host, mac, ttl, device_class=3):
+    """An LLDPDU from host's eth0 as an LLDP-MED endpoint (ANSI/TIA-1057) sends it: chassis
+    and port ID by MAC, TTL, LLDP-MED Capabilities with the device class, End."""
+    m = mac.replace(":", "")
+    pdu = (f"020704{m}" f"040703{m}" f"0602{ttl:04x}" f"fe070012bb010033{device_class:02x}" "0000")
+    frame = bytes.fromhex(f"0180c200000e{m}88cc{pdu}").ljust(60, b"\0")
+    e.bed.run(host, ["/usr/bin/python3", "-c", LLDP_SEND, frame.hex()])
+
+
+def test_lldp_med_bypass(env):
+    e = env
+    mac = "02:00:00:00:00:0b"
+    bypassed = lambda: supp(e, "p11").get("method") == "LLDP-MED bypass"  # noqa: E731
+    assert not e.bed.ping("h11", "10.0.10.1")
+    # A network connectivity device (class 4) is not an endpoint: nothing happens.
+    lldp_med(e, "h11", mac, 120, device_class=4)
+    time.sleep(1)
+    assert not bypassed() and not e.bed.ping("h11", "10.0.10.1")
+    # A phone (class III) is admitted in the port's VLAN without authentication...
+    lldp_med(e, "h11", mac, 3)
+    poll(bypassed, timeout=10, what="p11 admitted by LLDP-MED")
+    assert supp(e, "p11")["mac"] == mac
+    reaches(e, "h11", 10)
+    # ...for its TTL (3 s) when no further LLDPDU comes,
+    poll(lambda: not bypassed(), timeout=10, what="p11 bypass ends with the TTL")
+    poll(lambda: not e.bed.ping("h11", "10.0.10.1"), timeout=10, what="h11 blocked again")
+    # and at once when it says it is leaving (TTL 0).
+    lldp_med(e, "h11", mac, 120)
+    poll(bypassed, timeout=10, what="p11 admitted again")
+    lldp_med(e, "h11", mac, 0)
+    poll(lambda: not bypassed(), timeout=3, what="TTL 0 ends the bypass")
 
 
 def test_vland_restart_gets_state_back(env):
