@@ -75,6 +75,10 @@ static void bfdd_shutdown(struct daemon *d)
 
 	if (!b)
 		return;
+	/* daemon_main closes the ctl server after this: its connections' close must not reach
+	 * the state freed here. */
+	if (d->ctl)
+		ctl_server_on_close(d->ctl, NULL, NULL);
 	bfdd_sensors_stop(b);
 	bfdd_sessions_free(b);
 	bfdd_io_stop(b);

@@ -236,13 +236,14 @@ static void vland_vlans_done(void *arg, const struct vland_fdb_entry *fdb, size_
 	for (size_t i = 0; i < m->n_vlans; i++) {
 		const struct vlan_def *d = &m->vlans[i];
 		Keel__Vland__Vlan msg = KEEL__VLAND__VLAN__INIT;
-		Keel__Vland__VlanMember *mem = calloc(m->n_ports + 1, sizeof(*mem));
-		Keel__Vland__VlanMember **mp = calloc(m->n_ports + 1, sizeof(*mp));
+		Keel__Vland__VlanMember *mem, **mp;
 		char err_buf[sizeof(v->lx.nofilter) + 64];
 		size_t k = 0;
 
 		if (s->name[0] && strcmp(s->name, d->name))
 			continue;
+		mem = calloc(m->n_ports + 1, sizeof(*mem));
+		mp = calloc(m->n_ports + 1, sizeof(*mp));
 		if (!mem || !mp) {
 			free(mem);
 			free(mp);

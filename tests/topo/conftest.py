@@ -150,9 +150,36 @@ class Bed:
                    *extra], check=check, timeout=30)
 
     def down(self):
+        # Under `make asan` (KEEL_ASAN=1) the daemons are stopped first, so that what the
+        # sanitizers print at exit (LeakSanitizer) lands in their logs, and every log is read
+        # for a report before the testbed and its logs go.
+        reports = sanitizer_reports(self) if os.environ.get("KEEL_ASAN") else []
         errs = self.tb.down()
         _live.pop(self.id, None)
+        if reports:
+            pytest.fail("sanitizer reports in daemon logs:\n" + "\n".join(reports), pytrace=False)
         return errs
+
+
+_SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ")
+
+
+def sanitizer_reports(bed):
+    """Stops every node of bed; the sanitizer reports in its daemons' logs (at most 4 KB each)."""
+    out = []
+    for node in bed.nodes:
+        bed.keel_node("stop", node, check=False)
+        for log in sorted(glob.glob(str(bed.node_root(node) / "var" / "log" / "keel" / "*.log"))):
+            try:
+                with open(log, errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            m = _SANITIZER.search(text)
+            if m:
+                start = text.rfind("\n", 0, m.start()) + 1
+                out.append(f"== {node}: {log}\n{text[start:start + 4096]}")
+    return out
 
 
 def bring_up(topology, start_nodes=False, name=None):
