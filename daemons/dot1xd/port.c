@@ -438,6 +438,21 @@ static void d1x_port_read_mab(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Receives a group address on the port's packet socket fd (PACKET_ADD_MEMBERSHIP). */
+static void d1x_port_join(struct d1x_port *pt, int fd, const uint8_t group[6])
+{
+	struct packet_mreq mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = pt->ifindex;
+	mr.mr_type = PACKET_MR_MULTICAST;
+	mr.mr_alen = 6;
+	memcpy(mr.mr_address, group, 6);
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		log_warn("dot1x %s: PACKET_ADD_MEMBERSHIP %02x:%02x:%02x:%02x:%02x:%02x",
+		         pt->c.name, group[0], group[1], group[2], group[3], group[4], group[5]);
+}
+
 /* lldp-med-bypass: LLDPDUs from LLDP-MED endpoints admit their source. */
 static void d1x_port_read_lldp(evutil_socket_t fd, short what, void *arg)
 {
@@ -477,20 +492,13 @@ static void d1x_port_read_lldp(evutil_socket_t fd, short what, void *arg)
 static void d1x_port_open_lldp(struct d1x_port *pt)
 {
 	static const uint8_t lldp_group[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e};
-	struct packet_mreq mr;
 	int one = 1;
 
 	pt->fd_lldp = d1x_packet_socket(pt, ETH_P_LLDP);
 	if (pt->fd_lldp < 0)
 		return;
 	setsockopt(pt->fd_lldp, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	memset(&mr, 0, sizeof(mr));
-	mr.mr_ifindex = pt->ifindex;
-	mr.mr_type = PACKET_MR_MULTICAST;
-	mr.mr_alen = 6;
-	memcpy(mr.mr_address, lldp_group, 6);
-	if (setsockopt(pt->fd_lldp, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
-		log_warn("dot1x %s: PACKET_ADD_MEMBERSHIP (LLDP)", pt->c.name);
+	d1x_port_join(pt, pt->fd_lldp, lldp_group);
 	pt->ev_lldp =
 	        event_new(pt->dx->base, pt->fd_lldp, EV_READ | EV_PERSIST, d1x_port_read_lldp, pt);
 	event_add(pt->ev_lldp, NULL);
@@ -509,7 +517,6 @@ static bool d1x_port_has_statics(const struct d1x_port *pt)
 
 static void d1x_port_open(struct d1x_port *pt)
 {
-	struct packet_mreq mr;
 	bool up = false;
 
 	if (pt->fd >= 0 || !d1x_port_probe(pt, &up))
@@ -518,13 +525,7 @@ static void d1x_port_open(struct d1x_port *pt)
 	if (pt->fd < 0)
 		return;
 	d1x_port_ring(pt);
-	memset(&mr, 0, sizeof(mr));
-	mr.mr_ifindex = pt->ifindex;
-	mr.mr_type = PACKET_MR_MULTICAST;
-	mr.mr_alen = 6;
-	memcpy(mr.mr_address, d1x_group, 6);
-	if (setsockopt(pt->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
-		log_warn("dot1x %s: PACKET_ADD_MEMBERSHIP", pt->c.name);
+	d1x_port_join(pt, pt->fd, d1x_group);
 	pt->ev = event_new(pt->dx->base, pt->fd, EV_READ | EV_PERSIST, d1x_port_read, pt);
 	event_add(pt->ev, NULL);
 	if (pt->c.mac_radius || d1x_port_has_statics(pt)) {
